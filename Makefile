@@ -1,0 +1,57 @@
+# MDA++ — `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+export MDA_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test lint format vendor browser bench messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+## run: install, migrate the SQLite database in instance/, load demo data when empty, serve :5000
+run: $(STAMP)
+	$(BIN)/flask --app mda migrate
+	$(BIN)/flask --app mda demo-data-if-empty
+	MDA_INSECURE_DEMO_SKIP_2FA=$${MDA_INSECURE_DEMO_SKIP_2FA:-1} $(BIN)/python -m mda
+
+## browser: Debian's Chromium for the browser tests (never `playwright install`)
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)); \
+	  else echo "Chromium ontbreekt: sudo apt-get install -y chromium"; exit 1; fi; }
+
+## test: install everything and run the whole suite (SQLite; PostgreSQL/Redis via MDA_TEST_*)
+test: $(STAMP) $(NODE_STAMP) browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format mda tests bench
+
+## vendor: copy the NL Design System CSS and socket.io client from node_modules into static/vendor
+vendor: $(NODE_STAMP)
+	cp node_modules/@utrecht/component-library-css/dist/index.css static/vendor/utrecht/component-library.css
+	cp node_modules/@utrecht/component-library-css/LICENSE.md static/vendor/utrecht/LICENSE-component-library-css.md
+	cp node_modules/@utrecht/design-tokens/dist/theme.css static/vendor/utrecht/design-tokens-theme.css
+	cp node_modules/@utrecht/design-tokens/LICENSE.md static/vendor/utrecht/LICENSE-design-tokens.md
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io/socket.io.min.js
+	cp node_modules/socket.io-client/LICENSE static/vendor/socket.io/LICENSE
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

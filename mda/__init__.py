@@ -1,0 +1,89 @@
+"""MDA++: the platform for multidisciplinary case conferences.
+
+:func:`create_app` builds the application: configuration from the environment,
+extensions, the commit-once request lifecycle, blueprints, socket namespaces and
+CLI commands.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an MDA++ application."""
+    from mda.config import ConfigError, load_config
+
+    instance_path = os.environ.get("MDA_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    try:
+        app.config.update(load_config(app.instance_path))
+    except ConfigError as exc:
+        print(f"MDA++ kan niet starten: {exc}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None
+    if test_config:
+        app.config.update(test_config)
+
+    from mda.core.logs import init_logging
+
+    if not app.testing:
+        init_logging()
+
+    import mda.models  # noqa: F401  (every table, so that relationships resolve)
+    from mda import db
+    from mda.core import errors, security, templating
+    from mda.extensions import api_spec, babel, limiter, socketio
+
+    db.init_app(app)
+    _install_unit_of_work(app)
+    security.init_app(app)
+    babel.init_app(app, default_locale="nl", default_timezone="Europe/Amsterdam")
+    limiter.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+    from mda.api import bp as api_bp
+    from mda.auth import bp as auth_bp
+    from mda.core.routes import bp as core_bp
+    from mda.organisations import bp as organisations_bp
+    from mda.privacy import bp as privacy_bp
+
+    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, api_bp):
+        app.register_blueprint(blueprint)
+    api_spec.register(app)
+
+    socketio.init_app(
+        app,
+        message_queue=app.config["REDIS_URL"],
+        cors_allowed_origins=[app.config["BASE_URL"]],
+        manage_session=False,
+    )
+
+    from mda.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _install_unit_of_work(app: Flask) -> None:
+    """Commit once per request when it succeeded; roll back otherwise."""
+    from mda import db
+
+    @app.after_request
+    def _finish_unit_of_work(response):
+        if response.status_code < 400:
+            db.commit()
+        else:
+            db.rollback()
+        return response

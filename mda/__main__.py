@@ -1,0 +1,22 @@
+"""Development server: ``python -m mda`` (``make run``) on http://127.0.0.1:5000.
+
+Serves pages and Socket.IO from one process. Production runs gunicorn (see README).
+"""
+
+import os
+
+from mda import create_app
+from mda.extensions import socketio
+
+
+def main() -> None:
+    """Serve the app with the Werkzeug development server."""
+    app = create_app()
+    host = os.environ.get("MDA_HOST", "127.0.0.1")
+    port = int(os.environ.get("MDA_PORT", "5000"))
+    print(f"MDA++ draait op http://{host}:{port}  (stoppen: Ctrl+C)")  # noqa: T201
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Views for logging in, the second factor, passwords and personal API tokens."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlmodel import select
+
+from mda import db
+from mda.auth import bp, services, totp
+from mda.auth.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    EnrolForm,
+    LoginForm,
+    SecondFactorForm,
+    SetPasswordForm,
+)
+from mda.auth.models import ApiToken, User
+from mda.core.timeutil import utcnow
+from mda.extensions import limiter
+
+LOGIN_FAILED = ("Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord. "
+                "Na herhaalde mislukte pogingen wordt uw account tijdelijk geblokkeerd.")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return url_for("core.home")
+
+
+def _start_session(user: User, method: str, must_enrol: bool = False) -> None:
+    """Log in with a fresh session (session fixation: nothing from before survives)."""
+    next_url = session.get("after_login")
+    session.clear()
+    login_user(user)
+    now = utcnow().isoformat()
+    session["auth_at"] = now
+    session["last_seen"] = now
+    session.permanent = True
+    if must_enrol:
+        session["must_enrol"] = True
+    if next_url:
+        session["after_login"] = next_url
+    services.complete_login(db.session(), user, method)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"],
+               error_message="Te veel inlogpogingen vanaf dit adres. Wacht een minuut.")
+def login():
+    """Step one: e-mail address and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if request.method == "GET" and request.args.get("next"):
+        session["after_login"] = _safe_next(request.args["next"])
+    if form.validate_on_submit():
+        result = services.authenticate(db.session(), form.email.data, form.password.data)
+        if result.user is None:
+            flash(LOGIN_FAILED, "error")
+        elif result.needs_second_factor:
+            session["pending_user"] = result.user.get_id()
+            return redirect(url_for("auth.second_factor"))
+        else:
+            _start_session(result.user, "wachtwoord", must_enrol=result.needs_enrolment)
+            if result.needs_enrolment:
+                return redirect(url_for("auth.enrol_2fa"))
+            return redirect(_safe_next(session.pop("after_login", None)))
+    return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> User | None:
+    raw = session.get("pending_user")
+    if not raw:
+        return None
+    user_id, version = raw.split(":")
+    user = db.session().get(User, int(user_id))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+@bp.route("/login/tweede-stap", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"],
+               error_message="Te veel pogingen. Wacht een minuut.")
+def second_factor():
+    """Step two: a TOTP code or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        method = services.verify_second_factor(db.session(), user, form.code.data)
+        if method:
+            _start_session(user, method)
+            return redirect(_safe_next(session.pop("after_login", None)))
+        flash("De code klopt niet of is al gebruikt. Probeer de volgende code.", "error")
+    return render_template("auth/second_factor.html", form=form)
+
+
+@bp.route("/tweestapsverificatie", methods=["GET", "POST"])
+@login_required
+def enrol_2fa():
+    """Set up an authenticator app (QR code rendered here) and show recovery codes."""
+    form = EnrolForm()
+    if request.method == "GET" or "enrol_secret" not in session:
+        session["enrol_secret"] = services.start_enrolment(current_user)
+    secret = session["enrol_secret"]
+    if form.validate_on_submit():
+        try:
+            codes = services.confirm_enrolment(db.session(), current_user, secret, form.code.data)
+        except services.ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            session.pop("enrol_secret", None)
+            session.pop("must_enrol", None)
+            return render_template("auth/recovery_codes.html", codes=codes)
+    uri = totp.provisioning_uri(secret, current_user.email)
+    return render_template("auth/enrol.html", form=form, qr=totp.qr_svg(uri), secret=secret,
+                           required=session.get("must_enrol", False))
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """End every session of the current user."""
+    services.logout(db.session(), current_user)
+    logout_user()
+    session.clear()
+    flash("U bent uitgelogd.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/wachtwoord-instellen/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set a password from an invitation or reset link."""
+    try:
+        user = services.redeem_account_token(db.session(), token)
+    except services.ServiceError as exc:
+        return render_template("auth/link_invalid.html", message=str(exc)), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.redeem_account_token(db.session(), token, form.password.data)
+        except services.ServiceError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("Uw wachtwoord is ingesteld. U kunt nu inloggen.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own settings: password, second factor, API tokens."""
+    password_form = ChangePasswordForm(prefix="pw")
+    token_form = ApiTokenForm(prefix="tok")
+    new_token = None
+    if password_form.submit.data and password_form.validate_on_submit():
+        try:
+            services.change_password(db.session(), current_user, password_form.current.data,
+                                     password_form.password.data)
+        except services.ServiceError as exc:
+            password_form.password.errors.append(str(exc))
+        else:
+            login_user(current_user)  # the cookie must carry the new session version
+            flash("Uw wachtwoord is gewijzigd. Andere sessies zijn beëindigd.", "success")
+            return redirect(url_for("auth.account"))
+    elif token_form.submit.data and token_form.validate_on_submit():
+        try:
+            new_token = services.create_api_token(db.session(), current_user, token_form.label.data)
+        except services.ServiceError as exc:
+            token_form.label.errors.append(str(exc))
+    tokens = db.session().exec(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("auth/account.html", password_form=password_form, token_form=token_form,
+                           tokens=tokens, new_token=new_token, confirm=ConfirmForm())
+
+
+@bp.route("/account/tokens/<int:token_id>/intrekken", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's own API tokens."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.revoke_api_token(db.session(), current_user, token_id)
+    except services.ServiceError:
+        abort(404)
+    flash("Het token is ingetrokken.", "success")
+    return redirect(url_for("auth.account"))

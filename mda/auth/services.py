@@ -1,0 +1,334 @@
+"""Logging in, second factor, passwords and account administration.
+
+Services change data and write the audit row in the same unit of work; they
+``flush()`` and never commit (the request does, once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlmodel import Session, func, select
+
+from mda.auth import passwords, totp
+from mda.auth.models import ROLES, AccountToken, ApiToken, RecoveryCode, User
+from mda.core import audit, mail
+from mda.core.permissions import PERSONAL_DATA_ROLES
+from mda.core.timeutil import as_utc, utcnow
+
+INVITE_VALID = timedelta(days=3)
+RESET_VALID = timedelta(hours=4)
+
+
+class ServiceError(ValueError):
+    """A request that cannot be carried out; the message is Dutch and meant for the user."""
+
+
+@dataclass
+class LoginResult:
+    """The outcome of checking a password."""
+
+    user: User | None
+    needs_second_factor: bool = False
+    needs_enrolment: bool = False
+
+
+def find_user_by_email(db: Session, email: str) -> User | None:
+    """The account with this e-mail address (case-insensitive), if any."""
+    return db.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+
+
+def authenticate(db: Session, email: str, password: str) -> LoginResult:
+    """Check e-mail and password, with lockout after repeated failures.
+
+    Unknown user, wrong password, deactivated and locked accounts give the same
+    answer to the caller; only the audit trail says which it was.
+    """
+    cfg = current_app.config
+    user = find_user_by_email(db, email)
+    now = utcnow()
+    locked = user is not None and user.locked_until and as_utc(user.locked_until) > now
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not user.active or locked or not ok:
+        reason = (
+            "onbekend account" if user is None
+            else "account gedeactiveerd" if not user.active
+            else "account tijdelijk geblokkeerd" if locked
+            else "onjuist wachtwoord"
+        )
+        if user is not None and not locked and not ok:
+            user.failed_logins += 1
+            if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+                user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+                user.failed_logins = 0
+                reason += "; account tijdelijk geblokkeerd"
+            db.add(user)
+        audit.record(
+            db, "login_failed", user=user, user_name=email.strip()[:254],
+            object_type="user", object_id=getattr(user, "id", ""),
+            outcome="failure", summary=reason,
+        )
+        # a failed attempt must be stored although the request shows an error
+        db.flush()
+        return LoginResult(None)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.add(user)
+    if user.totp_enabled:
+        return LoginResult(user, needs_second_factor=True)
+    if requires_second_factor(user):
+        return LoginResult(user, needs_enrolment=True)
+    return LoginResult(user)
+
+
+def requires_second_factor(user: User) -> bool:
+    """Whether *user* must use 2FA: every role that sees personal data, and admins.
+
+    ``MDA_INSECURE_DEMO_SKIP_2FA`` lifts this for demo accounts only.
+    """
+    if user.is_demo and current_app.config["INSECURE_DEMO_SKIP_2FA"]:
+        return False
+    return bool(user.roles & (PERSONAL_DATA_ROLES | {"admin"}))
+
+
+def complete_login(db: Session, user: User, method: str) -> None:
+    """Record a successful login (after every required factor)."""
+    user.last_login_at = utcnow()
+    db.add(user)
+    audit.record(db, "login", user=user, object_type="user", object_id=user.id,
+                 summary=f"ingelogd ({method})")
+
+
+def logout(db: Session, user: User) -> None:
+    """End every session of *user* and record it."""
+    user.session_version += 1
+    db.add(user)
+    audit.record(db, "logout", user=user, object_type="user", object_id=user.id)
+
+
+def verify_second_factor(db: Session, user: User, code: str) -> str | None:
+    """Check a TOTP or recovery code; return the method used, or None."""
+    step = totp.matching_step(user.totp_secret, code, after_step=user.totp_last_step)
+    if step is not None:
+        user.totp_last_step = step
+        db.add(user)
+        return "wachtwoord + authenticator"
+    normalised = code.strip().lower()
+    if len(normalised) == 14:
+        for rc in db.exec(
+            select(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                       RecoveryCode.used_at.is_(None))
+        ):
+            if passwords.verify_password(rc.code_hash, normalised):
+                rc.used_at = utcnow()
+                db.add(rc)
+                return "wachtwoord + herstelcode"
+    audit.record(db, "login_failed", user=user, object_type="user", object_id=user.id,
+                 outcome="failure", summary="onjuiste tweede factor")
+    db.flush()
+    return None
+
+
+def start_enrolment(user: User) -> str:
+    """A new TOTP secret for *user* to confirm (not stored until confirmed)."""
+    return totp.new_secret()
+
+
+def confirm_enrolment(db: Session, user: User, secret: str, code: str) -> list[str]:
+    """Store the secret once the user proved the app works; return new recovery codes."""
+    step = totp.matching_step(secret, code)
+    if step is None:
+        raise ServiceError("De code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw.")
+    user.totp_secret = secret
+    user.totp_enabled = True
+    user.totp_last_step = step
+    db.add(user)
+    codes = replace_recovery_codes(db, user)
+    audit.record(db, "update", user=user, object_type="user", object_id=user.id,
+                 summary="tweestapsverificatie ingesteld")
+    return codes
+
+
+def replace_recovery_codes(db: Session, user: User) -> list[str]:
+    """Invalidate old recovery codes and return ten new ones (shown once)."""
+    for old in db.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        db.delete(old)
+    codes = totp.new_recovery_codes()
+    for code in codes:
+        db.add(RecoveryCode(user_id=user.id, code_hash=passwords.hash_password(code)))
+    db.flush()
+    return codes
+
+
+def change_password(db: Session, user: User, current: str, new: str) -> None:
+    """Change the user's own password (requires the current one)."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise ServiceError("Het huidige wachtwoord klopt niet.")
+    _set_password(db, user, new)
+    audit.record(db, "update", user=user, object_type="user", object_id=user.id,
+                 summary="wachtwoord gewijzigd")
+
+
+def _set_password(db: Session, user: User, new: str) -> None:
+    problem = passwords.password_problem(new, [user.email, user.name, "mda", "veilig thuis"])
+    if problem:
+        raise ServiceError(problem)
+    user.password_hash = passwords.hash_password(new)
+    user.session_version += 1  # other sessions end
+    user.failed_logins = 0
+    user.locked_until = None
+    db.add(user)
+
+
+def redeem_account_token(db: Session, token: str, new_password: str | None = None) -> User:
+    """Check a set-password link; with *new_password*, set it and use up the link."""
+    row = db.exec(
+        select(AccountToken).where(AccountToken.token_hash == passwords.token_digest(token))
+    ).first()
+    if row is None or row.used_at is not None or as_utc(row.expires_at) < utcnow():
+        raise ServiceError("Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.")
+    user = db.get(User, row.user_id)
+    if user is None or not user.active:
+        raise ServiceError("Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.")
+    if new_password is None:
+        return user
+    _set_password(db, user, new_password)
+    row.used_at = utcnow()
+    db.add(row)
+    audit.record(db, "update", user=user, object_type="user", object_id=user.id,
+                 summary=f"wachtwoord ingesteld via {row.purpose}-link")
+    return user
+
+
+def _send_account_link(db: Session, user: User, purpose: str) -> None:
+    for old in db.exec(select(AccountToken).where(AccountToken.user_id == user.id,
+                                                  AccountToken.used_at.is_(None))):
+        old.used_at = utcnow()
+        db.add(old)
+    token, digest = passwords.new_token()
+    valid = INVITE_VALID if purpose == "invite" else RESET_VALID
+    db.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=digest,
+                        expires_at=utcnow() + valid))
+    link = current_app.config["BASE_URL"] + url_for("auth.set_password", token=token)
+    if purpose == "invite":
+        subject = "Uitnodiging voor MDA++"
+        body = (f"Beste {user.name},\n\nU heeft een account gekregen op het MDA++-platform.\n"
+                f"Stel binnen 3 dagen uw wachtwoord in via deze eenmalige link:\n\n{link}\n\n"
+                "Daarna stelt u tweestapsverificatie in met een authenticator-app.\n")
+    else:
+        subject = "Nieuw wachtwoord instellen voor MDA++"
+        body = (f"Beste {user.name},\n\nDe beheerder heeft uw wachtwoord gereset.\n"
+                f"Stel binnen 4 uur een nieuw wachtwoord in via deze eenmalige link:\n\n{link}\n")
+    mail.send([user.email], subject, body)
+
+
+def invite_user(db: Session, admin: User, *, email: str, name: str, organisation_id: int,
+                roles: list[str]) -> User:
+    """Create an account and mail a one-time set-password link."""
+    if find_user_by_email(db, email):
+        raise ServiceError("Er bestaat al een account met dit e-mailadres.")
+    if not roles or set(roles) - set(ROLES):
+        raise ServiceError("Kies minstens één geldige rol.")
+    user = User(email=email.strip().lower(), name=name.strip(), organisation_id=organisation_id,
+                created_at=utcnow())
+    user.roles = roles
+    db.add(user)
+    db.flush()
+    _send_account_link(db, user, "invite")
+    audit.record(db, "create", user=admin, object_type="user", object_id=user.id,
+                 summary=f"account aangemaakt voor {user.email} met rollen {user.roles_text}")
+    return user
+
+
+def update_user(db: Session, admin: User, user: User, *, name: str, organisation_id: int,
+                roles: list[str]) -> None:
+    """Change name, organisation or roles of an account."""
+    if not roles or set(roles) - set(ROLES):
+        raise ServiceError("Kies minstens één geldige rol.")
+    if user.id == admin.id and "admin" not in roles:
+        raise ServiceError("U kunt uw eigen beheerdersrol niet intrekken.")
+    before = f"{user.name}/{user.organisation_id}/{user.roles_text}"
+    user.name, user.organisation_id = name.strip(), organisation_id
+    user.roles = roles
+    user.session_version += 1  # new rights take effect at the next login
+    db.add(user)
+    audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
+                 summary=f"account gewijzigd: {before} -> {user.name}/{organisation_id}/{user.roles_text}")
+
+
+def set_active(db: Session, admin: User, user: User, active: bool) -> None:
+    """Deactivate (ending every session at once) or reactivate an account."""
+    if user.id == admin.id and not active:
+        raise ServiceError("U kunt uw eigen account niet deactiveren.")
+    user.active = active
+    user.session_version += 1
+    db.add(user)
+    audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
+                 summary="account geactiveerd" if active else "account gedeactiveerd")
+
+
+def reset_account(db: Session, admin: User, user: User) -> None:
+    """Clear password and second factor and mail a new set-password link."""
+    user.password_hash = None
+    user.totp_enabled = False
+    user.totp_secret = None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_version += 1
+    db.add(user)
+    for rc in db.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
+        db.delete(rc)
+    _send_account_link(db, user, "reset")
+    audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
+                 summary="account gereset (wachtwoord en tweestapsverificatie)")
+
+
+def create_api_token(db: Session, user: User, label: str) -> str:
+    """Create a personal API token; the full token is returned once, only its hash is kept."""
+    label = label.strip()
+    if not label:
+        raise ServiceError("Geef het token een naam, zodat u het later herkent.")
+    import secrets
+
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    db.add(ApiToken(user_id=user.id, label=label[:100], prefix=prefix,
+                    token_hash=passwords.token_digest(secret), created_at=utcnow()))
+    audit.record(db, "create", user=user, object_type="api_token", object_id=prefix,
+                 summary=f"API-token '{label[:100]}' aangemaakt")
+    return f"mda_{prefix}_{secret}"
+
+
+def revoke_api_token(db: Session, user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens."""
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise ServiceError("Dit token bestaat niet (meer).")
+    token.revoked_at = utcnow()
+    db.add(token)
+    audit.record(db, "update", user=user, object_type="api_token", object_id=token.prefix,
+                 summary=f"API-token '{token.label}' ingetrokken")
+
+
+def user_for_api_token(db: Session, raw: str) -> User | None:
+    """The active user behind a bearer token, or None (revoked, unknown, malformed)."""
+    import hmac
+
+    parts = raw.split("_", 2)
+    if len(parts) != 3 or parts[0] != "mda":
+        return None
+    token = db.exec(select(ApiToken).where(ApiToken.prefix == parts[1])).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(token.token_hash, passwords.token_digest(parts[2])):
+        return None
+    user = db.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    token.last_used_at = utcnow()
+    db.add(token)
+    return user

@@ -1,0 +1,128 @@
+"""Configuration from the environment.
+
+Every setting comes from an ``MDA_*`` environment variable; a bad value stops
+start-up with a one-line explanation (:class:`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+
+class ConfigError(Exception):
+    """A setting has a value the application cannot start with."""
+
+
+def _int(env: dict, name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is geen geheel getal") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} moet minstens {minimum} zijn")
+    return value
+
+
+def _bool(env: dict, name: str, default: bool = False) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    if raw.lower() in ("1", "true", "yes", "ja", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "nee", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} moet 1/0, true/false of ja/nee zijn")
+
+
+def _url(env: dict, name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    scheme = urlparse(raw).scheme.split("+")[0]
+    if scheme not in schemes:
+        raise ConfigError(f"{name} moet beginnen met {' of '.join(s + '://' for s in schemes)}")
+    return raw
+
+
+def _secret_key(env: dict, instance_path: Path) -> str:
+    """Return MDA_SECRET_KEY, or one generated once into instance/secret_key."""
+    if env.get("MDA_SECRET_KEY"):
+        if len(env["MDA_SECRET_KEY"]) < 32:
+            raise ConfigError("MDA_SECRET_KEY moet minstens 32 tekens lang zijn")
+        return env["MDA_SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where mail goes; without a host, mail is written to the outbox folder."""
+
+    host: str | None
+    port: int
+    username: str | None
+    password: str | None
+    starttls: bool
+    sender: str
+
+
+def load_config(instance_path: str, env: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment, validating every value."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(instance_path)
+    db_url = _url(env, "MDA_DATABASE_URL", ("sqlite", "postgresql")) or (
+        f"sqlite:///{instance / 'mda.sqlite'}"
+    )
+    if db_url.startswith("postgresql://"):
+        db_url = "postgresql+psycopg://" + db_url.removeprefix("postgresql://")
+    https = _bool(env, "MDA_HTTPS")
+    return {
+        "SECRET_KEY": _secret_key(env, instance),
+        "DATABASE_URL": db_url,
+        "REDIS_URL": _url(env, "MDA_REDIS_URL", ("redis", "rediss")),
+        "SMTP": SmtpSettings(
+            host=env.get("MDA_SMTP_HOST") or None,
+            port=_int(env, "MDA_SMTP_PORT", 587, minimum=1),
+            username=env.get("MDA_SMTP_USERNAME") or None,
+            password=env.get("MDA_SMTP_PASSWORD") or None,
+            starttls=_bool(env, "MDA_SMTP_STARTTLS", True),
+            sender=env.get("MDA_SMTP_SENDER", "MDA++ <noreply@mda.invalid>"),
+        ),
+        "OUTBOX_DIR": str(instance / "outbox"),
+        "BASE_URL": env.get("MDA_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "IDLE_TIMEOUT": timedelta(minutes=_int(env, "MDA_IDLE_TIMEOUT_MINUTES", 30, 1)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=_int(env, "MDA_SESSION_MAX_HOURS", 10, 1)
+        ),
+        "LOGIN_MAX_FAILURES": _int(env, "MDA_LOGIN_MAX_FAILURES", 5, 1),
+        "LOGIN_LOCK_MINUTES": _int(env, "MDA_LOGIN_LOCK_MINUTES", 15, 1),
+        "MAX_CONTENT_LENGTH": _int(env, "MDA_MAX_REQUEST_KB", 2048, 16) * 1024,
+        "HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "mda_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": https,
+        "INSECURE_DEMO_SKIP_2FA": _bool(env, "MDA_INSECURE_DEMO_SKIP_2FA"),
+        "RATELIMIT_STORAGE_URI": _url(env, "MDA_REDIS_URL", ("redis", "rediss")) or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _bool(env, "MDA_RATELIMIT_ENABLED", True),
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "RETENTION_DAYS": _int(env, "MDA_RETENTION_DAYS", 5 * 365, 1),
+    }

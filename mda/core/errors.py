@@ -1,0 +1,85 @@
+"""Friendly Dutch error pages (and JSON errors under /api); never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("Ongeldig verzoek",
+          "Het verzoek kon niet worden verwerkt. Controleer wat u invulde en probeer het opnieuw."),
+    401: ("Niet ingelogd", "Log in om verder te gaan."),
+    403: ("Geen toegang", "U heeft geen recht om deze pagina te bekijken of deze handeling uit te voeren."),
+    404: ("Niet gevonden", "Deze pagina bestaat niet, of u heeft er geen toegang toe."),
+    405: ("Niet toegestaan", "Deze handeling is op deze pagina niet mogelijk."),
+    413: ("Te groot",
+          "Wat u verstuurde is te groot. Maak het bestand of de tekst kleiner en probeer het opnieuw."),
+    422: ("Ongeldige invoer", "Niet alle velden zijn goed ingevuld."),
+    429: ("Te veel pogingen",
+          "U heeft te vaak achter elkaar een verzoek gedaan. Wacht even en probeer het dan opnieuw."),
+    500: ("Er ging iets mis",
+          "Er ging aan onze kant iets mis. Er is niets opgeslagen van deze handeling. Probeer het opnieuw; "
+          "blijft het misgaan, neem dan contact op met de beheerder."),
+    503: ("Tijdelijk niet beschikbaar", "Het platform is tijdelijk niet beschikbaar. Probeer het over enkele minuten opnieuw."),
+}
+CSRF_MESSAGE = ("Het formulier is verlopen of ongeldig (beveiligingscode ontbreekt). "
+                "Er is niets opgeslagen. Laad de pagina opnieuw en probeer het nog eens.")
+
+
+def wants_json() -> bool:
+    """API requests get JSON errors; pages get HTML."""
+    return request.path.startswith("/api/")
+
+
+def error_response(code: int, message: str | None = None, details: dict | None = None):
+    """Render the Dutch error for *code* as a page or as JSON."""
+    title, default = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
+    message = message or default
+    if wants_json():
+        body = {"error": code, "title": title, "message": message}
+        if details:
+            body["details"] = details
+        return jsonify(body), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for every HTTP error and for unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_e):
+        return error_response(400, CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        if e.code == 401 and not wants_json():
+            from mda.extensions import login_manager
+
+            return login_manager.unauthorized()
+        message = None
+        if e.code in (400, 422) and e.description and not e.description.startswith(
+            ("The browser", "The server", "Bad Request")
+        ):
+            message = e.description  # our own aborts carry a Dutch description
+        resp = error_response(e.code or 500, message)
+        if e.code == 405 and hasattr(e, "valid_methods") and e.valid_methods:
+            resp[0].headers["Allow"] = ", ".join(e.valid_methods)
+        return resp
+
+    @app.errorhandler(InternalServerError)
+    @app.errorhandler(Exception)
+    def _unexpected(e):
+        original = getattr(e, "original_exception", None) or e
+        if isinstance(original, HTTPException) and not isinstance(original, InternalServerError):
+            return _http(original)
+        log.exception("unhandled error on %s %s", request.method, request.path,
+                      exc_info=original)
+        from mda import db
+
+        db.rollback()
+        return error_response(500)

@@ -1,0 +1,47 @@
+"""Home page, health check and the development outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from mda import db
+from mda.core import mail
+from mda.core.permissions import require_permission
+from mda.extensions import limiter
+
+bp = Blueprint("core", __name__)
+
+#: Home-page panels contributed by features: callables returning (template, context) or None.
+HOME_PANELS: list = []
+
+
+@bp.route("/")
+@login_required
+def home():
+    """The start page: what needs the user's attention (features add panels)."""
+    panels = [p for p in (panel(current_user) for panel in HOME_PANELS) if p]
+    return render_template("core/home.html", panels=panels)
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    """200 when the database answers, 503 when it does not."""
+    try:
+        with db.engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means unhealthy
+        current_app.logger.exception("health check: database unreachable")
+        return jsonify(status="fout", database="onbereikbaar"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/beheer/outbox")
+@require_permission("outbox.read")
+def outbox():
+    """Mail written to the outbox folder when no SMTP server is configured."""
+    messages = mail.outbox_messages(current_app)
+    return render_template("core/outbox.html", messages=messages,
+                           smtp=bool(current_app.config["SMTP"].host))

@@ -1,0 +1,125 @@
+"""The request lifecycle's security steps: who is this, is the session still valid,
+is the request forged, and which headers go out with every response."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from mda import db
+from mda.core.timeutil import utcnow
+from mda.extensions import csrf, login_manager, talisman
+
+#: endpoints a user with a pending second-factor enrolment may still reach
+ENROLMENT_ENDPOINTS = {"auth.enrol_2fa", "auth.logout", "static", "core.healthz"}
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Install authentication, session timeouts, CSRF and security headers."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om deze pagina te zien."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_user_from_token)
+
+    csrf.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,  # TLS ends at the terminator; HSTS is sent when MDA_HTTPS=1
+        strict_transport_security=app.config["HTTPS"],
+        session_cookie_secure=app.config["HTTPS"],
+        session_cookie_http_only=True,
+        content_security_policy=CSP,
+        content_security_policy_nonce_in=[],
+        frame_options="DENY",
+        referrer_policy="no-referrer",
+        x_content_type_options=True,
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+    app.before_request(_check_session)
+    app.after_request(_no_store)
+
+
+def _load_user(user_id: str):
+    from mda.auth.models import User
+
+    try:
+        raw_id, raw_version = user_id.split(":")
+        user = db.session().get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not user.active or str(user.session_version) != raw_version:
+        return None
+    return user
+
+
+def _load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
+        return None
+    from mda.auth.services import user_for_api_token
+
+    user = user_for_api_token(db.session(), header.removeprefix("Bearer ").strip())
+    if user is not None:
+        g.api_token_auth = True
+    return user
+
+
+def _check_session():
+    """CSRF for cookie-authenticated requests, idle and absolute timeouts, 2FA gate."""
+    if request.endpoint == "static":
+        return None
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        csrf.protect()
+    if not current_user.is_authenticated or g.get("api_token_auth"):
+        return None
+    now = utcnow()
+    last_seen = session.get("last_seen")
+    started = session.get("auth_at")
+    from flask import current_app
+
+    idle = current_app.config["IDLE_TIMEOUT"]
+    absolute = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    expired = (
+        last_seen is None
+        or started is None
+        or now - datetime.fromisoformat(last_seen) > idle
+        or now - datetime.fromisoformat(started) > absolute
+    )
+    if expired:
+        logout_user()
+        session.clear()
+        if request.path.startswith("/api/"):
+            from flask import abort
+
+            abort(401)
+        flash("Uw sessie is verlopen. Log opnieuw in.", "warning")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    session["last_seen"] = now.isoformat()
+    if session.get("must_enrol") and request.endpoint not in ENROLMENT_ENDPOINTS:
+        return redirect(url_for("auth.enrol_2fa"))
+    return None
+
+
+def _no_store(response):
+    """Pages with personal data must not linger in browser or proxy caches."""
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

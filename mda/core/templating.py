@@ -1,0 +1,49 @@
+"""Template filters, globals and the feature navigation shared by every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+from mda.core.permissions import PERMISSIONS, has_permission
+from mda.core.timeutil import format_local
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    permission: str | None = None
+
+
+#: Menu entries contributed by features, in menu order.
+NAV_ITEMS: list[NavItem] = []
+
+
+def register_nav(label: str, endpoint: str, permission: str | None = None) -> None:
+    """Add a main-menu entry, shown to users who hold *permission* (or to everyone)."""
+    if permission is not None and permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    item = NavItem(label, endpoint, permission)
+    if item not in NAV_ITEMS:
+        NAV_ITEMS.append(item)
+
+
+def init_app(app: Flask) -> None:
+    """Register filters (local time) and the navigation helpers."""
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["localdate"] = lambda v: format_local(v, "%d-%m-%Y")
+    app.jinja_env.globals["can"] = lambda name: has_permission(current_user, name)
+
+    @app.context_processor
+    def _navigation():
+        if not current_user.is_authenticated:
+            return {"nav_items": []}
+        items = [
+            {"label": i.label, "url": url_for(i.endpoint)}
+            for i in NAV_ITEMS
+            if i.permission is None or has_permission(current_user, i.permission)
+        ]
+        return {"nav_items": items}

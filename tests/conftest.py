@@ -1,0 +1,244 @@
+"""Fixtures and factories shared by the whole suite.
+
+The suite runs on SQLite by default and on PostgreSQL when MDA_TEST_DATABASE_URL
+is set. The schema is made by the Alembic migrations (once per run), so the
+migrations are tested too. Between tests the data is wiped: SQLite tests each get
+a fresh copy of the migrated template file, PostgreSQL tests TRUNCATE every table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyotp
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+_TMP = Path(tempfile.mkdtemp(prefix="mda-tests-"))
+os.environ["MDA_INSTANCE_PATH"] = str(_TMP / "instance")
+os.environ.setdefault("MDA_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+os.environ.pop("MDA_DATABASE_URL", None)
+os.environ.pop("MDA_REDIS_URL", None)
+os.environ.pop("MDA_SMTP_HOST", None)
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+from mda import create_app  # noqa: E402
+from mda.auth import passwords  # noqa: E402
+from mda.auth.models import User  # noqa: E402
+from mda.core.timeutil import utcnow  # noqa: E402
+from mda.organisations.models import Organisation, Region  # noqa: E402
+
+PG_URL = os.environ.get("MDA_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("MDA_TEST_REDIS_URL")
+TEST_PASSWORD = "correct paard batterij nietje 42"
+_PASSWORD_HASH = passwords.hash_password(TEST_PASSWORD)
+_counter = itertools.count(1)
+
+
+def _normalise(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgresql://") else url
+
+
+@pytest.fixture(scope="session")
+def database_template():
+    """Migrate a database once per run; return its URL (SQLite: the template file)."""
+    url = _normalise(PG_URL) if PG_URL else f"sqlite:///{_TMP / 'template.sqlite'}"
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    with app.app_context():
+        from mda.cli import run_migrations
+
+        if PG_URL:
+            with app.extensions["mda_engine"].begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        run_migrations(app)
+    app.extensions["mda_engine"].dispose()
+    return url
+
+
+def _wipe_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name != "audit_head"]
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE audit_head SET last_seq = 0, last_hash = :h WHERE id = 1"),
+                     {"h": "0" * 64})
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """A clean, migrated database for one test."""
+    if PG_URL:
+        _wipe_postgres(database_template)
+        return database_template
+    target = tmp_path / "test.sqlite"
+    shutil.copy(_TMP / "template.sqlite", target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Settings for the test app; tests may change them before using ``app``."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "http://mda.test",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """The application under test, bound to a clean database."""
+    from mda.extensions import limiter
+
+    application = create_app(app_config)
+    limiter.reset() if app_config.get("RATELIMIT_ENABLED") else None
+    yield application
+    application.extensions["mda_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A session for arranging and inspecting data, outside any request."""
+    with Session(app.extensions["mda_engine"], expire_on_commit=False) as session:
+        yield session
+
+
+# ---------------------------------------------------------------- factories
+@pytest.fixture
+def make_region(db):
+    def make(name: str | None = None) -> Region:
+        n = next(_counter)
+        region = Region(code=f"R{n}", name=name or f"Testregio {n}")
+        db.add(region)
+        db.commit()
+        return region
+
+    return make
+
+
+@pytest.fixture
+def make_org(db, make_region):
+    def make(type_code: str = "VT", name: str | None = None, region: Region | None = None) -> Organisation:
+        region = region or make_region()
+        org = Organisation(name=name or f"{type_code} test {next(_counter)}", type_code=type_code,
+                           region_id=region.id)
+        db.add(org)
+        db.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_org):
+    """Create an account with TEST_PASSWORD and, by default, an enrolled authenticator."""
+
+    def make(roles=("professional",), org: Organisation | None = None, type_code: str = "VT",
+             email: str | None = None, totp: bool = True, active: bool = True, **fields) -> User:
+        org = org or make_org(type_code)
+        n = next(_counter)
+        user = User(email=email or f"user{n}@example.test", name=f"Test Gebruiker {n}",
+                    organisation_id=org.id, password_hash=_PASSWORD_HASH, created_at=utcnow(),
+                    active=active, **fields)
+        user.roles = roles
+        if totp:
+            user.totp_secret = pyotp.random_base32()
+            user.totp_enabled = True
+        db.add(user)
+        db.commit()
+        db.refresh(user)
+        return user
+
+    return make
+
+
+# ---------------------------------------------------------------- helpers
+def csrf_token(app, client) -> str:
+    """A valid CSRF token for *client*'s session (as a rendered form would carry)."""
+    with client.session_transaction() as sess:
+        raw = sess.setdefault("csrf_token", os.urandom(20).hex())
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+def form_post(app, client, url: str, data: dict | None = None, **kwargs):
+    """POST a form with a valid CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(app, client)}, **kwargs)
+
+
+class AuthActions:
+    """Log users in and out through the real forms (password and TOTP)."""
+
+    def __init__(self, app, client, db):
+        self._app, self._client, self._db = app, client, db
+
+    def login(self, user: User, password: str = TEST_PASSWORD):
+        self._db.expire_all()
+        user = self._db.get(User, user.id)
+        user.totp_last_step = 0  # tests log in often; let the current code be used again
+        self._db.add(user)
+        self._db.commit()
+        resp = form_post(self._app, self._client, "/login",
+                         {"email": user.email, "password": password})
+        if resp.status_code == 302 and resp.headers["Location"].endswith("/login/tweede-stap"):
+            resp = form_post(self._app, self._client, "/login/tweede-stap",
+                             {"code": pyotp.TOTP(user.totp_secret).now()})
+        return resp
+
+    def logout(self):
+        return form_post(self._app, self._client, "/logout")
+
+
+@pytest.fixture
+def auth(app, client, db):
+    return AuthActions(app, client, db)
+
+
+@pytest.fixture
+def login_as(auth, make_user):
+    """Create a user with *roles* and log the client in as that user."""
+
+    def login(roles=("professional",), **kwargs) -> User:
+        user = make_user(roles=roles, **kwargs)
+        resp = auth.login(user)
+        assert resp.status_code == 302, resp.text[:500]
+        return user
+
+    return login
+
+
+def audit_rows(db, **filters):
+    """Audit rows matching *filters* (column=value), in chain order."""
+    from sqlmodel import select
+
+    from mda.core.audit import AuditEvent
+
+    db.expire_all()
+    stmt = select(AuditEvent).order_by(AuditEvent.seq)
+    for column, value in filters.items():
+        stmt = stmt.where(getattr(AuditEvent, column) == value)
+    return list(db.exec(stmt))
+
+
+def text_of(html: str) -> str:
+    """Visible text of a page, roughly (tags removed, whitespace collapsed)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

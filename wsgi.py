@@ -1,0 +1,9 @@
+"""Entry point for gunicorn: ``gunicorn -k gthread --threads 8 wsgi:app``.
+
+Socket.IO runs in threading mode; with several gunicorn processes set
+``MDA_REDIS_URL`` so that broadcasts reach clients of every process.
+"""
+
+from mda import create_app
+
+app = create_app()
