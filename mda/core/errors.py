@@ -25,7 +25,8 @@ MESSAGES: dict[int, tuple[str, str]] = {
     500: ("Er ging iets mis",
           "Er ging aan onze kant iets mis. Er is niets opgeslagen van deze handeling. Probeer het opnieuw; "
           "blijft het misgaan, neem dan contact op met de beheerder."),
-    503: ("Tijdelijk niet beschikbaar", "Het platform is tijdelijk niet beschikbaar. Probeer het over enkele minuten opnieuw."),
+    503: ("Tijdelijk niet beschikbaar",
+          "Het platform is tijdelijk niet beschikbaar. Probeer het over enkele minuten opnieuw."),
 }
 CSRF_MESSAGE = ("Het formulier is verlopen of ongeldig (beveiligingscode ontbreekt). "
                 "Er is niets opgeslagen. Laad de pagina opnieuw en probeer het nog eens.")
