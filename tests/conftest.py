@@ -245,3 +245,91 @@ def audit_rows(db, **filters):
 def text_of(html: str) -> str:
     """Visible text of a page, roughly (tags removed, whitespace collapsed)."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# ---------------------------------------------------------------- case factories
+@pytest.fixture
+def make_case(db, make_region):
+    """Create a case in a region with the given coordinator, circle organisations and members."""
+    from mda.cases.models import Case, CaseMember, CaseOrganisation
+
+    def make(coordinator: User, orgs=(), members=(), region: Region | None = None, **fields) -> Case:
+        n = next(_counter)
+        region_id = region.id if region else db.get(Organisation, coordinator.organisation_id).region_id
+        case = Case(reference=f"MDA-2026-{n:04d}", region_id=region_id, coordinator_id=coordinator.id,
+                    reason=fields.pop("reason", "Testreden"), goal=fields.pop("goal", "Testdoel"),
+                    opened_at=utcnow(), **fields)
+        db.add(case)
+        db.flush()
+        org_ids = {o.id for o in orgs} | {m.organisation_id for m in members} | {coordinator.organisation_id}
+        for org_id in org_ids:
+            db.add(CaseOrganisation(case_id=case.id, organisation_id=org_id, added_at=utcnow()))
+        for member in members:
+            db.add(CaseMember(case_id=case.id, user_id=member.id, added_at=utcnow()))
+        db.commit()
+        db.refresh(case)
+        return case
+
+    return make
+
+
+@pytest.fixture
+def make_person(db):
+    from datetime import date
+
+    from mda.cases.models import Person
+
+    def make(case, source_org: Organisation | None = None, role: str = "slachtoffer", **fields) -> Person:
+        n = next(_counter)
+        person = Person(case_id=case.id, role=role, name=fields.pop("name", f"Persoon Fictief {n}"),
+                        date_of_birth=fields.pop("date_of_birth", date(1990, 1, 1)),
+                        address=fields.pop("address", f"Nepstraat {n}, Demodam"),
+                        source_organisation_id=(source_org.id if source_org else
+                                                db.get(User, case.coordinator_id).organisation_id), **fields)
+        db.add(person)
+        db.commit()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_item(db):
+    from datetime import date
+
+    from mda.cases.models import Item, ItemPerson
+
+    def make(case, source_org: Organisation, category: str = "risicosignalen", persons=(), content=None,
+             author: User | None = None):
+        item = Item(case_id=case.id, category=category, content=content or f"Inhoud {next(_counter)} ({category})",
+                    source_organisation_id=source_org.id, author_id=author.id if author else None,
+                    recorded_on=date(2026, 11, 1), created_at=utcnow())
+        db.add(item)
+        db.flush()
+        for p in persons:
+            db.add(ItemPerson(item_id=item.id, person_id=p.id))
+        db.commit()
+        return item
+
+    return make
+
+
+@pytest.fixture
+def make_consent(db):
+    from datetime import date
+
+    from mda.cases.models import Consent, ConsentRecipient
+
+    def make(case, person, recipients, categories, recorded_by: User, **fields):
+        consent = Consent(case_id=case.id, person_id=person.id, given_by=fields.pop("given_by", "betrokkene zelf"),
+                          purpose=fields.pop("purpose", "MDA++-overleg"), method=fields.pop("method", "schriftelijk"),
+                          categories_text=" ".join(categories), recorded_by_id=recorded_by.id,
+                          given_on=fields.pop("given_on", date(2026, 1, 1)), created_at=utcnow(), **fields)
+        db.add(consent)
+        db.flush()
+        for org in recipients:
+            db.add(ConsentRecipient(consent_id=consent.id, organisation_id=org.id))
+        db.commit()
+        return consent
+
+    return make

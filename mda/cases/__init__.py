@@ -1,0 +1,1 @@
+"""Cases, the minimal data set and the bases for sharing it (intake, triage, consents)."""

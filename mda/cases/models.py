@@ -1,0 +1,203 @@
+"""Cases, their circle, persons, minimal-data-set items and the bases for sharing them.
+
+Nothing in this module decides who sees what: that is :mod:`mda.core.sharing`.
+"""
+
+from datetime import date, datetime
+
+from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
+
+#: Phases of an MDA++ case, code -> Dutch name (in order).
+PHASES: dict[str, str] = {
+    "aanmelding": "Aanmelding",
+    "triage": "Triage",
+    "acute_veiligheid": "Acute veiligheid",
+    "stabiele_veiligheid": "Stabiele veiligheid",
+    "herstel": "Herstel",
+    "monitoring": "Monitoring",
+    "afgesloten": "Afgesloten",
+}
+
+#: Roles of a person in a case.
+PERSON_ROLES: dict[str, str] = {
+    "slachtoffer": "Slachtoffer",
+    "vermoedelijke_pleger": "Vermoedelijke pleger",
+    "kind": "Kind",
+    "ouder_verzorger": "Ouder/verzorger",
+    "overig": "Overig",
+}
+
+URGENCIES: dict[str, str] = {"normaal": "Normaal", "hoog": "Hoog", "acuut": "Acuut"}
+
+
+class Case(SQLModel, table=True):
+    """An MDA++ case: one household, one coordinator, one circle of partners."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True, max_length=20)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    coordinator_id: int = Field(foreign_key="app_user.id", index=True)
+    phase: str = Field(default="triage", max_length=30, index=True)
+    reason: str = Field(max_length=4000)
+    goal: str = Field(max_length=4000)
+    urgency: str = Field(default="normaal", max_length=10)
+    is_repeat: bool = False
+    previous_case_id: int | None = Field(default=None, foreign_key="case.id")
+    opened_at: datetime
+    closed_at: datetime | None = Field(default=None, index=True)
+    purged_at: datetime | None = None
+
+    members: list["CaseMember"] = Relationship(back_populates="case")
+    organisations: list["CaseOrganisation"] = Relationship(back_populates="case")
+    persons: list["Person"] = Relationship(back_populates="case")
+
+    @property
+    def phase_name(self) -> str:
+        return PHASES.get(self.phase, self.phase)
+
+
+class CaseOrganisation(SQLModel, table=True):
+    """An organisation in the circle of a case."""
+
+    __tablename__ = "case_organisation"
+    __table_args__ = (UniqueConstraint("case_id", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    added_at: datetime
+    added_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    removed_at: datetime | None = None
+
+    case: Case = Relationship(back_populates="organisations")
+
+
+class CaseMember(SQLModel, table=True):
+    """A professional in the circle of a case (their organisation must be in the circle)."""
+
+    __tablename__ = "case_member"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    added_at: datetime
+    added_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    removed_at: datetime | None = None
+
+    case: Case = Relationship(back_populates="members")
+
+
+class Person(SQLModel, table=True):
+    """A person concerned by a case. Name, birth date, BSN and address are personal data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    role: str = Field(max_length=30)
+    name: str = Field(max_length=200)
+    date_of_birth: date | None = None
+    bsn: str | None = Field(default=None, max_length=9, index=True)
+    address: str = Field(default="", max_length=500)
+    #: the organisation that registered the person (source of the person's own data)
+    source_organisation_id: int = Field(foreign_key="organisation.id")
+    destroyed_at: datetime | None = None
+
+    case: Case = Relationship(back_populates="persons")
+
+    @property
+    def role_name(self) -> str:
+        return PERSON_ROLES.get(self.role, self.role)
+
+    @property
+    def bsn_masked(self) -> str:
+        """The BSN with all but the last three digits hidden."""
+        return ("•" * 6 + self.bsn[-3:]) if self.bsn else ""
+
+
+class Item(SQLModel, table=True):
+    """One item of the minimal data set: a category, content, its source and the persons concerned."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    category: str = Field(max_length=40, index=True)
+    content: str = Field(max_length=8000)
+    source_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+    recorded_on: date
+    created_at: datetime
+    destroyed_at: datetime | None = None
+
+
+class ItemPerson(SQLModel, table=True):
+    """Which persons an item is about."""
+
+    __tablename__ = "item_person"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class Consent(SQLModel, table=True):
+    """Consent of a person (or their legal representative) to share categories with recipients."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    given_by: str = Field(max_length=200)  # "betrokkene zelf" or the legal representative
+    purpose: str = Field(max_length=1000)
+    method: str = Field(max_length=20)  # mondeling | schriftelijk
+    #: space-separated category codes
+    categories_text: str = Field(max_length=1000)
+    recorded_by_id: int = Field(foreign_key="app_user.id")
+    given_on: date
+    valid_until: date | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    withdrawal_reason: str = Field(default="", max_length=1000)
+    created_at: datetime
+
+    @property
+    def category_codes(self) -> frozenset[str]:
+        return frozenset(self.categories_text.split())
+
+
+class ConsentRecipient(SQLModel, table=True):
+    """A recipient organisation named in a consent."""
+
+    __tablename__ = "consent_recipient"
+
+    consent_id: int = Field(foreign_key="consent.id", primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+
+
+class DutyConflictDecision(SQLModel, table=True):
+    """A case-level decision to share without consent under *conflict van plichten*."""
+
+    __tablename__ = "duty_conflict_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")  # the recipient
+    category: str = Field(max_length=40)
+    person_id: int | None = Field(default=None, foreign_key="person.id")  # None: every person
+    decided_by_id: int = Field(foreign_key="app_user.id")
+    reason: str = Field(max_length=2000)
+    decided_at: datetime
+    valid_until: date | None = None
+    revoked_at: datetime | None = None
+
+
+class BreakGlass(SQLModel, table=True):
+    """A professional opened a withheld item in acute danger, with a reason (time-limited)."""
+
+    __tablename__ = "break_glass"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    reason: str = Field(max_length=2000)
+    opened_at: datetime
+    expires_at: datetime
+    reviewed_at: datetime | None = None
+    reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
