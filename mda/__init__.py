@@ -34,6 +34,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise SystemExit(2) from None
     if test_config:
         app.config.update(test_config)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from mda.cases.catalogue import CatalogueError, validate_all
+
+    try:
+        validate_all()
+    except CatalogueError as exc:
+        print(f"MDA++ kan niet starten: {exc}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None
 
     from mda.core.logs import init_logging
 

@@ -124,5 +124,6 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "TRUSTED_PROXIES": _int(env, "MDA_TRUSTED_PROXIES", 0),
         "RETENTION_DAYS": _int(env, "MDA_RETENTION_DAYS", 5 * 365, 1),
     }
