@@ -50,6 +50,11 @@ vendor: $(NODE_STAMP)
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io/socket.io.min.js
 	cp node_modules/socket.io-client/LICENSE static/vendor/socket.io/LICENSE
 
+## messages: extract the interface texts for a translation catalogue (translations/messages.pot)
+messages: $(STAMP)
+	mkdir -p translations
+	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot .
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
