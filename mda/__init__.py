@@ -47,6 +47,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     except CatalogueError as exc:
         print(f"MDA++ kan niet starten: {exc}", file=sys.stderr)  # noqa: T201
         raise SystemExit(2) from None
+    from mda.meetings.agendas import AgendaError
+    from mda.meetings.agendas import validate_all as validate_agendas
+
+    try:
+        validate_agendas(app.config.get("AGENDAS_DIR"))
+    except AgendaError as exc:
+        print(f"MDA++ kan niet starten: {exc}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None
 
     from mda.core.logs import init_logging
 
@@ -68,11 +76,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from mda.api import bp as api_bp
     from mda.auth import bp as auth_bp
+    from mda.cases import bp as cases_bp
     from mda.core.routes import bp as core_bp
+    from mda.meetings import bp as meetings_bp
     from mda.organisations import bp as organisations_bp
     from mda.privacy import bp as privacy_bp
 
-    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, meetings_bp, cases_bp, api_bp):
         app.register_blueprint(blueprint)
     api_spec.register(app)
 

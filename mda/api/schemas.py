@@ -11,6 +11,7 @@ class Error(BaseModel):
     error: int
     title: str
     message: str
+    details: dict | None = None
 
 
 class OrganisationOut(BaseModel):

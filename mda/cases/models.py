@@ -55,6 +55,10 @@ class Case(SQLModel, table=True):
     def phase_name(self) -> str:
         return PHASES.get(self.phase, self.phase)
 
+    @property
+    def urgency_name(self) -> str:
+        return URGENCIES.get(self.urgency, self.urgency)
+
 
 class CaseOrganisation(SQLModel, table=True):
     """An organisation in the circle of a case."""
@@ -201,3 +205,76 @@ class BreakGlass(SQLModel, table=True):
     expires_at: datetime
     reviewed_at: datetime | None = None
     reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+#: States of a referral (aanmelding), code -> Dutch name.
+REFERRAL_STATUSES: dict[str, str] = {
+    "open": "Wacht op triage",
+    "geaccepteerd": "Geaccepteerd",
+    "afgewezen": "Afgewezen",
+}
+
+
+class Referral(SQLModel, table=True):
+    """A request for MDA++ for a household (aanmelding), waiting for the coordinator's triage.
+
+    The persons named in it are personal data: only the requester and the coordinators of
+    the region see them, and they are blanked once the referral is decided (accepted: they
+    move into the case; declined: they are no longer needed).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True, max_length=20)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    requested_by_id: int = Field(foreign_key="app_user.id", index=True)
+    requester_organisation_id: int = Field(foreign_key="organisation.id")
+    reason: str = Field(max_length=4000)
+    goal: str = Field(max_length=4000)
+    urgency: str = Field(default="normaal", max_length=10)
+    status: str = Field(default="open", max_length=20, index=True)
+    submitted_at: datetime
+    known_checked_at: datetime | None = None
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    decline_reason: str = Field(default="", max_length=2000)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+
+    @property
+    def status_name(self) -> str:
+        return REFERRAL_STATUSES.get(self.status, self.status)
+
+    @property
+    def urgency_name(self) -> str:
+        return URGENCIES.get(self.urgency, self.urgency)
+
+
+class ReferralPerson(SQLModel, table=True):
+    """A person named in a referral (copied into the case on acceptance)."""
+
+    __tablename__ = "referral_person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    role: str = Field(max_length=30)
+    name: str = Field(default="", max_length=200)
+    date_of_birth: date | None = None
+    bsn: str | None = Field(default=None, max_length=9)
+    address: str = Field(default="", max_length=500)
+    cleared_at: datetime | None = None
+
+    @property
+    def role_name(self) -> str:
+        return PERSON_ROLES.get(self.role, self.role)
+
+    @property
+    def bsn_masked(self) -> str:
+        return ("•" * 6 + self.bsn[-3:]) if self.bsn else ""
+
+
+class ReferralOrganisation(SQLModel, table=True):
+    """A partner organisation the requester proposes to involve."""
+
+    __tablename__ = "referral_organisation"
+
+    referral_id: int = Field(foreign_key="referral.id", primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)

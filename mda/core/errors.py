@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,15 @@ def error_response(code: int, message: str | None = None, details: dict | None =
         if details:
             body["details"] = details
         return jsonify(body), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    except Exception:  # the page layout needs the database (current user); it may be what failed
+        log.exception("error page could not be rendered; plain fallback used")
+        return FALLBACK_PAGE.format(code=code, title=escape(title), message=escape(message)), code
+
+
+FALLBACK_PAGE = ('<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>{title} – MDA++</title>'
+                 '</head><body><main><h1>{title}</h1><p>{message}</p><p>Foutcode {code}.</p></main></body></html>')
 
 
 def init_app(app: Flask) -> None:
@@ -67,9 +76,9 @@ def init_app(app: Flask) -> None:
             ("The browser", "The server", "Bad Request")
         ):
             message = e.description  # our own aborts carry a Dutch description
-        resp = error_response(e.code or 500, message)
-        if e.code == 405 and hasattr(e, "valid_methods") and e.valid_methods:
-            resp[0].headers["Allow"] = ", ".join(e.valid_methods)
+        resp = make_response(error_response(e.code or 500, message))
+        if e.code == 405 and getattr(e, "valid_methods", None):
+            resp.headers["Allow"] = ", ".join(e.valid_methods)
         return resp
 
     @app.errorhandler(InternalServerError)
@@ -82,5 +91,8 @@ def init_app(app: Flask) -> None:
                       exc_info=original)
         from mda import db
 
-        db.rollback()
+        try:
+            db.rollback()
+        except Exception:  # e.g. the database is unreachable: nothing to undo, still answer
+            log.exception("rollback after an unhandled error failed")
         return error_response(500)

@@ -26,8 +26,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.request": frozenset({"coordinator", "professional", "team_lead"}),
     "case.triage": frozenset({"coordinator"}),
     "case.work": frozenset({"coordinator", "professional", "team_lead"}),
+    "case.coordinate": frozenset({"coordinator"}),
+    "case.duty_conflict": frozenset({"coordinator", "team_lead"}),
+    "case.break_glass": frozenset({"coordinator", "professional"}),
     "privacy.manage": frozenset({"privacy_officer"}),
     "meeting.plan": frozenset({"coordinator"}),
+    "meeting.attend": frozenset({"coordinator", "professional", "team_lead"}),
 }
 
 #: roles that can see personal data and therefore must use two-factor authentication

@@ -97,6 +97,19 @@ def can_open_case(user: User, case: Case, ctx: CaseContext | None = None) -> boo
     return "team_lead" in user.roles and user.organisation_id in ctx.circle_org_ids
 
 
+#: what a member of the circle may do to a case -> the permission it takes
+MANAGE_PERMISSIONS = {"work": "case.work", "coordinate": "case.coordinate", "duty_conflict": "case.duty_conflict"}
+
+
+def can_manage(user: User, ctx: CaseContext, action: str) -> bool:
+    """May *user* change the case? Circle first (rule 1), then the role; coordinating is the coordinator's."""
+    from mda.core.permissions import has_permission
+
+    if not can_open_case(user, ctx.case, ctx) or not has_permission(user, MANAGE_PERMISSIONS[action]):
+        return False
+    return action != "coordinate" or user.id == ctx.case.coordinator_id
+
+
 def visible_cases_query(user: User):
     """A select() of the cases *user* may open (rule 1), for lists and counts at scale."""
     member_cases = select(CaseMember.case_id).where(CaseMember.user_id == user.id,
@@ -248,6 +261,7 @@ class ItemView:
     item: Item | None  # None when withheld: the content never leaves the server
     person_ids: list[int]
     source_organisation: str
+    author: str = ""  # the professional who recorded it (only filled when visible)
 
 
 @dataclass
@@ -309,18 +323,57 @@ def case_view(db: Session, user: User, case: Case, ctx: CaseContext | None = Non
     items = _load_items(db, ctx, user)
     if item_filter is not None:
         items = [i for i in items if i.id in item_filter]
+    item_views = _item_views(db, user, ctx, items)
+    _audit_view(db, user, case, person_views, item_views, channel)
+    return CaseView(case, ctx, person_views, item_views)
+
+
+def _item_views(db: Session, user: User, ctx: CaseContext, items: list[Item]) -> list[ItemView]:
+    from mda.auth.models import User as UserModel
+
     cats = catalogue.categories()
-    item_views = []
-    for item in items:
-        decision = item_decision(user, ctx, item)
+    decisions = [(item, item_decision(user, ctx, item)) for item in items]
+    author_ids = {i.author_id for i, d in decisions if d.visible and i.author_id is not None}
+    authors = ({u.id: u.name for u in db.exec(select(UserModel).where(UserModel.id.in_(author_ids)))}
+               if author_ids else {})
+    views = []
+    for item, decision in decisions:
         cat = cats.get(item.category)
-        item_views.append(ItemView(
+        views.append(ItemView(
             id=item.id, category=item.category, category_name=cat.name if cat else item.category,
             special=bool(cat and cat.special), decision=decision,
             item=item if decision.visible else None, person_ids=ctx.item_persons.get(item.id, []),
-            source_organisation=ctx.org_names.get(item.source_organisation_id, "")))
-    _audit_view(db, user, case, person_views, item_views, channel)
-    return CaseView(case, ctx, person_views, item_views)
+            source_organisation=ctx.org_names.get(item.source_organisation_id, ""),
+            author=authors.get(item.author_id, "") if decision.visible else ""))
+    return views
+
+
+def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) -> Item:
+    """An item of the case (not destroyed), with its persons and the user's break-glass loaded; else 404.
+
+    The returned object is for decisions and services only; views show an item through
+    :func:`item_view` or :func:`case_view`.
+    """
+    item = db.get(Item, item_id)
+    if item is None or item.case_id != ctx.case.id or item.destroyed_at is not None:
+        abort(404)
+    ctx.item_persons[item.id] = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == item.id)))
+    now = utcnow()
+    for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id == item.id, BreakGlass.user_id == user.id)):
+        if as_utc(bg.expires_at) > now:
+            ctx.break_glass[(bg.user_id, bg.item_id)] = bg
+    return item
+
+
+def item_view(db: Session, user: User, ctx: CaseContext, item_id: int, *, channel: str = "pagina") -> ItemView:
+    """One item as *user* may see it (404 outside the circle or case); audited when it shows content."""
+    if not can_open_case(user, ctx.case, ctx):
+        abort(404)
+    item = load_item_or_404(db, user, ctx, item_id)
+    view = _item_views(db, user, ctx, [item])[0]
+    if view.decision.visible:
+        _audit_view(db, user, ctx.case, [], [view], channel)
+    return view
 
 
 def _audit_view(db: Session, user: User, case: Case, persons: list[PersonView],
@@ -353,7 +406,9 @@ def open_break_glass(db: Session, user: User, ctx: CaseContext, item: Item, reas
     reason = reason.strip()
     if len(reason) < 10:
         raise ValueError("Beschrijf in minstens 10 tekens waarom er acuut gevaar is.")
-    if "professional" not in user.roles and "coordinator" not in user.roles:
+    from mda.core.permissions import has_permission
+
+    if not has_permission(user, "case.break_glass"):
         raise PermissionError("Alleen professionals en procesregisseurs kunnen een doorbraak gebruiken.")
     now = now or utcnow()
     grant = BreakGlass(case_id=ctx.case.id, item_id=item.id, user_id=user.id, reason=reason[:2000],

@@ -33,3 +33,10 @@ class UserForm(FlaskForm):
     roles = MultiCheckboxField("Rollen", choices=list(ROLES.items()),
                                validators=[DataRequired("Kies minstens één rol.")])
     submit = SubmitField("Opslaan")
+
+
+class UserEditForm(UserForm):
+    """Editing an account: the e-mail address is the login name and is not changed (nor re-validated)
+    here, so that accounts on reserved domains (the demo's ``.invalid``) stay editable."""
+
+    email = None

@@ -13,7 +13,7 @@ from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.core.permissions import require_permission
 from mda.organisations import bp, services
-from mda.organisations.forms import OrganisationForm, UserForm
+from mda.organisations.forms import OrganisationForm, UserEditForm, UserForm
 from mda.organisations.models import Organisation, Region
 
 
@@ -85,9 +85,8 @@ def invite_user():
 def edit_user(user_id: int):
     """Change an account's name, organisation and roles."""
     user = db.session().get(User, user_id) or abort(404)
-    form = UserForm(obj=user)
+    form = UserEditForm(obj=user)
     form.organisation_id.choices = _org_choices()
-    form.email.render_kw = {"readonly": True}
     if form.validate_on_submit():
         try:
             account_services.update_user(db.session(), current_user, user, name=form.name.data,

@@ -1,8 +1,8 @@
-"""Filter form of the audit page."""
+"""Forms of the privacy pages: audit filter, person search, destruction on request."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 
 class AuditFilterForm(FlaskForm):
@@ -17,3 +17,23 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("De einddatum ligt vóór de begindatum.")
+
+
+class PersonSearchForm(FlaskForm):
+    bsn = StringField("BSN", validators=[Optional()])
+    name = StringField("Naam (samen met geboortedatum)", validators=[Optional()])
+    date_of_birth = DateField("Geboortedatum", validators=[Optional()])
+    reference = StringField("Casusnummer (bijvoorbeeld MDA-2026-0001)", validators=[Optional()])
+    submit = SubmitField("Zoeken")
+
+
+class DestroyForm(FlaskForm):
+    requested_by = StringField("Wie vroeg om vernietiging?", validators=[DataRequired("Dit veld is verplicht.")])
+    requested_on = DateField("Datum van het verzoek", validators=[DataRequired("Dit veld is verplicht.")])
+    reason = TextAreaField("Verzoek en weerlegging", validators=[DataRequired("Dit veld is verplicht.")])
+    refuted = BooleanField("Het vermoeden is weerlegd (bijvoorbeeld na onderzoek door Veilig Thuis)")
+    submit = SubmitField("Gegevens definitief vernietigen")
+
+
+class ConfirmPostForm(FlaskForm):
+    submit = SubmitField("Bevestigen")

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from mda.core.audit import ACTIONS, AuditEvent
 from mda.core.timeutil import LOCAL_TZ, format_local
@@ -32,7 +32,9 @@ def query_audit(db: Session, flt: AuditFilter, limit: int | None = 500) -> list[
     """Audit rows matching *flt*, newest first."""
     stmt = select(AuditEvent)
     if flt.user:
-        stmt = stmt.where(AuditEvent.user_name.contains(flt.user.strip().lower()))
+        # user_name holds addresses as typed at a failed login too, so compare case-insensitively;
+        # autoescape keeps % and _ in the search term literal
+        stmt = stmt.where(func.lower(AuditEvent.user_name).contains(flt.user.strip().lower(), autoescape=True))
     if flt.case_id is not None:
         stmt = stmt.where(AuditEvent.case_id == flt.case_id)
     if flt.action:

@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``); results are reported in docs/benchmarks.md."""

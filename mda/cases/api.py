@@ -1,0 +1,130 @@
+"""Case API views on the /api/v1 blueprint; the same loader, sharing engine and audit as the pages."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+from flask_login import current_user
+from spectree import Response
+from sqlmodel import select
+
+from mda import db
+from mda.api import bp
+from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
+from mda.auth.models import User
+from mda.auth.services import ServiceError
+from mda.cases import services
+from mda.cases.models import Case, ConsentRecipient
+from mda.cases.schemas import CaseDetail, CaseList, ConsentIn, ConsentOut, WithdrawIn
+from mda.core import sharing
+from mda.core.permissions import require_permission
+from mda.core.timeutil import as_utc
+from mda.extensions import api_spec
+from mda.organisations.models import Region
+
+
+def _summary(case: Case, coordinator: str) -> dict:
+    return dict(id=case.id, reference=case.reference, phase=case.phase, phase_name=case.phase_name,
+                urgency=case.urgency, is_repeat=case.is_repeat, opened_at=_iso(case.opened_at),
+                closed_at=_iso(case.closed_at), coordinator=coordinator)
+
+
+def _iso(value) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def _person(p: sharing.PersonView) -> dict:
+    return dict(id=p.id, role=p.role, role_name=p.role_name, shared=p.identity.visible,
+                basis=p.identity.basis or None, niet_gedeeld=p.identity.withheld_reason or None,
+                name=p.name, date_of_birth=p.date_of_birth.isoformat() if p.date_of_birth else None,
+                bsn_masked=p.bsn_masked or None, address=p.address,
+                address_basis=p.address_decision.basis or None,
+                address_niet_gedeeld=p.address_decision.withheld_reason or None)
+
+
+def _item(v: sharing.ItemView) -> dict:
+    out = dict(id=v.id, category=v.category, category_name=v.category_name, special=v.special,
+               source_organisation=v.source_organisation, person_ids=v.person_ids, shared=v.decision.visible)
+    if v.item is None:  # withheld: nothing of the content leaves the server
+        return {**out, "basis_kind": None, "basis": None, "content": None, "recorded_on": None, "author": None,
+                "niet_gedeeld": f"niet gedeeld: {v.decision.withheld_reason}"}
+    return {**out, "basis_kind": v.decision.kind, "basis": v.decision.basis, "content": v.item.content,
+            "recorded_on": v.item.recorded_on.isoformat(), "author": v.author or None, "niet_gedeeld": None}
+
+
+def _consent(consent, recipient_ids) -> dict:
+    return dict(id=consent.id, person_id=consent.person_id, given_by=consent.given_by, purpose=consent.purpose,
+                method=consent.method, categories=sorted(consent.category_codes),
+                recipient_organisation_ids=sorted(recipient_ids), given_on=consent.given_on.isoformat(),
+                valid_until=consent.valid_until.isoformat() if consent.valid_until else None,
+                withdrawn_at=_iso(consent.withdrawn_at),
+                withdrawal_reason=consent.withdrawal_reason)
+
+
+@bp.get("/cases")
+@require_permission("case.work")
+@api_spec.validate(resp=Response(HTTP_200=CaseList, **ERRORS), tags=["cases"])
+def cases():
+    """The caller's cases (their circles), each with id and pseudonymous reference."""
+    s = db.session()
+    rows = list(s.exec(sharing.visible_cases_query(current_user).order_by(Case.id)))
+    names = {u.id: u.name for u in s.exec(select(User).where(User.id.in_({c.coordinator_id for c in rows})))}
+    return jsonify(cases=[_summary(c, names.get(c.coordinator_id, "")) for c in rows])
+
+
+@bp.get("/cases/<int:case_id>")
+@require_permission("case.work")
+@api_spec.validate(resp=Response(HTTP_200=CaseDetail, **ERRORS), tags=["cases"])
+def case_detail(case_id: int):
+    """Persons and items as the caller may see them: each item with its basis, or why it is not shared."""
+    s = db.session()
+    case, ctx = sharing.load_case_or_404(s, current_user, case_id)
+    view = sharing.case_view(s, current_user, case, ctx, channel="api")
+    coordinator = s.get(User, case.coordinator_id)
+    return jsonify(**_summary(case, coordinator.name if coordinator else ""), reason=case.reason, goal=case.goal,
+                   region=s.get(Region, case.region_id).name, persons=[_person(p) for p in view.persons],
+                   items=[_item(v) for v in view.items])
+
+
+def _load_for_work(case_id: int):
+    case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
+    if not sharing.can_manage(current_user, ctx, "work"):
+        abort(403)
+    return case, ctx
+
+
+@bp.post("/cases/<int:case_id>/consents")
+@require_permission("case.work")
+@api_spec.validate(json=ConsentIn, resp=Response(HTTP_201=ConsentOut, **WRITE_ERRORS), tags=["cases"],
+                   before=dutch_validation_error)
+def create_consent(case_id: int):
+    """Record a consent (recipients must be in the circle, categories in the catalogue)."""
+    _case, ctx = _load_for_work(case_id)
+    body: ConsentIn = request.context.json
+    try:
+        consent = services.record_consent(
+            db.session(), current_user, ctx, person_id=body.person_id, by_representative=body.by_representative,
+            representative=body.representative, purpose=body.purpose, method=body.method,
+            recipient_ids=body.recipient_organisation_ids, categories=body.categories, given_on=body.given_on,
+            valid_until=body.valid_until)
+    except ServiceError as exc:
+        abort(422, str(exc))
+    return jsonify(_consent(consent, body.recipient_organisation_ids)), 201
+
+
+@bp.post("/cases/<int:case_id>/consents/<int:consent_id>/withdraw")
+@require_permission("case.work")
+@api_spec.validate(json=WithdrawIn, resp=Response(HTTP_200=ConsentOut, **WRITE_ERRORS), tags=["cases"],
+                   before=dutch_validation_error)
+def withdraw_consent(case_id: int, consent_id: int):
+    """Withdraw a consent; it stops being a basis at once."""
+    _case, ctx = _load_for_work(case_id)
+    if services.load_consent(db.session(), ctx, consent_id) is None:
+        abort(404)
+    body: WithdrawIn = request.context.json
+    try:
+        consent = services.withdraw_consent(db.session(), current_user, ctx, consent_id, body.reason)
+    except ServiceError as exc:
+        abort(422, str(exc))
+    recipients = db.session().exec(select(ConsentRecipient.organisation_id)
+                                   .where(ConsentRecipient.consent_id == consent.id)).all()
+    return jsonify(_consent(consent, recipients))

@@ -1,0 +1,148 @@
+"""The circle of a case: which organisations and which professionals take part (need-to-know).
+
+Only the case's coordinator changes it. A professional can join only when their
+organisation is in the circle; removing an organisation removes its professionals.
+Removal keeps the row (``removed_at``), so the history of who could see the case stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from mda.auth.models import User
+from mda.auth.services import ServiceError
+from mda.cases.models import CaseMember, CaseOrganisation
+from mda.core import audit, sharing
+from mda.core.permissions import has_permission
+from mda.core.timeutil import utcnow
+from mda.organisations.models import Organisation
+
+
+@dataclass
+class CircleOrganisation:
+    organisation: Organisation
+    members: list[User]
+    team_leads: list[User]
+
+
+def _coordinator_only(user: User, ctx: sharing.CaseContext) -> None:
+    if not sharing.can_manage(user, ctx, "coordinate"):
+        raise PermissionError("alleen de procesregisseur van de casus")
+
+
+def circle(db: Session, ctx: sharing.CaseContext) -> list[CircleOrganisation]:
+    """The organisations of the circle with their named professionals and team leads (no client data)."""
+    orgs = list(db.exec(select(Organisation).where(Organisation.id.in_(ctx.circle_org_ids))
+                        .order_by(Organisation.name))) if ctx.circle_org_ids else []
+    users = list(db.exec(select(User).where(User.organisation_id.in_(ctx.circle_org_ids), User.active)
+                         .order_by(User.name))) if ctx.circle_org_ids else []
+    return [CircleOrganisation(o, [u for u in users if u.organisation_id == o.id and u.id in ctx.member_user_ids],
+                               [u for u in users if u.organisation_id == o.id and "team_lead" in u.roles])
+            for o in orgs]
+
+
+def candidate_organisations(db: Session, ctx: sharing.CaseContext) -> list[Organisation]:
+    """Active organisations not yet in the circle."""
+    return [o for o in db.exec(select(Organisation).where(Organisation.active).order_by(Organisation.name))
+            if o.id not in ctx.circle_org_ids]
+
+
+def candidate_members(db: Session, ctx: sharing.CaseContext) -> list[User]:
+    """Active professionals of circle organisations who are not yet named."""
+    if not ctx.circle_org_ids:
+        return []
+    rows = db.exec(select(User).where(User.organisation_id.in_(ctx.circle_org_ids), User.active)
+                   .order_by(User.name))
+    return [u for u in rows if u.id not in ctx.member_user_ids and u.id != ctx.case.coordinator_id
+            and has_permission(u, "case.work")]
+
+
+def add_organisation(db: Session, user: User, ctx: sharing.CaseContext, organisation_id: int | None) -> Organisation:
+    """Add an organisation to the circle (or bring a removed one back)."""
+    _coordinator_only(user, ctx)
+    org = db.get(Organisation, organisation_id) if organisation_id else None
+    if org is None or not org.active:
+        raise ServiceError("Kies een bestaande, actieve organisatie.")
+    if org.id in ctx.circle_org_ids:
+        raise ServiceError(f"{org.name} staat al in de kring.")
+    row = db.exec(select(CaseOrganisation).where(CaseOrganisation.case_id == ctx.case.id,
+                                                 CaseOrganisation.organisation_id == org.id)).first()
+    row = row or CaseOrganisation(case_id=ctx.case.id, organisation_id=org.id, added_at=utcnow())
+    row.removed_at, row.added_at, row.added_by_id = None, utcnow(), user.id
+    db.add(row)
+    db.flush()
+    ctx.circle_org_ids.add(org.id)
+    audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
+                 summary=f"organisatie {org.name} toegevoegd aan de kring van {ctx.case.reference}")
+    return org
+
+
+def remove_organisation(db: Session, user: User, ctx: sharing.CaseContext, organisation_id: int) -> None:
+    """Remove an organisation and its named professionals from the circle."""
+    _coordinator_only(user, ctx)
+    coordinator = db.get(User, ctx.case.coordinator_id)
+    if organisation_id == coordinator.organisation_id:
+        raise ServiceError("De organisatie van de procesregisseur blijft in de kring.")
+    row = db.exec(select(CaseOrganisation).where(CaseOrganisation.case_id == ctx.case.id,
+                                                 CaseOrganisation.organisation_id == organisation_id,
+                                                 CaseOrganisation.removed_at.is_(None))).first()
+    if row is None:
+        raise ServiceError("Deze organisatie staat niet in de kring.")
+    now = utcnow()
+    row.removed_at = now
+    db.add(row)
+    removed = []
+    for member in db.exec(select(CaseMember).join(User, User.id == CaseMember.user_id).where(
+            CaseMember.case_id == ctx.case.id, CaseMember.removed_at.is_(None),
+            User.organisation_id == organisation_id)):
+        member.removed_at = now
+        db.add(member)
+        removed.append(member.user_id)
+        ctx.member_user_ids.discard(member.user_id)
+    db.flush()
+    ctx.circle_org_ids.discard(organisation_id)
+    audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
+                 summary=f"organisatie {ctx.org_names.get(organisation_id, organisation_id)} uit de kring van "
+                         f"{ctx.case.reference} gehaald ({len(removed)} professional(s) mee)")
+
+
+def add_member(db: Session, user: User, ctx: sharing.CaseContext, member_id: int | None) -> User:
+    """Name a professional in the circle; their organisation must be in the circle."""
+    _coordinator_only(user, ctx)
+    member = db.get(User, member_id) if member_id else None
+    if member is None or not member.active:
+        raise ServiceError("Kies een bestaand, actief account.")
+    if member.organisation_id not in ctx.circle_org_ids:
+        raise ServiceError(f"{member.name} werkt bij een organisatie die niet in de kring staat. "
+                           "Voeg eerst de organisatie toe.")
+    if not has_permission(member, "case.work"):
+        raise ServiceError(f"{member.name} heeft geen rol waarmee aan casussen wordt gewerkt.")
+    if member.id in ctx.member_user_ids:
+        raise ServiceError(f"{member.name} staat al in de kring.")
+    row = db.exec(select(CaseMember).where(CaseMember.case_id == ctx.case.id, CaseMember.user_id == member.id)).first()
+    row = row or CaseMember(case_id=ctx.case.id, user_id=member.id, added_at=utcnow())
+    row.removed_at, row.added_at, row.added_by_id = None, utcnow(), user.id
+    db.add(row)
+    db.flush()
+    ctx.member_user_ids.add(member.id)
+    audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
+                 summary=f"{member.email} toegevoegd aan de kring van {ctx.case.reference}")
+    return member
+
+
+def remove_member(db: Session, user: User, ctx: sharing.CaseContext, member_id: int) -> None:
+    """Take a professional out of the circle."""
+    _coordinator_only(user, ctx)
+    row = db.exec(select(CaseMember).where(CaseMember.case_id == ctx.case.id, CaseMember.user_id == member_id,
+                                           CaseMember.removed_at.is_(None))).first()
+    if row is None:
+        raise ServiceError("Deze professional staat niet in de kring.")
+    row.removed_at = utcnow()
+    db.add(row)
+    db.flush()
+    ctx.member_user_ids.discard(member_id)
+    member = db.get(User, member_id)
+    audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
+                 summary=f"{member.email if member else member_id} uit de kring van {ctx.case.reference} gehaald")

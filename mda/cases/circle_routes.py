@@ -1,0 +1,96 @@
+"""Circle management: the coordinator adds and removes organisations and professionals."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from mda import db
+from mda.auth.forms import ConfirmForm
+from mda.auth.services import ServiceError
+from mda.cases import bp, circle
+from mda.cases.forms import CircleMemberForm, CircleOrganisationForm
+from mda.cases.routes import load
+from mda.core.permissions import require_permission
+
+
+def _page(case, ctx, error: str | None = None, org_form=None, member_form=None):
+    s = db.session()
+    org_form = org_form or CircleOrganisationForm()
+    org_form.organisation_id.choices = [(o.id, f"{o.name} ({o.type_code})")
+                                        for o in circle.candidate_organisations(s, ctx)]
+    member_form = member_form or CircleMemberForm()
+    member_form.user_id.choices = [(u.id, f"{u.name} ({ctx.org_names.get(u.organisation_id, '')})")
+                                   for u in circle.candidate_members(s, ctx)]
+    return render_template("cases/circle.html", case=case, circle=circle.circle(s, ctx), org_form=org_form,
+                           member_form=member_form, confirm=ConfirmForm(), error=error), (422 if error else 200)
+
+
+@bp.route("/<int:case_id>/kring")
+@require_permission("case.coordinate")
+def circle_page(case_id: int):
+    """Who takes part in the case, and forms to change that."""
+    case, ctx = load(case_id, "coordinate")
+    return _page(case, ctx)
+
+
+@bp.route("/<int:case_id>/kring/organisaties", methods=["POST"])
+@require_permission("case.coordinate")
+def circle_add_organisation(case_id: int):
+    """Add an organisation to the circle."""
+    case, ctx = load(case_id, "coordinate")
+    form = CircleOrganisationForm()
+    if not form.validate_on_submit():
+        return _page(case, ctx, "Kies een organisatie.", org_form=form)
+    try:
+        org = circle.add_organisation(db.session(), current_user, ctx, form.organisation_id.data)
+    except ServiceError as exc:
+        return _page(case, ctx, str(exc), org_form=form)
+    flash(f"{org.name} staat nu in de kring.", "success")
+    return redirect(url_for("cases.circle_page", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/kring/organisaties/<int:org_id>/verwijderen", methods=["POST"])
+@require_permission("case.coordinate")
+def circle_remove_organisation(case_id: int, org_id: int):
+    """Remove an organisation (and its named professionals) from the circle."""
+    case, ctx = load(case_id, "coordinate")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        circle.remove_organisation(db.session(), current_user, ctx, org_id)
+    except ServiceError as exc:
+        return _page(case, ctx, str(exc))
+    flash("De organisatie is uit de kring gehaald.", "success")
+    return redirect(url_for("cases.circle_page", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/kring/professionals", methods=["POST"])
+@require_permission("case.coordinate")
+def circle_add_member(case_id: int):
+    """Name a professional of a circle organisation."""
+    case, ctx = load(case_id, "coordinate")
+    form = CircleMemberForm()
+    if not form.validate_on_submit():
+        return _page(case, ctx, "Kies een professional.", member_form=form)
+    try:
+        member = circle.add_member(db.session(), current_user, ctx, form.user_id.data)
+    except ServiceError as exc:
+        return _page(case, ctx, str(exc), member_form=form)
+    flash(f"{member.name} staat nu in de kring.", "success")
+    return redirect(url_for("cases.circle_page", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/kring/professionals/<int:user_id>/verwijderen", methods=["POST"])
+@require_permission("case.coordinate")
+def circle_remove_member(case_id: int, user_id: int):
+    """Take a professional out of the circle."""
+    case, ctx = load(case_id, "coordinate")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        circle.remove_member(db.session(), current_user, ctx, user_id)
+    except ServiceError as exc:
+        return _page(case, ctx, str(exc))
+    flash("De professional is uit de kring gehaald.", "success")
+    return redirect(url_for("cases.circle_page", case_id=case.id))

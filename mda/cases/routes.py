@@ -1,0 +1,283 @@
+"""Case pages: list, case page, and the forms that add persons, items, consents and legal grounds.
+
+Every view loads its case through :func:`mda.core.sharing.load_case_or_404` (404 outside
+the circle) and shows personal data only from :func:`mda.core.sharing.case_view` (audited).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from mda import db
+from mda.auth.models import User
+from mda.auth.services import ServiceError
+from mda.cases import bp, catalogue, circle, services, validation
+from mda.cases.forms import (
+    BreakGlassForm,
+    ConsentForm,
+    DutyConflictForm,
+    ItemForm,
+    PersonForm,
+    PhaseForm,
+    WithdrawForm,
+    category_choices,
+)
+from mda.cases.intake import PersonInput
+from mda.cases.models import PHASES, Case
+from mda.core import audit, sharing
+from mda.core.permissions import has_permission, require_permission
+from mda.core.timeutil import utcnow
+from mda.organisations.models import Region
+
+
+def load(case_id: int, action: str | None = None):
+    """The case and its context (404 outside the circle); 403 when *action* is not the user's to do."""
+    case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
+    if action is not None and not sharing.can_manage(current_user, ctx, action):
+        audit.record(db.session(), "denied", user=current_user, object_type="case", object_id=case.id,
+                     case_id=case.id, summary=f"handeling '{action}' op casus {case.reference} geweigerd")
+        abort(403)
+    return case, ctx
+
+
+def person_label(view) -> str:
+    """How a person is named to this viewer: the name when shared, else number and role."""
+    return f"{view.name} ({view.role_name})" if view.name else f"Persoon nr. {view.id} ({view.role_name})"
+
+
+def persons_for_form(case, ctx):
+    """The case's persons as this user may see them (audited view, no items)."""
+    view = sharing.case_view(db.session(), current_user, case, ctx, channel="formulier", item_filter=set())
+    return [(p.id, person_label(p)) for p in view.persons]
+
+
+def form_page(template: str, form, error: str | None = None, **context):
+    """Render a form; 422 when it has errors, so nothing of the request is committed."""
+    status = 422 if (error or form.errors) else 200
+    return render_template(template, form=form, error=error, **context), status
+
+
+def _consent_rows(view: sharing.CaseView, user_names: dict[int, str]) -> list[dict]:
+    ctx, today = view.context, validation.today()
+    persons = {p.id: p for p in view.persons}
+    cats = catalogue.categories()
+    rows = []
+    for person_id, consents in ctx.consents.items():
+        pv = persons.get(person_id)
+        if pv is None:  # destroyed person
+            continue
+        for consent, recipients in consents:
+            if consent.withdrawn_at:
+                status = "ingetrokken"
+            elif consent.given_on > today:
+                status = "nog niet geldig"
+            else:
+                status = "geldig" if sharing.consent_is_valid(consent, today) else "verlopen"
+            rows.append(dict(consent=consent, person=person_label(pv), status=status,
+                             recorded_by=user_names.get(consent.recorded_by_id, ""),
+                             withdrawn_by=user_names.get(consent.withdrawn_by_id, ""),
+                             given_by=consent.given_by if pv.name else "(niet gedeeld)",
+                             recipients=sorted(ctx.org_names.get(o, "?") for o in recipients),
+                             categories=[cats[c].name if c in cats else c for c in sorted(consent.category_codes)]))
+    return sorted(rows, key=lambda r: r["consent"].id)
+
+
+def _decision_rows(view: sharing.CaseView, user_names: dict[int, str]) -> list[dict]:
+    ctx = view.context
+    persons = {p.id: p for p in view.persons}
+    cats = catalogue.categories()
+    may_read_reason = sharing.can_manage(current_user, ctx, "duty_conflict")
+    rows = []
+    for dec in ctx.decisions:
+        pv = persons.get(dec.person_id)
+        rows.append(dict(decision=dec, organisation=ctx.org_names.get(dec.organisation_id, "?"),
+                         category=cats[dec.category].name if dec.category in cats else dec.category,
+                         person=person_label(pv) if pv else "alle personen",
+                         decided_by=user_names.get(dec.decided_by_id, ""),
+                         reason=dec.reason if (may_read_reason or dec.organisation_id == current_user.organisation_id
+                                               or dec.decided_by_id == current_user.id) else None))
+    return rows
+
+
+@bp.route("/")
+@require_permission("case.work")
+def case_list():
+    """The cases of the user's circles (references only; no personal data)."""
+    s = db.session()
+    cases = list(s.exec(sharing.visible_cases_query(current_user).order_by(Case.opened_at.desc())))
+    coordinators = {u.id: u.name for u in s.exec(select(User).where(User.id.in_({c.coordinator_id for c in cases})))}
+    return render_template("cases/list.html", cases=cases, coordinators=coordinators)
+
+
+@bp.route("/<int:case_id>")
+@require_permission("case.work")
+def case_page(case_id: int):
+    """The case as this user may see it: persons, items by category with their basis, consents, grounds."""
+    case, ctx = load(case_id)
+    s = db.session()
+    view = sharing.case_view(s, current_user, case, ctx)
+    consents = [c for rows in ctx.consents.values() for c, _ in rows]
+    user_ids = ({case.coordinator_id} | {d.decided_by_id for d in ctx.decisions}
+                | {c.recorded_by_id for c in consents} | {c.withdrawn_by_id for c in consents if c.withdrawn_by_id})
+    user_names = {u.id: u.name for u in s.exec(select(User).where(User.id.in_(user_ids)))}
+    return render_template(
+        "cases/case.html", view=view, case=case, region=s.get(Region, case.region_id),
+        coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},
+        consents=_consent_rows(view, user_names), decisions=_decision_rows(view, user_names),
+        circle=circle.circle(s, ctx), covenant=catalogue.covenant(ctx.region_code).name,
+        withdraw_form=WithdrawForm(), phase_form=PhaseForm(phase=case.phase),
+        can_work=sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten",
+        can_withdraw=sharing.can_manage(current_user, ctx, "work") and case.purged_at is None,
+        can_coordinate=sharing.can_manage(current_user, ctx, "coordinate"),
+        can_decide=sharing.can_manage(current_user, ctx, "duty_conflict") and case.phase != "afgesloten",
+        can_break_glass=has_permission(current_user, "case.break_glass"))
+
+
+@bp.route("/<int:case_id>/personen/nieuw", methods=["GET", "POST"])
+@require_permission("case.work")
+def add_person(case_id: int):
+    """Add a person of the household (role, name, date of birth, BSN, address)."""
+    case, ctx = load(case_id, "work")
+    form, error = PersonForm(), None
+    if form.validate_on_submit():
+        data = PersonInput(role=form.role.data, name=form.name.data, date_of_birth=form.date_of_birth.data,
+                           bsn=form.bsn.data or None, address=form.address.data or "")
+        try:
+            services.add_person(db.session(), current_user, ctx, data)
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash("De persoon is toegevoegd.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="personen"))
+    return form_page("cases/person_form.html", form, error, case=case)
+
+
+@bp.route("/<int:case_id>/gegevens/nieuw", methods=["GET", "POST"])
+@require_permission("case.work")
+def add_item(case_id: int):
+    """Add an item of the minimal data set; the source is the author's organisation."""
+    case, ctx = load(case_id, "work")
+    form, error = ItemForm(), None
+    if not form.is_submitted():
+        form.recorded_on.data = utcnow().date()
+    form.category.choices = category_choices()
+    form.persons.choices = persons_for_form(case, ctx)
+    if form.validate_on_submit():
+        try:
+            services.add_item(db.session(), current_user, ctx, category=form.category.data,
+                              content=form.content.data, recorded_on=form.recorded_on.data,
+                              person_ids=form.persons.data or [])
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash("Het gegeven is toegevoegd.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="gegevens"))
+    return form_page("cases/item_form.html", form, error, case=case)
+
+
+@bp.route("/<int:case_id>/gegevens/<int:item_id>/doorbraak", methods=["GET", "POST"])
+@require_permission("case.break_glass")
+def break_glass(case_id: int, item_id: int):
+    """Open a withheld item in acute danger, after typing a reason (audited, listed for the privacy officer)."""
+    case, ctx = load(case_id)
+    s = db.session()
+    item_view = sharing.item_view(s, current_user, ctx, item_id)
+    form, error = BreakGlassForm(), None
+    if form.validate_on_submit():
+        try:
+            services.break_glass(s, current_user, ctx, sharing.load_item_or_404(s, current_user, ctx, item_id),
+                                 form.reason.data)
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash("Doorbraak vastgelegd. Het gegeven is 4 uur voor u zichtbaar; de privacyfunctionaris "
+                  "beoordeelt deze doorbraak.", "warning")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item_id}"))
+    return form_page("cases/break_glass.html", form, error, case=case, item=item_view)
+
+
+@bp.route("/<int:case_id>/toestemmingen/nieuw", methods=["GET", "POST"])
+@require_permission("case.work")
+def add_consent(case_id: int):
+    """Record a consent: person, purpose, recipients in the circle, categories, how, when, until when."""
+    case, ctx = load(case_id, "work")
+    form, error = ConsentForm(), None
+    form.person_id.choices = persons_for_form(case, ctx)
+    form.recipients.choices = sorted(((o, ctx.org_names[o]) for o in ctx.circle_org_ids), key=lambda c: c[1])
+    form.categories.choices = category_choices()
+    if form.validate_on_submit():
+        try:
+            services.record_consent(
+                db.session(), current_user, ctx, person_id=form.person_id.data,
+                by_representative=form.given_by_kind.data == "vertegenwoordiger",
+                representative=form.representative.data or "", purpose=form.purpose.data, method=form.method.data,
+                recipient_ids=form.recipients.data or [], categories=form.categories.data or [],
+                given_on=form.given_on.data, valid_until=form.valid_until.data)
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash("De toestemming is vastgelegd.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
+    return form_page("cases/consent_form.html", form, error, case=case)
+
+
+@bp.route("/<int:case_id>/toestemmingen/<int:consent_id>/intrekken", methods=["GET", "POST"])
+@require_permission("case.work")
+def withdraw_consent(case_id: int, consent_id: int):
+    """Withdraw a consent; from the next page load on, what it opened is no longer shared."""
+    case, ctx = load(case_id, "work")
+    consent = services.load_consent(db.session(), ctx, consent_id) or abort(404)
+    form, error = WithdrawForm(), None
+    if form.validate_on_submit():
+        try:
+            services.withdraw_consent(db.session(), current_user, ctx, consent_id, form.reason.data)
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash(f"Toestemming nr. {consent_id} is ingetrokken; wat zij deelde is niet meer zichtbaar.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
+    return form_page("cases/withdraw_form.html", form, error, case=case, consent=consent)
+
+
+@bp.route("/<int:case_id>/conflict-van-plichten/nieuw", methods=["GET", "POST"])
+@require_permission("case.duty_conflict")
+def add_duty_conflict(case_id: int):
+    """Record a conflict-of-duties decision: who decided, for which recipient and category, and why."""
+    case, ctx = load(case_id, "duty_conflict")
+    form, error = DutyConflictForm(), None
+    form.organisation_id.choices = sorted(((o, ctx.org_names[o]) for o in ctx.circle_org_ids), key=lambda c: c[1])
+    form.category.choices = category_choices()
+    form.person_id.choices = [(0, "Alle personen van de casus"), *persons_for_form(case, ctx)]
+    if form.validate_on_submit():
+        try:
+            services.record_duty_conflict(
+                db.session(), current_user, ctx, organisation_id=form.organisation_id.data,
+                category=form.category.data, person_id=form.person_id.data or None, reason=form.reason.data,
+                valid_until=form.valid_until.data)
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash("Het besluit (conflict van plichten) is vastgelegd.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="grondslagen"))
+    return form_page("cases/duty_conflict_form.html", form, error, case=case)
+
+
+@bp.route("/<int:case_id>/fase", methods=["GET", "POST"])
+@require_permission("case.coordinate")
+def change_phase(case_id: int):
+    """Move the case to another phase (coordinator of the case)."""
+    case, ctx = load(case_id, "coordinate")
+    form, error = PhaseForm(), None
+    if not form.is_submitted():
+        form.phase.data = case.phase
+    if form.validate_on_submit():
+        try:
+            services.change_phase(db.session(), current_user, ctx, form.phase.data)
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash(f"De casus is nu in de fase {PHASES[form.phase.data]}.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    return form_page("cases/phase_form.html", form, error, case=case)

@@ -1,0 +1,164 @@
+"""Who may see a meeting, run it or plan it, and which of its case items they may see.
+
+A meeting is visible to its coordinator and its invitees (chair and minute-taker are
+invitees too); anyone else gets 404 and a ``denied`` audit row. The case reference of a
+case item is shown only to those who can open that case (:func:`mda.core.sharing.can_open_case`);
+everyone else sees "casus (niet zichtbaar)" with the item's times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flask import abort
+from sqlmodel import Session, or_, select
+
+from mda.cases.models import Case
+from mda.core import audit, sharing
+from mda.core.permissions import has_permission
+from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
+
+if TYPE_CHECKING:
+    from mda.auth.models import User
+
+HIDDEN_CASE = "casus (niet zichtbaar)"
+
+
+def my_invitation(db: Session, user: User, meeting: Meeting) -> Invitation | None:
+    """The user's own (not withdrawn) invitation to *meeting*."""
+    return db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == user.id,
+                                            Invitation.withdrawn_at.is_(None))).first()
+
+
+def can_see_meeting(db: Session, user: User, meeting: Meeting) -> bool:
+    """The coordinator and the invitees see a meeting; nobody else learns it exists."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return user.id == meeting.coordinator_id or my_invitation(db, user, meeting) is not None
+
+
+def is_planner(user: User, meeting: Meeting) -> bool:
+    """Only the meeting's own coordinator plans it (and must still hold ``meeting.plan``)."""
+    return user.id == meeting.coordinator_id and has_permission(user, "meeting.plan")
+
+
+def can_run(user: User, meeting: Meeting) -> bool:
+    """Coordinator, chair and minute-taker record attendance."""
+    return is_planner(user, meeting) or user.id in (meeting.chair_id, meeting.minute_taker_id)
+
+
+def visible_meetings_query(user: User):
+    """A select() of the meetings *user* may see (for lists, the week view, the feed)."""
+    invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None))
+    return select(Meeting).where(or_(Meeting.coordinator_id == user.id, Meeting.id.in_(invited)))
+
+
+def deny(db: Session, user: User, meeting_id: int, summary: str) -> None:
+    audit.record(db, "denied", user=user, object_type="meeting", object_id=meeting_id, summary=summary)
+
+
+def load_meeting_or_404(db: Session, user: User, meeting_id: int) -> Meeting:
+    """The meeting, or 404 (with a ``denied`` audit row) for anyone who may not see it."""
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None or not can_see_meeting(db, user, meeting):
+        deny(db, user, meeting_id, "overleg geopend zonder uitnodiging" if meeting else "onbekend overleg")
+        abort(404)
+    return meeting
+
+
+def load_planned_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
+    """The meeting for its coordinator; 404 for outsiders, 403 for invitees who may not plan it."""
+    meeting = load_meeting_or_404(db, user, meeting_id)
+    if not is_planner(user, meeting):
+        deny(db, user, meeting_id, "overleg wijzigen zonder recht")
+        abort(403)
+    return meeting
+
+
+def load_run_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
+    """The meeting for coordinator, chair or minute-taker; 404 for outsiders, 403 for other invitees."""
+    meeting = load_meeting_or_404(db, user, meeting_id)
+    if not can_run(user, meeting):
+        deny(db, user, meeting_id, "aanwezigheid vastleggen zonder recht")
+        abort(403)
+    return meeting
+
+
+class CaseAccess:
+    """Answers "may this user see case N" once per case (contexts are loaded once per request)."""
+
+    def __init__(self, db: Session, user: User):
+        self.db, self.user = db, user
+        self._answers: dict[int, bool] = {}
+        self.cases: dict[int, Case] = {}
+
+    def can_open(self, case_id: int | None) -> bool:
+        if case_id is None:
+            return False
+        if case_id not in self._answers:
+            case = self.db.get(Case, case_id)
+            self.cases[case_id] = case
+            self._answers[case_id] = case is not None and sharing.can_open_case(self.user, case)
+        return self._answers[case_id]
+
+    def reference(self, case_id: int | None) -> str | None:
+        """The case reference when the user may open the case, else None."""
+        return self.cases[case_id].reference if self.can_open(case_id) else None
+
+
+@dataclass
+class ItemView:
+    """An agenda item as one viewer may see it."""
+
+    item: AgendaItem
+    case_visible: bool
+    reference: str | None  # only for viewers who can open the case
+    invited: bool  # the viewer takes part in this item (whole meeting or invited for it)
+
+    @property
+    def label(self) -> str:
+        if self.item.kind != "casus":
+            return self.item.title
+        return self.reference if self.case_visible else HIDDEN_CASE
+
+
+@dataclass
+class MeetingView:
+    """A meeting as one viewer may see it."""
+
+    meeting: Meeting
+    items: list[ItemView]
+    invitation: Invitation | None
+    planner: bool
+    runner: bool
+    my_item_ids: set[int] = field(default_factory=set)
+
+
+def invited_item_ids(db: Session, invitation: Invitation | None) -> set[int]:
+    """The agenda items an item-only invitation covers."""
+    if invitation is None or invitation.whole_meeting:
+        return set()
+    return set(db.exec(select(InvitationItem.agenda_item_id).where(
+        InvitationItem.invitation_id == invitation.id)))
+
+
+def agenda_items(db: Session, meeting: Meeting) -> list[AgendaItem]:
+    """The agenda in order."""
+    return list(db.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                        .order_by(AgendaItem.position, AgendaItem.id)))
+
+
+def meeting_view(db: Session, user: User, meeting: Meeting, cases: CaseAccess | None = None) -> MeetingView:
+    """The meeting with every case item filtered for *user* (call after a loader checked access)."""
+    cases = cases or CaseAccess(db, user)
+    invitation = my_invitation(db, user, meeting)
+    planner = is_planner(user, meeting)
+    whole = planner or user.id == meeting.coordinator_id or (invitation is not None and invitation.whole_meeting)
+    mine = invited_item_ids(db, invitation)
+    views = []
+    for item in agenda_items(db, meeting):
+        visible = item.kind == "casus" and cases.can_open(item.case_id)
+        views.append(ItemView(item=item, case_visible=visible, reference=cases.reference(item.case_id) if visible
+                              else None, invited=whole or item.id in mine))
+    return MeetingView(meeting, views, invitation, planner, can_run(user, meeting), mine)

@@ -1,0 +1,117 @@
+"""Forms of the meeting pages. Times are entered as Europe/Amsterdam local date and time."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from mda.meetings.changes import SCOPES
+from mda.meetings.feeds import REMINDER_CHOICES
+from mda.meetings.models import ATTENDANCE, FREQUENCIES, RESPONSES
+from mda.organisations.forms import MultiCheckboxField
+
+REQUIRED = "Dit veld is verplicht."
+DST_CHOICES = [("", "Niet van toepassing"), ("zomertijd", "Zomertijd (+02:00), de eerste keer"),
+               ("wintertijd", "Wintertijd (+01:00), de tweede keer")]
+
+
+class AgendaRowForm(Form):
+    """One standard agenda item (the case block is marked with ``cases``)."""
+
+    title = StringField("Agendapunt", validators=[Optional(), Length(max=200)])
+    minutes = IntegerField("Minuten", validators=[Optional(), NumberRange(0, 480, "Kies 0 tot 480 minuten.")])
+    cases = HiddenField()
+
+
+class MeetingForm(FlaskForm):
+    type_code = HiddenField()
+    title = StringField("Titel (zonder namen van betrokkenen)", validators=[DataRequired(REQUIRED), Length(max=200)])
+    day = DateField("Datum", validators=[DataRequired("Kies een datum (DD-MM-JJJJ).")])
+    start_time = TimeField("Begintijd", validators=[DataRequired("Kies een begintijd (UU:MM).")])
+    end_time = TimeField("Eindtijd", validators=[DataRequired("Kies een eindtijd (UU:MM).")])
+    dst = RadioField("Bij de wisseling naar wintertijd komt een tijd tussen 02:00 en 03:00 twee keer voor",
+                     choices=DST_CHOICES, default="", validators=[Optional()])
+    location = StringField("Locatie (zaal en adres van het overleg)", validators=[Length(max=200)])
+    online_link = StringField("Link voor online deelname (https://…)", validators=[Length(max=500)])
+    chair_id = SelectField("Voorzitter", coerce=int, validators=[Optional()])
+    minute_taker_id = SelectField("Notulist", coerce=int, validators=[Optional()])
+    case_ids = MultiCheckboxField("Casussen op de agenda", coerce=int, validators=[Optional()])
+    case_minutes = IntegerField("Minuten per casus", validators=[Optional(), NumberRange(1, 480,
+                                                                                         "Kies 1 tot 480 minuten.")])
+    agenda = FieldList(FormField(AgendaRowForm), min_entries=0)
+    deadline_day = DateField("Updates van partners uiterlijk op (datum)", validators=[Optional()])
+    deadline_time = TimeField("om (tijd)", validators=[Optional()])
+    frequency = SelectField("Herhalen", choices=[("", "Niet herhalen"), *FREQUENCIES.items()], default="")
+    until = DateField("Tot en met (einddatum van de reeks)", validators=[Optional()])
+    scope = RadioField("Wijziging geldt voor", choices=list(SCOPES.items()), default="deze")
+    confirm_conflicts = BooleanField("Ik heb de waarschuwingen gezien; toch opslaan")
+    submit = SubmitField("Opslaan")
+
+
+class InviteForm(FlaskForm):
+    user_id = SelectField("Professional", coerce=int, validators=[DataRequired("Kies wie u uitnodigt.")])
+    item_ids = MultiCheckboxField("Voor de casussen (niets aangevinkt: het hele overleg)", coerce=int,
+                                  validators=[Optional()])
+    required = BooleanField("Aanwezigheid vereist", default=True)
+    following = BooleanField("Ook voor de volgende bijeenkomsten van de reeks")
+    submit = SubmitField("Uitnodigen")
+
+
+class AnswerForm(FlaskForm):
+    response = RadioField("Uw antwoord", choices=[(k, v) for k, v in RESPONSES.items() if k != "open"],
+                          validators=[DataRequired("Kies een antwoord.")])
+    delegate_to_id = SelectField("Delegeren aan (collega van uw organisatie)", coerce=int, validators=[Optional()])
+    following = BooleanField("Ook voor de volgende bijeenkomsten van de reeks")
+    submit = SubmitField("Antwoord versturen")
+
+
+class AttendanceForm(FlaskForm):
+    """Rendered by hand: one select ``attendance-<invitation id>`` per invitee."""
+
+    submit = SubmitField("Aanwezigheid opslaan")
+
+
+ATTENDANCE_CHOICES = [("", "Nog niet vastgelegd"), *ATTENDANCE.items()]
+
+
+class AddCaseForm(FlaskForm):
+    case_id = SelectField("Casus", coerce=int, validators=[DataRequired("Kies een casus.")])
+    minutes = IntegerField("Minuten", validators=[Optional(), NumberRange(1, 480, "Kies 1 tot 480 minuten.")])
+    submit = SubmitField("Op de agenda zetten")
+
+
+class UpdateForm(FlaskForm):
+    content = TextAreaField("Uw update: wat is er gebeurd sinds de vorige keer, en hoe staan uw acties ervoor?",
+                            validators=[DataRequired("Schrijf uw update."), Length(max=8000)])
+    submit = SubmitField("Update opslaan")
+
+
+class CancelForm(FlaskForm):
+    scope = RadioField("Annuleren", choices=[("deze", "Alleen deze bijeenkomst"),
+                                             ("reeks", "Alle komende bijeenkomsten van de reeks")], default="deze")
+    submit = SubmitField("Overleg annuleren")
+
+
+class FeedForm(FlaskForm):
+    reminders = MultiCheckboxField("Herinneringen (hoogstens drie)", coerce=int,
+                                   choices=list(REMINDER_CHOICES.items()), validators=[Optional()])
+    submit = SubmitField("Herinneringen opslaan")
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Bevestigen")

@@ -1,0 +1,221 @@
+"""Invitations, answers (accept, decline, tentative, delegate) and attendance.
+
+Only professionals of a case's circle are invited for that case (anyone who can open it:
+:func:`mda.core.sharing.can_open_case`); a whole-meeting invitee must be in the circle of
+every case on the agenda. Chair and minute-taker are invited by their role.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from mda.auth.models import User
+from mda.cases.models import Case
+from mda.core import audit, sharing
+from mda.core.timeutil import as_utc, format_local, utcnow
+from mda.meetings import notify, slots
+from mda.meetings.access import agenda_items
+from mda.meetings.models import ATTENDANCE, RESPONSES, AgendaItem, Invitation, InvitationItem, Meeting
+from mda.meetings.services import MeetingError, series_meetings
+
+WORK_ROLES = ("coordinator", "professional", "team_lead")
+#: attendance is recorded at the meeting: from this long before its start
+ATTENDANCE_LEAD = timedelta(hours=1)
+
+
+def _case_items(db: Session, meeting: Meeting) -> list[AgendaItem]:
+    return [i for i in agenda_items(db, meeting) if i.kind == "casus"]
+
+
+def _outside_circle(db: Session, invitee: User, case_ids: list[int]) -> Case | None:
+    """The first case *invitee* cannot open (not in its circle), or None."""
+    for case_id in dict.fromkeys(case_ids):
+        case = db.get(Case, case_id)
+        if case is None or not sharing.can_open_case(invitee, case):
+            return case
+    return None
+
+
+def invitable_users(db: Session, meeting: Meeting, item: AgendaItem | None = None) -> list[User]:
+    """Who can be invited: for a case item its circle; for the whole meeting the circle of every case."""
+    case_ids = [item.case_id] if item is not None else [i.case_id for i in _case_items(db, meeting)]
+    users = [u for u in db.exec(select(User).where(User.active.is_(True)).order_by(User.name))
+             if u.roles & set(WORK_ROLES)]
+    if not case_ids:
+        return users
+    contexts = [sharing.load_context(db, db.get(Case, cid)) for cid in dict.fromkeys(case_ids)]
+    return [u for u in users if all(sharing.can_open_case(u, ctx.case, ctx) for ctx in contexts)]
+
+
+def invite(db: Session, user: User, meeting: Meeting, invitee_id: int, item_ids: list[int], *,
+           required: bool = True, following: bool = False) -> list[str]:
+    """Invite a professional for the whole meeting (no items) or for some case items.
+
+    With *following*, the same invitation is made for the later occurrences of the series
+    (for the same cases). Returns conflict warnings (the invitee is already booked).
+    """
+    invitee = db.get(User, invitee_id)
+    if invitee is None or not invitee.active or not (invitee.roles & set(WORK_ROLES)):
+        raise MeetingError("Kies een actieve professional om uit te nodigen.", "user_id")
+    targets = [meeting]
+    if following and meeting.series_id is not None:
+        targets += [m for m in series_meetings(db, meeting.series_id)
+                    if as_utc(m.original_start) > as_utc(meeting.original_start) and not m.cancelled]
+    chosen = [i for i in _case_items(db, meeting) if i.id in set(item_ids)]
+    if len(chosen) != len(set(item_ids)):
+        raise MeetingError("Kies casussen van de agenda van dit overleg.", "item_ids")
+    case_ids = [i.case_id for i in chosen]
+    invited_to = []
+    for target in targets:
+        if target.cancelled:
+            raise MeetingError("Dit overleg is geannuleerd.")
+        items = ([i for i in _case_items(db, target) if i.case_id in case_ids] if item_ids else [])
+        if target is not meeting and item_ids and not items:
+            continue
+        _invite_one(db, user, target, invitee, items, required=required)
+        invited_to.append(target)
+    notify.send_requests(db, invited_to, "uitnodiging", user_ids={invitee.id})
+    what = "het hele overleg" if not item_ids else f"{len(chosen)} casus(sen)"
+    audit.record(db, "create", user=user, object_type="invitation", object_id=meeting.id,
+                 summary=f"{invitee.email} uitgenodigd voor {what} van overleg {meeting.id}"
+                         f"{f' en {len(invited_to) - 1} volgende' if len(invited_to) > 1 else ''}")
+    windows = [(i.starts_at, i.ends_at) for i in chosen] or [(meeting.starts_at, meeting.ends_at)]
+    warnings = []
+    for start, end in windows:
+        warnings += slots.conflicts(db, user_ids={invitee.id}, location="", start=start, end=end,
+                                    exclude={meeting.id})
+    return list(dict.fromkeys(w for w in warnings if "heeft dan al" in w))
+
+
+def _invite_one(db: Session, user: User, meeting: Meeting, invitee: User, items: list[AgendaItem], *,
+                required: bool) -> Invitation:
+    case_ids = [i.case_id for i in items] if items else [i.case_id for i in _case_items(db, meeting)]
+    outside = _outside_circle(db, invitee, case_ids)
+    if outside is not None:
+        reference = outside.reference if outside and sharing.can_open_case(user, outside) else "deze casus"
+        raise MeetingError(f"{invitee.name} hoort niet bij de kring van {reference}. Alleen professionals uit de "
+                           "kring van een casus kunnen ervoor worden uitgenodigd.", "user_id")
+    inv = db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                           Invitation.user_id == invitee.id)).first()
+    if inv is not None and inv.withdrawn_at is None and inv.whole_meeting:
+        raise MeetingError(f"{invitee.name} is al uitgenodigd voor het hele overleg.", "user_id")
+    if inv is None or inv.withdrawn_at is not None:
+        if inv is not None:  # invited again after being withdrawn: start afresh
+            for link in db.exec(select(InvitationItem).where(InvitationItem.invitation_id == inv.id)):
+                db.delete(link)
+        inv = inv or Invitation(meeting_id=meeting.id, user_id=invitee.id, created_at=utcnow())
+        inv.withdrawn_at, inv.response, inv.responded_at, inv.delegated_to_id = None, "open", None, None
+        inv.role = "deelnemer"
+    inv.whole_meeting, inv.required, inv.invited_by_id = not items, required, user.id
+    db.add(inv)
+    db.flush()
+    if items:
+        have = set(db.exec(select(InvitationItem.agenda_item_id).where(InvitationItem.invitation_id == inv.id)))
+        for item in items:
+            if item.id not in have:
+                db.add(InvitationItem(invitation_id=inv.id, agenda_item_id=item.id))
+    else:
+        for link in db.exec(select(InvitationItem).where(InvitationItem.invitation_id == inv.id)):
+            db.delete(link)
+    db.flush()
+    return inv
+
+
+def answer(db: Session, user: User, meeting: Meeting, response: str, *, delegate_to_id: int | None = None,
+           following: bool = False) -> Invitation:
+    """Answer one's own invitation (and, with *following*, those for later occurrences of the series)."""
+    if response not in RESPONSES or response == "open":
+        raise MeetingError("Kies komt, komt niet, onder voorbehoud of delegeren.", "response")
+    targets = [meeting]
+    if following and meeting.series_id is not None:
+        targets += [m for m in series_meetings(db, meeting.series_id)
+                    if as_utc(m.original_start) > as_utc(meeting.original_start) and not m.cancelled]
+    first = None
+    for target in targets:
+        inv = db.exec(select(Invitation).where(Invitation.meeting_id == target.id, Invitation.user_id == user.id,
+                                               Invitation.withdrawn_at.is_(None))).first()
+        if inv is None:
+            if target is meeting:
+                raise MeetingError("U bent niet uitgenodigd voor dit overleg.")
+            continue
+        if target.cancelled:
+            raise MeetingError("Dit overleg is geannuleerd.")
+        if inv.response == "gedelegeerd":
+            raise MeetingError("U heeft deze uitnodiging al gedelegeerd aan een collega.")
+        if response == "gedelegeerd":
+            _delegate(db, user, target, inv, delegate_to_id)
+        inv.response, inv.responded_at = response, utcnow()
+        db.add(inv)
+        first = first or inv
+    db.flush()
+    audit.record(db, "update", user=user, object_type="invitation", object_id=first.id,
+                 summary=f"uitnodiging voor overleg {meeting.id} beantwoord: {RESPONSES[response].lower()}"
+                         f"{f' (ook {len(targets) - 1} volgende)' if len(targets) > 1 else ''}")
+    return first
+
+
+def _delegate(db: Session, user: User, meeting: Meeting, inv: Invitation, delegate_to_id: int | None) -> None:
+    if inv.role != "deelnemer":
+        raise MeetingError("Voorzitter en notulist delegeren niet; vraag de procesregisseur iemand anders aan "
+                           "te wijzen.", "delegate_to_id")
+    colleague = db.get(User, delegate_to_id) if delegate_to_id else None
+    if colleague is None or colleague.id == user.id or colleague.organisation_id != user.organisation_id \
+            or not colleague.active:
+        raise MeetingError("Delegeer aan een actieve collega van uw eigen organisatie.", "delegate_to_id")
+    items = [] if inv.whole_meeting else list(db.exec(
+        select(AgendaItem).join(InvitationItem, InvitationItem.agenda_item_id == AgendaItem.id)
+        .where(InvitationItem.invitation_id == inv.id)))
+    existing = db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                Invitation.user_id == colleague.id,
+                                                Invitation.withdrawn_at.is_(None))).first()
+    if existing is not None:
+        raise MeetingError(f"{colleague.name} is al uitgenodigd voor dit overleg.", "delegate_to_id")
+    new = _invite_one(db, user, meeting, colleague, items, required=inv.required)
+    new.delegated_from_id = inv.id
+    db.add(new)
+    inv.delegated_to_id = colleague.id
+    notify.send_requests(db, [meeting], "uitnodiging", user_ids={colleague.id})
+
+
+def colleagues(db: Session, user: User) -> list[User]:
+    """Active colleagues of the user's organisation (delegation candidates)."""
+    return list(db.exec(select(User).where(User.organisation_id == user.organisation_id, User.id != user.id,
+                                           User.active.is_(True)).order_by(User.name)))
+
+
+def record_attendance(db: Session, user: User, meeting: Meeting, values: dict[int, str]) -> int:
+    """Record present / absent / excused per invitation; returns the number changed."""
+    if meeting.cancelled:
+        raise MeetingError("Dit overleg is geannuleerd.")
+    if as_utc(meeting.starts_at) - utcnow() > ATTENDANCE_LEAD:
+        raise MeetingError(f"Aanwezigheid legt u vast bij het overleg (vanaf {format_local(meeting.starts_at)}).")
+    invitations = {i.id: i for i in db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                                    Invitation.withdrawn_at.is_(None)))}
+    changed = 0
+    for inv_id, value in values.items():
+        inv = invitations.get(inv_id)
+        if inv is None:
+            raise MeetingError("Deze uitnodiging hoort niet bij dit overleg.")
+        value = value or None
+        if value is not None and value not in ATTENDANCE:
+            raise MeetingError("Kies aanwezig, afwezig of afgemeld.")
+        if inv.attendance != value:
+            inv.attendance, inv.attendance_recorded_at, inv.attendance_recorded_by_id = value, utcnow(), user.id
+            db.add(inv)
+            changed += 1
+    db.flush()
+    if changed:
+        audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id,
+                     summary=f"aanwezigheid vastgelegd voor {changed} deelnemer(s)")
+    return changed
+
+
+def answers_overview(db: Session, meeting: Meeting) -> dict[str, int]:
+    """How many invitees gave each answer (for the coordinator's overview)."""
+    counts = dict.fromkeys(RESPONSES, 0)
+    for inv in db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                Invitation.withdrawn_at.is_(None))):
+        counts[inv.response] = counts.get(inv.response, 0) + 1
+    return counts

@@ -1,0 +1,90 @@
+"""Calendar files: the download per meeting and the personal subscription feed (secret URL)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from mda import db
+from mda.core.permissions import require_permission
+from mda.extensions import limiter
+from mda.meetings import access, bp, calendars, feeds
+from mda.meetings.forms import ConfirmForm, FeedForm
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
+
+def _calendar_response(content: bytes, filename: str) -> Response:
+    response = Response(content, mimetype="text/calendar")
+    response.headers["Content-Type"] = CALENDAR_TYPE
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/<int:meeting_id>/overleg.ics")
+@login_required
+def meeting_ics(meeting_id: int):
+    """This meeting as a calendar file (a series occurrence brings its series), filtered for the user."""
+    s = db.session()
+    meeting = access.load_meeting_or_404(s, current_user, meeting_id)
+    content = calendars.meeting_calendar(s, current_user, meeting, feeds.reminders_of(s, current_user))
+    return _calendar_response(content, f"overleg-{meeting.id}.ics")
+
+
+@bp.route("/feed/<token>.ics")
+@limiter.limit("120 per hour")
+def feed(token: str):
+    """The personal subscription feed. An unknown or revoked token is a plain 404, without a hint."""
+    s = db.session()
+    found = feeds.user_for_token(s, token)
+    if found is None:
+        abort(404)
+    user, feed_row = found
+    content = calendars.feed_calendar(s, user, feed_row.reminder_minutes)
+    response = _calendar_response(content, "mda-overleggen.ics")
+    response.headers["Content-Disposition"] = 'inline; filename="mda-overleggen.ics"'
+    return response
+
+
+@bp.route("/agenda-abonnement", methods=["GET", "POST"])
+@require_permission("meeting.attend")
+def subscription():
+    """Manage the personal feed: make, renew or revoke the secret address; choose reminders."""
+    s = db.session()
+    feed_row = feeds.feed_of(s, current_user)
+    form = FeedForm(reminders=feed_row.reminder_minutes)
+    if form.validate_on_submit():
+        try:
+            feeds.set_reminders(s, current_user, form.reminders.data or [])
+        except feeds.FeedError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            flash("De herinneringen zijn opgeslagen.", "success")
+            return redirect(url_for("meetings.subscription"))
+    return render_template("meetings/subscription.html", feed=feed_row, form=form, confirm=ConfirmForm(),
+                           new_url=None)
+
+
+@bp.route("/agenda-abonnement/<any(vernieuwen, intrekken):action>", methods=["POST"])
+@require_permission("meeting.attend")
+def subscription_action(action: str):
+    """Renew (new secret address, the old one stops) or revoke the feed."""
+    s = db.session()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if action == "intrekken":
+        try:
+            feeds.revoke_token(s, current_user)
+        except feeds.FeedError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            flash("Het agenda-abonnement is ingetrokken; het oude adres werkt niet meer.", "success")
+        return redirect(url_for("meetings.subscription"))
+    token = feeds.renew_token(s, current_user)
+    feed_row = feeds.feed_of(s, current_user)
+    return render_template("meetings/subscription.html", feed=feed_row, form=FeedForm(
+        reminders=feed_row.reminder_minutes), confirm=ConfirmForm(), new_url=feeds.feed_url(token))
+
+

@@ -1,0 +1,167 @@
+"""Taking part: invitations, answers, attendance, case items on the agenda and pre-meeting updates."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from mda import db
+from mda.meetings import access, bp, invitations, services, updates
+from mda.meetings.forms import AddCaseForm, AnswerForm, AttendanceForm, ConfirmForm, InviteForm, UpdateForm
+from mda.meetings.models import AgendaItem
+from mda.meetings.services import MeetingError
+
+
+def _back(meeting_id: int, anchor: str = ""):
+    return redirect(url_for("meetings.show", meeting_id=meeting_id) + (f"#{anchor}" if anchor else ""))
+
+
+def _fail(exc: MeetingError) -> None:
+    db.rollback()
+    flash(str(exc), "error")
+
+
+def _case_item_or_404(meeting_id: int, item_id: int) -> AgendaItem:
+    item = db.session().get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting_id or item.kind != "casus":
+        abort(404)
+    return item
+
+
+@bp.route("/<int:meeting_id>/uitnodigen", methods=["POST"])
+@login_required
+def invite(meeting_id: int):
+    """Invite a professional of the case circle (whole meeting or some case items)."""
+    meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
+    form = InviteForm()
+    form.user_id.choices = [(int(request.form.get("user_id") or 0), "")]
+    form.item_ids.choices = [(int(v), "") for v in request.form.getlist("item_ids") if v.isdigit()]
+    if not form.validate_on_submit():
+        flash("Kies wie u uitnodigt.", "error")
+        return _back(meeting_id, "uitnodigen")
+    try:
+        warnings = invitations.invite(db.session(), current_user, meeting, form.user_id.data, form.item_ids.data or [],
+                                      required=form.required.data, following=form.following.data)
+    except MeetingError as exc:
+        _fail(exc)
+        return _back(meeting_id, "uitnodigen")
+    flash("De uitnodiging is verstuurd.", "success")
+    for warning in warnings:
+        flash(f"Let op: {warning}", "warning")
+    return _back(meeting_id, "antwoorden")
+
+
+@bp.route("/<int:meeting_id>/antwoord", methods=["POST"])
+@login_required
+def answer(meeting_id: int):
+    """Answer one's own invitation: comes, does not come, tentative, or delegate to a colleague."""
+    meeting = access.load_meeting_or_404(db.session(), current_user, meeting_id)
+    form = AnswerForm()
+    # the service decides who is a valid colleague (and says why not)
+    submitted = request.form.get("delegate_to_id", "0")
+    form.delegate_to_id.choices = [(0, ""), (int(submitted) if submitted.isdigit() else 0, "")]
+    if not form.validate_on_submit():
+        flash("Kies een antwoord (en bij delegeren een collega).", "error")
+        return _back(meeting_id, "antwoord")
+    try:
+        invitations.answer(db.session(), current_user, meeting, form.response.data,
+                           delegate_to_id=form.delegate_to_id.data or None, following=form.following.data)
+    except MeetingError as exc:
+        _fail(exc)
+    else:
+        flash("Uw antwoord is opgeslagen.", "success")
+    return _back(meeting_id, "antwoord")
+
+
+@bp.route("/<int:meeting_id>/aanwezigheid", methods=["POST"])
+@login_required
+def attendance(meeting_id: int):
+    """Record who was present, absent or excused (coordinator, chair, minute-taker)."""
+    meeting = access.load_run_meeting(db.session(), current_user, meeting_id)
+    if not AttendanceForm().validate_on_submit():
+        abort(400)
+    values = {int(k.removeprefix("attendance-")): v for k, v in request.form.items()
+              if k.startswith("attendance-") and k.removeprefix("attendance-").isdigit()}
+    try:
+        changed = invitations.record_attendance(db.session(), current_user, meeting, values)
+    except MeetingError as exc:
+        _fail(exc)
+    else:
+        flash(f"Aanwezigheid opgeslagen ({changed} gewijzigd).", "success")
+    return _back(meeting_id, "aanwezigheid")
+
+
+@bp.route("/<int:meeting_id>/casussen", methods=["POST"])
+@login_required
+def add_case(meeting_id: int):
+    """Put a case on the agenda with its own time slot."""
+    meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
+    form = AddCaseForm()
+    form.case_id.choices = [(int(request.form.get("case_id") or 0), "")]
+    if not form.validate_on_submit():
+        flash("Kies een casus.", "error")
+        return _back(meeting_id, "agenda")
+    try:
+        services.add_case_item(db.session(), current_user, meeting, form.case_id.data, form.minutes.data)
+    except MeetingError as exc:
+        _fail(exc)
+    else:
+        flash("De casus staat op de agenda.", "success")
+    return _back(meeting_id, "agenda")
+
+
+@bp.route("/<int:meeting_id>/casussen/<int:item_id>/verwijderen", methods=["POST"])
+@login_required
+def remove_case(meeting_id: int, item_id: int):
+    """Take a case off the agenda; those invited for it get a cancellation."""
+    meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
+    item = _case_item_or_404(meeting.id, item_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_case_item(db.session(), current_user, meeting, item)
+    except MeetingError as exc:
+        _fail(exc)
+    else:
+        flash("De casus is van de agenda gehaald.", "success")
+    return _back(meeting_id, "agenda")
+
+
+@bp.route("/<int:meeting_id>/punten/<int:item_id>/update", methods=["POST"])
+@login_required
+def submit_update(meeting_id: int, item_id: int):
+    """Write the organisation's pre-meeting update for a case item."""
+    meeting = access.load_meeting_or_404(db.session(), current_user, meeting_id)
+    item = _case_item_or_404(meeting.id, item_id)
+    if not access.CaseAccess(db.session(), current_user).can_open(item.case_id):
+        access.deny(db.session(), current_user, meeting.id, "update voor casus buiten de kring")
+        abort(404)
+    form = UpdateForm()
+    if not form.validate_on_submit():
+        flash("Schrijf uw update (hoogstens 8000 tekens).", "error")
+        return _back(meeting_id, f"punt-{item.id}")
+    try:
+        updates.submit(db.session(), current_user, meeting, item, form.content.data)
+    except MeetingError as exc:
+        _fail(exc)
+    else:
+        flash("Uw update is opgeslagen.", "success")
+    return _back(meeting_id, f"punt-{item.id}")
+
+
+@bp.route("/<int:meeting_id>/herinneren", methods=["POST"])
+@login_required
+def remind(meeting_id: int):
+    """Remind the partners whose update is still missing (e-mail without personal data)."""
+    meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    items = [i for i in access.agenda_items(db.session(), meeting) if i.kind == "casus"]
+    try:
+        count = updates.remind(db.session(), current_user, meeting, items)
+    except MeetingError as exc:
+        _fail(exc)
+    else:
+        flash(f"Herinnering verstuurd aan {count} deelnemer(s)." if count else "Alle updates zijn binnen.",
+              "success")
+    return _back(meeting_id, "updates")

@@ -1,0 +1,148 @@
+"""Pre-meeting updates: per case item, each partner writes what happened since last time and
+how its actions stand, before the coordinator's deadline.
+
+An update is personal data. It is stored as a minimal-data-set :class:`~mda.cases.models.Item`
+of the case (category ``hulpverlening``, source: the writer's organisation), linked to the
+agenda item by :class:`~mda.meetings.models.MeetingUpdate`, and shown only through the
+sharing engine (:func:`mda.core.sharing.item_view`), which decides and audits every view.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from mda.auth.models import User
+from mda.cases.models import Case, Item
+from mda.core import audit, sharing
+from mda.core.timeutil import LOCAL_TZ, as_utc, format_local, utcnow
+from mda.meetings import notify
+from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting, MeetingUpdate
+from mda.meetings.services import MeetingError
+from mda.organisations.models import Organisation
+
+UPDATE_CATEGORY = "hulpverlening"
+MAX_LENGTH = 8000
+
+
+def deadline_of(meeting: Meeting):
+    """Updates are due before the deadline the coordinator set, or else before the start."""
+    return as_utc(meeting.update_deadline or meeting.starts_at)
+
+
+def participants(db: Session, meeting: Meeting, item: AgendaItem) -> dict[int, list[Invitation]]:
+    """Organisation id -> the invitations of its professionals taking part in this case item."""
+    case = db.get(Case, item.case_id)
+    ctx = sharing.load_context(db, case)
+    linked = set(db.exec(select(InvitationItem.invitation_id).where(InvitationItem.agenda_item_id == item.id)))
+    result: dict[int, list[Invitation]] = defaultdict(list)
+    for inv in db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None),
+                                                Invitation.role == "deelnemer",
+                                                Invitation.response.not_in(("afgewezen", "gedelegeerd")))):
+        user = db.get(User, inv.user_id)
+        if (inv.whole_meeting or inv.id in linked) and user.active and sharing.can_open_case(user, case, ctx):
+            result[user.organisation_id].append(inv)
+    return result
+
+
+def may_write(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> bool:
+    """Whether *user* takes part in this case item (and so writes its organisation's update)."""
+    if item.kind != "casus" or item.meeting_id != meeting.id:
+        return False
+    return any(inv.user_id == user.id for invs in participants(db, meeting, item).values() for inv in invs)
+
+
+def submit(db: Session, user: User, meeting: Meeting, item: AgendaItem, content: str) -> MeetingUpdate:
+    """Write (or rewrite, before the deadline) the organisation's update for a case item."""
+    content = (content or "").strip()
+    if meeting.cancelled:
+        raise MeetingError("Dit overleg is geannuleerd.")
+    if not may_write(db, user, meeting, item):
+        raise MeetingError("U neemt niet deel aan de bespreking van deze casus.")
+    if utcnow() >= deadline_of(meeting):
+        raise MeetingError(f"De termijn voor updates is verstreken ({format_local(deadline_of(meeting))}). "
+                           "Breng uw update in tijdens het overleg.", "content")
+    if not content:
+        raise MeetingError("Schrijf wat er sinds de vorige keer is gebeurd en hoe uw acties ervoor staan.", "content")
+    if len(content) > MAX_LENGTH:
+        raise MeetingError(f"Een update is hoogstens {MAX_LENGTH} tekens lang.", "content")
+    now = utcnow()
+    update = db.exec(select(MeetingUpdate).where(MeetingUpdate.agenda_item_id == item.id,
+                                                 MeetingUpdate.organisation_id == user.organisation_id)).first()
+    if update is not None:
+        record = db.get(Item, update.item_id)
+        record.content, record.author_id = content, user.id
+        update.author_id, update.submitted_at = user.id, now
+        action = "update"
+    else:
+        record = Item(case_id=item.case_id, category=UPDATE_CATEGORY, content=content,
+                      source_organisation_id=user.organisation_id, author_id=user.id,
+                      recorded_on=now.astimezone(LOCAL_TZ).date(), created_at=now)
+        db.add(record)
+        db.flush()
+        update = MeetingUpdate(agenda_item_id=item.id, organisation_id=user.organisation_id, item_id=record.id,
+                               author_id=user.id, submitted_at=now)
+        action = "create"
+    db.add(record)
+    db.add(update)
+    db.flush()
+    audit.record(db, action, user=user, object_type="item", object_id=record.id, case_id=item.case_id,
+                 summary=f"update voor overleg {meeting.id} {'gewijzigd' if action == 'update' else 'ingediend'}")
+    return update
+
+
+@dataclass
+class OrganisationStatus:
+    organisation: str
+    submitted_at: object | None
+    invitee_ids: list[int]
+
+
+def status(db: Session, meeting: Meeting, item: AgendaItem) -> list[OrganisationStatus]:
+    """Per taking-part organisation: submitted (when) or not yet (no content: names only)."""
+    done = {u.organisation_id: u for u in db.exec(select(MeetingUpdate).where(
+        MeetingUpdate.agenda_item_id == item.id))}
+    rows = []
+    for org_id, invitations in participants(db, meeting, item).items():
+        org = db.get(Organisation, org_id)
+        rows.append(OrganisationStatus(org.name, done[org_id].submitted_at if org_id in done else None,
+                                       [i.user_id for i in invitations]))
+    return sorted(rows, key=lambda r: (r.submitted_at is not None, r.organisation))
+
+
+def views_for(db: Session, user: User, item: AgendaItem) -> list[tuple[MeetingUpdate, str, sharing.ItemView]]:
+    """The updates of a case item as *user* may see them: each through the sharing engine (audited)."""
+    case = db.get(Case, item.case_id)
+    ctx = sharing.load_context(db, case)
+    if not sharing.can_open_case(user, case, ctx):
+        return []
+    result = []
+    for update in db.exec(select(MeetingUpdate).where(MeetingUpdate.agenda_item_id == item.id)
+                          .order_by(MeetingUpdate.submitted_at)):
+        view = sharing.item_view(db, user, ctx, update.item_id, channel="overleg")
+        result.append((update, ctx.org_names.get(update.organisation_id, ""), view))
+    return result
+
+
+def remind(db: Session, user: User, meeting: Meeting, items: list[AgendaItem]) -> int:
+    """E-mail the professionals of organisations that have not yet written their update."""
+    if meeting.cancelled:
+        raise MeetingError("Dit overleg is geannuleerd.")
+    if utcnow() >= deadline_of(meeting):
+        raise MeetingError("De termijn voor updates is al verstreken.")
+    missing: dict[int, list[str]] = defaultdict(list)
+    for item in items:
+        case = db.get(Case, item.case_id)
+        for row in status(db, meeting, item):
+            if row.submitted_at is None:
+                for user_id in row.invitee_ids:
+                    missing[user_id].append(case.reference)
+    for user_id, references in missing.items():
+        notify.send_update_reminder(db.get(User, user_id), meeting, references,
+                                    format_local(deadline_of(meeting)))
+    if missing:
+        audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id,
+                     summary=f"herinnering voor updates gestuurd aan {len(missing)} deelnemer(s)")
+    return len(missing)

@@ -1,0 +1,106 @@
+"""Privacy officer pages: persons (access log, export, destruction) and break-glass review."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from mda import db
+from mda.auth.services import ServiceError
+from mda.core.permissions import require_permission
+from mda.privacy import bp, subjects
+from mda.privacy.forms import ConfirmPostForm, DestroyForm, PersonSearchForm
+
+
+def _subject_or_404(person_id: int) -> subjects.Subject:
+    return subjects.load_subject(db.session(), person_id) or abort(404)
+
+
+@bp.route("/personen")
+@require_permission("privacy.manage")
+def persons():
+    """Find a person by BSN, by name and date of birth, or by case reference (audited)."""
+    form = PersonSearchForm(request.args, meta={"csrf": False})
+    found, error = None, None
+    if request.args and form.validate():
+        try:
+            found = subjects.find_persons(db.session(), current_user, bsn=form.bsn.data or "",
+                                          name=form.name.data or "", date_of_birth=form.date_of_birth.data,
+                                          case_reference=form.reference.data or "")
+        except ServiceError as exc:
+            error = str(exc)
+    status = 422 if (error or form.errors) else 200
+    return render_template("privacy/persons.html", form=form, found=found, error=error), status
+
+
+@bp.route("/personen/<int:person_id>")
+@require_permission("privacy.manage")
+def person(person_id: int):
+    """The NEN 7513 client view: who accessed this person's data, when, what, on what basis."""
+    subject = _subject_or_404(person_id)
+    rows = subjects.access_log(db.session(), current_user, subject)
+    return render_template("privacy/person.html", subject=subject, rows=rows)
+
+
+@bp.route("/personen/<int:person_id>/export.<any(json, csv):fmt>")
+@require_permission("privacy.manage")
+def person_export(person_id: int, fmt: str):
+    """Everything the platform holds about the person, as a JSON or CSV download (audited)."""
+    subject = _subject_or_404(person_id)
+    document = subjects.export_data(db.session(), current_user, subject)
+    name = f"persoon-{person_id}-{subject.case.reference}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "json":
+        return Response(subjects.export_json(document), mimetype="application/json", headers=headers)
+    return Response("\ufeff" + subjects.export_csv(document), mimetype="text/csv", headers=headers)
+
+
+@bp.route("/personen/<int:person_id>/vernietigen", methods=["GET", "POST"])
+@require_permission("privacy.manage")
+def person_destroy(person_id: int):
+    """Destroy a person's data on request after a refuted suspicion; a record of it is kept."""
+    subject = _subject_or_404(person_id)
+    form, error = DestroyForm(), None
+    if form.validate_on_submit():
+        try:
+            subjects.destroy(db.session(), current_user, subject, requested_by=form.requested_by.data,
+                             requested_on=form.requested_on.data, reason=form.reason.data,
+                             refuted=form.refuted.data)
+        except ServiceError as exc:
+            error = str(exc)
+        else:
+            flash(f"De gegevens van persoon nr. {person_id} zijn vernietigd; de vernietiging is vastgelegd.",
+                  "success")
+            return redirect(url_for("privacy.destructions"))
+    status = 422 if (error or form.errors) else 200
+    return render_template("privacy/destroy.html", subject=subject, form=form, error=error), status
+
+
+@bp.route("/vernietigingen")
+@require_permission("privacy.manage")
+def destructions():
+    """Every destruction on request: who asked, when, what was destroyed."""
+    return render_template("privacy/destructions.html", records=subjects.destruction_records(db.session()))
+
+
+@bp.route("/doorbraken")
+@require_permission("privacy.manage")
+def break_glass_list():
+    """Every break-glass opening with its reason, unreviewed first."""
+    return render_template("privacy/break_glass.html", rows=subjects.break_glass_list(db.session(), current_user),
+                           confirm=ConfirmPostForm())
+
+
+@bp.route("/doorbraken/<int:grant_id>/beoordeeld", methods=["POST"])
+@require_permission("privacy.manage")
+def break_glass_reviewed(grant_id: int):
+    """Mark a break-glass opening as reviewed."""
+    if not ConfirmPostForm().validate_on_submit():
+        abort(400)
+    try:
+        subjects.review_break_glass(db.session(), current_user, grant_id)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("De doorbraak is als beoordeeld gemarkeerd.", "success")
+    return redirect(url_for("privacy.break_glass_list"))

@@ -1,0 +1,255 @@
+"""Privacy operations on one person (data subject), for the privacy officer only.
+
+The privacy officer is not in any circle and never sees a case through
+:mod:`mda.core.sharing`; this module is their separate, narrower channel: find a person,
+list who accessed their data (the NEN 7513 client view), export what the platform holds
+about them, and destroy it on request after a refuted suspicion. Each function checks the
+permission and writes an audit row naming the person, so these look-ups show up in the
+person's own access log too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, or_, select
+
+from mda.auth.models import User
+from mda.auth.services import ServiceError
+from mda.cases import catalogue, validation
+from mda.cases.models import BreakGlass, Case, Consent, ConsentRecipient, DutyConflictDecision, Item, ItemPerson, Person
+from mda.core import audit
+from mda.core.audit import AuditEvent
+from mda.core.permissions import has_permission
+from mda.core.timeutil import format_local, utcnow
+from mda.organisations.models import Organisation
+from mda.privacy.models import DestructionRecord
+
+BASIS = "privacyfunctionaris: verzoek van betrokkene (AVG art. 15-17)"
+
+
+def _require_officer(user: User) -> None:
+    if not has_permission(user, "privacy.manage"):
+        raise PermissionError("alleen de privacyfunctionaris")
+
+
+@dataclass
+class Subject:
+    """A person with the case they belong to."""
+
+    person: Person
+    case: Case
+
+
+def find_persons(db: Session, officer: User, *, bsn: str = "", name: str = "", date_of_birth: date | None = None,
+                 case_reference: str = "") -> list[Subject]:
+    """Persons by BSN, by name and date of birth, or by case reference; the search is audited."""
+    _require_officer(officer)
+    conditions = []
+    if bsn := validation.normalise_bsn(bsn) or "":
+        conditions.append(Person.bsn == bsn)
+    if date_of_birth is not None:
+        conditions.append(Person.date_of_birth == date_of_birth)
+    if case_reference.strip():
+        conditions.append(Case.reference == case_reference.strip().upper())
+    if not conditions:
+        raise ServiceError("Zoek op BSN, op naam en geboortedatum, of op casusnummer.")
+    rows = db.exec(select(Person, Case).join(Case, Case.id == Person.case_id).where(*conditions)
+                   .order_by(Case.reference, Person.id)).all()
+    wanted = validation.normalise_name(name) if name.strip() else None
+    found = [Subject(p, c) for p, c in rows if wanted is None or validation.normalise_name(p.name) == wanted]
+    audit.record(db, "search", user=officer, object_type="person", person_ids=[s.person.id for s in found],
+                 basis=BASIS, summary=f"personen gezocht door privacyfunctionaris: {len(found)} gevonden")
+    return found
+
+
+def load_subject(db: Session, person_id: int) -> Subject | None:
+    """The person and their case (None when unknown)."""
+    person = db.get(Person, person_id)
+    return Subject(person, db.get(Case, person.case_id)) if person is not None else None
+
+
+def access_log(db: Session, officer: User, subject: Subject) -> list[AuditEvent]:
+    """Every audit row that names the person: who, when, what, on what basis (NEN 7513 client view)."""
+    _require_officer(officer)
+    rows = _log_rows(db, subject.person.id)[::-1]
+    audit.record(db, "view", user=officer, object_type="access_log", object_id=subject.person.id,
+                 case_id=subject.case.id, person_ids=[subject.person.id], basis=BASIS,
+                 summary=f"inzagelog van persoon nr. {subject.person.id} bekeken ({len(rows)} regels)")
+    return rows
+
+
+def _items_of(db: Session, person_id: int) -> list[Item]:
+    ids = db.exec(select(ItemPerson.item_id).where(ItemPerson.person_id == person_id)).all()
+    return list(db.exec(select(Item).where(Item.id.in_(ids)).order_by(Item.id))) if ids else []
+
+
+def export_data(db: Session, officer: User, subject: Subject) -> dict:
+    """Everything the platform holds about the person, as one document; the export is audited."""
+    _require_officer(officer)
+    p, case = subject.person, subject.case
+    orgs = {o.id: o.name for o in db.exec(select(Organisation))}
+    cats = catalogue.categories()
+    consents = list(db.exec(select(Consent).where(Consent.person_id == p.id).order_by(Consent.id)))
+    recipients: dict[int, list[str]] = {}
+    for rec in db.exec(select(ConsentRecipient).where(ConsentRecipient.consent_id.in_([c.id for c in consents]))):
+        recipients.setdefault(rec.consent_id, []).append(orgs.get(rec.organisation_id, "?"))
+    decisions = db.exec(select(DutyConflictDecision).where(DutyConflictDecision.case_id == case.id, or_(
+        DutyConflictDecision.person_id == p.id, DutyConflictDecision.person_id.is_(None)))).all()
+    items = _items_of(db, p.id)
+    log = _log_rows(db, p.id)
+    document = {
+        "export_gemaakt_op": format_local(utcnow(), "%Y-%m-%d %H:%M"),
+        "casus": {"nummer": case.reference, "fase": case.phase_name,
+                  "geopend": format_local(case.opened_at, "%Y-%m-%d"),
+                  "afgesloten": format_local(case.closed_at, "%Y-%m-%d")},
+        "persoon": {"nummer": p.id, "rol": p.role_name, "naam": p.name,
+                    "geboortedatum": p.date_of_birth.isoformat() if p.date_of_birth else None, "bsn": p.bsn,
+                    "adres": p.address, "bron": orgs.get(p.source_organisation_id, ""),
+                    "vernietigd_op": format_local(p.destroyed_at, "%Y-%m-%d") or None},
+        "gegevens": [{"nummer": i.id, "categorie": cats[i.category].name if i.category in cats else i.category,
+                      "inhoud": i.content, "bron": orgs.get(i.source_organisation_id, ""),
+                      "datum": i.recorded_on.isoformat(),
+                      "vernietigd_op": format_local(i.destroyed_at, "%Y-%m-%d") or None} for i in items],
+        "toestemmingen": [{"nummer": c.id, "gegeven_door": c.given_by, "doel": c.purpose, "wijze": c.method,
+                           "categorieen": sorted(c.category_codes), "ontvangers": sorted(recipients.get(c.id, [])),
+                           "gegeven_op": c.given_on.isoformat(),
+                           "geldig_tot": c.valid_until.isoformat() if c.valid_until else None,
+                           "ingetrokken_op": format_local(c.withdrawn_at, "%Y-%m-%d %H:%M") or None}
+                          for c in consents],
+        "besluiten_conflict_van_plichten": [{"nummer": d.id, "ontvanger": orgs.get(d.organisation_id, ""),
+                                             "categorie": d.category, "besloten_op": format_local(d.decided_at),
+                                             "afweging": d.reason} for d in decisions],
+        "inzage": [{"tijd": format_local(r.occurred_at, "%Y-%m-%d %H:%M:%S"), "gebruiker": r.user_name,
+                    "organisatie": r.organisation_name, "actie": r.action, "grondslag": r.basis}
+                   for r in log],
+    }
+    audit.record(db, "export", user=officer, object_type="person", object_id=p.id, case_id=case.id,
+                 person_ids=[p.id], basis=BASIS, summary=f"gegevens van persoon nr. {p.id} geëxporteerd")
+    return document
+
+
+def _log_rows(db: Session, person_id: int) -> list[AuditEvent]:
+    """Audit rows whose comma-separated person_ids name *person_id*, oldest first."""
+    pid = str(person_id)
+    return list(db.exec(select(AuditEvent).where(or_(
+        AuditEvent.person_ids == pid, AuditEvent.person_ids.like(f"{pid},%"),
+        AuditEvent.person_ids.like(f"%,{pid}"), AuditEvent.person_ids.like(f"%,{pid},%")))
+        .order_by(AuditEvent.seq)))
+
+
+def export_json(document: dict) -> str:
+    """The export as indented JSON."""
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def export_csv(document: dict) -> str:
+    """The export flattened to rows of (section, number, field, value), semicolon-separated."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["onderdeel", "nummer", "veld", "waarde"])
+    for section in ("casus", "persoon"):
+        for key, value in document[section].items():
+            writer.writerow([section, "", key, _safe(value)])
+    for section in ("gegevens", "toestemmingen", "besluiten_conflict_van_plichten", "inzage"):
+        for n, row in enumerate(document[section], start=1):
+            for key, value in row.items():
+                writer.writerow([section, row.get("nummer", n), key, _safe(value)])
+    return out.getvalue()
+
+
+def _safe(value) -> str:
+    text = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def destroy(db: Session, officer: User, subject: Subject, *, requested_by: str, requested_on: date | None,
+            reason: str, refuted: bool) -> DestructionRecord:
+    """Destroy a person's data on request after a refuted suspicion; keep a record of the destruction."""
+    _require_officer(officer)
+    p, case = subject.person, subject.case
+    problems = []
+    if p.destroyed_at is not None:
+        problems.append("De gegevens van deze persoon zijn al vernietigd.")
+    if not requested_by.strip():
+        problems.append("Vul in wie om vernietiging vroeg.")
+    if requested_on is None:
+        problems.append("Vul de datum van het verzoek in.")
+    elif problem := validation.not_in_future(requested_on, "De datum van het verzoek"):
+        problems.append(problem)
+    if not refuted:
+        problems.append("Vernietiging op verzoek kan alleen als het vermoeden is weerlegd; bevestig dat.")
+    if len(reason.strip()) < 10:
+        problems.append("Beschrijf het verzoek en de weerlegging (minstens 10 tekens).")
+    if problems:
+        raise ServiceError(" ".join(problems))
+    now = utcnow()
+    items = [i for i in _items_of(db, p.id) if i.destroyed_at is None]
+    for item in items:
+        item.content, item.destroyed_at = "", now
+        db.add(item)
+    consents = list(db.exec(select(Consent).where(Consent.person_id == p.id)))
+    for consent in consents:
+        consent.given_by, consent.purpose, consent.withdrawal_reason = "", "", ""
+        consent.withdrawn_at = consent.withdrawn_at or now
+        db.add(consent)
+    decisions = list(db.exec(select(DutyConflictDecision).where(DutyConflictDecision.person_id == p.id)))
+    for decision in decisions:
+        decision.reason, decision.revoked_at = "", decision.revoked_at or now
+        db.add(decision)
+    role = p.role_name
+    p.name, p.date_of_birth, p.bsn, p.address, p.destroyed_at = "", None, None, "", now
+    db.add(p)
+    summary = (f"persoon nr. {p.id} ({role}); {len(items)} gegeven(s)"
+               f"{' (' + ', '.join(str(i.id) for i in items) + ')' if items else ''}; "
+               f"{len(consents)} toestemming(en); {len(decisions)} besluit(en) conflict van plichten")
+    record = DestructionRecord(person_id=p.id, case_id=case.id, case_reference=case.reference,
+                               requested_by=requested_by.strip()[:200], requested_on=requested_on,
+                               reason=reason.strip()[:2000], performed_by_id=officer.id, performed_at=now,
+                               summary=summary)
+    db.add(record)
+    db.flush()
+    audit.record(db, "delete", user=officer, object_type="person", object_id=p.id, case_id=case.id,
+                 person_ids=[p.id], basis="vernietiging op verzoek na weerlegd vermoeden (AVG art. 17)",
+                 summary=f"vernietigd: {summary}")
+    return record
+
+
+def destruction_records(db: Session) -> list[DestructionRecord]:
+    """Every destruction, newest first."""
+    return list(db.exec(select(DestructionRecord).order_by(DestructionRecord.performed_at.desc())))
+
+
+def break_glass_list(db: Session, officer: User) -> list[dict]:
+    """Every break-glass opening, unreviewed first, with who, which case and item, and the reason."""
+    _require_officer(officer)
+    rows = db.exec(select(BreakGlass, Case, User, Item).join(Case, Case.id == BreakGlass.case_id)
+                   .join(User, User.id == BreakGlass.user_id).join(Item, Item.id == BreakGlass.item_id)
+                   .order_by(BreakGlass.opened_at.desc())).all()
+    audit.record(db, "view", user=officer, object_type="break_glass_list",
+                 summary=f"lijst van doorbraken bekeken ({len(rows)})")
+    cats = catalogue.categories()
+    result = [dict(grant=bg, reference=case.reference, user=user.name, organisation=user.organisation.name,
+                   category=cats[item.category].name if item.category in cats else item.category)
+              for bg, case, user, item in rows]
+    return sorted(result, key=lambda r: r["grant"].reviewed_at is not None)
+
+
+def review_break_glass(db: Session, officer: User, grant_id: int) -> BreakGlass:
+    """Mark a break-glass opening as reviewed by the privacy officer."""
+    _require_officer(officer)
+    grant = db.get(BreakGlass, grant_id)
+    if grant is None:
+        raise ServiceError("Deze doorbraak bestaat niet.")
+    if grant.reviewed_at is not None:
+        raise ServiceError("Deze doorbraak is al beoordeeld.")
+    grant.reviewed_at, grant.reviewed_by_id = utcnow(), officer.id
+    db.add(grant)
+    db.flush()
+    audit.record(db, "update", user=officer, object_type="break_glass", object_id=grant.id, case_id=grant.case_id,
+                 summary=f"doorbraak nr. {grant.id} beoordeeld door privacyfunctionaris")
+    return grant

@@ -1,0 +1,277 @@
+"""The audit trail: rows in the same transaction as the work, an unbroken hash chain, append-only."""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
+
+from mda import ROOT
+from mda import db as mda_db
+from mda.core import audit
+from mda.core.audit import AuditEvent, verify_chain
+from mda.organisations.models import Organisation
+from mda.organisations.services import save_organisation
+from tests.conftest import PG_URL, audit_rows, form_post
+
+
+def _write(session: Session, n: int, prefix: str = "regel") -> None:
+    for i in range(n):
+        audit.record(session, "view", user_name="tester", object_type="test", object_id=i,
+                     summary=f"{prefix} {i}")
+    session.commit()
+
+
+def _disable_append_only(session: Session) -> None:
+    """Remove the database's protection, as an attacker with database access could."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_update"))
+    else:
+        session.execute(text("DROP TRIGGER audit_event_no_update"))
+        session.execute(text("DROP TRIGGER audit_event_no_delete"))
+    session.commit()
+
+
+@pytest.fixture
+def unprotected(db):
+    """The db session with the append-only trigger switched off (switched on again afterwards)."""
+    _disable_append_only(db)
+    yield db
+    db.rollback()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_update"))
+        db.commit()
+
+
+# ------------------------------------------------------------------ the chain
+def test_chain_of_fresh_rows_is_intact(db):
+    """Do rows written in several units of work form one chain that the verifier accepts?"""
+    _write(db, 3)
+    _write(db, 2)
+    rows = audit_rows(db)
+    assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[0].prev_hash == "0" * 64
+    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    report = verify_chain(db)
+    assert report.intact and report.checked == 5
+
+
+def test_verifier_detects_a_row_altered_in_the_database(unprotected):
+    """If someone edits an audit row directly in the database, does the verifier point at it?"""
+    _write(unprotected, 5)
+    unprotected.execute(text("UPDATE audit_event SET summary = 'niets gebeurd' WHERE seq = 3"))
+    unprotected.commit()
+    report = verify_chain(unprotected)
+    assert not report.intact
+    assert report.first_broken_seq == 3 and report.checked == 2
+    assert "gewijzigd" in report.problem
+
+
+def test_verifier_detects_an_altered_row_whose_hash_was_recomputed(unprotected):
+    """If the attacker also recomputes the altered row's hash, is the next row's link broken?"""
+    _write(unprotected, 4)
+    row = unprotected.exec(select(AuditEvent).where(AuditEvent.seq == 2)).one()
+    row.summary = "weggepoetst"
+    new_hash = row.compute_hash()
+    unprotected.expunge_all()
+    unprotected.execute(text("UPDATE audit_event SET summary = 'weggepoetst', hash = :h WHERE seq = 2"),
+                        {"h": new_hash})
+    unprotected.commit()
+    report = verify_chain(unprotected)
+    assert report.first_broken_seq == 3
+    assert "vorige regel" in report.problem
+
+
+@pytest.mark.parametrize("seq, expected_broken", [(3, 3), (5, 5), (1, 1)],
+                         ids=["midden", "laatste", "eerste"])
+def test_verifier_detects_a_deleted_row(unprotected, seq, expected_broken):
+    """Is a row deleted from the database (first, middle or last) detected?"""
+    _write(unprotected, 5)
+    unprotected.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": seq})
+    unprotected.commit()
+    report = verify_chain(unprotected)
+    assert not report.intact
+    assert report.first_broken_seq == expected_broken
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_event SET summary = 'x' WHERE seq = 1",
+    "DELETE FROM audit_event WHERE seq = 1",
+])
+def test_database_refuses_update_and_delete(db, statement):
+    """Does the database itself refuse to change or remove an audit row?"""
+    _write(db, 2)
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.execute(text(statement))
+        db.commit()
+    db.rollback()
+    assert verify_chain(db).intact and len(audit_rows(db)) == 2
+
+
+def test_orm_cannot_change_an_audit_row(db):
+    """Does changing a loaded AuditEvent through the ORM fail at commit?"""
+    _write(db, 1)
+    row = db.exec(select(AuditEvent)).one()
+    row.summary = "anders"
+    db.add(row)
+    with pytest.raises(DBAPIError):
+        db.commit()
+    db.rollback()
+    assert audit_rows(db)[0].summary == "regel 0"
+
+
+def test_application_code_has_no_update_or_delete_path_for_audit_rows():
+    """Does no module of the application update or delete audit rows?"""
+    pattern = re.compile(r"(update|delete)\s*\(\s*AuditEvent|(UPDATE|DELETE\s+FROM)\s+audit_event", re.I)
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "mda").rglob("*.py")
+                 if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+    source = (ROOT / "mda" / "core" / "audit.py").read_text(encoding="utf-8")
+    assert "db.delete(" not in source
+
+
+def test_unknown_action_is_refused(db):
+    """Is an audit action outside the fixed list refused instead of stored?"""
+    with pytest.raises(ValueError):
+        audit.record(db, "peek")
+
+
+# ------------------------------------------------------------------ same transaction
+def test_failing_request_leaves_neither_change_nor_audit_row(app, client, login_as, db, make_region,
+                                                             monkeypatch):
+    """When a request fails after the service did its work, are the change and its audit row both gone?"""
+    login_as(("admin",))
+    region = make_region()
+
+    def broken_flash(*_args, **_kwargs):
+        raise RuntimeError("storing failed halfway")
+
+    monkeypatch.setattr("mda.organisations.routes.flash", broken_flash)
+    resp = form_post(app, client, "/beheer/organisaties/nieuw",
+                     {"name": "Half opgeslagen", "type_code": "VT", "region_id": region.id, "active": "y"})
+    assert resp.status_code == 500
+    db.expire_all()
+    assert db.exec(select(Organisation).where(Organisation.name == "Half opgeslagen")).first() is None
+    assert audit_rows(db, object_type="organisation") == []
+    assert verify_chain(db).intact
+
+
+def test_successful_request_commits_change_and_audit_row_together(app, client, login_as, db, make_region):
+    """Does a successful admin change store the change and its audit row in one go?"""
+    admin = login_as(("admin",))
+    region = make_region()
+    resp = form_post(app, client, "/beheer/organisaties/nieuw",
+                     {"name": "Heel opgeslagen", "type_code": "VT", "region_id": region.id, "active": "y"})
+    assert resp.status_code == 302
+    org = db.exec(select(Organisation).where(Organisation.name == "Heel opgeslagen")).one()
+    [row] = audit_rows(db, object_type="organisation")
+    assert (row.action, row.object_id, row.user_id) == ("create", str(org.id), admin.id)
+
+
+def test_denied_row_survives_the_rollback(app, client, login_as, db):
+    """Is a refused attempt on record although the request itself is rolled back?"""
+    user = login_as(("professional",))
+    assert client.get("/beheer/gebruikers").status_code == 403
+    [row] = audit_rows(db, action="denied")
+    assert row.user_id == user.id and row.outcome == "denied"
+    assert verify_chain(db).intact
+
+
+def test_denied_row_survives_but_work_of_the_same_unit_does_not(app, db, make_region):
+    """In one unit of work that fails, is the 'denied' row kept while the change and its row go?"""
+    region = make_region()
+    with app.test_request_context(), pytest.raises(RuntimeError), mda_db.unit_of_work() as session:
+        save_organisation(session, None, None, name="Weg ermee", type_code="VT", region_id=region.id)
+        audit.record(session, "denied", user_name="tester", object_type="permission",
+                     object_id="admin.manage")
+        raise RuntimeError("the request failed")
+    assert [r.action for r in audit_rows(db)] == ["denied"]
+    assert db.exec(select(Organisation).where(Organisation.name == "Weg ermee")).first() is None
+
+
+def test_audit_row_records_who_what_when_where(app, client, auth, make_user, db):
+    """Does a login row carry the NEN 7513 fields: user, organisation, action, time and address?"""
+    user = make_user()
+    auth.login(user)
+    [row] = audit_rows(db, action="login")
+    assert row.user_id == user.id and row.user_name == user.email
+    assert row.organisation_id == user.organisation_id and row.organisation_name
+    assert row.client_address == "127.0.0.1"
+    assert row.occurred_at is not None and row.outcome == "success"
+
+
+# ------------------------------------------------------------------ concurrency
+def _threaded_writers(app, workers: int, units: int, region_id: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(workers)
+
+    def work(worker: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                for i in range(units):
+                    with mda_db.unit_of_work() as session:
+                        save_organisation(session, None, None, name=f"T{worker}-{i}", type_code="VT",
+                                          region_id=region_id)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_chain_stays_intact_with_concurrent_threads(app, db, make_region):
+    """With several threads writing audited work at once, is the chain unbroken and gap-free?"""
+    region = make_region()
+    errors = _threaded_writers(app, workers=4, units=10, region_id=region.id)
+    assert errors == []
+    rows = audit_rows(db, object_type="organisation")
+    assert len(rows) == 40
+    assert [r.seq for r in audit_rows(db)] == list(range(1, 41))
+    assert verify_chain(db).intact
+
+
+def _process_writer(url: str, worker: int, units: int, region_id: int, barrier) -> None:
+    """One server process: its own app and engine, writing audited units of work."""
+    from mda import create_app
+
+    application = create_app({"DATABASE_URL": url, "TESTING": True})
+    with application.app_context():
+        barrier.wait()
+        for i in range(units):
+            with mda_db.unit_of_work() as session:
+                save_organisation(session, None, None, name=f"P{worker}-{i}", type_code="VT",
+                                  region_id=region_id)
+    application.extensions["mda_engine"].dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs MDA_TEST_DATABASE_URL (PostgreSQL)")
+def test_chain_stays_intact_with_concurrent_processes(app, app_config, db, make_region):
+    """With four server processes writing audited work at once, is the chain unbroken and gap-free?"""
+    region = make_region()
+    workers, units = 4, 25
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(workers)
+    processes = [ctx.Process(target=_process_writer,
+                             args=(app_config["DATABASE_URL"], w, units, region.id, barrier))
+                 for w in range(workers)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join(timeout=300)  # a guard against a hang, not a speed check
+    assert [p.exitcode for p in processes] == [0] * workers
+    rows = audit_rows(db)
+    assert len(rows) == workers * units
+    assert [r.seq for r in rows] == list(range(1, workers * units + 1))
+    assert verify_chain(db).intact
+    assert len(db.exec(select(Organisation).where(Organisation.name.like("P%-%"))).all()) == workers * units
+

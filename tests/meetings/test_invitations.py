@@ -1,0 +1,149 @@
+"""Invitations, answers, delegation and attendance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import func, select
+
+from mda.meetings.models import Invitation, Meeting
+from tests.conftest import audit_rows, csrf_token, form_post, text_of
+from tests.meetings.conftest import calendars_in, case_items, events, local, mail_to
+
+
+def _invitations(db, meeting):
+    db.expire_all()
+    return {i.user_id: i for i in db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id))}
+
+
+def test_inviting_someone_outside_the_case_circle_is_refused(app, client, auth, db, world, plan):
+    """Is a professional outside the case's circle refused (Dutch message), with no invitation and no mail?"""
+    meeting = plan()
+    items = case_items(db, meeting)
+    auth.login(world["coordinator"])
+    ggz = world["users"]["GGZ"]
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/uitnodigen",
+                     {"user_id": ggz.id, "item_ids": [items[world["case_a"].id]], "required": "y"},
+                     follow_redirects=True)
+    assert "hoort niet bij de kring van" in text_of(resp.text)
+    assert ggz.id not in _invitations(db, meeting) and not mail_to(app, ggz)
+    # the whole meeting needs the circle of every case on the agenda
+    resp = client.post(f"/api/v1/meetings/{meeting.id}/invitations", json={"user_id": world["users"]["POL"].id},
+                       headers={"X-CSRFToken": csrf_token(app, client)})
+    assert resp.status_code == 422 and "hoort niet bij de kring" in resp.get_json()["message"]
+
+
+def test_partner_is_invited_only_for_its_own_case_item(app, client, auth, db, world, plan):
+    """Does an invitation for case A's item give POL one e-mail with one event at that item's times?"""
+    meeting = plan()
+    items = case_items(db, meeting)
+    pol = world["users"]["POL"]
+    auth.login(world["coordinator"])
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/uitnodigen",
+                     {"user_id": pol.id, "item_ids": [items[world["case_a"].id]], "required": "y"})
+    assert resp.status_code == 302
+    inv = _invitations(db, meeting)[pol.id]
+    assert not inv.whole_meeting and inv.response == "open"
+    (message,) = mail_to(app, pol)
+    (cal,) = calendars_in(message)
+    (event,) = events(cal)
+    assert world["case_a"].reference in str(event["SUMMARY"])
+    assert event.decoded("DTSTART") == local(*_ymd(meeting), 10, 15)  # after opening (5) and open actions (10)
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=30)
+    assert audit_rows(db, action="create", object_type="invitation")
+
+
+def _ymd(meeting):
+    from mda.core.timeutil import to_local
+
+    d = to_local(meeting.starts_at)
+    return d.year, d.month, d.day
+
+
+def test_each_answer_and_the_coordinators_overview(app, client, auth, db, world, plan, invite):
+    """Can invitees accept, decline and answer tentatively, and does the coordinator see every answer at a glance?"""
+    meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90)
+    users = world["users"]
+    for key in ("VT", "POL", "LEAD_POL"):
+        invite(meeting, world["coordinator"], users[key])
+    for key, answer in (("VT", "geaccepteerd"), ("POL", "afgewezen"), ("LEAD_POL", "onder_voorbehoud")):
+        auth.login(users[key])
+        assert form_post(app, client, f"/overleggen/{meeting.id}/antwoord", {"response": answer}).status_code == 302
+        auth.logout()
+    invs = _invitations(db, meeting)
+    assert [invs[users[k].id].response for k in ("VT", "POL", "LEAD_POL")] == [
+        "geaccepteerd", "afgewezen", "onder_voorbehoud"]
+    auth.login(world["coordinator"])
+    page = text_of(client.get(f"/overleggen/{meeting.id}").text)
+    assert "1 komen · 1 komen niet · 1 onder voorbehoud" in page
+    assert "Komt niet" in page and "Onder voorbehoud" in page
+    listing = text_of(client.get("/overleggen/").text)
+    assert "1 komen · 1 niet · 1 voorbehoud" in listing
+
+
+def test_delegation_to_a_colleague_of_the_same_organisation(app, client, auth, db, world, plan, invite):
+    """Can POL delegate to a colleague of its own organisation (who gets an invitation), but not to someone
+    of another organisation?"""
+    meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90)
+    pol, lead, vt = world["users"]["POL"], world["users"]["LEAD_POL"], world["users"]["VT"]
+    invite(meeting, world["coordinator"], pol)
+    auth.login(pol)
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/antwoord",
+                     {"response": "gedelegeerd", "delegate_to_id": vt.id}, follow_redirects=True)
+    assert "collega van uw eigen organisatie" in text_of(resp.text)
+    assert _invitations(db, meeting)[pol.id].response == "open"
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/antwoord",
+                     {"response": "gedelegeerd", "delegate_to_id": lead.id})
+    assert resp.status_code == 302
+    invs = _invitations(db, meeting)
+    assert invs[pol.id].response == "gedelegeerd" and invs[pol.id].delegated_to_id == lead.id
+    assert invs[lead.id].delegated_from_id == invs[pol.id].id and invs[lead.id].response == "open"
+    (message,) = mail_to(app, lead)
+    (event,) = events(calendars_in(message)[0])
+    assert str(event["UID"]) == str(events(calendars_in(mail_to(app, pol)[0])[0])[0]["UID"])
+
+
+def test_attendance_is_recorded_by_the_chair_not_by_a_participant(app, client, auth, db, world, plan, invite):
+    """Does the coordinator record present/absent/excused at the meeting, while a participant gets 403?"""
+    start = local(2026, 11, 2, 10)  # a past meeting
+    meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90, start=start)
+    for key in ("VT", "POL"):
+        invite(meeting, world["coordinator"], world["users"][key])
+    invs = _invitations(db, meeting)
+    vt_inv, pol_inv = invs[world["users"]["VT"].id], invs[world["users"]["POL"].id]
+    auth.login(world["users"]["VT"])
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/aanwezigheid", {f"attendance-{vt_inv.id}": "aanwezig"})
+    assert resp.status_code == 403
+    auth.logout()
+    auth.login(world["coordinator"])
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/aanwezigheid",
+                     {f"attendance-{vt_inv.id}": "aanwezig", f"attendance-{pol_inv.id}": "afgemeld"})
+    assert resp.status_code == 302
+    invs = _invitations(db, meeting)
+    assert invs[vt_inv.user_id].attendance == "aanwezig" and invs[pol_inv.user_id].attendance == "afgemeld"
+    resp = client.put(f"/api/v1/meetings/{meeting.id}/attendance", headers={"X-CSRFToken": csrf_token(app, client)},
+                      json={"entries": [{"invitation_id": pol_inv.id, "attendance": "afwezig"}]})
+    assert resp.status_code == 200
+    assert {i["user_id"]: i["attendance"] for i in resp.get_json()["invitations"]}[pol_inv.user_id] == "afwezig"
+
+
+def test_attendance_cannot_be_recorded_long_before_the_meeting(app, client, auth, db, world, plan, invite):
+    """Is attendance for a meeting next month refused with a Dutch message?"""
+    meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90)
+    invite(meeting, world["coordinator"], world["users"]["VT"])
+    inv = _invitations(db, meeting)[world["users"]["VT"].id]
+    auth.login(world["coordinator"])
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/aanwezigheid", {f"attendance-{inv.id}": "aanwezig"},
+                     follow_redirects=True)
+    assert "Aanwezigheid legt u vast bij het overleg" in text_of(resp.text)
+    assert _invitations(db, meeting)[inv.user_id].attendance is None
+
+
+def test_chair_and_minute_taker_are_invited_by_their_role(app, db, world, plan):
+    """Do chair and minute-taker get a whole-meeting invitation (and an e-mail) when the meeting is planned?"""
+    vt, lt = world["users"]["VT"], world["users"]["LT"]
+    meeting = plan(chair_id=vt.id, minute_taker_id=lt.id)
+    invs = _invitations(db, meeting)
+    assert invs[vt.id].role == "voorzitter" and invs[lt.id].role == "notulist"
+    assert invs[vt.id].whole_meeting and mail_to(app, vt) and mail_to(app, lt)
+    assert db.exec(select(func.count()).select_from(Meeting)).one() == 1

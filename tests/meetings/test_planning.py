@@ -1,0 +1,179 @@
+"""Planning through the forms: the type's template pre-filled, agenda slots, series editing, cancellation."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+
+from mda.core.timeutil import as_utc, to_local
+from mda.meetings.access import agenda_items
+from mda.meetings.models import AgendaItem, Meeting, MeetingSeries
+from tests.conftest import audit_rows, csrf_token, form_post, text_of
+from tests.meetings.conftest import AMS, case_items, local, mail_to
+
+
+def _series(db, series_id):
+    db.expire_all()
+    return list(db.exec(select(Meeting).where(Meeting.series_id == series_id).order_by(Meeting.original_start)))
+
+
+def test_create_form_is_prefilled_with_the_types_template(client, auth, world):
+    """Does the form for a casuïstiekoverleg show its standard agenda items, durations and case slot?"""
+    auth.login(world["coordinator"])
+    page = client.get("/overleggen/nieuw?type=casuistiekoverleg").text
+    assert 'value="Opening en geheimhoudingsverklaring"' in page and 'value="Openstaande acties van de vorige keer"'\
+        in page
+    assert 'name="case_minutes"' in page and 'value="30"' in page
+    assert world["case_a"].reference in page and world["case_b"].reference in page
+    chooser = text_of(client.get("/overleggen/nieuw").text)
+    assert "MDA++-conferentie" in chooser and "Escalatieoverleg" in chooser
+
+
+def test_planning_through_the_form_times_each_case_and_puts_children_first(app, client, auth, db, world):
+    """Does a casuïstiekoverleg planned in the form get consecutive slots, case A (with a child) first even when
+    chosen second, stored in UTC, with an audit row?"""
+    auth.login(world["coordinator"])
+    data = {"type_code": "casuistiekoverleg", "title": "Casuïstiekoverleg Noord", "day": "2026-12-08",
+            "start_time": "13:00", "end_time": "15:00", "location": "Zaal 3", "chair_id": "0", "minute_taker_id": "0",
+            "case_ids": [str(world["case_b"].id), str(world["case_a"].id)], "case_minutes": "25",
+            "agenda-0-title": "Opening en geheimhoudingsverklaring", "agenda-0-minutes": "5",
+            "agenda-1-title": "Casusbespreking", "agenda-1-cases": "1",
+            "agenda-2-title": "Afsluiting", "agenda-2-minutes": "10", "agenda-3-title": "", "frequency": ""}
+    resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", data)
+    assert resp.status_code == 302, text_of(resp.text)[:1500]
+    meeting = db.exec(select(Meeting)).one()
+    assert as_utc(meeting.starts_at) == datetime(2026, 12, 8, 12, tzinfo=UTC)
+    items = agenda_items(db, meeting)
+    assert [(i.kind, to_local(i.starts_at).strftime("%H:%M"), i.minutes) for i in items] == [
+        ("algemeen", "13:00", 5), ("casussen", "13:05", 0), ("casus", "13:05", 25), ("casus", "13:30", 25),
+        ("algemeen", "13:55", 10)]
+    assert [i.case_id for i in items if i.kind == "casus"] == [world["case_a"].id, world["case_b"].id]
+    assert audit_rows(db, action="create", object_type="meeting")
+
+
+def test_an_agenda_longer_than_the_meeting_is_refused(app, client, auth, db, world):
+    """Is an agenda that does not fit in the meeting's time refused, with nothing saved?"""
+    auth.login(world["coordinator"])
+    data = {"type_code": "mda-conferentie", "title": "Conferentie", "day": "2026-12-08", "start_time": "13:00",
+            "end_time": "13:30", "location": "Zaal 3", "chair_id": "0", "minute_taker_id": "0",
+            "case_ids": [str(world["case_a"].id)], "case_minutes": "60", "agenda-0-title": "Casus",
+            "agenda-0-cases": "1"}
+    resp = form_post(app, client, "/overleggen/nieuw?type=mda-conferentie", data)
+    assert "De agenda duurt 60 minuten, maar het overleg maar 30 minuten" in text_of(resp.text)
+    assert db.exec(select(Meeting)).first() is None
+
+
+def test_conference_has_exactly_one_case(app, client, auth, db, world):
+    """Is an MDA++ conference with two cases refused?"""
+    auth.login(world["coordinator"])
+    body = {"type": "mda-conferentie", "title": "Conferentie", "start": "2026-12-08T13:00", "end": "2026-12-08T15:00",
+            "location": "Zaal 1", "case_ids": [world["case_a"].id, world["case_b"].id]}
+    resp = client.post("/api/v1/meetings", json=body, headers={"X-CSRFToken": csrf_token(app, client)})
+    assert resp.status_code == 422 and "precies één casus" in resp.get_json()["message"]
+
+
+def test_a_title_with_a_persons_name_is_refused(app, client, auth, db, world):
+    """Is a title that names a person of a case on the agenda refused (titles go into calendars and e-mail)?"""
+    auth.login(world["coordinator"])
+    body = {"type": "mda-conferentie", "title": f"Overleg {world['persons'][0].name}", "start": "2026-12-08T13:00",
+            "end": "2026-12-08T15:00", "location": "Zaal 1", "case_ids": [world["case_a"].id]}
+    resp = client.post("/api/v1/meetings", json=body, headers={"X-CSRFToken": csrf_token(app, client)})
+    assert resp.status_code == 422 and "naam van een betrokkene" in resp.get_json()["message"]
+
+
+def test_a_case_outside_the_coordinators_circle_cannot_be_put_on_the_agenda(app, client, auth, db, world):
+    """Can another coordinator, outside case A's circle, not plan a meeting about it?"""
+    auth.login(world["other_coordinator"])
+    body = {"type": "mda-conferentie", "title": "Conferentie", "start": "2026-12-08T13:00", "end": "2026-12-08T15:00",
+            "location": "Zaal 1", "case_ids": [world["case_a"].id]}
+    resp = client.post("/api/v1/meetings", json=body, headers={"X-CSRFToken": csrf_token(app, client)})
+    assert resp.status_code == 422 and "kring" in resp.get_json()["message"]
+
+
+def test_api_plans_a_series_and_lists_it(app, client, auth, db, world):
+    """Does POST /api/v1/meetings plan a weekly series (every occurrence stored) and GET list it?"""
+    auth.login(world["coordinator"])
+    start = (datetime.now(AMS) + timedelta(days=14)).date()
+    body = {"type": "casuistiekoverleg", "title": "Wekelijks overleg", "start": f"{start}T10:00",
+            "end": f"{start}T12:00", "location": "Zaal 1", "case_ids": [world["case_a"].id],
+            "series": {"frequency": "wekelijks", "until": str(start + timedelta(weeks=3))}}
+    resp = client.post("/api/v1/meetings", json=body, headers={"X-CSRFToken": csrf_token(app, client)})
+    assert resp.status_code == 201, resp.text
+    out = resp.get_json()
+    assert out["series_id"] and out["start_local"].startswith(f"{start}T10:00")
+    assert len(_series(db, out["series_id"])) == 4
+    listed = client.get("/api/v1/meetings").get_json()["meetings"]
+    assert len(listed) == 4 and listed[0]["id"] == out["id"]
+
+
+def test_edit_this_one_moves_only_that_occurrence(app, client, auth, db, world, plan):
+    """Does 'alleen deze' move one occurrence (detached) and leave the others at the series time?"""
+    first = plan(start=local(2027, 1, 5), frequency="wekelijks", until=date(2027, 1, 26))
+    series = _series(db, first.series_id)
+    auth.login(world["coordinator"])
+    resp = form_post(app, client, f"/overleggen/{series[1].id}/bewerken", {
+        "title": first.title, "day": "2027-01-13", "start_time": "14:00", "end_time": "16:00",
+        "location": "Zaal 9", "chair_id": "0", "minute_taker_id": "0", "scope": "deze", "confirm_conflicts": "y"})
+    assert resp.status_code == 302, text_of(resp.text)[:1500]
+    after = _series(db, first.series_id)
+    assert after[1].detached and to_local(after[1].starts_at) == local(2027, 1, 13, 14)
+    assert [to_local(m.starts_at).hour for m in after] == [10, 14, 10, 10]
+    assert after[1].location == "Zaal 9" and after[2].location != "Zaal 9"
+
+
+def test_edit_all_following_splits_the_series(app, client, auth, db, world, plan, invite):
+    """Does 'deze en alle volgende' end the old series the day before and start a new series (new UID) with the
+    new time, keeping the invitees, who get the update?"""
+    first = plan(start=local(2027, 1, 5), frequency="wekelijks", until=date(2027, 1, 26))
+    invite(first, world["coordinator"], world["users"]["VT"], item_ids=[case_items(db, first)[world["case_a"].id]],
+           following=True)
+    old = _series(db, first.series_id)
+    before = len(mail_to(app, world["users"]["VT"]))
+    auth.login(world["coordinator"])
+    resp = form_post(app, client, f"/overleggen/{old[2].id}/bewerken", {
+        "title": "Nieuwe reeks", "day": "2027-01-19", "start_time": "09:00", "end_time": "11:00",
+        "location": "Zaal 1", "chair_id": "0", "minute_taker_id": "0", "scope": "volgende",
+        "frequency": "wekelijks", "until": "2027-02-02", "confirm_conflicts": "y"})
+    assert resp.status_code == 302, text_of(resp.text)[:1500]
+    db.expire_all()
+    old_series = db.get(MeetingSeries, first.series_id)
+    assert old_series.until == date(2027, 1, 18) and len(_series(db, old_series.id)) == 2
+    moved = db.get(Meeting, old[2].id)
+    new_series = db.get(MeetingSeries, moved.series_id)
+    assert new_series.id != old_series.id and new_series.uid != old_series.uid
+    new = _series(db, new_series.id)
+    assert [to_local(m.starts_at) for m in new] == [local(2027, 1, 19, 9), local(2027, 1, 26, 9), local(2027, 2, 2, 9)]
+    assert all(m.title == "Nieuwe reeks" for m in new)
+    # the new, third occurrence has the same agenda and the same invitee
+    assert [i.case_id for i in agenda_items(db, new[2]) if i.kind == "casus"] == [world["case_a"].id,
+                                                                                 world["case_b"].id]
+    assert len(mail_to(app, world["users"]["VT"])) > before
+
+
+def test_cancel_the_rest_of_a_series(app, client, auth, db, world, plan):
+    """Does cancelling 'alle komende' cancel every coming occurrence and the series?"""
+    first = plan(start=local(2027, 1, 5), frequency="wekelijks", until=date(2027, 1, 26))
+    auth.login(world["coordinator"])
+    resp = form_post(app, client, f"/overleggen/{first.id}/annuleren", {"scope": "reeks"}, follow_redirects=True)
+    assert "4 bijeenkomsten zijn geannuleerd" in text_of(resp.text)
+    assert all(m.cancelled for m in _series(db, first.series_id))
+    assert db.get(MeetingSeries, first.series_id).cancelled_at is not None
+
+
+def test_add_and_remove_a_case_item_retimes_the_agenda(app, client, auth, db, world, plan, make_case):
+    """Does adding a case put it in the case block with its own slot (after the others), and removing one
+    move the later items up?"""
+    meeting = plan(cases=[world["case_b"]])
+    extra = make_case(world["coordinator"])
+    auth.login(world["coordinator"])
+    assert form_post(app, client, f"/overleggen/{meeting.id}/casussen", {"case_id": extra.id, "minutes": "20"}) \
+        .status_code == 302
+    items = {i.case_id: i for i in agenda_items(db, db.get(Meeting, meeting.id)) if i.kind == "casus"}
+    assert to_local(items[extra.id].starts_at).strftime("%H:%M") == "10:45" and items[extra.id].minutes == 20
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/casussen/{items[world['case_b'].id].id}/verwijderen", {})
+    assert resp.status_code == 302
+    db.expire_all()
+    items = {i.case_id: i for i in db.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
+    assert world["case_b"].id not in items
+    assert to_local(items[extra.id].starts_at).strftime("%H:%M") == "10:15"

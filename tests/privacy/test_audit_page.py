@@ -1,0 +1,139 @@
+"""The privacy officer's audit page: filters, CSV export (itself audited), Dutch messages for bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from mda.core import audit
+from mda.core.audit import Entry
+from mda.privacy.services import CSV_COLUMNS
+from tests.conftest import audit_rows, text_of
+
+
+def _entry(action: str, user_name: str, summary: str, when: datetime, case_id: int | None = None) -> Entry:
+    return Entry(action=action, occurred_at=when, fields={
+        "user_id": None, "user_name": user_name, "organisation_id": None, "organisation_name": "Testorganisatie",
+        "on_behalf_of": "", "object_type": "case" if case_id else "user", "object_id": str(case_id or ""),
+        "case_id": case_id, "person_ids": "", "basis": "convenant" if case_id else "", "client_address": "10.0.0.1",
+        "outcome": "success", "summary": summary})
+
+
+@pytest.fixture
+def trail(db):
+    """A small audit trail with known users, cases, days and actions."""
+    for entry in [
+        _entry("view", "anna@example.test", "ANNA-BEKIJKT-7", datetime(2026, 1, 10, 9, 0, tzinfo=UTC), case_id=7),
+        _entry("update", "anna@example.test", "ANNA-WIJZIGT-8", datetime(2026, 1, 20, 9, 0, tzinfo=UTC), case_id=8),
+        _entry("view", "bert@example.test", "BERT-BEKIJKT-7", datetime(2026, 1, 20, 23, 30, tzinfo=UTC), case_id=7),
+        _entry("export", "bert@example.test", "BERT-EXPORTEERT", datetime(2026, 2, 1, 12, 0, tzinfo=UTC)),
+        _entry("login", "carla@example.test", "=HYPERLINK(\"http://evil\")", datetime(2026, 2, 2, 8, 0, tzinfo=UTC)),
+    ]:
+        audit.queue(db, entry)
+    db.commit()
+    return db
+
+
+MARKERS = ["ANNA-BEKIJKT-7", "ANNA-WIJZIGT-8", "BERT-BEKIJKT-7", "BERT-EXPORTEERT", "HYPERLINK"]
+
+
+@pytest.fixture
+def officer(login_as, trail):
+    return login_as(("privacy_officer",))
+
+
+def _shown(resp) -> set[str]:
+    return {m for m in MARKERS if m in resp.text}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("user=anna", {"ANNA-BEKIJKT-7", "ANNA-WIJZIGT-8"}),
+    ("user=BERT@example", {"BERT-BEKIJKT-7", "BERT-EXPORTEERT"}),
+    ("case_id=7", {"ANNA-BEKIJKT-7", "BERT-BEKIJKT-7"}),
+    ("action=update", {"ANNA-WIJZIGT-8"}),
+    ("date_from=2026-01-15&date_to=2026-01-20", {"ANNA-WIJZIGT-8"}),
+    ("date_from=2026-01-21", {"BERT-BEKIJKT-7", "BERT-EXPORTEERT", "HYPERLINK"}),
+    ("date_to=2026-01-10", {"ANNA-BEKIJKT-7"}),
+    ("user=bert&case_id=7&action=view", {"BERT-BEKIJKT-7"}),
+    ("user=niemand", set()),
+], ids=["user", "user-case-insensitive", "case", "action", "range", "from", "to", "combined", "none"])
+def test_filters(client, officer, query, expected):
+    """Does each filter (user, case, date range in Dutch local days, action) show exactly the matching rows?"""
+    resp = client.get(f"/privacy/audit?{query}")
+    assert resp.status_code == 200
+    assert _shown(resp) == expected
+
+
+def test_user_filter_finds_addresses_typed_in_capitals_and_treats_wildcards_literally(client, db, login_as):
+    """Does the user filter find a failed login typed in capitals, and is '_' not a wildcard?"""
+    audit.record(db, "login_failed", user_name="Ghost@Example.test", summary="GHOST-POGING")
+    audit.record(db, "login_failed", user_name="ab@example.test", summary="AB-POGING")
+    db.commit()
+    login_as(("privacy_officer",))
+    assert "GHOST-POGING" in client.get("/privacy/audit?user=ghost@example").text
+    wildcard = client.get("/privacy/audit?user=a_")
+    assert "AB-POGING" not in wildcard.text
+
+
+def test_dates_are_local_days(client, officer):
+    """Is 20 January 23:30 UTC counted as 21 January in Amsterdam (the officer thinks in local days)?"""
+    resp = client.get("/privacy/audit?date_from=2026-01-21&date_to=2026-01-21")
+    assert _shown(resp) == {"BERT-BEKIJKT-7"}
+
+
+def test_viewing_the_trail_is_itself_audited(client, officer, db):
+    """Is looking at the audit trail recorded, with the filter used?"""
+    client.get("/privacy/audit?case_id=7")
+    [row] = audit_rows(db, action="view", object_type="audit_log")
+    assert row.user_id == officer.id and row.case_id == 7 and "case_id=7" in row.summary
+
+
+def test_csv_export_contains_the_filtered_rows_and_is_audited(client, officer, db):
+    """Does the CSV export hold exactly the filtered rows, and is the export on record?"""
+    resp = client.get("/privacy/audit.csv?user=anna")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.headers["Content-Disposition"].startswith('attachment; filename="audittrail-')
+    content = resp.data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert rows[0] == CSV_COLUMNS
+    assert sorted(r[CSV_COLUMNS.index("omschrijving")] for r in rows[1:]) == ["ANNA-BEKIJKT-7", "ANNA-WIJZIGT-8"]
+    assert {r[CSV_COLUMNS.index("gebruiker")] for r in rows[1:]} == {"anna@example.test"}
+    [export] = audit_rows(db, action="export", object_type="audit_log")
+    assert export.user_id == officer.id and "2 regels" in export.summary and "user=anna" in export.summary
+
+
+def test_csv_export_defuses_spreadsheet_formulas(client, officer):
+    """Is a summary that starts like a formula exported as text, so Excel does not run it?"""
+    content = client.get("/privacy/audit.csv?user=carla").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert rows[1][CSV_COLUMNS.index("omschrijving")].startswith("'=HYPERLINK")
+
+
+@pytest.mark.parametrize("query, message", [
+    ("date_from=2026-02-01&date_to=2026-01-01", "De einddatum ligt vóór de begindatum."),
+    ("case_id=abc", "Ongeldig getal."),
+    ("case_id=-3", "Vul een positief getal in."),
+    ("date_from=31-02-2026", "Ongeldige datum."),
+    ("action=hacken", "Ongeldige keuze."),
+], ids=["end-before-start", "case-not-a-number", "case-negative", "bad-date", "unknown-action"])
+def test_bad_filter_input_gets_a_dutch_message(client, officer, db, query, message):
+    """Is bad filter input answered with a Dutch message on the page (never a 500), and nothing exported?"""
+    page = client.get(f"/privacy/audit?{query}")
+    assert page.status_code == 200
+    assert message in text_of(page.text)
+    assert not _shown(page)
+    export = client.get(f"/privacy/audit.csv?{query}")
+    assert export.status_code == 400 and message in text_of(export.text)
+    assert audit_rows(db, object_type="audit_log") == []
+
+
+def test_page_without_filter_shows_the_newest_rows_first(client, officer, db):
+    """Does the page open with the whole trail, newest first, and is that look on record too?"""
+    resp = client.get("/privacy/audit")
+    assert resp.status_code == 200 and _shown(resp) == set(MARKERS)
+    assert resp.text.index("HYPERLINK") < resp.text.index("BERT-EXPORTEERT") < resp.text.index("ANNA-BEKIJKT-7")
+    [row] = audit_rows(db, object_type="audit_log")
+    assert "geen filter" in row.summary
