@@ -53,13 +53,30 @@ def seed(s, n_cases: int, rng: random.Random) -> dict:
     load_demo(s)
     s.flush()
     users = list(s.exec(select(User)))
+    org_ids = sorted({u.organisation_id for u in users})
+    # A realistic spread: one professional per ~40 cases, one coordinator per ~400 cases,
+    # so that a professional sees a few hundred cases, as in a large region.
+    now = utcnow()
+    password_hash = users[0].password_hash
+    extra = []
+    for n in range(max(1, n_cases // 40)):
+        extra.append(dict(email=f"bench.prof{n}@bench.invalid", name=f"Bench Professional {n} (fictief)",
+                          organisation_id=org_ids[n % len(org_ids)], roles_text="professional",
+                          password_hash=password_hash, active=True, is_demo=True, totp_enabled=False,
+                          totp_last_step=0, failed_logins=0, session_version=1, created_at=now))
+    for n in range(max(1, n_cases // 400)):
+        extra.append(dict(email=f"bench.coord{n}@bench.invalid", name=f"Bench Coordinator {n} (fictief)",
+                          organisation_id=org_ids[n % len(org_ids)], roles_text="coordinator",
+                          password_hash=password_hash, active=True, is_demo=True, totp_enabled=False,
+                          totp_last_step=0, failed_logins=0, session_version=1, created_at=now))
+    for chunk in _chunks(extra):
+        s.execute(insert(User), chunk)
+    users = list(s.exec(select(User).where(User.email.like("bench.%"))))
     professionals = [u for u in users if "professional" in u.roles]
     coordinators = [u for u in users if "coordinator" in u.roles]
-    org_ids = sorted({u.organisation_id for u in users})
     from mda.organisations.models import Organisation
 
     region_id = s.get(Organisation, org_ids[0]).region_id
-    now = utcnow()
     start_id = s.exec(select(func.max(Case.id))).one() or 0
     cases, circle, members, persons, items, links, consents, recipients = [], [], [], [], [], [], [], []
     person_id = s.exec(select(func.max(Person.id))).one() or 0

@@ -122,6 +122,8 @@ def app(app_config):
     else:
         application.config.update(app_config)
         application.extensions["mda_engine"] = make_engine(app_config["DATABASE_URL"])
+        # the limiter is one object for every app: a rate-limited test before this one left it on
+        limiter.enabled = bool(app_config.get("RATELIMIT_ENABLED"))
     if app_config.get("RATELIMIT_ENABLED"):
         limiter.reset()
     yield application

@@ -86,10 +86,10 @@ def case_detail(case_id: int):
 
 
 def _load_for_work(case_id: int):
-    case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
-    if not sharing.can_manage(current_user, ctx, "work"):
-        abort(403)
-    return case, ctx
+    """The case for a change: 404 outside the circle, 403 (audited) when the user may not work on it."""
+    from mda.cases.routes import load
+
+    return load(case_id, "work")
 
 
 @bp.post("/cases/<int:case_id>/consents")

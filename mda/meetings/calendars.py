@@ -275,7 +275,7 @@ def feed_meetings(db: Session, user: User) -> list[Meeting]:
 def feed_calendar(db: Session, user: User, reminders: list[int]) -> bytes:
     """The personal subscription feed of *user*."""
     events = CalendarBuilder(db, user).events(feed_meetings(db, user))
-    return ics.render(events, reminders=reminders, name="MDA++ overleggen")
+    return ics.render(events, method="PUBLISH", reminders=reminders, name="MDA++ overleggen")
 
 
 def meeting_calendar(db: Session, user: User, meeting: Meeting, reminders: list[int]) -> bytes:

@@ -177,8 +177,15 @@ def _update_following(db: Session, user: User, meeting: Meeting, data: MeetingDa
     audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id,
                  summary=f"reeks gewijzigd vanaf {format_local(meeting.original_start)}: "
                          f"{len(starts)} bijeenkomsten tot en met {until:%d-%m-%Y}")
-    if earlier:
+    if earlier:  # the old series, now ending the day before, for everyone in it (also a replaced chair)
         notify.send_requests(db, [m for m in earlier if not m.cancelled][-1:] or earlier[-1:], "wijziging")
+    else:  # the same series continues: a replaced chair or minute-taker gets it cancelled
+        gone: set[int] = set()
+        for current, _added, removed in role_changes:
+            for inv in removed:
+                if inv.user_id not in gone:
+                    gone.add(inv.user_id)
+                    notify.send_cancellations(db, current, [inv], whole_series=True)
     notify.send_requests(db, [m for m in touched if not m.cancelled], "wijziging")
     return following[0] if following else touched[0]
 

@@ -128,7 +128,8 @@ def _event(spec: EventSpec, reminders: list[int], stamp: datetime) -> Event:
 
 def render(events: list[EventSpec], *, method: str | None = None, reminders: list[int] = (),
            name: str | None = None, now: datetime | None = None) -> bytes:
-    """A complete VCALENDAR with the time zone definition; *method* is REQUEST, CANCEL, PUBLISH or None (feed)."""
+    """A complete VCALENDAR with the time zone definition; *method* is REQUEST, CANCEL (e-mail) or PUBLISH
+    (download, feed); *name* marks a subscription feed (calendar name, refresh interval)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

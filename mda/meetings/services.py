@@ -7,7 +7,7 @@ and queue e-mail; the request commits once and the mail goes out after the commi
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
 
@@ -226,7 +226,7 @@ def add_case_item(db: Session, user: User, meeting: Meeting, case_id: int, minut
     if len(current) >= mtype.max_cases:
         raise MeetingError(f"Een {mtype.name} heeft hoogstens {mtype.max_cases} "
                            f"{'casus' if mtype.max_cases == 1 else 'casussen'}.", "case_id")
-    (case,) = check_cases(db, user, agendas.MeetingType(**{**mtype.__dict__, "cases": "meerdere"}), [case_id])
+    (case,) = check_cases(db, user, replace(mtype, cases="meerdere"), [case_id])
     minutes = minutes or mtype.case_minutes
     if not 0 < minutes <= agendas.MAX_MINUTES:
         raise MeetingError("Kies een tijdslot van 1 tot 480 minuten.", "minutes")

@@ -1,6 +1,6 @@
 """End-to-end fixtures: the real app in a subprocess, driven by headless Chromium.
 
-The server is started once per test session (``python -m mda``, the development
+The server is started once for this package (``python -m mda``, the development
 server) on a free port of 127.0.0.1, against a fresh SQLite database that is
 migrated and filled with the fictional demo data through the real CLI commands.
 Each test gets its own browser context, so cookies never leak between tests.
@@ -118,9 +118,13 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the server did not answer {url}/healthz:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url() -> Iterator[str]:
-    """The address of a running MDA++ server with the demo data (one per session)."""
+    """The address of a running MDA++ server with the demo data.
+
+    Package-scoped, like ``browser``: both stop after the last browser test, so that
+    the tests that run after them share no process, thread or event loop with them.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="mda-browser-"))
     port = _free_port()
     env = _server_env(tmp, port)
@@ -143,9 +147,9 @@ def base_url() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for all browser tests."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -46,8 +46,8 @@ def invite(app, admin_client, org_id: int, email: str = "nieuw@example.org", rol
 
 
 def test_invitation_end_to_end(app, admin_client, db, make_org):
-    """Admin invites; the mail lands in the outbox with a one-time link; the link sets a strong password
-    once; the new user then logs in and must set up 2FA."""
+    """When an admin invites someone, does the mail land in the outbox with a one-time link that sets a
+    strong password exactly once, after which the new user logs in and must set up 2FA?"""
     org = make_org("ZVH")
     invite(app, admin_client, org.id)
     [(subject, body)] = messages_to(app, "nieuw@example.org")
