@@ -178,6 +178,12 @@ def type_name(code: str) -> str:
         return code
 
 
+def label(type_code: str, title: str) -> str:
+    """How a meeting is named: its title, preceded by its type unless the title already starts with it."""
+    name = type_name(type_code)
+    return title if title.lower().startswith(name.lower()) else f"{name}: {title}"
+
+
 def configured_dir() -> str:
     from flask import current_app, has_app_context
 

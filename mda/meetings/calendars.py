@@ -25,7 +25,7 @@ from mda.auth.models import User
 from mda.core.timeutil import as_utc, format_local, to_local, utcnow
 from mda.meetings import ics
 from mda.meetings.access import HIDDEN_CASE, CaseAccess, agenda_items
-from mda.meetings.agendas import type_name
+from mda.meetings.agendas import label, type_name
 from mda.meetings.models import (
     PARTSTAT,
     AgendaItem,
@@ -112,14 +112,14 @@ class CalendarBuilder:
         for item in items:
             if item.kind == "casussen":
                 continue
-            label = item.title
+            text = item.title
             if item.kind == "casus":
-                label = self.cases.reference(item.case_id) or HIDDEN_CASE
-            lines.append(f"{format_local(item.starts_at, '%H:%M')}–{format_local(item.ends_at, '%H:%M')}  {label}")
+                text = self.cases.reference(item.case_id) or HIDDEN_CASE
+            lines.append(f"{format_local(item.starts_at, '%H:%M')}–{format_local(item.ends_at, '%H:%M')}  {text}")
         return lines
 
     def _description(self, meeting: Meeting, lines: list[str]) -> str:
-        parts = [f"{type_name(meeting.type_code)}: {meeting.title}"]
+        parts = [label(meeting.type_code, meeting.title)]
         if meeting.online_link:
             parts.append(f"Online deelnemen: {meeting.online_link}")
         if lines:
@@ -132,7 +132,7 @@ class CalendarBuilder:
         whole = [i for i in invitations if i.whole_meeting]
         return ics.EventSpec(
             uid=meeting.uid, start=meeting.starts_at, end=meeting.ends_at,
-            summary=f"{type_name(meeting.type_code)}: {meeting.title}",
+            summary=label(meeting.type_code, meeting.title),
             description=self._description(meeting, self._agenda_lines(meeting, agenda_items(self.db, meeting))),
             url=meeting_url(meeting), sequence=meeting.sequence, organizer=self._organizer(meeting),
             location=self._where(meeting), attendees=[self._person(i) for i in whole],
@@ -141,16 +141,16 @@ class CalendarBuilder:
     def item_event(self, meeting: Meeting, item: AgendaItem, invitations: list[Invitation],
                    links: dict[int, set[int]]) -> ics.EventSpec:
         """The event of one case item, for those invited only for that item."""
-        label = self.cases.reference(item.case_id) or HIDDEN_CASE
+        case_label = self.cases.reference(item.case_id) or HIDDEN_CASE
         invited = [i for i in invitations if not i.whole_meeting and item.id in links.get(i.id, set())]
         text = self._description(meeting, [f"{format_local(item.starts_at, '%H:%M')}–"
-                                           f"{format_local(item.ends_at, '%H:%M')}  {label}"])
+                                           f"{format_local(item.ends_at, '%H:%M')}  {case_label}"])
         return ics.EventSpec(
             uid=item.uid, start=item.starts_at, end=item.ends_at,
-            summary=f"{type_name(meeting.type_code)}: {label}", description=text, url=meeting_url(meeting),
+            summary=f"{type_name(meeting.type_code)}: {case_label}", description=text, url=meeting_url(meeting),
             sequence=item.sequence + meeting.sequence, organizer=self._organizer(meeting),
             location=self._where(meeting), attendees=[self._person(i) for i in invited],
-            last_modified=meeting.updated_at)
+            last_modified=meeting.updated_at, item_label=case_label)
 
     def _series_events(self, series: MeetingSeries, meetings: list[Meeting],
                        invitations: dict[int, list[Invitation]]) -> list[ics.EventSpec]:
@@ -167,8 +167,8 @@ class CalendarBuilder:
         master = ics.EventSpec(
             uid=series.uid, start=series.first_start,
             end=series.first_start + timedelta(minutes=series.duration_minutes),
-            summary=f"{type_name(series.type_code)}: {series.title}",
-            description=(f"{type_name(series.type_code)}: {series.title}\n"
+            summary=label(series.type_code, series.title),
+            description=(f"{label(series.type_code, series.title)}\n"
                          f"{Rule.starting(series.frequency, to_local(series.first_start)).describe().capitalize()}.\n\n"
                          f"De agenda en de casussen staan per bijeenkomst in MDA++: {meeting_url(reference)}"),
             url=meeting_url(reference), sequence=series.sequence, organizer=self._organizer(series),

@@ -72,6 +72,8 @@ class EventSpec:
     rrule: dict | None = None
     exdates: list[datetime] = field(default_factory=list)
     last_modified: datetime | None = None
+    #: for the event of one case item: how that item is named (not written to the file)
+    item_label: str | None = None
 
 
 def _local(value: datetime) -> datetime:

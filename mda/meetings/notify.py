@@ -70,8 +70,8 @@ def _body(user: User, meeting: Meeting, kind: str, spec: ics.EventSpec) -> str:
         lines.append(f"Waar: {meeting.location}")
     if meeting.online_link:
         lines.append(f"Online: {meeting.online_link}")
-    if spec.summary.split(": ", 1)[-1] != meeting.title:
-        lines.append(f"Uw agendapunt: {spec.summary.split(': ', 1)[-1]}")
+    if spec.item_label:
+        lines.append(f"Uw agendapunt: {spec.item_label}")
     if kind != "annulering":
         lines += ["", "Beantwoord de uitnodiging (komt, komt niet, onder voorbehoud of delegeren aan een collega):"]
     lines += [meeting_url(meeting), "", FOOTER]

@@ -138,7 +138,7 @@ def index():
         query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)
     rows = []
     for meeting in db.session().exec(query.limit(200)):
-        rows.append({"meeting": meeting, "type": agendas.type_name(meeting.type_code),
+        rows.append({"meeting": meeting, "label": agendas.label(meeting.type_code, meeting.title),
                      "invitation": access.my_invitation(db.session(), current_user, meeting),
                      "planner": access.is_planner(current_user, meeting),
                      "answers": invitations.answers_overview(db.session(), meeting)})
@@ -164,7 +164,7 @@ def week():
     for meeting in db.session().exec(query):
         view = access.meeting_view(db.session(), current_user, meeting, cases)
         if view.invitation is None or view.invitation.whole_meeting or view.planner:
-            entries = [(meeting.starts_at, meeting.ends_at, f"{agendas.type_name(meeting.type_code)}: {meeting.title}")]
+            entries = [(meeting.starts_at, meeting.ends_at, agendas.label(meeting.type_code, meeting.title))]
         else:
             entries = [(i.item.starts_at, i.item.ends_at, f"{agendas.type_name(meeting.type_code)}: {i.label}")
                        for i in view.items if i.item.id in view.my_item_ids]
@@ -186,6 +186,7 @@ def show(meeting_id: int):
     view = access.meeting_view(s, current_user, meeting)
     series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
     context = {"view": view, "meeting": meeting, "series": series, "type": agendas.type_name(meeting.type_code),
+               "label": agendas.label(meeting.type_code, meeting.title),
                "rule": Rule.starting(series.frequency, to_local(series.first_start)).describe() if series else "",
                "deadline": updates.deadline_of(meeting), "now": utcnow(), "confirm": ConfirmForm()}
     item_updates = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from mda import db
@@ -32,7 +32,8 @@ def meeting_ics(meeting_id: int):
 
 
 @bp.route("/feed/<token>.ics")
-@limiter.limit("120 per hour")
+# per token, not per address: Outlook and Google fetch many users' feeds from a few shared addresses
+@limiter.limit("120 per hour", key_func=lambda: "feed:" + (request.view_args or {}).get("token", ""))
 def feed(token: str):
     """The personal subscription feed. An unknown or revoked token is a plain 404, without a hint."""
     s = db.session()
@@ -84,7 +85,8 @@ def subscription_action(action: str):
         return redirect(url_for("meetings.subscription"))
     token = feeds.renew_token(s, current_user)
     feed_row = feeds.feed_of(s, current_user)
-    return render_template("meetings/subscription.html", feed=feed_row, form=FeedForm(
-        reminders=feed_row.reminder_minutes), confirm=ConfirmForm(), new_url=feeds.feed_url(token))
+    form = FeedForm(formdata=None, reminders=feed_row.reminder_minutes)  # not the POST of this button
+    return render_template("meetings/subscription.html", feed=feed_row, form=form, confirm=ConfirmForm(),
+                           new_url=feeds.feed_url(token))
 
 

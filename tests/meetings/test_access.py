@@ -232,3 +232,21 @@ def test_feed_of_a_deactivated_user_stops(app, client, db, scene, service):
     db.add(user)
     db.commit()
     assert client.get(f"/overleggen/feed/{token}.ics").status_code == 404
+
+
+def test_subscription_page_shows_the_address_once_and_keeps_reminders(app, client, auth, db, scene):
+    """Does making an address show it once (working), keep the chosen reminders ticked, and does revoking it
+    make the address answer 404?"""
+    import re
+
+    from tests.conftest import form_post
+
+    auth.login(scene["actors"]["partner_a"])
+    form_post(app, client, "/overleggen/agenda-abonnement", {"reminders": ["30", "1440"]})
+    page = form_post(app, client, "/overleggen/agenda-abonnement/vernieuwen", {}).text
+    url = re.search(r"http://mda\.test(/overleggen/feed/[^<\s]+\.ics)", page).group(1)
+    assert re.search(r'value="30"[^>]*checked|checked[^>]*value="30"', page)
+    assert client.get(url).status_code == 200
+    assert url not in client.get("/overleggen/agenda-abonnement").text, "shown only once"
+    form_post(app, client, "/overleggen/agenda-abonnement/intrekken", {})
+    assert client.get(url).status_code == 404

@@ -147,3 +147,16 @@ def test_chair_and_minute_taker_are_invited_by_their_role(app, db, world, plan):
     assert invs[vt.id].role == "voorzitter" and invs[lt.id].role == "notulist"
     assert invs[vt.id].whole_meeting and mail_to(app, vt) and mail_to(app, lt)
     assert db.exec(select(func.count()).select_from(Meeting)).one() == 1
+
+
+def test_home_page_shows_invitations_waiting_for_an_answer(app, client, auth, db, world, plan, invite, make_user):
+    """Does a partner's start page show the next meeting and the invitation still to answer, and an
+    administrator's start page no meetings panel?"""
+    meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90)
+    invite(meeting, world["coordinator"], world["users"]["POL"])
+    auth.login(world["users"]["POL"])
+    page = text_of(client.get("/").text)
+    assert "1 uitnodiging(en) wachten op uw antwoord" in page and meeting.title in page
+    auth.logout()
+    auth.login(make_user(roles=("admin",)))
+    assert "wachten op uw antwoord" not in text_of(client.get("/").text)
