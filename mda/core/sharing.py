@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import abort
+from sqlalchemy import union
 from sqlmodel import Session, or_, select
 
 from mda.cases import catalogue
@@ -111,15 +112,21 @@ def can_manage(user: User, ctx: CaseContext, action: str) -> bool:
 
 
 def visible_cases_query(user: User):
-    """A select() of the cases *user* may open (rule 1), for lists and counts at scale."""
-    member_cases = select(CaseMember.case_id).where(CaseMember.user_id == user.id,
-                                                    CaseMember.removed_at.is_(None))
-    conditions = [Case.coordinator_id == user.id, Case.id.in_(member_cases)]
+    """A select() of the cases *user* may open (rule 1), for lists and counts at scale.
+
+    The ids come from a UNION of three indexed look-ups (coordinator, named member, team
+    lead's organisation), which both SQLite and PostgreSQL answer without scanning ``case``.
+    """
+    id_sources = [
+        select(Case.id).where(Case.coordinator_id == user.id),
+        select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.removed_at.is_(None)),
+    ]
     if "team_lead" in user.roles:
-        org_cases = select(CaseOrganisation.case_id).where(
-            CaseOrganisation.organisation_id == user.organisation_id, CaseOrganisation.removed_at.is_(None))
-        conditions.append(Case.id.in_(org_cases))
-    return select(Case).where(or_(*conditions))
+        id_sources.append(select(CaseOrganisation.case_id).where(
+            CaseOrganisation.organisation_id == user.organisation_id, CaseOrganisation.removed_at.is_(None)))
+    visible_ids = union(*id_sources).subquery()
+    return select(Case).where(Case.id.in_(select(visible_ids.c[0])),
+                              or_(Case.purged_at.is_(None), Case.coordinator_id == user.id))
 
 
 def load_case_or_404(db: Session, user: User, case_id: int) -> tuple[Case, CaseContext]:
