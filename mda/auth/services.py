@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlmodel import Session, func, select
 
 from mda.auth import passwords, totp
@@ -213,7 +213,7 @@ def _send_account_link(db: Session, user: User, purpose: str) -> None:
     valid = INVITE_VALID if purpose == "invite" else RESET_VALID
     db.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=digest,
                         expires_at=utcnow() + valid))
-    link = current_app.config["BASE_URL"] + url_for("auth.set_password", token=token)
+    link = mail.public_url("auth.set_password", token=token)
     if purpose == "invite":
         subject = "Uitnodiging voor MDA++"
         body = (f"Beste {user.name},\n\nU heeft een account gekregen op het MDA++-platform.\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import abort, url_for
+from flask import abort
 from sqlmodel import Session, or_, select
 
 from mda.auth.models import User
@@ -232,7 +232,7 @@ def check_known(db: Session, user: User, referral: Referral) -> list[KnownMatch]
 # ----------------------------------------------------------------------------- triage
 def _notify_requester(db: Session, referral: Referral, accepted: bool) -> None:
     requester = db.get(User, referral.requested_by_id)
-    link = url_for("cases.my_referrals", _external=True)
+    link = mail.public_url("cases.my_referrals")
     outcome = "is geaccepteerd; er is een MDA++-casus geopend" if accepted else "is niet geaccepteerd"
     mail.send([requester.email], f"Uw aanmelding {referral.reference} {'geaccepteerd' if accepted else 'afgewezen'}",
               f"Beste {requester.name},\n\nUw aanmelding {referral.reference} voor MDA++ {outcome}.\n"

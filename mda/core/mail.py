@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 
 from mda import db
 from mda.core.timeutil import utcnow
@@ -32,6 +32,18 @@ class Attachment:
     maintype: str
     subtype: str
     params: dict[str, str] = field(default_factory=dict)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for e-mail and calendar files, built on ``MDA_BASE_URL``.
+
+    Never on the request's Host header: a forged Host would otherwise put an attacker's
+    address into set-password and invitation links.
+    """
+    if has_request_context():
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):  # CLI and background jobs: same rules, no request
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
 def build_message(

@@ -18,10 +18,10 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlmodel import Session, select
 
 from mda.auth.models import User
+from mda.core import mail
 from mda.core.timeutil import as_utc, format_local, to_local, utcnow
 from mda.meetings import ics
 from mda.meetings.access import HIDDEN_CASE, CaseAccess, agenda_items
@@ -47,7 +47,7 @@ _ROLE = {"voorzitter": "CHAIR", "notulist": "NON-PARTICIPANT"}
 
 def meeting_url(meeting: Meeting) -> str:
     """The stable link to a meeting's page."""
-    return f"{current_app.config['BASE_URL']}/overleggen/{meeting.id}"
+    return mail.public_url("meetings.show", meeting_id=meeting.id)
 
 
 class CalendarBuilder:

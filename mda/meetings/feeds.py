@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, url_for
 from sqlmodel import Session, select
 
 from mda.auth import passwords
-from mda.core import audit
+from mda.core import audit, mail
 from mda.core.timeutil import utcnow
 from mda.meetings.models import CalendarFeed
 
@@ -49,7 +48,7 @@ def reminders_of(db: Session, user: User) -> list[int]:
 
 def feed_url(token: str) -> str:
     """The full subscription address for *token*."""
-    return current_app.config["BASE_URL"] + url_for("meetings.feed", token=token)
+    return mail.public_url("meetings.feed", token=token)
 
 
 def renew_token(db: Session, user: User) -> str:

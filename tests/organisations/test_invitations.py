@@ -173,3 +173,12 @@ def test_deactivated_account_cannot_use_its_link(app, admin_client, db, make_org
     user = db.exec(select(User).where(User.email == "nieuw@example.org")).one()
     form_post(app, admin_client, f"/beheer/gebruikers/{user.id}/deactiveren")
     assert app.test_client().get(link).status_code == 404
+
+
+def test_mail_links_ignore_a_forged_host_header(app):
+    """Are links in e-mail and calendar files built on MDA_BASE_URL, not on the request's Host header?"""
+    with app.test_request_context("/", base_url="http://evil.example/"):
+        link = mail.public_url("auth.set_password", token="abc")
+    assert link == app.config["BASE_URL"] + "/wachtwoord-instellen/abc"
+    with app.app_context():  # CLI and background jobs build the same link
+        assert mail.public_url("auth.set_password", token="abc") == link
