@@ -6,20 +6,30 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 export MDA_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint format vendor browser bench messages clean
+.PHONY: run test lint format vendor browser bench messages clean screenshots
 
+RUN_STAMP := $(VENV)/.installed-run-stamp
+
+# `make run` needs only what the application itself needs
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+# `make test` (and lint, bench, ...) add the test extras
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP) $(RUN_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
 ## run: install, migrate the SQLite database in instance/, load demo data when empty, serve :5000
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/flask --app mda migrate
 	$(BIN)/flask --app mda demo-data-if-empty
 	MDA_INSECURE_DEMO_SKIP_2FA=$${MDA_INSECURE_DEMO_SKIP_2FA:-1} $(BIN)/python -m mda
@@ -55,8 +65,19 @@ messages: $(STAMP)
 	mkdir -p translations
 	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot .
 
+## bench: speed through HTTP (SQLite; MDA_BENCH_DATABASE_URL for PostgreSQL); writes docs/benchmarks.md
+## (the benchmark uses a temporary instance folder of its own, not instance/)
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench $(BENCH_ARGS)
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.plan_export
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.my_actions
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
+
+## screenshots: refresh docs/screenshots/*.png (shown in the README) from the demo data in a real browser
+screenshots: $(STAMP) $(NODE_STAMP) browser
+	mkdir -p docs/screenshots
+	MDA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -m browser \
+	  tests/browser/test_daily_journeys.py tests/browser/test_meetings_accessibility.py

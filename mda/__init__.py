@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from mda.core import input_guard
+
+    input_guard.register_converters(app)  # before any route: ids are bounded everywhere
     try:
         app.config.update(load_config(app.instance_path))
     except ConfigError as exc:
@@ -34,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise SystemExit(2) from None
     if test_config:
         app.config.update(test_config)
+    from mda.core import crypto
+
+    crypto.configure(app.config["TOTP_KEYS"])
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -56,10 +62,22 @@ def create_app(test_config: dict | None = None) -> Flask:
         print(f"MDA++ kan niet starten: {exc}", file=sys.stderr)  # noqa: T201
         raise SystemExit(2) from None
 
+    from mda.escalations.ladder import LadderError
+    from mda.escalations.ladder import validate_all as validate_ladders
+
+    try:
+        validate_ladders(app.config.get("LADDERS_DIR"))
+    except LadderError as exc:
+        print(f"MDA++ kan niet starten: {exc}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None
+
     from mda.core.logs import init_logging
 
     if not app.testing:
         init_logging()
+    from mda.core.redact import install_log_redaction
+
+    install_log_redaction()  # set-password and feed tokens never reach a log line
 
     import mda.models  # noqa: F401  (every table, so that relationships resolve)
     from mda import db
@@ -68,7 +86,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     _install_unit_of_work(app)
+    input_guard.init_app(app)  # before the session and CSRF checks
     security.init_app(app)
+    input_guard.init_app_after_session(app)
     babel.init_app(app, default_locale="nl", default_timezone="Europe/Amsterdam")
     limiter.init_app(app)
     templating.init_app(app)
@@ -78,14 +98,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mda.auth import bp as auth_bp
     from mda.cases import bp as cases_bp
     from mda.core.routes import bp as core_bp
+    from mda.escalations import bp as escalations_bp
     from mda.meetings import bp as meetings_bp
     from mda.organisations import bp as organisations_bp
     from mda.privacy import bp as privacy_bp
+    from mda.safety_plan import bp as safety_plan_bp
 
-    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, meetings_bp, cases_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, meetings_bp, cases_bp, safety_plan_bp,
+                      escalations_bp, api_bp):
         app.register_blueprint(blueprint)
     api_spec.register(app)
 
+    from mda import live
+
+    live.init_app(app)
+    # the socketio object outlives one app (tests build many): a message-queue manager chosen for an earlier
+    # app must not stay behind, so each app picks its own from its own MDA_REDIS_URL
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         message_queue=app.config["REDIS_URL"],

@@ -14,6 +14,10 @@ def main() -> None:
     app = create_app()
     host = os.environ.get("MDA_HOST", "127.0.0.1")
     port = int(os.environ.get("MDA_PORT", "5000"))
+    if app.config.get("SCHEDULER_MINUTES"):
+        from mda.jobs import start_scheduler
+
+        start_scheduler(app, minutes=app.config["SCHEDULER_MINUTES"])
     print(f"MDA++ draait op http://{host}:{port}  (stoppen: Ctrl+C)")  # noqa: T201
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 

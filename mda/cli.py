@@ -84,6 +84,31 @@ def register_cli(app: Flask) -> None:
             load_demo(s)
         click.echo("Demodata geladen.")
 
+    @app.cli.command("new-totp-key")
+    def new_totp_key():
+        """Print a fresh key for MDA_TOTP_KEYS (put it first; keep the old key until rotate-totp-key ran)."""
+        from mda.core import crypto
+
+        click.echo(crypto.new_key())
+
+    @app.cli.command("rotate-totp-key")
+    def rotate_totp_key():
+        """Re-encrypt every stored TOTP secret with the first key of MDA_TOTP_KEYS."""
+        from sqlalchemy import text
+
+        from mda.core import crypto
+
+        count = 0
+        with db.unit_of_work() as s:
+            for column in ("totp_secret", "totp_pending_secret"):
+                rows = s.execute(text(f"SELECT id, {column} FROM app_user WHERE {column} IS NOT NULL")).all()  # noqa: S608
+                for user_id, token in rows:
+                    s.execute(text(f"UPDATE app_user SET {column} = :t WHERE id = :i"),  # noqa: S608
+                              {"t": crypto.rotate(token), "i": user_id})
+                    count += 1
+        click.echo(f"{count} geheimen opnieuw versleuteld met de nieuwste sleutel. "
+                   "U kunt de oude sleutel nu uit MDA_TOTP_KEYS halen.")
+
     @app.cli.command("audit-verify")
     def audit_verify():
         """Check the hash chain of the audit trail; exit 1 at the first broken row."""
@@ -92,8 +117,13 @@ def register_cli(app: Flask) -> None:
         with db.unit_of_work() as s:
             report = verify_chain(s)
         if report.intact:
-            click.echo(f"Audittrail intact: {report.checked} regels gecontroleerd.")
+            waiting = f" ({report.pending} nieuwe regels wachten nog op verzegeling)" if report.pending else ""
+            click.echo(f"Audittrail intact: {report.checked} regels gecontroleerd{waiting}.")
             return
         click.echo(f"Audittrail GEBROKEN bij regel {report.first_broken_seq}: {report.problem} "
                    f"({report.checked} regels daarvoor waren in orde).", err=True)
         raise SystemExit(1)
+
+    from mda.jobs.cli import register as register_jobs_cli
+
+    register_jobs_cli(app)

@@ -66,6 +66,29 @@ def _secret_key(env: dict, instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _totp_keys(env: dict, instance_path: Path) -> list[str]:
+    """MDA_TOTP_KEYS (comma-separated Fernet keys, newest first), or one generated once into
+    instance/totp_key. Every key must be a valid Fernet key."""
+    from cryptography.fernet import Fernet
+
+    raw = env.get("MDA_TOTP_KEYS", "")
+    if not raw:
+        key_file = instance_path / "totp_key"
+        if not key_file.exists():
+            instance_path.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(Fernet.generate_key().decode())
+            key_file.chmod(0o600)
+        raw = key_file.read_text().strip()
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    for n, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ConfigError(f"MDA_TOTP_KEYS: sleutel {n} is geen geldige Fernet-sleutel "
+                              "(maak er een met: flask --app mda new-totp-key)") from None
+    return keys
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """Where mail goes; without a host, mail is written to the outbox folder."""
@@ -90,6 +113,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     https = _bool(env, "MDA_HTTPS")
     return {
         "SECRET_KEY": _secret_key(env, instance),
+        "TOTP_KEYS": _totp_keys(env, instance),
         "DATABASE_URL": db_url,
         "REDIS_URL": _url(env, "MDA_REDIS_URL", ("redis", "rediss")),
         "SMTP": SmtpSettings(
@@ -101,7 +125,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
             sender=env.get("MDA_SMTP_SENDER", "MDA++ <noreply@mda.invalid>"),
         ),
         "OUTBOX_DIR": str(instance / "outbox"),
-        "BASE_URL": env.get("MDA_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # without MDA_BASE_URL, links follow the development server's own address (MDA_HOST, MDA_PORT)
+        "BASE_URL": (env.get("MDA_BASE_URL") or
+                     f"http://{env.get('MDA_HOST') or '127.0.0.1'}:{env.get('MDA_PORT') or '5000'}").rstrip("/"),
         "IDLE_TIMEOUT": timedelta(minutes=_int(env, "MDA_IDLE_TIMEOUT_MINUTES", 30, 1)),
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=_int(env, "MDA_SESSION_MAX_HOURS", 10, 1)
@@ -126,4 +152,6 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "TRUSTED_PROXIES": _int(env, "MDA_TRUSTED_PROXIES", 0),
         "RETENTION_DAYS": _int(env, "MDA_RETENTION_DAYS", 5 * 365, 1),
+        "ACTION_REMINDER_DAYS": _int(env, "MDA_ACTION_REMINDER_DAYS", 3, 1),
+        "SCHEDULER_MINUTES": _int(env, "MDA_SCHEDULER_MINUTES", 5, 0),
     }

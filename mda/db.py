@@ -22,9 +22,13 @@ log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine for *url*, with SQLite tuned for a small multi-threaded server."""
+    """Create the engine for *url*, with SQLite tuned for a small multi-threaded server.
+
+    ``hide_parameters``: errors and echo never log bound values (names, BSNs, free text).
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -34,7 +38,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def init_app(app: Flask) -> None:

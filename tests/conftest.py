@@ -22,6 +22,8 @@ from itsdangerous import URLSafeTimedSerializer
 _TMP = Path(tempfile.mkdtemp(prefix="mda-tests-"))
 os.environ["MDA_INSTANCE_PATH"] = str(_TMP / "instance")
 os.environ.setdefault("MDA_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+# one TOTP key for the suite and the server processes it starts
+os.environ.setdefault("MDA_TOTP_KEYS", "U74B5_0u1xuTUwu36EhbMAxgWZNq044f-_yBK2Goatw=")
 os.environ.pop("MDA_DATABASE_URL", None)
 os.environ.pop("MDA_REDIS_URL", None)
 os.environ.pop("MDA_SMTP_HOST", None)
@@ -260,6 +262,22 @@ def audit_rows(db, **filters):
     stmt = select(AuditEvent).order_by(AuditEvent.seq)
     for column, value in filters.items():
         stmt = stmt.where(getattr(AuditEvent, column) == value)
+    return list(db.exec(stmt))
+
+
+def audit_subjects(db, **filters):
+    """(audit row, link row) pairs of the audit_subject index matching *filters* on either table."""
+    from sqlmodel import select
+
+    from mda.core.audit import AuditEvent
+    from mda.core.audit_subjects import AuditSubject
+
+    db.expire_all()
+    stmt = (select(AuditEvent, AuditSubject).join(AuditSubject, AuditSubject.event_id == AuditEvent.id)
+            .order_by(AuditEvent.seq, AuditSubject.id))
+    for column, value in filters.items():
+        model = AuditSubject if column in ("person_id", "item_id", "kind") else AuditEvent
+        stmt = stmt.where(getattr(model, column) == value)
     return list(db.exec(stmt))
 
 

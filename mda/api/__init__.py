@@ -12,3 +12,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from mda.api import routes  # noqa: E402,F401
 from mda.cases import api as cases_api  # noqa: E402,F401
 from mda.meetings import api as meetings_api  # noqa: E402,F401
+from mda.safety_plan import api as safety_plan_api  # noqa: E402,F401

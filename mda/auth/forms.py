@@ -38,9 +38,3 @@ class ChangePasswordForm(SetPasswordForm):
 class ApiTokenForm(FlaskForm):
     label = StringField("Naam van het token", validators=[DataRequired(REQUIRED), Length(max=100)])
     submit = SubmitField("Token aanmaken")
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form for buttons that change something (CSRF only)."""
-
-    submit = SubmitField("Bevestigen")

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Field, Relationship, SQLModel
 
+from mda.core.crypto import EncryptedText
+
 if TYPE_CHECKING:
     from mda.organisations.models import Organisation
 
@@ -14,6 +16,8 @@ ROLES: dict[str, str] = {
     "coordinator": "Procesregisseur",
     "professional": "Professional",
     "team_lead": "Teamleider",
+    "manager": "Manager (escalatieniveau 2)",
+    "bestuurder": "Bestuurder (doorzettingsmacht)",
     "privacy_officer": "Privacyfunctionaris",
     "admin": "Beheerder",
 }
@@ -32,7 +36,10 @@ class User(SQLModel, table=True):
     password_hash: str | None = None
     active: bool = True
     is_demo: bool = False
-    totp_secret: str | None = Field(default=None, max_length=64)
+    #: the authenticator's seed, Fernet-encrypted at rest (mda.core.crypto)
+    totp_secret: str | None = Field(default=None, sa_type=EncryptedText(255))
+    #: a seed shown during enrolment and not yet confirmed; kept here, encrypted, not in the cookie
+    totp_pending_secret: str | None = Field(default=None, sa_type=EncryptedText(255))
     totp_enabled: bool = False
     #: last TOTP time step accepted, so a code cannot be used twice
     totp_last_step: int = 0

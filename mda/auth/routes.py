@@ -13,18 +13,28 @@ from mda.auth import bp, services, totp
 from mda.auth.forms import (
     ApiTokenForm,
     ChangePasswordForm,
-    ConfirmForm,
     EnrolForm,
     LoginForm,
     SecondFactorForm,
     SetPasswordForm,
 )
 from mda.auth.models import ApiToken, User
+from mda.core import input_guard
+from mda.core.forms import ConfirmForm
 from mda.core.timeutil import utcnow
 from mda.extensions import limiter
 
 LOGIN_FAILED = ("Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord. "
                 "Na herhaalde mislukte pogingen wordt uw account tijdelijk geblokkeerd.")
+
+
+def _audit_nul_login() -> None:
+    """A login attempt refused for a NUL byte is still on record (``login_failed`` survives the refusal)."""
+    if request.endpoint == "auth.login" and request.method == "POST":
+        services.authenticate(db.session(), request.form.get("email", ""), request.form.get("password", ""))
+
+
+input_guard.NUL_REFUSAL_HOOKS.append(_audit_nul_login)
 
 
 def _safe_next(target: str | None) -> str:
@@ -109,16 +119,17 @@ def second_factor():
 def enrol_2fa():
     """Set up an authenticator app (QR code rendered here) and show recovery codes."""
     form = EnrolForm()
-    if request.method == "GET" or "enrol_secret" not in session:
-        session["enrol_secret"] = services.start_enrolment(current_user)
-    secret = session["enrol_secret"]
+    user = current_user._get_current_object()
+    if request.method == "GET" or not user.totp_pending_secret:
+        # the seed waits on the server, encrypted, never in the (signed, readable) session cookie
+        services.start_enrolment(db.session(), user)
+    secret = user.totp_pending_secret
     if form.validate_on_submit():
         try:
-            codes = services.confirm_enrolment(db.session(), current_user, secret, form.code.data)
+            codes = services.confirm_enrolment(db.session(), user, form.code.data)
         except services.ServiceError as exc:
             flash(str(exc), "error")
         else:
-            session.pop("enrol_secret", None)
             session.pop("must_enrol", None)
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = totp.provisioning_uri(secret, current_user.email)

@@ -15,15 +15,12 @@ from sqlmodel import Session, func, select
 from mda.auth import passwords, totp
 from mda.auth.models import ROLES, AccountToken, ApiToken, RecoveryCode, User
 from mda.core import audit, mail
+from mda.core.errors import ServiceError  # noqa: F401  (re-exported: features import it from here)
 from mda.core.permissions import PERSONAL_DATA_ROLES
 from mda.core.timeutil import as_utc, utcnow
 
 INVITE_VALID = timedelta(days=3)
 RESET_VALID = timedelta(hours=4)
-
-
-class ServiceError(ValueError):
-    """A request that cannot be carried out; the message is Dutch and meant for the user."""
 
 
 @dataclass
@@ -46,7 +43,12 @@ def authenticate(db: Session, email: str, password: str) -> LoginResult:
     Unknown user, wrong password, deactivated and locked accounts give the same
     answer to the caller; only the audit trail says which it was.
     """
-    cfg = current_app.config
+    if "\x00" in email or "\x00" in password:
+        # PostgreSQL refuses NUL in text: record the attempt (NUL made visible) without a lookup
+        audit.record(db, "login_failed", user_name=email.replace("\x00", "\\0").strip()[:254],
+                     object_type="user", outcome="failure", summary="ongeldig teken (NUL) in inlogpoging")
+        db.flush()
+        return LoginResult(None)
     user = find_user_by_email(db, email)
     now = utcnow()
     locked = user is not None and user.locked_until and as_utc(user.locked_until) > now
@@ -59,10 +61,7 @@ def authenticate(db: Session, email: str, password: str) -> LoginResult:
             else "onjuist wachtwoord"
         )
         if user is not None and not locked and not ok:
-            user.failed_logins += 1
-            if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-                user.failed_logins = 0
+            if _count_failure(user):
                 reason += "; account tijdelijk geblokkeerd"
             db.add(user)
         audit.record(
@@ -75,9 +74,9 @@ def authenticate(db: Session, email: str, password: str) -> LoginResult:
         return LoginResult(None)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     db.add(user)
+    # the failure counter is reset by complete_login, after every factor: a right password
+    # must not wipe the count of wrong second-factor codes
     if user.totp_enabled:
         return LoginResult(user, needs_second_factor=True)
     if requires_second_factor(user):
@@ -98,6 +97,8 @@ def requires_second_factor(user: User) -> bool:
 def complete_login(db: Session, user: User, method: str) -> None:
     """Record a successful login (after every required factor)."""
     user.last_login_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
     db.add(user)
     audit.record(db, "login", user=user, object_type="user", object_id=user.id,
                  summary=f"ingelogd ({method})")
@@ -110,8 +111,33 @@ def logout(db: Session, user: User) -> None:
     audit.record(db, "logout", user=user, object_type="user", object_id=user.id)
 
 
+def is_locked(user: User) -> bool:
+    """Whether *user* is in a lockout after repeated wrong passwords or codes."""
+    return bool(user.locked_until and as_utc(user.locked_until) > utcnow())
+
+
+def _count_failure(user: User) -> bool:
+    """Count a wrong password or code; lock the account at the limit. Returns whether it locked."""
+    cfg = current_app.config
+    user.failed_logins += 1
+    if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+        user.locked_until = utcnow() + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+        return True
+    return False
+
+
 def verify_second_factor(db: Session, user: User, code: str) -> str | None:
-    """Check a TOTP or recovery code; return the method used, or None."""
+    """Check a TOTP or recovery code; return the method used, or None.
+
+    Wrong codes count toward the same lockout as wrong passwords, and a locked account is
+    refused whatever the code.
+    """
+    if is_locked(user):
+        audit.record(db, "login_failed", user=user, object_type="user", object_id=user.id,
+                     outcome="failure", summary="tweede factor geweigerd: account tijdelijk geblokkeerd")
+        db.flush()
+        return None
     step = totp.matching_step(user.totp_secret, code, after_step=user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
@@ -127,23 +153,30 @@ def verify_second_factor(db: Session, user: User, code: str) -> str | None:
                 rc.used_at = utcnow()
                 db.add(rc)
                 return "wachtwoord + herstelcode"
-    audit.record(db, "login_failed", user=user, object_type="user", object_id=user.id,
-                 outcome="failure", summary="onjuiste tweede factor")
+    locked = _count_failure(user)
+    db.add(user)
+    audit.record(db, "login_failed", user=user, object_type="user", object_id=user.id, outcome="failure",
+                 summary="onjuiste tweede factor" + ("; account tijdelijk geblokkeerd" if locked else ""))
     db.flush()
     return None
 
 
-def start_enrolment(user: User) -> str:
-    """A new TOTP secret for *user* to confirm (not stored until confirmed)."""
-    return totp.new_secret()
+def start_enrolment(db: Session, user: User) -> str:
+    """A new TOTP secret for *user* to confirm; kept encrypted as pending until confirmed."""
+    user.totp_pending_secret = totp.new_secret()
+    db.add(user)
+    db.flush()
+    return user.totp_pending_secret
 
 
-def confirm_enrolment(db: Session, user: User, secret: str, code: str) -> list[str]:
-    """Store the secret once the user proved the app works; return new recovery codes."""
+def confirm_enrolment(db: Session, user: User, code: str) -> list[str]:
+    """Make the pending secret the user's once they proved the app works; return new recovery codes."""
+    secret = user.totp_pending_secret
     step = totp.matching_step(secret, code)
     if step is None:
         raise ServiceError("De code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw.")
     user.totp_secret = secret
+    user.totp_pending_secret = None
     user.totp_enabled = True
     user.totp_last_step = step
     db.add(user)
@@ -173,15 +206,29 @@ def change_password(db: Session, user: User, current: str, new: str) -> None:
                  summary="wachtwoord gewijzigd")
 
 
+def revoke_all_api_tokens(db: Session, user: User, why: str) -> int:
+    """Revoke every live API token of *user* (as their sessions end); returns how many."""
+    now = utcnow()
+    tokens = db.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    for token in tokens:
+        token.revoked_at = now
+        db.add(token)
+    if tokens:
+        audit.record(db, "update", user=user, object_type="user", object_id=user.id,
+                     summary=f"{len(tokens)} API-token(s) ingetrokken ({why})")
+    return len(tokens)
+
+
 def _set_password(db: Session, user: User, new: str) -> None:
     problem = passwords.password_problem(new, [user.email, user.name, "mda", "veilig thuis"])
     if problem:
         raise ServiceError(problem)
     user.password_hash = passwords.hash_password(new)
-    user.session_version += 1  # other sessions end
+    user.session_version += 1  # other sessions end, and so do API tokens
     user.failed_logins = 0
     user.locked_until = None
     db.add(user)
+    revoke_all_api_tokens(db, user, "wachtwoord gewijzigd")
 
 
 def redeem_account_token(db: Session, token: str, new_password: str | None = None) -> User:
@@ -233,6 +280,7 @@ def invite_user(db: Session, admin: User, *, email: str, name: str, organisation
         raise ServiceError("Er bestaat al een account met dit e-mailadres.")
     if not roles or set(roles) - set(ROLES):
         raise ServiceError("Kies minstens één geldige rol.")
+    check_separation_of_duties(admin, None, roles, organisation_id)
     user = User(email=email.strip().lower(), name=name.strip(), organisation_id=organisation_id,
                 created_at=utcnow())
     user.roles = roles
@@ -244,18 +292,39 @@ def invite_user(db: Session, admin: User, *, email: str, name: str, organisation
     return user
 
 
+def check_separation_of_duties(admin: User, user: User | None, roles: list[str], organisation_id: int) -> None:
+    """Administrators manage accounts; they do not read cases. Refuse what would blur that.
+
+    - an account is either an administrator's or one that sees case data, never both;
+    - an administrator cannot change their own roles or organisation (another admin does,
+      so a second person is always involved in widening an admin's rights).
+    """
+    roles_set = set(roles)
+    if "admin" in roles_set and roles_set & PERSONAL_DATA_ROLES:
+        raise ServiceError("Een beheerdersaccount kan geen rol hebben die casusgegevens of de audittrail opent "
+                           "(procesregisseur, professional, teamleider, privacyfunctionaris). Wie beide taken "
+                           "heeft, krijgt twee accounts.")
+    if user is not None and user.id == admin.id and (roles_set != set(user.roles)
+                                                     or organisation_id != user.organisation_id):
+        raise ServiceError("U kunt uw eigen rollen en organisatie niet wijzigen; dat doet een andere beheerder.")
+
+
 def update_user(db: Session, admin: User, user: User, *, name: str, organisation_id: int,
                 roles: list[str]) -> None:
-    """Change name, organisation or roles of an account."""
+    """Change name, organisation or roles of an account (within the separation of duties)."""
     if not roles or set(roles) - set(ROLES):
         raise ServiceError("Kies minstens één geldige rol.")
     if user.id == admin.id and "admin" not in roles:
         raise ServiceError("U kunt uw eigen beheerdersrol niet intrekken.")
+    check_separation_of_duties(admin, user, roles, organisation_id)
     before = f"{user.name}/{user.organisation_id}/{user.roles_text}"
+    rights_changed = set(roles) != set(user.roles) or organisation_id != user.organisation_id
     user.name, user.organisation_id = name.strip(), organisation_id
     user.roles = roles
     user.session_version += 1  # new rights take effect at the next login
     db.add(user)
+    if rights_changed:
+        revoke_all_api_tokens(db, user, "rollen of organisatie gewijzigd")
     audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
                  summary=f"account gewijzigd: {before} -> {user.name}/{organisation_id}/{user.roles_text}")
 
@@ -267,6 +336,8 @@ def set_active(db: Session, admin: User, user: User, active: bool) -> None:
     user.active = active
     user.session_version += 1
     db.add(user)
+    if not active:
+        revoke_all_api_tokens(db, user, "account gedeactiveerd")
     audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
                  summary="account geactiveerd" if active else "account gedeactiveerd")
 
@@ -276,12 +347,14 @@ def reset_account(db: Session, admin: User, user: User) -> None:
     user.password_hash = None
     user.totp_enabled = False
     user.totp_secret = None
+    user.totp_pending_secret = None
     user.failed_logins = 0
     user.locked_until = None
     user.session_version += 1
     db.add(user)
     for rc in db.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         db.delete(rc)
+    revoke_all_api_tokens(db, user, "account gereset")
     _send_account_link(db, user, "reset")
     audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
                  summary="account gereset (wachtwoord en tweestapsverificatie)")

@@ -31,4 +31,4 @@ def _register_home_panel() -> None:
 
 _register_home_panel()
 
-from mda.cases import circle_routes, intake_routes, routes  # noqa: E402,F401
+from mda.cases import circle_routes, decision_routes, edit_routes, intake_routes, routes  # noqa: E402,F401

@@ -13,9 +13,10 @@ from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
 from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.cases import services
-from mda.cases.models import Case, ConsentRecipient
+from mda.cases.loaders import load_case
+from mda.cases.models import Case
 from mda.cases.schemas import CaseDetail, CaseList, ConsentIn, ConsentOut, WithdrawIn
-from mda.core import sharing
+from mda.core import paging, sharing
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
 from mda.extensions import api_spec
@@ -51,24 +52,46 @@ def _item(v: sharing.ItemView) -> dict:
             "recorded_on": v.item.recorded_on.isoformat(), "author": v.author or None, "niet_gedeeld": None}
 
 
-def _consent(consent, recipient_ids) -> dict:
-    return dict(id=consent.id, person_id=consent.person_id, given_by=consent.given_by, purpose=consent.purpose,
-                method=consent.method, categories=sorted(consent.category_codes),
-                recipient_organisation_ids=sorted(recipient_ids), given_on=consent.given_on.isoformat(),
-                valid_until=consent.valid_until.isoformat() if consent.valid_until else None,
-                withdrawn_at=_iso(consent.withdrawn_at),
-                withdrawal_reason=consent.withdrawal_reason)
+def _text(t: sharing.TextView | None) -> dict:
+    if t is None:
+        return dict(text=None, category=None, basis=None, niet_gedeeld=None)
+    return dict(text=t.text, category=t.category, basis=t.decision.basis or None,
+                niet_gedeeld=t.decision.withheld_reason or None)
+
+
+def _consent(c: sharing.ConsentView) -> dict:
+    """A consent as the engine's view gives it: withheld free text is null."""
+    return dict(id=c.id, person_id=c.person_id, person=c.person, given_by=c.given_by, purpose=c.purpose,
+                shared=c.decision.visible, niet_gedeeld=c.decision.withheld_reason or None,
+                method=c.method, status=c.status, categories=c.categories,
+                recipient_organisation_ids=c.recipient_ids, given_on=c.given_on.isoformat(),
+                valid_until=c.valid_until.isoformat() if c.valid_until else None,
+                withdrawn_at=_iso(c.withdrawn_at), withdrawal_reason=c.withdrawal_reason)
+
+
+def _decision(d: sharing.DecisionView) -> dict:
+    return dict(id=d.id, organisation_id=d.organisation_id, organisation=d.organisation, category=d.category,
+                person_id=d.person_id, person=d.person, decided_at=_iso(d.decided_at),
+                valid_until=d.valid_until.isoformat() if d.valid_until else None, reason=d.reason,
+                basis=d.decision.basis or None, niet_gedeeld=d.decision.withheld_reason or None)
 
 
 @bp.get("/cases")
 @require_permission("case.work")
 @api_spec.validate(resp=Response(HTTP_200=CaseList, **ERRORS), tags=["cases"])
 def cases():
-    """The caller's cases (their circles), each with id and pseudonymous reference."""
+    """The caller's cases (their circles), each with id and pseudonymous reference.
+
+    Oldest first (by id), paged: ``?page=`` (from 1) and ``?per_page=`` (default 50, at most
+    200); the answer carries ``page``, ``per_page``, ``total``, ``pages`` and ``more`` (true when
+    the list is longer than ``total``: lists are counted up to 1,000).
+    """
     s = db.session()
-    rows = list(s.exec(sharing.visible_cases_query(current_user).order_by(Case.id)))
-    names = {u.id: u.name for u in s.exec(select(User).where(User.id.in_({c.coordinator_id for c in rows})))}
-    return jsonify(cases=[_summary(c, names.get(c.coordinator_id, "")) for c in rows])
+    page = paging.paginate_ids(s, lambda n: sharing.visible_case_ids(current_user, newest_first=False, limit=n),
+                               lambda ids: s.exec(select(Case).where(Case.id.in_(ids))), *paging.page_args())
+    names = {u.id: u.name for u in s.exec(select(User.id, User.name).where(
+        User.id.in_({c.coordinator_id for c in page.items})))}
+    return jsonify(cases=[_summary(c, names.get(c.coordinator_id, "")) for c in page.items], **page.meta())
 
 
 @bp.get("/cases/<int:case_id>")
@@ -80,16 +103,18 @@ def case_detail(case_id: int):
     case, ctx = sharing.load_case_or_404(s, current_user, case_id)
     view = sharing.case_view(s, current_user, case, ctx, channel="api")
     coordinator = s.get(User, case.coordinator_id)
-    return jsonify(**_summary(case, coordinator.name if coordinator else ""), reason=case.reason, goal=case.goal,
+    reason, goal = view.text("aanleiding"), view.text("doel")
+    return jsonify(**_summary(case, coordinator.name if coordinator else ""),
+                   reason=reason.text if reason else None, goal=goal.text if goal else None,
+                   reason_detail=_text(reason), goal_detail=_text(goal),
                    region=s.get(Region, case.region_id).name, persons=[_person(p) for p in view.persons],
-                   items=[_item(v) for v in view.items])
+                   items=[_item(v) for v in view.items], consents=[_consent(c) for c in view.consents],
+                   decisions=[_decision(d) for d in view.decisions])
 
 
 def _load_for_work(case_id: int):
     """The case for a change: 404 outside the circle, 403 (audited) when the user may not work on it."""
-    from mda.cases.routes import load
-
-    return load(case_id, "work")
+    return load_case(case_id, "work")
 
 
 @bp.post("/cases/<int:case_id>/consents")
@@ -108,7 +133,7 @@ def create_consent(case_id: int):
             valid_until=body.valid_until)
     except ServiceError as exc:
         abort(422, str(exc))
-    return jsonify(_consent(consent, body.recipient_organisation_ids)), 201
+    return jsonify(_consent(sharing.single_consent_view(db.session(), current_user, ctx, consent))), 201
 
 
 @bp.post("/cases/<int:case_id>/consents/<int:consent_id>/withdraw")
@@ -125,6 +150,4 @@ def withdraw_consent(case_id: int, consent_id: int):
         consent = services.withdraw_consent(db.session(), current_user, ctx, consent_id, body.reason)
     except ServiceError as exc:
         abort(422, str(exc))
-    recipients = db.session().exec(select(ConsentRecipient.organisation_id)
-                                   .where(ConsentRecipient.consent_id == consent.id)).all()
-    return jsonify(_consent(consent, recipients))
+    return jsonify(_consent(sharing.single_consent_view(db.session(), current_user, ctx, consent)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
 from mda.auth.models import User
 from mda.auth.services import ServiceError
@@ -36,8 +36,11 @@ def circle(db: Session, ctx: sharing.CaseContext) -> list[CircleOrganisation]:
     """The organisations of the circle with their named professionals and team leads (no client data)."""
     orgs = list(db.exec(select(Organisation).where(Organisation.id.in_(ctx.circle_org_ids))
                         .order_by(Organisation.name))) if ctx.circle_org_ids else []
-    users = list(db.exec(select(User).where(User.organisation_id.in_(ctx.circle_org_ids), User.active)
-                         .order_by(User.name))) if ctx.circle_org_ids else []
+    # Only the people shown: named members and team leads, not every user of every circle organisation.
+    users = list(db.exec(select(User).where(
+        User.organisation_id.in_(ctx.circle_org_ids), User.active,
+        or_(User.id.in_(ctx.member_user_ids), User.roles_text.contains("team_lead")))
+        .order_by(User.name))) if ctx.circle_org_ids else []
     return [CircleOrganisation(o, [u for u in users if u.organisation_id == o.id and u.id in ctx.member_user_ids],
                                [u for u in users if u.organisation_id == o.id and "team_lead" in u.roles])
             for o in orgs]

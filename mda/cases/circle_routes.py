@@ -6,11 +6,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from mda import db
-from mda.auth.forms import ConfirmForm
 from mda.auth.services import ServiceError
 from mda.cases import bp, circle
 from mda.cases.forms import CircleMemberForm, CircleOrganisationForm
-from mda.cases.routes import load
+from mda.cases.loaders import load_case as load
+from mda.core import confirmations
+from mda.core.forms import ConfirmForm, ReasonConfirmForm, confirm_page
 from mda.core.permissions import require_permission
 
 
@@ -50,19 +51,29 @@ def circle_add_organisation(case_id: int):
     return redirect(url_for("cases.circle_page", case_id=case.id))
 
 
-@bp.route("/<int:case_id>/kring/organisaties/<int:org_id>/verwijderen", methods=["POST"])
+@bp.route("/<int:case_id>/kring/organisaties/<int:org_id>/verwijderen", methods=["GET", "POST"])
 @require_permission("case.coordinate")
 def circle_remove_organisation(case_id: int, org_id: int):
-    """Remove an organisation (and its named professionals) from the circle."""
+    """Remove an organisation (and its named professionals) from the circle, after confirmation with a reason."""
     case, ctx = load(case_id, "coordinate")
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        circle.remove_organisation(db.session(), current_user, ctx, org_id)
-    except ServiceError as exc:
-        return _page(case, ctx, str(exc))
-    flash("De organisatie is uit de kring gehaald.", "success")
-    return redirect(url_for("cases.circle_page", case_id=case.id))
+    form, error = ReasonConfirmForm(), None
+    if form.validate_on_submit():
+        try:
+            circle.remove_organisation(db.session(), current_user, ctx, org_id)
+            confirmations.record(db.session(), current_user, "kring_organisatie_verwijderen", "case_circle", case.id,
+                                 form.reason.data, case_id=case.id)
+        except ServiceError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash("De organisatie is uit de kring gehaald.", "success")
+            return redirect(url_for("cases.circle_page", case_id=case.id))
+    name = ctx.org_names.get(org_id) if org_id in ctx.circle_org_ids else "Deze organisatie"
+    return confirm_page(
+        title=f"{name} uit de kring van {case.reference} halen", form=form, error=error,
+        consequences=[f"{name} en de professionals van {name} die met naam in de kring staan, kunnen de casus "
+                      "niet meer openen.", "Wat al met hen is gedeeld, blijft in de audittrail zichtbaar."],
+        button="Uit de kring halen", back_url=url_for("cases.circle_page", case_id=case.id))
 
 
 @bp.route("/<int:case_id>/kring/professionals", methods=["POST"])

@@ -153,6 +153,7 @@ class BreakGlassForm(FlaskForm):
 
 class PhaseForm(FlaskForm):
     phase = SelectField("Nieuwe fase", choices=list(PHASES.items()))
+    reason = TextAreaField("Reden van afsluiten (alleen bij 'Afgesloten')", validators=[Length(max=1000)])
     submit = SubmitField("Fase wijzigen")
 
 
@@ -164,3 +165,30 @@ class CircleOrganisationForm(FlaskForm):
 class CircleMemberForm(FlaskForm):
     user_id = SelectField("Professional", coerce=int, validate_choice=False)
     submit = SubmitField("Professional toevoegen")
+
+
+class ItemEditForm(FlaskForm):
+    content = TextAreaField("Inhoud", validators=[DataRequired(REQUIRED), Length(max=8000)])
+    recorded_on = DateField("Datum van het gegeven", validators=[DataRequired(REQUIRED),
+                                                                  _not_future("De datum van het gegeven")])
+    submit = SubmitField("Correctie opslaan")
+
+
+class PersonEditForm(FlaskForm):
+    name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=200)])
+    date_of_birth = DateField("Geboortedatum", validators=[Optional(), _birth_date])
+    address = StringField("Adres", validators=[Length(max=500)])
+    submit = SubmitField("Correctie opslaan")
+
+
+class ReasonGoalForm(FlaskForm):
+    reason = TextAreaField("Reden van de casus", validators=[DataRequired(REQUIRED), Length(max=4000)])
+    goal = TextAreaField("Doel", validators=[DataRequired(REQUIRED), Length(max=4000)])
+    submit = SubmitField("Opslaan")
+
+
+class ConsentEditForm(FlaskForm):
+    purpose = TextAreaField("Doel", validators=[DataRequired(REQUIRED), Length(max=1000)])
+    method = RadioField("Hoe verkregen?", choices=[("mondeling", "Mondeling"), ("schriftelijk", "Schriftelijk")],
+                        validators=[DataRequired("Kies hoe de toestemming is verkregen.")])
+    submit = SubmitField("Correctie opslaan")

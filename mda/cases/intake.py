@@ -121,11 +121,10 @@ def proposed_organisations(db: Session, referral: Referral) -> list[Organisation
 
 # ----------------------------------------------------------------------------- references
 def _next_reference(db: Session, model, prefix: str) -> str:
-    year = utcnow().year
-    stem = f"{prefix}-{year}-"
-    refs = db.exec(select(model.reference).where(model.reference.startswith(stem))).all()
-    numbers = [int(r.removeprefix(stem)) for r in refs if r.removeprefix(stem).isdigit()]
-    return f"{stem}{max(numbers, default=0) + 1:04d}"
+    """A counter row per year, not max+1: two acceptances at once cannot collide."""
+    from mda.core.references import next_reference
+
+    return next_reference(db, model, prefix, utcnow().year)
 
 
 def next_case_reference(db: Session) -> str:
@@ -241,8 +240,14 @@ def _notify_requester(db: Session, referral: Referral, accepted: bool) -> None:
 
 
 def _clear_persons(db: Session, referral: Referral) -> None:
-    """Blank the personal data of a decided referral (it lives on in the case, or is not needed)."""
+    """Blank the personal data of a decided referral (it lives on in the case, or is not needed).
+
+    The reason and goal are free text about the household: once decided they live on only in
+    the case, where the sharing engine decides who reads them (category and source organisation).
+    """
     now = utcnow()
+    referral.reason, referral.goal = "", ""
+    db.add(referral)
     for person in db.exec(select(ReferralPerson).where(ReferralPerson.referral_id == referral.id)):
         person.name, person.date_of_birth, person.bsn, person.address = "", None, None, ""
         person.cleared_at = now
@@ -269,6 +274,7 @@ def accept_referral(db: Session, coordinator: User, referral: Referral) -> Case:
     now = utcnow()
     case = Case(reference=next_case_reference(db), region_id=referral.region_id, coordinator_id=coordinator.id,
                 phase="triage", reason=referral.reason, goal=referral.goal, urgency=referral.urgency,
+                source_organisation_id=referral.requester_organisation_id,
                 is_repeat=previous is not None, previous_case_id=previous.id if previous else None, opened_at=now)
     db.add(case)
     db.flush()

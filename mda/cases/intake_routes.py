@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from mda import db
 from mda.auth.services import ServiceError
-from mda.cases import bp
+from mda.cases import bp, referral_merge
 from mda.cases import intake as referrals
 from mda.cases.forms import ConfirmActionForm, DeclineForm, IntakeForm
 from mda.core.permissions import require_permission
@@ -67,7 +67,8 @@ def _triage_page(referral, matches=None, decline_form=None, error=None, status=2
     return render_template(
         "cases/triage_detail.html", referral=referral, persons=referrals.referral_persons(s, current_user, referral),
         partners=referrals.proposed_organisations(s, referral), matches=matches, confirm=ConfirmActionForm(),
-        decline_form=decline_form or DeclineForm(), error=error), status
+        decline_form=decline_form or DeclineForm(), error=error,
+        addable=referral_merge.addable_cases(s, current_user, matches or [])), status
 
 
 @bp.route("/triage/<int:referral_id>")
@@ -88,6 +89,22 @@ def triage_check(referral_id: int):
     if referral.status != "open":
         return _triage_page(referral, error="Deze aanmelding is al behandeld.", status=422)
     return _triage_page(referral, matches=referrals.check_known(db.session(), current_user, referral))
+
+
+@bp.route("/triage/<int:referral_id>/toevoegen/<int:case_id>", methods=["POST"])
+@require_permission("case.triage")
+def triage_add_to_case(referral_id: int, case_id: int):
+    """Add the referral to a running case the coordinator coordinates, instead of opening a duplicate."""
+    referral = referrals.load_referral_or_404(db.session(), current_user, referral_id, triage=True)
+    if not ConfirmActionForm().validate_on_submit():
+        abort(400)
+    try:
+        case = referral_merge.add_to_case(db.session(), current_user, referral, case_id)
+    except ServiceError as exc:
+        db.rollback()
+        return _triage_page(referral, error=str(exc), status=422)
+    flash(f"Aanmelding {referral.reference} is toegevoegd aan casus {case.reference}.", "success")
+    return redirect(url_for("cases.case_page", case_id=case.id, _anchor="gegevens"))
 
 
 @bp.route("/triage/<int:referral_id>/accepteren", methods=["POST"])

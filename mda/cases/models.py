@@ -5,6 +5,7 @@ Nothing in this module decides who sees what: that is :mod:`mda.core.sharing`.
 
 from datetime import date, datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
 
 #: Phases of an MDA++ case, code -> Dutch name (in order).
@@ -33,6 +34,9 @@ URGENCIES: dict[str, str] = {"normaal": "Normaal", "hoog": "Hoog", "acuut": "Acu
 class Case(SQLModel, table=True):
     """An MDA++ case: one household, one coordinator, one circle of partners."""
 
+    # a coordinator's cases newest first without sorting (sharing.visible_case_ids)
+    __table_args__ = (Index("ix_case_coordinator_newest", "coordinator_id", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, index=True, max_length=20)
     region_id: int = Field(foreign_key="region.id", index=True)
@@ -40,6 +44,11 @@ class Case(SQLModel, table=True):
     phase: str = Field(default="triage", max_length=30, index=True)
     reason: str = Field(max_length=4000)
     goal: str = Field(max_length=4000)
+    #: the reason and goal are personal data like any item: a category and a source
+    #: organisation (the referrer's), decided by the sharing engine
+    reason_category: str = Field(default="risicosignalen", max_length=40)
+    goal_category: str = Field(default="hulpverlening", max_length=40)
+    source_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     urgency: str = Field(default="normaal", max_length=10)
     is_repeat: bool = False
     previous_case_id: int | None = Field(default=None, foreign_key="case.id")
@@ -64,7 +73,12 @@ class CaseOrganisation(SQLModel, table=True):
     """An organisation in the circle of a case."""
 
     __tablename__ = "case_organisation"
-    __table_args__ = (UniqueConstraint("case_id", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "organisation_id"),
+        # a team lead's cases, newest first, without sorting all of them (sharing.visible_case_ids)
+        Index("ix_case_organisation_active_by_org", "organisation_id", "case_id",
+              postgresql_where=text("removed_at IS NULL"), sqlite_where=text("removed_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -205,6 +219,12 @@ class BreakGlass(SQLModel, table=True):
     expires_at: datetime
     reviewed_at: datetime | None = None
     reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    #: the privacy officer's judgement: "terecht" | "onterecht" (None: not yet reviewed)
+    judgement: str | None = Field(default=None, max_length=20)
+    review_comment: str = Field(default="", max_length=2000)
+    #: what was done about an unjustified opening (conversation, report to the organisation, ...)
+    follow_up: str = Field(default="", max_length=2000)
+    followed_up_at: datetime | None = None
 
 
 #: States of a referral (aanmelding), code -> Dutch name.

@@ -13,7 +13,7 @@ from sqlmodel import select
 from mda import db
 from mda.auth.models import User
 from mda.auth.services import ServiceError
-from mda.cases import bp, catalogue, circle, services, validation
+from mda.cases import bp, catalogue, circle, loaders, services
 from mda.cases.forms import (
     BreakGlassForm,
     ConsentForm,
@@ -26,25 +26,18 @@ from mda.cases.forms import (
 )
 from mda.cases.intake import PersonInput
 from mda.cases.models import PHASES, Case
-from mda.core import audit, sharing
+from mda.core import paging, sharing
 from mda.core.permissions import has_permission, require_permission
-from mda.core.timeutil import utcnow
+from mda.core.timeutil import to_local, utcnow
 from mda.organisations.models import Region
 
-
-def load(case_id: int, action: str | None = None):
-    """The case and its context (404 outside the circle); 403 when *action* is not the user's to do."""
-    case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
-    if action is not None and not sharing.can_manage(current_user, ctx, action):
-        audit.record(db.session(), "denied", user=current_user, object_type="case", object_id=case.id,
-                     case_id=case.id, summary=f"handeling '{action}' op casus {case.reference} geweigerd")
-        abort(403)
-    return case, ctx
+#: the loader beside the services, shared by pages, API and socket handlers
+load = loaders.load_case
 
 
-def person_label(view) -> str:
-    """How a person is named to this viewer: the name when shared, else number and role."""
-    return f"{view.name} ({view.role_name})" if view.name else f"Persoon nr. {view.id} ({view.role_name})"
+def person_label(*args, **kwargs):
+    """The engine's label for a person (looked up on call: this module may load while the engine does)."""
+    return sharing.person_label(*args, **kwargs)
 
 
 def persons_for_form(case, ctx):
@@ -59,56 +52,16 @@ def form_page(template: str, form, error: str | None = None, **context):
     return render_template(template, form=form, error=error, **context), status
 
 
-def _consent_rows(view: sharing.CaseView, user_names: dict[int, str]) -> list[dict]:
-    ctx, today = view.context, validation.today()
-    persons = {p.id: p for p in view.persons}
-    cats = catalogue.categories()
-    rows = []
-    for person_id, consents in ctx.consents.items():
-        pv = persons.get(person_id)
-        if pv is None:  # destroyed person
-            continue
-        for consent, recipients in consents:
-            if consent.withdrawn_at:
-                status = "ingetrokken"
-            elif consent.given_on > today:
-                status = "nog niet geldig"
-            else:
-                status = "geldig" if sharing.consent_is_valid(consent, today) else "verlopen"
-            rows.append(dict(consent=consent, person=person_label(pv), status=status,
-                             recorded_by=user_names.get(consent.recorded_by_id, ""),
-                             withdrawn_by=user_names.get(consent.withdrawn_by_id, ""),
-                             given_by=consent.given_by if pv.name else "(niet gedeeld)",
-                             recipients=sorted(ctx.org_names.get(o, "?") for o in recipients),
-                             categories=[cats[c].name if c in cats else c for c in sorted(consent.category_codes)]))
-    return sorted(rows, key=lambda r: r["consent"].id)
-
-
-def _decision_rows(view: sharing.CaseView, user_names: dict[int, str]) -> list[dict]:
-    ctx = view.context
-    persons = {p.id: p for p in view.persons}
-    cats = catalogue.categories()
-    may_read_reason = sharing.can_manage(current_user, ctx, "duty_conflict")
-    rows = []
-    for dec in ctx.decisions:
-        pv = persons.get(dec.person_id)
-        rows.append(dict(decision=dec, organisation=ctx.org_names.get(dec.organisation_id, "?"),
-                         category=cats[dec.category].name if dec.category in cats else dec.category,
-                         person=person_label(pv) if pv else "alle personen",
-                         decided_by=user_names.get(dec.decided_by_id, ""),
-                         reason=dec.reason if (may_read_reason or dec.organisation_id == current_user.organisation_id
-                                               or dec.decided_by_id == current_user.id) else None))
-    return rows
-
-
 @bp.route("/")
 @require_permission("case.work")
 def case_list():
-    """The cases of the user's circles (references only; no personal data)."""
+    """The cases of the user's circles (references only; no personal data), newest first, paged."""
     s = db.session()
-    cases = list(s.exec(sharing.visible_cases_query(current_user).order_by(Case.opened_at.desc())))
-    coordinators = {u.id: u.name for u in s.exec(select(User).where(User.id.in_({c.coordinator_id for c in cases})))}
-    return render_template("cases/list.html", cases=cases, coordinators=coordinators)
+    page = paging.paginate_ids(s, lambda n: sharing.visible_case_ids(current_user, limit=n),
+                               lambda ids: s.exec(select(Case).where(Case.id.in_(ids))), *paging.page_args())
+    coordinators = {u.id: u.name for u in s.exec(select(User.id, User.name).where(
+        User.id.in_({c.coordinator_id for c in page.items})))}
+    return render_template("cases/list.html", cases=page.items, page=page, coordinators=coordinators)
 
 
 @bp.route("/<int:case_id>")
@@ -118,14 +71,13 @@ def case_page(case_id: int):
     case, ctx = load(case_id)
     s = db.session()
     view = sharing.case_view(s, current_user, case, ctx)
-    consents = [c for rows in ctx.consents.values() for c, _ in rows]
-    user_ids = ({case.coordinator_id} | {d.decided_by_id for d in ctx.decisions}
-                | {c.recorded_by_id for c in consents} | {c.withdrawn_by_id for c in consents if c.withdrawn_by_id})
+    user_ids = ({case.coordinator_id} | {d.decided_by_id for d in view.decisions}
+                | {c.recorded_by_id for c in view.consents}
+                | {c.withdrawn_by_id for c in view.consents if c.withdrawn_by_id})
     user_names = {u.id: u.name for u in s.exec(select(User).where(User.id.in_(user_ids)))}
     return render_template(
-        "cases/case.html", view=view, case=case, region=s.get(Region, case.region_id),
+        "cases/case.html", view=view, case=case, region=s.get(Region, case.region_id), user_names=user_names,
         coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},
-        consents=_consent_rows(view, user_names), decisions=_decision_rows(view, user_names),
         circle=circle.circle(s, ctx), covenant=catalogue.covenant(ctx.region_code).name,
         withdraw_form=WithdrawForm(), phase_form=PhaseForm(phase=case.phase),
         can_work=sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten",
@@ -161,7 +113,7 @@ def add_item(case_id: int):
     case, ctx = load(case_id, "work")
     form, error = ItemForm(), None
     if not form.is_submitted():
-        form.recorded_on.data = utcnow().date()
+        form.recorded_on.data = to_local(utcnow()).date()
     form.category.choices = category_choices()
     form.persons.choices = persons_for_form(case, ctx)
     if form.validate_on_submit():
@@ -274,7 +226,7 @@ def change_phase(case_id: int):
         form.phase.data = case.phase
     if form.validate_on_submit():
         try:
-            services.change_phase(db.session(), current_user, ctx, form.phase.data)
+            services.change_phase(db.session(), current_user, ctx, form.phase.data, form.reason.data)
         except ServiceError as exc:
             error = str(exc)
         else:

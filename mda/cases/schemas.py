@@ -22,7 +22,14 @@ class CaseSummary(BaseModel):
 
 
 class CaseList(BaseModel):
+    """One page of the caller's cases (``?page=``, ``?per_page=`` at most 200)."""
+
     cases: list[CaseSummary]
+    page: int = 1
+    per_page: int
+    total: int
+    pages: int
+    more: bool = False
 
 
 class PersonOut(BaseModel):
@@ -60,12 +67,61 @@ class ItemOut(BaseModel):
     author: str | None = None
 
 
+class TextOut(BaseModel):
+    """The case's reason or goal: its text and basis when shared, otherwise only why not."""
+
+    text: str | None = None
+    category: str | None = None
+    basis: str | None = None
+    niet_gedeeld: str | None = None
+
+
+class ConsentOut(BaseModel):
+    """A consent: who gave it, its purpose and withdrawal reason are null where not shared."""
+
+    id: int
+    person_id: int
+    person: str = ""
+    given_by: str | None = None
+    purpose: str | None = None
+    shared: bool = True
+    niet_gedeeld: str | None = None
+    method: str
+    status: str = ""
+    categories: list[str]
+    recipient_organisation_ids: list[int]
+    given_on: date
+    valid_until: date | None = None
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = ""
+
+
+class DecisionOut(BaseModel):
+    """A conflict-of-duties decision; its reasoning is null where not shared."""
+
+    id: int
+    organisation_id: int
+    organisation: str
+    category: str
+    person_id: int | None = None
+    person: str
+    decided_at: datetime
+    valid_until: date | None = None
+    reason: str | None = None
+    basis: str | None = None
+    niet_gedeeld: str | None = None
+
+
 class CaseDetail(CaseSummary):
-    reason: str
-    goal: str
+    reason: str | None = Field(None, description="null when not shared; see reason_detail")
+    goal: str | None = Field(None, description="null when not shared; see goal_detail")
+    reason_detail: TextOut
+    goal_detail: TextOut
     region: str
     persons: list[PersonOut]
     items: list[ItemOut]
+    consents: list[ConsentOut] = []
+    decisions: list[DecisionOut] = []
 
 
 class ConsentIn(BaseModel):
@@ -82,17 +138,3 @@ class ConsentIn(BaseModel):
 
 class WithdrawIn(BaseModel):
     reason: str
-
-
-class ConsentOut(BaseModel):
-    id: int
-    person_id: int
-    given_by: str
-    purpose: str
-    method: str
-    categories: list[str]
-    recipient_organisation_ids: list[int]
-    given_on: date
-    valid_until: date | None = None
-    withdrawn_at: datetime | None = None
-    withdrawal_reason: str = ""

@@ -27,7 +27,7 @@ from mda.cases.models import (
     ItemPerson,
     Person,
 )
-from mda.core import audit, sharing
+from mda.core import audit, confirmations, sharing
 from mda.core.timeutil import format_local, utcnow
 
 CONSENT_METHODS = {"mondeling": "Mondeling", "schriftelijk": "Schriftelijk"}
@@ -51,6 +51,7 @@ def _unknown_categories(codes: list[str]) -> list[str]:
 
 
 def _names(ctx: sharing.CaseContext, org_ids) -> str:
+    sharing.load_organisations(Session.object_session(ctx.case), ctx, org_ids)
     return ", ".join(sorted(ctx.org_names.get(o, f"organisatie {o}") for o in org_ids))
 
 
@@ -181,6 +182,9 @@ def withdraw_consent(db: Session, user: User, ctx: sharing.CaseContext, consent_
         raise ServiceError("Deze toestemming hoort niet bij deze casus.")
     if consent.withdrawn_at is not None:
         raise ServiceError(f"Deze toestemming is al ingetrokken (op {format_local(consent.withdrawn_at)}).")
+    if consent.valid_until is not None and consent.valid_until < validation.today():
+        raise ServiceError(f"Deze toestemming is al verlopen (op {consent.valid_until:%d-%m-%Y}) en is dus geen "
+                           "grondslag meer; intrekken is niet nodig.")
     reason = reason.strip()
     if not reason:
         raise ServiceError("Vul de reden van de intrekking in (bijvoorbeeld: 'betrokkene trekt toestemming in').")
@@ -237,11 +241,40 @@ def break_glass(db: Session, user: User, ctx: sharing.CaseContext, item: Item, r
 
 
 # ----------------------------------------------------------------------------- phase
-def change_phase(db: Session, user: User, ctx: sharing.CaseContext, phase: str) -> None:
-    """Move the case to *phase* (coordinator only); closing records the date, reopening clears it."""
+def revoke_duty_conflict(db: Session, user: User, ctx: sharing.CaseContext, decision_id: int,
+                         reason: str) -> DutyConflictDecision:
+    """Revoke a conflict-of-duties decision (who may record one may revoke it); from now on it is no basis."""
+    if not sharing.can_manage(user, ctx, "duty_conflict"):
+        raise PermissionError("alleen procesregisseur of teamleider")
+    decision = db.get(DutyConflictDecision, decision_id)
+    if decision is None or decision.case_id != ctx.case.id:
+        raise ServiceError("Dit besluit hoort niet bij deze casus.")
+    if decision.revoked_at is not None:
+        raise ServiceError(f"Dit besluit is al ingetrokken (op {format_local(decision.revoked_at)}).")
+    decision.revoked_at = utcnow()
+    db.add(decision)
+    db.flush()
+    ctx.decisions[:] = [d for d in ctx.decisions if d.id != decision.id]
+    confirmations.record(db, user, "besluit_intrekken", "duty_conflict_decision", decision.id, reason,
+                         case_id=ctx.case.id)
+    return decision
+
+
+#: functions ``(db, case, new_phase) -> str | None`` that may refuse a phase change with a Dutch
+#: reason; features register theirs (escalations: an open escalation disputes the phase or closing)
+PHASE_LOCK_PROVIDERS: list = []
+
+
+def change_phase(db: Session, user: User, ctx: sharing.CaseContext, phase: str, reason: str | None = None) -> None:
+    """Move the case to *phase* (coordinator only); closing records the date (and needs a reason), reopening
+    clears it."""
     if not sharing.can_manage(user, ctx, "coordinate"):
         raise PermissionError("alleen de procesregisseur van de casus")
     case = ctx.case
+    for provider in PHASE_LOCK_PROVIDERS:
+        refusal = provider(db, case, phase)
+        if refusal:
+            raise ServiceError(refusal)
     if case.purged_at is not None:
         raise ServiceError("De gegevens van deze casus zijn na de bewaartermijn verwijderd.")
     if phase not in PHASES:
@@ -255,3 +288,5 @@ def change_phase(db: Session, user: User, ctx: sharing.CaseContext, phase: str) 
     db.flush()
     audit.record(db, "update", user=user, object_type="case", object_id=case.id, case_id=case.id,
                  summary=f"fase van {case.reference}: {before} -> {case.phase_name}")
+    if phase == "afgesloten":
+        confirmations.record(db, user, "casus_afsluiten", "case", case.id, reason or "", case_id=case.id)

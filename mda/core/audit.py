@@ -5,22 +5,40 @@ the row is written when that unit of work commits and disappears with it when it
 rolls back. Refused attempts (``denied``) and failed logins are the exception:
 they survive a rollback, because the attempt itself is what must be on record.
 
-Each row carries the hash of the previous row. Rows get their place in the chain
-at commit time, under a lock on the single ``audit_head`` row, so concurrent
-writers in several processes still form one unbroken chain (PostgreSQL waits on
-the row lock; SQLite serialises writers anyway). The application has no update
-or delete path; the migration adds triggers that refuse both.
+Writing and chaining are two steps, so that no request waits on a global lock:
+
+1. **Append.** The unit of work inserts its rows *pending* (``seq`` is NULL, no
+   hash), like any other row: no shared row is touched, so concurrent requests in
+   any number of processes never wait on each other here.
+2. **Seal.** Right after a commit that added rows, the committing process tries to
+   become the one *sealer* (``SELECT … FOR UPDATE SKIP LOCKED`` on the
+   ``audit_head`` row on PostgreSQL; SQLite serialises writers anyway). The sealer
+   gives every pending row, in insertion order, the next ``seq``, the previous
+   row's hash and its own hash, in one short transaction. A process that finds
+   the sealer busy does not wait: the sealer checks for pending rows again after
+   releasing the lock, so a row committed while it worked is sealed too.
+   ``flask audit-verify`` (and :func:`seal_pending`) seal whatever is left, e.g.
+   after a process was killed between its commit and its seal. On SQLite, which
+   admits one writer at a time anyway, the rows are sealed inside the committing
+   transaction (one disk flush per request instead of two).
+
+Once sealed, a row is fixed: the database triggers refuse every UPDATE and DELETE
+except the single transition from pending to sealed that fills only ``seq``,
+``prev_hash`` and ``hash``. The verifier recomputes the chain over the sealed rows
+(naming the first altered or missing one) and reports how many are still pending.
 """
 
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import Index, event, func, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel, select
 
 if TYPE_CHECKING:
@@ -39,17 +57,26 @@ ACTIONS = (
     "break_glass",
     "search",
 )
+#: actions whose rows are written even when the request's unit of work rolls back
+SURVIVING_ACTIONS = ("denied", "login_failed", "view", "search")
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "mda_audit_pending"
+_SEAL_KEY = "mda_audit_seal_after_commit"
+log = logging.getLogger(__name__)
 
 
 class AuditEvent(SQLModel, table=True):
     """One line of the audit trail (NEN 7513: who, whose data, what, when, where, why)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # the sealer's work list: small (rows wait milliseconds), found without a scan
+        Index("ix_audit_event_pending", "id", postgresql_where=text("seq IS NULL"),
+              sqlite_where=text("seq IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    seq: int = Field(index=True, unique=True)
+    seq: int | None = Field(default=None, index=True, unique=True)  # None while pending
     occurred_at: datetime = Field(index=True)
     user_id: int | None = Field(default=None, index=True)
     user_name: str = ""
@@ -65,8 +92,8 @@ class AuditEvent(SQLModel, table=True):
     client_address: str = ""
     outcome: str = "success"
     summary: str = ""
-    prev_hash: str
-    hash: str
+    prev_hash: str = ""
+    hash: str = ""
 
     def canonical(self) -> str:
         """The row's content as the chain hashes it (every field but id and hash)."""
@@ -97,7 +124,7 @@ class AuditEvent(SQLModel, table=True):
 
 
 class AuditHead(SQLModel, table=True):
-    """The single row that holds the end of the chain; its row lock orders writers."""
+    """The single row that holds the end of the chain; only the sealer locks it."""
 
     __tablename__ = "audit_head"
 
@@ -113,10 +140,17 @@ class Entry:
     action: str
     fields: dict[str, Any] = field(default_factory=dict)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: persons and items the row is about (``audit_subject`` link rows, see audit_subjects)
+    subjects: tuple = ()
 
     @property
     def survives_rollback(self) -> bool:
-        return self.action in ("denied", "login_failed")
+        """Refused attempts, failed logins and views stay on record when the work is undone.
+
+        A view was shown even when the response is an error (a form re-rendered with a
+        422), so what the user saw is on record whatever the status.
+        """
+        return self.action in SURVIVING_ACTIONS
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -141,8 +175,15 @@ def record(
     summary: str = "",
     on_behalf_of: str = "",
     user_name: str | None = None,
+    subjects=(),
 ) -> None:
-    """Queue an audit row in *db*'s unit of work; it is written when that commits."""
+    """Queue an audit row in *db*'s unit of work; it is written when that commits.
+
+    *subjects* (:class:`mda.core.audit_subjects.Subject`: person id, item id, basis, kind)
+    name what the row is about in the indexed ``audit_subject`` table; every id of
+    *person_ids* gets such a row too. Keep free text about persons out of *summary*.
+    """
+    from mda.core.audit_subjects import subjects_for
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     organisation = getattr(user, "organisation", None) if user is not None else None
@@ -163,13 +204,17 @@ def record(
             "outcome": outcome or ("denied" if action == "denied" else "success"),
             "summary": summary[:500],
         },
+        subjects=subjects_for(person_ids, subjects, basis),
     )
     queue(db, entry)
 
 
 def queue(db: Session, entry: Entry) -> None:
     """Add an already built :class:`Entry` to *db*'s pending list."""
+    from mda.core import audit_subjects
+
     db.info.setdefault(_PENDING_KEY, []).append(entry)
+    audit_subjects.register(db, entry)
 
 
 def take_surviving_events(db: Session) -> list[Entry]:
@@ -180,36 +225,98 @@ def take_surviving_events(db: Session) -> list[Entry]:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(db: Session) -> None:
-    """Give the pending entries their place in the chain and add them to the commit."""
+    """Insert the pending entries as unsealed rows in the committing transaction."""
     pending: list[Entry] = db.info.pop(_PENDING_KEY, [])
     if not pending:
         return
-    # The UPDATE takes the row lock on PostgreSQL (and the write lock on SQLite)
-    # before the head is read, so no other writer can chain onto the same row.
-    db.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1"))
-    head = db.exec(select(AuditHead).where(AuditHead.id == 1)).first()
-    if head is None:
-        head = AuditHead(id=1)
-        db.add(head)
-        db.flush()
-    db.refresh(head)
-    prev_hash, seq = head.last_hash, head.last_seq
-    for entry in pending:
-        seq += 1
-        row = AuditEvent(
-            seq=seq,
-            occurred_at=entry.occurred_at,
-            action=entry.action,
-            prev_hash=prev_hash,
-            hash="",
-            **entry.fields,
-        )
-        row.hash = row.compute_hash()
-        prev_hash = row.hash
-        db.add(row)
-    head.last_seq, head.last_hash = seq, prev_hash
-    db.add(head)
+    db.add_all(AuditEvent(occurred_at=entry.occurred_at, action=entry.action, **entry.fields)
+               for entry in pending)
     db.flush()
+    conn = db.connection()
+    if conn.dialect.name == "sqlite":
+        # SQLite lets one writer at a time in anyway: seal in this transaction and save a second commit.
+        _seal_batch(conn, *_lock_head(conn, wait=True), batch=10_000)
+    else:
+        db.info[_SEAL_KEY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _seal_after_commit(db: Session) -> None:
+    """Chain the rows this commit added (and any others pending); never wait for a busy sealer."""
+    if not db.info.pop(_SEAL_KEY, False):
+        return
+    try:
+        seal_pending(db.get_bind())
+    except Exception:  # the work is stored; the next commit or audit-verify seals the rows
+        log.exception("sealing the audit trail failed; rows stay pending until the next seal")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_seal(db: Session) -> None:
+    db.info.pop(_SEAL_KEY, None)
+
+
+def seal_pending(bind: Engine | Connection, *, wait: bool = False, max_rounds: int = 100) -> int:
+    """Give every pending row its place in the chain; return how many rows were sealed.
+
+    Only one sealer works at a time. Without *wait*, a caller that finds another
+    sealer at work returns at once: that sealer looks for pending rows again after
+    it released the lock, so nothing committed before that moment is left behind.
+    """
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    sealed = 0
+    for _ in range(max_rounds):
+        with engine.begin() as conn:
+            head = _lock_head(conn, wait=wait)
+            if head is None:
+                return sealed  # another sealer holds the head and will look again
+            sealed += _seal_batch(conn, *head)
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1")).first() is None:
+                return sealed
+    return sealed
+
+
+def _lock_head(conn: Connection, *, wait: bool) -> tuple[int, str] | None:
+    """Lock the chain's head for this sealer; None when another sealer holds it."""
+    if conn.dialect.name == "postgresql":
+        # A lost seal is redone by the next sealer, so this transaction need not wait for the disk.
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        head = select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)
+        row = conn.execute(head.with_for_update(skip_locked=not wait)).first()
+        if row is None and conn.execute(text("SELECT 1 FROM audit_head WHERE id = 1")).first() is None:
+            conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
+                         {"h": GENESIS_HASH})
+            return 0, GENESIS_HASH
+    else:
+        # SQLite: the write lock taken by this statement serialises sealers (and all writers).
+        if conn.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")).rowcount == 0:
+            conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
+                         {"h": GENESIS_HASH})
+        row = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _seal_batch(conn: Connection, seq: int, prev_hash: str, batch: int = 2000) -> int:
+    """Seal up to *batch* pending rows in insertion order, continuing the chain at (seq, prev_hash)."""
+    table = AuditEvent.__table__
+    rows = conn.execute(table.select().where(table.c.seq.is_(None)).order_by(table.c.id).limit(batch)).all()
+    if not rows:
+        return 0
+    seals = []
+    for row in rows:
+        seq += 1
+        event_row = AuditEvent(**{**row._mapping, "seq": seq, "prev_hash": prev_hash})
+        prev_hash = event_row.compute_hash()
+        seals.append({"row_id": row.id, "seq": seq, "prev_hash": event_row.prev_hash, "hash": prev_hash})
+    # The one statement that changes an audit row: pending -> sealed, nothing else (the triggers check).
+    conn.execute(text(_SEAL_STATEMENT), seals)
+    conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
+                 {"seq": seq, "h": prev_hash})
+    return len(seals)
+
+
+_SEAL_STATEMENT = "UPDATE audit_event SET seq = :seq, prev_hash = :prev_hash, hash = :hash WHERE id = :row_id AND seq IS NULL"  # noqa: E501
 
 
 @dataclass
@@ -219,14 +326,20 @@ class ChainReport:
     checked: int
     first_broken_seq: int | None = None
     problem: str = ""
+    pending: int = 0  # rows committed but not yet sealed into the chain
 
     @property
     def intact(self) -> bool:
         return self.first_broken_seq is None
 
 
-def verify_chain(db: Session, batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first row that does not match."""
+def verify_chain(db: Session, batch: int = 5000, *, seal: bool = True) -> ChainReport:
+    """Seal what is pending, recompute every sealed hash in order; report the first row that does not match.
+
+    With ``seal=False`` nothing is written; rows still pending are counted in the report.
+    """
+    if seal:
+        seal_pending(db.get_bind(), wait=True)
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
     last_seq = 0
     while True:
@@ -248,4 +361,5 @@ def verify_chain(db: Session, batch: int = 5000) -> ChainReport:
     head = db.exec(select(AuditHead).where(AuditHead.id == 1)).first()
     if head is not None and (head.last_seq != checked or head.last_hash != prev_hash):
         return ChainReport(checked, checked + 1, "regels aan het eind van de keten ontbreken")
-    return ChainReport(checked)
+    pending = db.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))).one()
+    return ChainReport(checked, pending=pending)

@@ -90,7 +90,8 @@ def deliver(app, msg: EmailMessage) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
     name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}.eml"
     (outbox / name).write_bytes(bytes(msg))
-    log.info("mail written to outbox", extra={"file": name, "subject": msg["Subject"]})
+    # the subject may name a meeting or case: no personal data in log lines, so only the file
+    log.info("mail written to outbox", extra={"file": name})
 
 
 def outbox_messages(app, limit: int = 50) -> list[tuple[str, EmailMessage]]:

@@ -25,17 +25,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "outbox.read": frozenset({"admin"}),
     "case.request": frozenset({"coordinator", "professional", "team_lead"}),
     "case.triage": frozenset({"coordinator"}),
-    "case.work": frozenset({"coordinator", "professional", "team_lead"}),
+    "case.work": frozenset({"coordinator", "professional", "team_lead", "manager", "bestuurder"}),
     "case.coordinate": frozenset({"coordinator"}),
     "case.duty_conflict": frozenset({"coordinator", "team_lead"}),
     "case.break_glass": frozenset({"coordinator", "professional"}),
     "privacy.manage": frozenset({"privacy_officer"}),
     "meeting.plan": frozenset({"coordinator"}),
+    "escalation.steering": frozenset({"coordinator", "team_lead", "manager", "bestuurder"}),
     "meeting.attend": frozenset({"coordinator", "professional", "team_lead"}),
+    "plan.approve": frozenset({"coordinator", "team_lead"}),
+    "plan.export": frozenset({"coordinator", "team_lead"}),
 }
 
 #: roles that can see personal data and therefore must use two-factor authentication
-PERSONAL_DATA_ROLES = frozenset({"coordinator", "professional", "team_lead", "privacy_officer"})
+PERSONAL_DATA_ROLES = frozenset({"coordinator", "professional", "team_lead", "manager", "bestuurder",
+                                 "privacy_officer"})
 
 
 def has_permission(user: User | Any, name: str) -> bool:

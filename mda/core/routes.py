@@ -9,9 +9,14 @@ from sqlalchemy import text
 from mda import db
 from mda.core import mail
 from mda.core.permissions import require_permission
+from mda.core.redact import redact
+from mda.core.templating import register_nav
 from mda.extensions import limiter
 
 bp = Blueprint("core", __name__)
+
+register_nav("Start", "core.home", position=0)
+register_nav("Uitgaande mail", "core.outbox", "outbox.read", position=95)
 
 #: Home-page panels contributed by features: callables returning (template, context) or None.
 HOME_PANELS: list = []
@@ -23,6 +28,15 @@ def home():
     """The start page: what needs the user's attention (features add panels)."""
     panels = [p for p in (panel(current_user) for panel in HOME_PANELS) if p]
     return render_template("core/home.html", panels=panels)
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():
+    """The icon browsers ask for on their own (the pages link the SVG in static/)."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Cache-Control"] = "no-store"  # like every route (tests/core/test_security.py)
+    return response
 
 
 @bp.route("/healthz")
@@ -41,7 +55,17 @@ def healthz():
 @bp.route("/beheer/outbox")
 @require_permission("outbox.read")
 def outbox():
-    """Mail written to the outbox folder when no SMTP server is configured."""
-    messages = mail.outbox_messages(current_app)
+    """Mail written to the outbox folder when no SMTP server is configured.
+
+    Set-password links are shown as sent, never as a usable link: an administrator who could
+    open them could take over any account (separation of duties). The .eml files on the
+    server still hold them, for whoever runs the server in development.
+    """
+    messages = [(name, msg, redact(_plain_body(msg))) for name, msg in mail.outbox_messages(current_app)]
     return render_template("core/outbox.html", messages=messages,
                            smtp=bool(current_app.config["SMTP"].host))
+
+
+def _plain_body(msg) -> str:
+    body = msg.get_body(preferencelist=("plain",))
+    return body.get_content() if body else ""

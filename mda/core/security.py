@@ -95,19 +95,7 @@ def _check_session():
     if not current_user.is_authenticated or g.get("api_token_auth"):
         return None
     now = utcnow()
-    last_seen = session.get("last_seen")
-    started = session.get("auth_at")
-    from flask import current_app
-
-    idle = current_app.config["IDLE_TIMEOUT"]
-    absolute = current_app.config["PERMANENT_SESSION_LIFETIME"]
-    expired = (
-        last_seen is None
-        or started is None
-        or now - datetime.fromisoformat(last_seen) > idle
-        or now - datetime.fromisoformat(started) > absolute
-    )
-    if expired:
+    if session_expired(session.get("last_seen"), session.get("auth_at"), now):
         logout_user()
         session.clear()
         if request.path.startswith("/api/"):
@@ -120,6 +108,29 @@ def _check_session():
     if session.get("must_enrol") and request.endpoint not in ENROLMENT_ENDPOINTS:
         return redirect(url_for("auth.enrol_2fa"))
     return None
+
+
+def session_expired(last_seen: str | datetime | None, started: str | datetime | None,
+                    now: datetime | None = None) -> bool:
+    """Has a login session passed its idle timeout or its absolute lifetime?
+
+    The one rule for HTTP requests and socket events alike (socket events do not pass
+    :func:`_check_session`; :mod:`mda.live.guard` asks this on every event).
+    """
+    from flask import current_app
+
+    now = now or utcnow()
+    if last_seen is None or started is None:
+        return True
+    last_seen = datetime.fromisoformat(last_seen) if isinstance(last_seen, str) else last_seen
+    started = datetime.fromisoformat(started) if isinstance(started, str) else started
+    return (now - last_seen > current_app.config["IDLE_TIMEOUT"]
+            or now - started > current_app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def load_session_user(user_id: str | None):
+    """The user a session cookie names, or None when deactivated or the session version was revoked."""
+    return _load_user(user_id) if user_id else None
 
 
 def _no_store(response):

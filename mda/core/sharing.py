@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlalchemy import union
+from sqlalchemy import event, union
 from sqlmodel import Session, or_, select
 
 from mda.cases import catalogue
@@ -54,6 +54,10 @@ if TYPE_CHECKING:
     from mda.auth.models import User
 
 BREAK_GLASS_DURATION = timedelta(hours=4)
+
+#: roles that open every case of their organisation's circles (team leads; managers and
+#: bestuurders decide escalations on levels 2 and 3 of the ladder)
+LEAD_ROLES = frozenset({"team_lead", "manager", "bestuurder"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class CaseContext:
     decisions: list[DutyConflictDecision]
     item_persons: dict[int, list[int]] = field(default_factory=dict)
     break_glass: dict[tuple[int, int], BreakGlass] = field(default_factory=dict)  # (user, item)
+    #: organisation of each user who recorded a consent or decision (the source of its free text)
+    user_orgs: dict[int, int] = field(default_factory=dict)
+    #: the organisation the referral came from: source of the case's reason and goal
+    text_source_org_id: int | None = None
 
 
 # ----------------------------------------------------------------------------- circle
@@ -95,7 +103,7 @@ def can_open_case(user: User, case: Case, ctx: CaseContext | None = None) -> boo
         ctx = load_context(Session.object_session(case), case)
     if user.id in ctx.member_user_ids and user.organisation_id in ctx.circle_org_ids:
         return True
-    return "team_lead" in user.roles and user.organisation_id in ctx.circle_org_ids
+    return bool(LEAD_ROLES & user.roles) and user.organisation_id in ctx.circle_org_ids
 
 
 #: what a member of the circle may do to a case -> the permission it takes
@@ -121,12 +129,39 @@ def visible_cases_query(user: User):
         select(Case.id).where(Case.coordinator_id == user.id),
         select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.removed_at.is_(None)),
     ]
-    if "team_lead" in user.roles:
+    if LEAD_ROLES & user.roles:
         id_sources.append(select(CaseOrganisation.case_id).where(
             CaseOrganisation.organisation_id == user.organisation_id, CaseOrganisation.removed_at.is_(None)))
     visible_ids = union(*id_sources).subquery()
     return select(Case).where(Case.id.in_(select(visible_ids.c[0])),
                               or_(Case.purged_at.is_(None), Case.coordinator_id == user.id))
+
+
+def visible_case_ids(user: User, *, newest_first: bool = True, limit: int | None = None):
+    """Rule 1 as a select() of case ids in id order, cheap for the first *limit* ids at any scale.
+
+    Each source (coordinator, named member, team lead's organisation) is walked in id order
+    through its index and cut at *limit* before the union, so a team lead whose organisation
+    is in 40,000 circles costs the same as one in 40. Same rule as :func:`visible_cases_query`.
+    """
+    def ordered(column, stmt):
+        stmt = stmt.order_by(column.desc() if newest_first else column.asc())
+        return (stmt.limit(limit) if limit is not None else stmt).subquery().select()
+
+    not_purged = or_(Case.purged_at.is_(None), Case.coordinator_id == user.id)
+    sources = [
+        ordered(Case.id, select(Case.id.label("case_id")).where(Case.coordinator_id == user.id)),
+        ordered(CaseMember.case_id, select(CaseMember.case_id).join(Case, Case.id == CaseMember.case_id).where(
+            CaseMember.user_id == user.id, CaseMember.removed_at.is_(None), not_purged)),
+    ]
+    if LEAD_ROLES & set(user.roles):
+        sources.append(ordered(CaseOrganisation.case_id, select(CaseOrganisation.case_id).join(
+            Case, Case.id == CaseOrganisation.case_id).where(
+            CaseOrganisation.organisation_id == user.organisation_id, CaseOrganisation.removed_at.is_(None),
+            not_purged)))
+    ids = union(*sources).subquery()
+    stmt = select(ids.c.case_id).order_by(ids.c.case_id.desc() if newest_first else ids.c.case_id.asc())
+    return stmt.limit(limit) if limit is not None else stmt
 
 
 def load_case_or_404(db: Session, user: User, case_id: int) -> tuple[Case, CaseContext]:
@@ -143,33 +178,108 @@ def load_case_or_404(db: Session, user: User, case_id: int) -> tuple[Case, CaseC
 
 def load_context(db: Session, case: Case) -> CaseContext:
     """Load circle, consents and decisions of *case* in a handful of queries."""
-    region = db.get(Region, case.region_id)
-    circle = db.exec(select(CaseOrganisation.organisation_id).where(
-        CaseOrganisation.case_id == case.id, CaseOrganisation.removed_at.is_(None))).all()
-    members = db.exec(select(CaseMember.user_id).where(
-        CaseMember.case_id == case.id, CaseMember.removed_at.is_(None))).all()
-    consents: dict[int, list[tuple[Consent, frozenset[int]]]] = defaultdict(list)
-    rows = db.exec(select(Consent).where(Consent.case_id == case.id)).all()
+    return load_contexts(db, [case])[case.id]
+
+
+_CONTEXT_CACHE = "mda_case_contexts"
+
+
+def _forget_contexts(session, *_args) -> None:
+    """Any write (or the end of the unit of work) makes the loaded contexts stale: load them again."""
+    session.info.pop(_CONTEXT_CACHE, None)
+
+
+for _name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _name, _forget_contexts)
+
+
+def load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
+    """The contexts of several cases in the same handful of queries as one (meeting pages, feeds).
+
+    Within one unit of work a context is loaded once until something is written: the parts of a
+    page (agenda, invitations, open actions) then share it instead of each loading it again.
+    """
+    cache: dict[int, CaseContext] = db.info.setdefault(_CONTEXT_CACHE, {})
+    wanted = {c.id: c for c in cases if c is not None}
+    missing = [c for cid, c in wanted.items() if cid not in cache]
+    if missing:
+        cache.update(_load_contexts(db, missing))
+    return {cid: cache[cid] for cid in wanted if cid in cache}
+
+
+def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
+    by_id = {c.id: c for c in cases if c is not None}
+    if not by_id:
+        return {}
+    ids = list(by_id)
+    regions = {r.id: r.code for r in db.exec(select(Region).where(
+        Region.id.in_({c.region_id for c in by_id.values()})))}
+    circles: dict[int, set[int]] = defaultdict(set)
+    for case_id, org_id in db.exec(select(CaseOrganisation.case_id, CaseOrganisation.organisation_id).where(
+            CaseOrganisation.case_id.in_(ids), CaseOrganisation.removed_at.is_(None))):
+        circles[case_id].add(org_id)
+    members: dict[int, set[int]] = defaultdict(set)
+    for case_id, user_id in db.exec(select(CaseMember.case_id, CaseMember.user_id).where(
+            CaseMember.case_id.in_(ids), CaseMember.removed_at.is_(None))):
+        members[case_id].add(user_id)
+    rows = db.exec(select(Consent).where(Consent.case_id.in_(ids)).order_by(Consent.id)).all()
     recipients: dict[int, set[int]] = defaultdict(set)
     if rows:
         for rec in db.exec(select(ConsentRecipient).where(
                 ConsentRecipient.consent_id.in_([c.id for c in rows]))):
             recipients[rec.consent_id].add(rec.organisation_id)
+    consents: dict[int, dict[int, list[tuple[Consent, frozenset[int]]]]] = defaultdict(lambda: defaultdict(list))
     for consent in rows:
-        consents[consent.person_id].append((consent, frozenset(recipients[consent.id])))
-    decisions = list(db.exec(select(DutyConflictDecision).where(
-        DutyConflictDecision.case_id == case.id, DutyConflictDecision.revoked_at.is_(None))))
-    orgs = {o.id: o for o in db.exec(select(Organisation))}
-    return CaseContext(
+        consents[consent.case_id][consent.person_id].append((consent, frozenset(recipients[consent.id])))
+    decisions: dict[int, list[DutyConflictDecision]] = defaultdict(list)
+    for dec in db.exec(select(DutyConflictDecision).where(
+            DutyConflictDecision.case_id.in_(ids), DutyConflictDecision.revoked_at.is_(None))):
+        decisions[dec.case_id].append(dec)
+    orgs = list(db.exec(select(Organisation.id, Organisation.type_code, Organisation.name)
+                        .where(Organisation.id.in_(_involved_organisations(ids)))))
+    from mda.auth.models import User as UserModel
+
+    all_decisions = [d for ds in decisions.values() for d in ds]
+    user_ids = ({c.coordinator_id for c in by_id.values()} | {c.recorded_by_id for c in rows}
+                | {c.withdrawn_by_id for c in rows if c.withdrawn_by_id} | {d.decided_by_id for d in all_decisions})
+    user_orgs = dict(db.exec(select(UserModel.id, UserModel.organisation_id).where(UserModel.id.in_(user_ids))).all())
+    return {case_id: CaseContext(
         case=case,
-        region_code=region.code if region else "",
-        circle_org_ids=set(circle),
-        member_user_ids=set(members),
-        org_types={oid: o.type_code for oid, o in orgs.items()},
-        org_names={oid: o.name for oid, o in orgs.items()},
-        consents=dict(consents),
-        decisions=decisions,
+        region_code=regions.get(case.region_id, ""),
+        circle_org_ids=circles[case_id],
+        member_user_ids=members[case_id],
+        org_types={o.id: o.type_code for o in orgs},
+        org_names={o.id: o.name for o in orgs},
+        consents=dict(consents[case_id]),
+        decisions=decisions[case_id],
+        user_orgs=user_orgs,
+        text_source_org_id=case.source_organisation_id or user_orgs.get(case.coordinator_id),
+    ) for case_id, case in by_id.items()}
+
+
+def _involved_organisations(case_ids: list[int]):
+    """Ids of the organisations the cases' decisions and views can name: circle, sources, recipients."""
+    from mda.auth.models import User as UserModel
+
+    return union(
+        select(CaseOrganisation.organisation_id).where(CaseOrganisation.case_id.in_(case_ids)),
+        select(Item.source_organisation_id).where(Item.case_id.in_(case_ids)),
+        select(Person.source_organisation_id).where(Person.case_id.in_(case_ids)),
+        select(ConsentRecipient.organisation_id).join(Consent, Consent.id == ConsentRecipient.consent_id)
+        .where(Consent.case_id.in_(case_ids)),
+        select(DutyConflictDecision.organisation_id).where(DutyConflictDecision.case_id.in_(case_ids)),
+        select(UserModel.organisation_id).join(Case, Case.coordinator_id == UserModel.id)
+        .where(Case.id.in_(case_ids)),
     )
+
+
+def load_organisations(db: Session | None, ctx: CaseContext, org_ids) -> None:
+    """Add organisations the context does not know yet (e.g. one outside the circle named in a refusal)."""
+    missing = {o for o in org_ids if o is not None and o not in ctx.org_names}
+    if missing and db is not None:
+        for o in db.exec(select(Organisation.id, Organisation.type_code, Organisation.name)
+                         .where(Organisation.id.in_(missing))):
+            ctx.org_types[o.id], ctx.org_names[o.id] = o.type_code, o.name
 
 
 def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
@@ -219,8 +329,10 @@ def decide(user: User, ctx: CaseContext, *, category: str, source_org_id: int,
         for consent, recipients in ctx.consents.get(person_id, []):
             if org_id in recipients and category in consent.category_codes:
                 if consent_is_valid(consent, today):
-                    basis = ("toestemming", f"toestemming van {consent.given_by} "
-                             f"({consent.method}, {consent.given_on:%d-%m-%Y}, nr. {consent.id})")
+                    # the consent by its number: who gave it (a representative's name) is data
+                    # about a person, decided in the consent view, never copied into a basis
+                    basis = ("toestemming", f"toestemming nr. {consent.id} "
+                             f"({consent.method}, {consent.given_on:%d-%m-%Y})")
                     break
                 lapsed.append("ingetrokken" if consent.withdrawn_at else "verlopen")
         if basis is None:
@@ -242,7 +354,7 @@ def decide(user: User, ctx: CaseContext, *, category: str, source_org_id: int,
     bg = ctx.break_glass.get((user.id, item_id)) if item_id is not None else None
     if bg is not None:
         return Decision(True, "doorbraak",
-                        f"doorbraak in acuut gevaar (tot {format_local(bg.expires_at, '%H:%M')}): {bg.reason}")
+                        f"doorbraak in acuut gevaar (nr. {bg.id}, tot {format_local(bg.expires_at, '%H:%M')})")
     if lapsed:
         state = "ingetrokken" if "ingetrokken" in lapsed else "verlopen"
         return Decision(False, withheld_reason=f"toestemming voor {cat.name} aan {recipient} is {state}")
@@ -287,6 +399,65 @@ class PersonView:
 
 
 @dataclass
+class TextView:
+    """A free-text field of the case (reason, goal) as one viewer may see it."""
+
+    kind: str  # aanleiding | doel
+    category: str
+    category_name: str
+    decision: Decision
+    text: str | None  # None when withheld
+
+
+@dataclass
+class ConsentView:
+    """A consent as one viewer may see it: its free text only where the engine allows.
+
+    The existence, status, categories and recipients of a consent are the basis of the
+    sharing itself and shown to the circle; who gave it (a representative's name), its
+    purpose and the reason of a withdrawal are personal data about the person.
+    """
+
+    id: int
+    person_id: int
+    person: str  # the person as this viewer may name them
+    decision: Decision  # the person's identity (category huishouden) from the recorder
+    withdrawal_decision: Decision
+    given_by: str | None
+    purpose: str | None
+    withdrawal_reason: str | None
+    method: str
+    status: str
+    categories: list[str]  # codes
+    category_names: list[str]
+    recipient_ids: list[int]
+    recipients: list[str]
+    given_on: date
+    valid_until: date | None
+    withdrawn_at: datetime | None
+    recorded_by_id: int
+    withdrawn_by_id: int | None
+
+
+@dataclass
+class DecisionView:
+    """A conflict-of-duties decision as one viewer may see it; its reasoning only where the engine allows."""
+
+    id: int
+    organisation_id: int
+    organisation: str
+    category: str
+    category_name: str
+    person_id: int | None
+    person: str
+    decision: Decision  # data of the decision's category about its person(s), from the decider
+    reason: str | None
+    decided_by_id: int
+    decided_at: datetime
+    valid_until: date | None
+
+
+@dataclass
 class CaseView:
     """The case as one viewer may see it."""
 
@@ -294,12 +465,26 @@ class CaseView:
     context: CaseContext
     persons: list[PersonView]
     items: list[ItemView]
+    texts: list[TextView] = field(default_factory=list)
+    consents: list[ConsentView] = field(default_factory=list)
+    decisions: list[DecisionView] = field(default_factory=list)
 
     def items_by_category(self) -> dict[str, list[ItemView]]:
         grouped: dict[str, list[ItemView]] = {}
         for view in self.items:
             grouped.setdefault(view.category_name, []).append(view)
         return grouped
+
+    def text(self, kind: str) -> TextView | None:
+        """The reason (``aanleiding``) or goal (``doel``) view."""
+        return next((t for t in self.texts if t.kind == kind), None)
+
+
+def person_label(view: PersonView | None, person_id: int | None = None) -> str:
+    """How a person is named to this viewer: the name when shared, else number and role."""
+    if view is None:
+        return f"persoon nr. {person_id}" if person_id else "alle personen"
+    return f"{view.name} ({view.role_name})" if view.name else f"Persoon nr. {view.id} ({view.role_name})"
 
 
 def person_view(user: User, ctx: CaseContext, person: Person) -> PersonView:
@@ -331,18 +516,111 @@ def case_view(db: Session, user: User, case: Case, ctx: CaseContext | None = Non
     if item_filter is not None:
         items = [i for i in items if i.id in item_filter]
     item_views = _item_views(db, user, ctx, items)
-    _audit_view(db, user, case, person_views, item_views, channel)
-    return CaseView(case, ctx, person_views, item_views)
+    view = CaseView(case, ctx, person_views, item_views)
+    if item_filter is None:  # the whole case: its reason, goal, consents and decisions too
+        view.texts = text_views(user, ctx, [p.id for p in persons])
+        by_id = {p.id: p for p in person_views}
+        view.consents = [consent_view(user, ctx, c, recipients, by_id.get(c.person_id))
+                         for rows in ctx.consents.values() for c, recipients in rows if c.person_id in by_id]
+        view.consents.sort(key=lambda c: c.id)
+        view.decisions = [decision_view(user, ctx, d, by_id, [p.id for p in persons]) for d in ctx.decisions]
+    _audit_view(db, user, case, view, channel)
+    return view
 
 
-def _item_views(db: Session, user: User, ctx: CaseContext, items: list[Item]) -> list[ItemView]:
+def text_views(user: User, ctx: CaseContext, person_ids: list[int]) -> list[TextView]:
+    """The case's reason and goal, each decided like an item about every person of the case."""
+    case, cats, views = ctx.case, catalogue.categories(), []
+    for kind, category, text in (("aanleiding", case.reason_category, case.reason),
+                                 ("doel", case.goal_category, case.goal)):
+        decision = decide(user, ctx, category=category, source_org_id=ctx.text_source_org_id or 0,
+                          person_ids=person_ids)
+        cat = cats.get(category)
+        views.append(TextView(kind, category, cat.name if cat else category, decision,
+                              text if decision.visible else None))
+    return views
+
+
+def consent_status(consent: Consent, today: date) -> str:
+    """geldig | nog niet geldig | verlopen | ingetrokken."""
+    if consent.withdrawn_at:
+        return "ingetrokken"
+    if consent.given_on > today:
+        return "nog niet geldig"
+    return "geldig" if consent_is_valid(consent, today) else "verlopen"
+
+
+def consent_view(user: User, ctx: CaseContext, consent: Consent, recipients, person: PersonView | None,
+                 today: date | None = None) -> ConsentView:
+    """One consent for *user*: who gave it, its purpose and withdrawal reason only on a basis.
+
+    They are data about the person (category *huishouden*), from the organisation of
+    whoever recorded them (the withdrawer for the withdrawal reason).
+    """
+    today = today or _today()
+    cats = catalogue.categories()
+    recorder = ctx.user_orgs.get(consent.recorded_by_id, 0)
+    decision = decide(user, ctx, category="huishouden", source_org_id=recorder, person_ids=[consent.person_id],
+                      today=today)
+    withdrawal = decision
+    if consent.withdrawn_by_id and ctx.user_orgs.get(consent.withdrawn_by_id) != recorder:
+        withdrawal = decide(user, ctx, category="huishouden", person_ids=[consent.person_id], today=today,
+                            source_org_id=ctx.user_orgs.get(consent.withdrawn_by_id, 0))
+    codes = sorted(consent.category_codes)
+    return ConsentView(
+        id=consent.id, person_id=consent.person_id, person=person_label(person, consent.person_id),
+        decision=decision, withdrawal_decision=withdrawal,
+        given_by=consent.given_by if decision.visible else None,
+        purpose=consent.purpose if decision.visible else None,
+        withdrawal_reason=(consent.withdrawal_reason if withdrawal.visible else None) if consent.withdrawn_at else "",
+        method=consent.method, status=consent_status(consent, today), categories=codes,
+        category_names=[cats[c].name if c in cats else c for c in codes],
+        recipient_ids=sorted(recipients), recipients=sorted(ctx.org_names.get(o, "?") for o in recipients),
+        given_on=consent.given_on, valid_until=consent.valid_until, withdrawn_at=consent.withdrawn_at,
+        recorded_by_id=consent.recorded_by_id, withdrawn_by_id=consent.withdrawn_by_id)
+
+
+def decision_view(user: User, ctx: CaseContext, dec: DutyConflictDecision, persons: dict[int, PersonView],
+                  all_person_ids: list[int]) -> DecisionView:
+    """One conflict-of-duties decision: its reasoning is data of its category about its person(s)."""
+    cat = catalogue.categories().get(dec.category)
+    decision = decide(user, ctx, category=dec.category, source_org_id=ctx.user_orgs.get(dec.decided_by_id, 0),
+                      person_ids=[dec.person_id] if dec.person_id else all_person_ids)
+    return DecisionView(
+        id=dec.id, organisation_id=dec.organisation_id, organisation=ctx.org_names.get(dec.organisation_id, "?"),
+        category=dec.category, category_name=cat.name if cat else dec.category, person_id=dec.person_id,
+        person=person_label(persons.get(dec.person_id), dec.person_id), decision=decision,
+        reason=dec.reason if decision.visible else None, decided_by_id=dec.decided_by_id,
+        decided_at=dec.decided_at, valid_until=dec.valid_until)
+
+
+def single_consent_view(db: Session, user: User, ctx: CaseContext, consent: Consent, *,
+                        channel: str = "api") -> ConsentView:
+    """One consent as *user* may see it (e.g. the answer to recording or withdrawing it), audited."""
+    person = db.get(Person, consent.person_id)
+    recipients = db.exec(select(ConsentRecipient.organisation_id)
+                         .where(ConsentRecipient.consent_id == consent.id)).all()
+    from mda.auth.models import User as UserModel
+
+    for uid in (consent.recorded_by_id, consent.withdrawn_by_id):
+        if uid and uid not in ctx.user_orgs:
+            ctx.user_orgs[uid] = db.get(UserModel, uid).organisation_id
+    pv = person_view(user, ctx, person) if person is not None and person.destroyed_at is None else None
+    view = consent_view(user, ctx, consent, recipients, pv)
+    _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [pv] if pv else [], [], consents=[view]), channel)
+    return view
+
+
+def _item_views(db: Session, user: User, ctx: CaseContext, items: list[Item],
+                authors: dict[int, str] | None = None) -> list[ItemView]:
     from mda.auth.models import User as UserModel
 
     cats = catalogue.categories()
     decisions = [(item, item_decision(user, ctx, item)) for item in items]
-    author_ids = {i.author_id for i, d in decisions if d.visible and i.author_id is not None}
-    authors = ({u.id: u.name for u in db.exec(select(UserModel).where(UserModel.id.in_(author_ids)))}
-               if author_ids else {})
+    if authors is None:
+        author_ids = {i.author_id for i, d in decisions if d.visible and i.author_id is not None}
+        authors = ({u.id: u.name for u in db.exec(select(UserModel.id, UserModel.name)
+                                                  .where(UserModel.id.in_(author_ids)))} if author_ids else {})
     views = []
     for item, decision in decisions:
         cat = cats.get(item.category)
@@ -353,6 +631,45 @@ def _item_views(db: Session, user: User, ctx: CaseContext, items: list[Item]) ->
             source_organisation=ctx.org_names.get(item.source_organisation_id, ""),
             author=authors.get(item.author_id, "") if decision.visible else ""))
     return views
+
+
+def item_views(db: Session, user: User, contexts: dict[int, CaseContext], item_ids,
+               *, channel: str = "pagina") -> dict[int, ItemView]:
+    """Several items of several cases (contexts by case id) as *user* may see them, in a few queries.
+
+    Like :func:`item_view` for each item (audited when content shows; items of cases the user
+    cannot open, of other cases or destroyed are left out), without queries per item or case.
+    """
+    from mda.auth.models import User as UserModel
+
+    items = [i for i in db.exec(select(Item).where(Item.id.in_(set(item_ids)), Item.destroyed_at.is_(None)))
+             if i.case_id in contexts and can_open_case(user, contexts[i.case_id].case, contexts[i.case_id])]
+    if not items:
+        return {}
+    ids = [i.id for i in items]
+    persons: dict[int, list[int]] = defaultdict(list)
+    for item_id, person_id in db.exec(select(ItemPerson.item_id, ItemPerson.person_id)
+                                      .where(ItemPerson.item_id.in_(ids))):
+        persons[item_id].append(person_id)
+    now = utcnow()
+    for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id.in_(ids), BreakGlass.user_id == user.id)):
+        if as_utc(bg.expires_at) > now:
+            contexts[bg.case_id].break_glass[(bg.user_id, bg.item_id)] = bg
+    author_ids = {i.author_id for i in items if i.author_id is not None}
+    authors = ({u.id: u.name for u in db.exec(select(UserModel.id, UserModel.name)
+                                              .where(UserModel.id.in_(author_ids)))} if author_ids else {})
+    result: dict[int, ItemView] = {}
+    for case_id in {i.case_id for i in items}:
+        ctx = contexts[case_id]
+        mine = [i for i in items if i.case_id == case_id]
+        for item in mine:
+            ctx.item_persons[item.id] = persons.get(item.id, [])
+        views = _item_views(db, user, ctx, mine, authors)
+        visible = [v for v in views if v.decision.visible]
+        if visible:
+            _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], visible), channel)
+        result.update({v.id: v for v in views})
+    return result
 
 
 def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) -> Item:
@@ -379,32 +696,74 @@ def item_view(db: Session, user: User, ctx: CaseContext, item_id: int, *, channe
     item = load_item_or_404(db, user, ctx, item_id)
     view = _item_views(db, user, ctx, [item])[0]
     if view.decision.visible:
-        _audit_view(db, user, ctx.case, [], [view], channel)
+        _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], [view]), channel)
     return view
 
 
-def _audit_view(db: Session, user: User, case: Case, persons: list[PersonView],
-                items: list[ItemView], channel: str) -> None:
-    """One audit row per basis used, naming the items and persons seen on that basis."""
-    groups: dict[tuple[str, str], tuple[list[str], set[int]]] = {}
-    for p in persons:
+def items_view(db: Session, user: User, ctx: CaseContext, item_ids: set[int] | list[int], *,
+               channel: str = "pagina") -> dict[int, ItemView]:
+    """Several items of one case as *user* may see them (id -> view), audited per basis used.
+
+    For channels that show a few chosen items (the live session, a plan) rather than the
+    whole case: no person is shown or audited, and nothing is audited when nothing is visible.
+    Ids that are not (or no longer) items of the case are left out.
+    """
+    if not can_open_case(user, ctx.case, ctx):
+        abort(404)
+    wanted = set(item_ids)
+    if not wanted:
+        return {}
+    items = [i for i in _load_items(db, ctx, user) if i.id in wanted]
+    views = _item_views(db, user, ctx, items)
+    if any(v.decision.visible for v in views):
+        _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], views), channel)
+    return {v.id: v for v in views}
+
+
+def _audit_view(db: Session, user: User, case: Case, view: CaseView, channel: str) -> None:
+    """One audit row per basis used; every person and item shown is named in ``audit_subject``.
+
+    The summary only counts; which persons, items, texts, consents and decisions were
+    seen, and on what basis, is in the indexed link rows (no truncation).
+    """
+    from mda.core.audit_subjects import Subject
+
+    groups: dict[tuple[str, str], list[Subject]] = {}
+
+    def add(decision: Decision, person_ids, item_id: int | None, what: str) -> None:
+        basis = f"{decision.kind}: {decision.basis}"
+        rows = groups.setdefault((decision.kind, decision.basis), [])
+        rows += [Subject(pid, item_id, basis, what) for pid in person_ids] or [Subject(None, item_id, basis, what)]
+
+    for p in view.persons:
         for what, decision in (("persoon", p.identity), ("adres", p.address_decision)):
             if decision.visible:
-                objs, pids = groups.setdefault((decision.kind, decision.basis), ([], set()))
-                objs.append(f"{what}:{p.id}")
-                pids.add(p.id)
-    for view in items:
-        if view.decision.visible:
-            objs, pids = groups.setdefault((view.decision.kind, view.decision.basis), ([], set()))
-            objs.append(f"item:{view.id}")
-            pids.update(view.person_ids)
+                add(decision, [p.id], None, what)
+    for item in view.items:
+        if item.decision.visible:
+            add(item.decision, item.person_ids, item.id, "item")
+    all_persons = [p.id for p in view.persons]
+    for text in view.texts:
+        if text.decision.visible and text.text:
+            add(text.decision, all_persons, None, text.kind)
+    for consent in view.consents:
+        if consent.decision.visible and (consent.given_by or consent.purpose):
+            add(consent.decision, [consent.person_id], None, f"toestemming nr. {consent.id}")
+        if consent.withdrawal_reason and consent.withdrawal_decision.visible:
+            add(consent.withdrawal_decision, [consent.person_id], None, f"intrekking toestemming nr. {consent.id}")
+    for dec in view.decisions:
+        if dec.decision.visible and dec.reason:
+            add(dec.decision, [dec.person_id] if dec.person_id else all_persons, None, f"besluit nr. {dec.id}")
     if not groups:
         audit.record(db, "view", user=user, object_type="case", object_id=case.id, case_id=case.id,
                      summary=f"casus {case.reference} bekeken via {channel}; geen persoonsgegevens zichtbaar")
-    for (kind, basis), (objs, pids) in groups.items():
+    for (kind, basis), subjects in groups.items():
+        pids = sorted({s.person_id for s in subjects if s.person_id is not None})
+        n_items = len({s.item_id for s in subjects if s.item_id is not None})
         audit.record(db, "view", user=user, object_type="case", object_id=case.id, case_id=case.id,
-                     person_ids=sorted(pids), basis=f"{kind}: {basis}",
-                     summary=f"casus {case.reference} via {channel}: {', '.join(objs)}"[:500])
+                     person_ids=pids, basis=f"{kind}: {basis}", subjects=subjects,
+                     summary=f"casus {case.reference} via {channel}: {len(pids)} persoon/personen, "
+                             f"{n_items} gegeven(s), {len(subjects)} onderdelen (zie audit_subject)")
 
 
 def open_break_glass(db: Session, user: User, ctx: CaseContext, item: Item, reason: str,
@@ -422,7 +781,23 @@ def open_break_glass(db: Session, user: User, ctx: CaseContext, item: Item, reas
                        opened_at=now, expires_at=now + BREAK_GLASS_DURATION)
     db.add(grant)
     db.flush()
-    audit.record(db, "break_glass", user=user, object_type="item", object_id=item.id, case_id=ctx.case.id,
+    # the reason is free text about persons: it stays in the break-glass record (which follows
+    # retention), never in the append-only trail; the row refers to the record by its number
+    audit.record(db, "break_glass", user=user, object_type="break_glass", object_id=grant.id, case_id=ctx.case.id,
                  person_ids=ctx.item_persons.get(item.id, []), basis="doorbraak in acuut gevaar",
-                 summary=f"doorbraak op item {item.id} ({item.category}): {reason}"[:500])
+                 subjects=[(pid, item.id, "doorbraak in acuut gevaar", "item")
+                           for pid in ctx.item_persons.get(item.id, [])] or [(None, item.id, "doorbraak", "item")],
+                 summary=f"doorbraak nr. {grant.id} op gegeven nr. {item.id} ({item.category})")
     return grant
+
+
+# ----------------------------------------------------------------------------- safety plan
+def plan_entry_decision(user: User, ctx: CaseContext, entry) -> Decision:
+    """The decision for one entry or action of the safety plan (live, or a row of a stored version).
+
+    *entry* has ``category`` and ``source_organisation_id``. Plan content is about the household
+    as a whole, so the rules for the category apply (covenant for ``veiligheidsplan``; an entry
+    marked with a special category needs an explicit basis); it is not linked to single persons.
+    """
+    return decide(user, ctx, category=entry.category, source_org_id=entry.source_organisation_id,
+                  person_ids=())

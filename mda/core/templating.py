@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from mda.core.permissions import PERMISSIONS, has_permission
@@ -16,19 +16,22 @@ class NavItem:
     label: str
     endpoint: str
     permission: str | None = None
+    #: place in the menu (lower first); features sit between Start (0) and the administration (90+)
+    position: int = 50
 
 
 #: Menu entries contributed by features, in menu order.
 NAV_ITEMS: list[NavItem] = []
 
 
-def register_nav(label: str, endpoint: str, permission: str | None = None) -> None:
+def register_nav(label: str, endpoint: str, permission: str | None = None, position: int = 50) -> None:
     """Add a main-menu entry, shown to users who hold *permission* (or to everyone)."""
     if permission is not None and permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
-    item = NavItem(label, endpoint, permission)
+    item = NavItem(label, endpoint, permission, position)
     if item not in NAV_ITEMS:
         NAV_ITEMS.append(item)
+        NAV_ITEMS.sort(key=lambda i: i.position)  # stable: registration order within a position
 
 
 def init_app(app: Flask) -> None:
@@ -42,8 +45,13 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated:
             return {"nav_items": []}
         items = [
-            {"label": i.label, "url": url_for(i.endpoint)}
+            {"label": i.label, "url": url_for(i.endpoint), "current": False}
             for i in NAV_ITEMS
             if i.permission is None or has_permission(current_user, i.permission)
         ]
+        # the current page: the entry whose address is the longest start of this page's path
+        path = request.path
+        matching = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+        if matching:
+            max(matching, key=lambda i: len(i["url"]))["current"] = True
         return {"nav_items": items}

@@ -46,6 +46,21 @@ class LocalTimeError(ValueError):
         self.suggestions = suggestions
 
 
+#: the dates MDA++ accepts anywhere (birth dates of the oldest persons to the longest plans);
+#: outside them date arithmetic and time zones overflow, and the input is a typing error anyway
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def check_date_range(day: date, what: str = "De datum") -> date:
+    """*day* if it lies between 1900 and 2199; otherwise a :class:`LocalTimeError` (a ValueError)
+    with a Dutch message, so every caller that handles impossible local times handles this too."""
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise LocalTimeError(f"{what} {day.day:02d}-{day.month:02d}-{day.year:04d} ligt buiten het bereik dat "
+                             "MDA++ kent (1900 tot en met 2199). Controleer het jaartal.", "buiten_bereik", {})
+    return day
+
+
 #: how a user picks one of the two readings of an ambiguous local time
 DST_CHOICES = {"zomertijd": 0, "wintertijd": 1}
 
@@ -58,6 +73,7 @@ def local_to_utc(day: date, at: time, *, dst: str | None = None) -> datetime:
     +02:00) or ``"wintertijd"`` (the second, +01:00). Both raise :class:`LocalTimeError` with
     a Dutch message that names the valid alternative(s).
     """
+    check_date_range(day)
     naive = datetime.combine(day, at)
     first, second = naive.replace(tzinfo=LOCAL_TZ, fold=0), naive.replace(tzinfo=LOCAL_TZ, fold=1)
     label = f"{day:%d-%m-%Y} {at:%H:%M}"
@@ -84,6 +100,7 @@ def parse_local(value: str, *, dst: str | None = None) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise ValueError(f"{value!r} is geen geldige datum en tijd (gebruik JJJJ-MM-DDTUU:MM)") from None
+    check_date_range(parsed.date())
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     return local_to_utc(parsed.date(), parsed.time(), dst=dst)

@@ -29,7 +29,8 @@ def _register_feature_seeders() -> None:
     """Import feature seeders lazily so that this module has no import cycles."""
     import importlib
 
-    for module in ("mda.demo.cases", "mda.demo.meetings"):
+    for module in ("mda.demo.cases", "mda.demo.meetings", "mda.demo.safety_plan", "mda.demo.escalations",
+                   "mda.live.demo"):
         try:
             seeder = importlib.import_module(module).seed
         except ModuleNotFoundError:

@@ -31,9 +31,11 @@ def _home_panel(user):
     s = db.session()
     upcoming = s.exec(visible_meetings_query(user).where(Meeting.ends_at >= utcnow(), Meeting.status == "gepland")
                       .order_by(Meeting.starts_at).limit(3)).all()
-    open_answers = len(s.exec(select(Invitation.id).join(Meeting, Meeting.id == Invitation.meeting_id).where(
+    # one per series: a series is answered once (with exceptions per occurrence)
+    pending = s.exec(select(Meeting.series_id, Meeting.id).join(Invitation, Invitation.meeting_id == Meeting.id).where(
         Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None), Invitation.response == "open",
-        Meeting.status == "gepland", Meeting.ends_at >= utcnow())).all())
+        Meeting.status == "gepland", Meeting.ends_at >= utcnow()))
+    open_answers = len({f"reeks-{series_id}" if series_id else meeting_id for series_id, meeting_id in pending})
     rows = [{"meeting": m, "label": label(m.type_code, m.title)} for m in upcoming]
     return "meetings/_home_panel.html", {"upcoming": rows, "open_answers": open_answers}
 
@@ -47,7 +49,21 @@ def _register_home_panel() -> None:
 
 _register_home_panel()
 
-from mda.meetings import routes, routes_calendar, routes_participation  # noqa: E402,F401
+from mda.meetings import routes, routes_calendar, routes_circle, routes_participation  # noqa: E402,F401
+
+
+@bp.app_template_global("case_meetings")
+def _case_meetings(case):
+    """The case's meetings this user may see (for the case page; see :mod:`.case_meetings`)."""
+    from flask_login import current_user
+
+    from mda import db
+    from mda.meetings.case_meetings import case_meetings, may_plan_for
+
+    rows = case_meetings(db.session(), current_user, case)
+    rows["may_plan"] = may_plan_for(current_user, case)
+    return rows
+
 
 _DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlmodel import Session, or_, select
+from sqlalchemy import union
+from sqlmodel import Session, select
 
 from mda.cases.models import Case
 from mda.core import audit, sharing
@@ -50,8 +51,10 @@ def can_run(user: User, meeting: Meeting) -> bool:
 
 def visible_meetings_query(user: User):
     """A select() of the meetings *user* may see (for lists, the week view, the feed)."""
-    invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None))
-    return select(Meeting).where(or_(Meeting.coordinator_id == user.id, Meeting.id.in_(invited)))
+    # A UNION of two indexed look-ups, not an OR, so that neither database scans every meeting.
+    ids = union(select(Meeting.id).where(Meeting.coordinator_id == user.id),
+                select(Invitation.meeting_id).where(Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None)))
+    return select(Meeting).where(Meeting.id.in_(select(ids.subquery().c[0])))
 
 
 def deny(db: Session, user: User, meeting_id: int, summary: str) -> None:
@@ -86,20 +89,31 @@ def load_run_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
 
 
 class CaseAccess:
-    """Answers "may this user see case N" once per case (contexts are loaded once per request)."""
+    """Answers "may this user see case N" once per case; cases and their contexts are loaded together."""
 
     def __init__(self, db: Session, user: User):
         self.db, self.user = db, user
         self._answers: dict[int, bool] = {}
         self.cases: dict[int, Case] = {}
+        self.contexts: dict[int, sharing.CaseContext] = {}
+
+    def preload(self, case_ids) -> None:
+        """Load every case of *case_ids* not seen yet, with its sharing context, in one batch."""
+        missing = {c for c in case_ids if c is not None and c not in self._answers}
+        if not missing:
+            return
+        found = {c.id: c for c in self.db.exec(select(Case).where(Case.id.in_(missing)))}
+        self.contexts.update(sharing.load_contexts(self.db, list(found.values())))
+        for case_id in missing:
+            case = found.get(case_id)
+            self.cases[case_id] = case
+            self._answers[case_id] = case is not None and sharing.can_open_case(
+                self.user, case, self.contexts[case_id])
 
     def can_open(self, case_id: int | None) -> bool:
         if case_id is None:
             return False
-        if case_id not in self._answers:
-            case = self.db.get(Case, case_id)
-            self.cases[case_id] = case
-            self._answers[case_id] = case is not None and sharing.can_open_case(self.user, case)
+        self.preload([case_id])
         return self._answers[case_id]
 
     def reference(self, case_id: int | None) -> str | None:
@@ -157,7 +171,9 @@ def meeting_view(db: Session, user: User, meeting: Meeting, cases: CaseAccess | 
     whole = planner or user.id == meeting.coordinator_id or (invitation is not None and invitation.whole_meeting)
     mine = invited_item_ids(db, invitation)
     views = []
-    for item in agenda_items(db, meeting):
+    items = agenda_items(db, meeting)
+    cases.preload(i.case_id for i in items if i.kind == "casus")
+    for item in items:
         visible = item.kind == "casus" and cases.can_open(item.case_id)
         views.append(ItemView(item=item, case_visible=visible, reference=cases.reference(item.case_id) if visible
                               else None, invited=whole or item.id in mine))

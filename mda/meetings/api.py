@@ -17,6 +17,7 @@ from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, require_login
 from mda.auth.models import User
+from mda.core import paging
 from mda.core.errors import error_response
 from mda.core.permissions import require_permission
 from mda.core.timeutil import LocalTimeError, as_utc, parse_local, to_local, utcnow
@@ -126,7 +127,7 @@ def _agenda(rows) -> list[TemplateItem] | None:
 @bp.get("/meetings")
 @api_spec.validate(query=MeetingQuery, resp=Response(HTTP_200=MeetingList, **ERRORS), tags=TAGS)
 def meetings():
-    """The caller's meetings: coming up, or the past three months (``?eerder=true``)."""
+    """The caller's meetings: coming up, or the past three months (``?eerder=true``); paged (``page``, ``per_page``)."""
     require_login()
     now = utcnow()
     query = access.visible_meetings_query(current_user)
@@ -134,8 +135,12 @@ def meetings():
         query = query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc())
     else:
         query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)
-    rows = db.session().exec(query.limit(200)).all()
-    return jsonify(meetings=[_summary(m, access.my_invitation(db.session(), current_user, m)) for m in rows])
+    args = request.context.query
+    page = paging.paginate(db.session(), query.order_by(Meeting.id), args.page, args.per_page)
+    mine = {i.meeting_id: i for i in db.session().exec(select(Invitation).where(
+        Invitation.meeting_id.in_([m.id for m in page.items]), Invitation.user_id == current_user.id,
+        Invitation.withdrawn_at.is_(None)))} if page.items else {}
+    return jsonify(meetings=[_summary(m, mine.get(m.id)) for m in page.items], **page.meta())
 
 
 @bp.post("/meetings")

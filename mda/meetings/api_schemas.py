@@ -105,7 +105,14 @@ class MeetingSummary(BaseModel):
 
 
 class MeetingList(BaseModel):
+    """One page of the caller's meetings (``?page=``, ``?per_page=`` at most 200)."""
+
     meetings: list[MeetingSummary]
+    page: int = 1
+    per_page: int
+    total: int
+    pages: int
+    more: bool = False
 
 
 class MeetingOut(MeetingSummary):
@@ -123,6 +130,8 @@ class MeetingOut(MeetingSummary):
 
 class MeetingQuery(BaseModel):
     eerder: bool = Field(False, description="Eerdere overleggen (drie maanden) in plaats van komende")
+    page: int = Field(1, ge=1, description="Pagina, vanaf 1")
+    per_page: int = Field(50, ge=1, le=200, description="Overleggen per pagina (hoogstens 200)")
 
 
 class CancelQuery(BaseModel):

@@ -58,6 +58,36 @@ class CalendarBuilder:
         self.include_declined = include_declined
         self.cases = CaseAccess(db, user)
         self._users: dict[int, User] = {}
+        self._agendas: dict[int, list[AgendaItem]] = {}
+        self._invitations_by_id: dict[int, Invitation] = {}
+
+    def _prefetch(self, meetings: list[Meeting], invitations: dict[int, list[Invitation]],
+                  series: list[MeetingSeries]) -> None:
+        """Load agendas, people, delegations and cases of *meetings* in a few queries (not per meeting)."""
+        ids = [m.id for m in meetings]
+        if ids:
+            for item in self.db.exec(select(AgendaItem).where(AgendaItem.meeting_id.in_(ids))
+                                     .order_by(AgendaItem.position, AgendaItem.id)):
+                self._agendas.setdefault(item.meeting_id, []).append(item)
+            for meeting_id in ids:
+                self._agendas.setdefault(meeting_id, [])
+        all_invitations = [i for invs in invitations.values() for i in invs]
+        self._invitations_by_id.update({i.id: i for i in all_invitations})
+        sources = {i.delegated_from_id for i in all_invitations if i.delegated_from_id} - set(self._invitations_by_id)
+        if sources:
+            self._invitations_by_id.update({i.id: i for i in self.db.exec(
+                select(Invitation).where(Invitation.id.in_(sources)))})
+        user_ids = ({i.user_id for i in self._invitations_by_id.values()}
+                    | {i.delegated_to_id for i in all_invitations if i.delegated_to_id}
+                    | {m.coordinator_id for m in meetings} | {s.coordinator_id for s in series}) - set(self._users)
+        if user_ids:
+            self._users.update({u.id: u for u in self.db.exec(select(User).where(User.id.in_(user_ids)))})
+        self.cases.preload(i.case_id for items in self._agendas.values() for i in items if i.kind == "casus")
+
+    def _agenda(self, meeting: Meeting) -> list[AgendaItem]:
+        if meeting.id not in self._agendas:
+            self._agendas[meeting.id] = agenda_items(self.db, meeting)
+        return self._agendas[meeting.id]
 
     # ------------------------------------------------------------------ data
     def _user(self, user_id: int) -> User:
@@ -92,7 +122,8 @@ class CalendarBuilder:
         delegate = self._user(inv.delegated_to_id) if inv.delegated_to_id else None
         source = None
         if inv.delegated_from_id:
-            original = self.db.get(Invitation, inv.delegated_from_id)
+            original = self._invitations_by_id.get(inv.delegated_from_id) or self.db.get(
+                Invitation, inv.delegated_from_id)
             source = self._user(original.user_id) if original else None
         role = _ROLE.get(inv.role, "REQ-PARTICIPANT" if inv.required else "OPT-PARTICIPANT")
         return ics.Person(user.email, user.name, PARTSTAT.get(inv.response, "NEEDS-ACTION"), role,
@@ -133,7 +164,7 @@ class CalendarBuilder:
         return ics.EventSpec(
             uid=meeting.uid, start=meeting.starts_at, end=meeting.ends_at,
             summary=label(meeting.type_code, meeting.title),
-            description=self._description(meeting, self._agenda_lines(meeting, agenda_items(self.db, meeting))),
+            description=self._description(meeting, self._agenda_lines(meeting, self._agenda(meeting))),
             url=meeting_url(meeting), sequence=meeting.sequence, organizer=self._organizer(meeting),
             location=self._where(meeting), attendees=[self._person(i) for i in whole],
             last_modified=meeting.updated_at)
@@ -185,6 +216,52 @@ class CalendarBuilder:
                 events.append(event)
         return events
 
+    def series_item_uid(self, series: MeetingSeries) -> str:
+        """The UID of this user's own recurring event for the case items of a series."""
+        return f"{series.uid}-deelname-{self.user.id}"
+
+    def _series_item_events(self, series: MeetingSeries, meetings: list[Meeting],
+                            invitations: dict[int, list[Invitation]],
+                            links: dict[int, set[int]]) -> list[ics.EventSpec]:
+        """One recurring event for someone invited only for some case items of a series (one e-mail, one
+        answer): the series rule with an override per occurrence at the times of their own items, and
+        EXDATE for the occurrences they are not invited to."""
+        ordered = sorted(meetings, key=lambda m: m.original_start)
+        overrides, skipped = [], []
+        for m in ordered:
+            mine = self._mine(m, invitations[m.id])
+            items = [] if m.cancelled or not self._takes_part(mine) or mine.whole_meeting else [
+                i for i in agenda_items(self.db, m) if i.id in links.get(mine.id, set())]
+            if not items:
+                skipped.append(m.original_start)
+                continue
+            labels = [self.cases.reference(i.case_id) or HIDDEN_CASE for i in items]
+            lines = [f"{format_local(i.starts_at, '%H:%M')}–{format_local(i.ends_at, '%H:%M')}  {lbl}"
+                     for i, lbl in zip(items, labels, strict=True)]
+            invited = [i for i in invitations[m.id] if not i.whole_meeting
+                       and links.get(i.id, set()) & {it.id for it in items}]
+            overrides.append(ics.EventSpec(
+                uid=self.series_item_uid(series), recurrence_id=m.original_start,
+                start=min(i.starts_at for i in items), end=max(i.ends_at for i in items),
+                summary=f"{type_name(m.type_code)}: {', '.join(labels)}", description=self._description(m, lines),
+                url=meeting_url(m), sequence=max([m.sequence, series.sequence] + [i.sequence for i in items]),
+                organizer=self._organizer(m), location=self._where(m),
+                attendees=[self._person(i) for i in invited], last_modified=m.updated_at,
+                item_label=", ".join(labels)))
+        if not overrides:
+            return []
+        last_start = ordered[-1].original_start
+        master = ics.EventSpec(
+            uid=self.series_item_uid(series), start=series.first_start,
+            end=series.first_start + timedelta(minutes=series.duration_minutes),
+            summary=overrides[0].summary, description=overrides[0].description, url=overrides[0].url,
+            sequence=max(o.sequence for o in overrides), organizer=self._organizer(series),
+            location=series.location or ("Online" if series.online_link else ""),
+            attendees=overrides[0].attendees,
+            rrule=Rule.starting(series.frequency, to_local(series.first_start)).ical(as_utc(last_start)),
+            exdates=skipped, item_label=overrides[0].item_label)
+        return [master, *overrides]
+
     def _mine(self, meeting: Meeting, invitations: list[Invitation]) -> Invitation | None:
         return next((i for i in invitations if i.user_id == self.user.id), None)
 
@@ -199,6 +276,7 @@ class CalendarBuilder:
         With *only_meeting*, item events are limited to that meeting (an e-mail about it).
         """
         meetings = list(meetings)
+        asked = {m.id for m in meetings}
         series_ids = {m.series_id for m in meetings if m.series_id}
         all_meetings = {m.id: m for m in meetings}
         if series_ids:
@@ -206,25 +284,29 @@ class CalendarBuilder:
                 all_meetings.setdefault(m.id, m)
         invitations = self._invitations(all_meetings)
         links = self._item_links(i.id for invs in invitations.values() for i in invs if not i.whole_meeting)
+        series_rows = {r.id: r for r in self.db.exec(select(MeetingSeries).where(
+            MeetingSeries.id.in_(series_ids)))} if series_ids else {}
+        self._prefetch(list(all_meetings.values()), invitations, list(series_rows.values()))
         events: list[ics.EventSpec] = []
         for series_id in sorted(series_ids):
-            series = self.db.get(MeetingSeries, series_id)
+            series = series_rows.get(series_id)
             members = [m for m in all_meetings.values() if m.series_id == series_id]
             if series is not None and series.cancelled_at is None:
                 events += self._series_events(series, members, invitations)
+                events += self._series_item_events(series, members, invitations, links)
         for meeting in sorted(all_meetings.values(), key=lambda m: (m.starts_at, m.id)):
             if meeting.cancelled:
                 continue
             mine = self._mine(meeting, invitations[meeting.id])
             if meeting.series_id is None and self._joins_whole(meeting, mine):
                 events.append(self._meeting_event(meeting, invitations[meeting.id]))
-            if not self._takes_part(mine) or mine.whole_meeting:
-                continue
+            if not self._takes_part(mine) or mine.whole_meeting or meeting.series_id is not None:
+                continue  # case items of a series: one recurring event above
             if only_meeting is not None and meeting.id != only_meeting.id:
                 continue
-            if only_meeting is None and meeting.id not in {m.id for m in meetings}:
+            if only_meeting is None and meeting.id not in asked:
                 continue
-            for item in agenda_items(self.db, meeting):
+            for item in self._agenda(meeting):
                 if item.id in links.get(mine.id, set()):
                     events.append(self.item_event(meeting, item, invitations[meeting.id], links))
         return events
@@ -254,6 +336,17 @@ class CalendarBuilder:
         links = self._item_links([i.id for i in invitations[meeting.id] if not i.whole_meeting]
                                  + ([mine.id] if mine is not None else []))
         mine_items = links.get(mine.id, set()) if mine is not None and not mine.whole_meeting else set()
+        if meeting.series_id is not None and mine_items & {i.id for i in items}:
+            series = self.db.get(MeetingSeries, meeting.series_id)
+            event = self._meeting_event(meeting, invitations[meeting.id])
+            event.uid, event.attendees = self.series_item_uid(series), []
+            if whole_series:
+                event.start, event.sequence = series.first_start, series.sequence + 1
+                event.end = series.first_start + timedelta(minutes=series.duration_minutes)
+            else:
+                event.recurrence_id, event.sequence = meeting.original_start, max(meeting.sequence, series.sequence) + 1
+            events.append(event)
+            mine_items = set()
         for item in items:
             if item.id in mine_items:
                 events.append(self.item_event(meeting, item, invitations[meeting.id], links))
@@ -274,8 +367,15 @@ def feed_meetings(db: Session, user: User) -> list[Meeting]:
 
 def feed_calendar(db: Session, user: User, reminders: list[int]) -> bytes:
     """The personal subscription feed of *user*."""
-    events = CalendarBuilder(db, user).events(feed_meetings(db, user))
-    return ics.render(events, method="PUBLISH", reminders=reminders, name="MDA++ overleggen")
+    return feed_with_date(db, user, reminders)[0]
+
+
+def feed_with_date(db: Session, user: User, reminders: list[int]):
+    """The feed and the last change of its meetings (for ``Last-Modified``; None without meetings)."""
+    meetings = feed_meetings(db, user)
+    events = CalendarBuilder(db, user).events(meetings)
+    changed = max((as_utc(m.updated_at) for m in meetings if m.updated_at is not None), default=None)
+    return ics.render(events, method="PUBLISH", reminders=reminders, name="MDA++ overleggen"), changed
 
 
 def meeting_calendar(db: Session, user: User, meeting: Meeting, reminders: list[int]) -> bytes:

@@ -107,7 +107,12 @@ def update_meeting(db: Session, user: User, meeting: Meeting, data: MeetingData,
     mtype = meeting_type_or_error(meeting.type_code)
     data.type_code = meeting.type_code
     check_common(db, data)
-    check_title_pseudonymous(db, data.title, [i.case_id for i in agenda_items(db, meeting) if i.case_id])
+    concerned = [meeting]
+    if scope == "volgende" and meeting.series_id is not None:  # the title goes to every following meeting
+        concerned += list(db.exec(select(Meeting).where(Meeting.series_id == meeting.series_id,
+                                                        Meeting.starts_at > meeting.starts_at)))
+    check_title_pseudonymous(db, data.title, sorted({i.case_id for m in concerned for i in agenda_items(db, m)
+                                                      if i.case_id}))
     if scope == "volgende" and meeting.series_id is not None:
         return _update_following(db, user, meeting, data, mtype)
     material = _apply(db, meeting, data, mtype)

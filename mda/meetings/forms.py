@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from mda.core.forms import ReasonConfirmForm
 from mda.meetings.changes import SCOPES
 from mda.meetings.feeds import REMINDER_CHOICES
 from mda.meetings.models import ATTENDANCE, FREQUENCIES, RESPONSES
@@ -51,6 +52,7 @@ class MeetingForm(FlaskForm):
     chair_id = SelectField("Voorzitter", coerce=int, validators=[Optional()])
     minute_taker_id = SelectField("Notulist", coerce=int, validators=[Optional()])
     case_ids = MultiCheckboxField("Casussen op de agenda", coerce=int, validators=[Optional()])
+    invite_circle = BooleanField("De kring van elke casus uitnodigen (ieder alleen voor de eigen casus)")
     case_minutes = IntegerField("Minuten per casus", validators=[Optional(), NumberRange(1, 480,
                                                                                          "Kies 1 tot 480 minuten.")])
     agenda = FieldList(FormField(AgendaRowForm), min_entries=0)
@@ -101,7 +103,7 @@ class UpdateForm(FlaskForm):
     submit = SubmitField("Update opslaan")
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ReasonConfirmForm):
     scope = RadioField("Annuleren", choices=[("deze", "Alleen deze bijeenkomst"),
                                              ("reeks", "Alle komende bijeenkomsten van de reeks")], default="deze")
     submit = SubmitField("Overleg annuleren")
@@ -111,7 +113,3 @@ class FeedForm(FlaskForm):
     reminders = MultiCheckboxField("Herinneringen (hoogstens drie)", coerce=int,
                                    choices=list(REMINDER_CHOICES.items()), validators=[Optional()])
     submit = SubmitField("Herinneringen opslaan")
-
-
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Bevestigen")

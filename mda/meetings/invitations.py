@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
 from mda.auth.models import User
 from mda.cases.models import Case
@@ -40,13 +40,38 @@ def _outside_circle(db: Session, invitee: User, case_ids: list[int]) -> Case | N
 
 def invitable_users(db: Session, meeting: Meeting, item: AgendaItem | None = None) -> list[User]:
     """Who can be invited: for a case item its circle; for the whole meeting the circle of every case."""
-    case_ids = [item.case_id] if item is not None else [i.case_id for i in _case_items(db, meeting)]
-    users = [u for u in db.exec(select(User).where(User.active.is_(True)).order_by(User.name))
-             if u.roles & set(WORK_ROLES)]
+    items = [item] if item is not None else _case_items(db, meeting)
+    return invitable_by_item(db, meeting, items)[item.id if item is not None else None]
+
+
+def invitable_by_item(db: Session, meeting: Meeting, items: list[AgendaItem],
+                      contexts: dict[int, sharing.CaseContext] | None = None) -> dict[int | None, list[User]]:
+    """Invitable users per case item, and for the whole meeting (key None), in a few queries.
+
+    Only users of a circle organisation (or a case's coordinator) can open a case, so only those
+    are loaded, not every user of the installation.
+    """
+    case_ids = list(dict.fromkeys(i.case_id for i in items))
     if not case_ids:
-        return users
-    contexts = [sharing.load_context(db, db.get(Case, cid)) for cid in dict.fromkeys(case_ids)]
-    return [u for u in users if all(sharing.can_open_case(u, ctx.case, ctx) for ctx in contexts)]
+        users = [u for u in db.exec(select(User).where(User.active.is_(True)).order_by(User.name))
+                 if u.roles & set(WORK_ROLES)]
+        return {None: users}
+    contexts = dict(contexts or {})
+    missing = [c for c in case_ids if c not in contexts]
+    if missing:
+        contexts.update(sharing.load_contexts(db, list(db.exec(select(Case).where(Case.id.in_(missing))))))
+    ctxs = [contexts[c] for c in case_ids if c in contexts]
+    org_ids = set().union(*(ctx.circle_org_ids for ctx in ctxs))
+    coordinator_ids = {ctx.case.coordinator_id for ctx in ctxs}
+    users = [u for u in db.exec(select(User).where(User.active.is_(True), or_(
+        User.organisation_id.in_(org_ids), User.id.in_(coordinator_ids))).order_by(User.name))
+        if u.roles & set(WORK_ROLES)]
+    result: dict[int | None, list[User]] = {
+        None: [u for u in users if all(sharing.can_open_case(u, ctx.case, ctx) for ctx in ctxs)]}
+    for item in items:
+        ctx = contexts.get(item.case_id)
+        result[item.id] = [u for u in users if ctx is not None and sharing.can_open_case(u, ctx.case, ctx)]
+    return result
 
 
 def invite(db: Session, user: User, meeting: Meeting, invitee_id: int, item_ids: list[int], *,
@@ -214,8 +239,33 @@ def record_attendance(db: Session, user: User, meeting: Meeting, values: dict[in
 
 def answers_overview(db: Session, meeting: Meeting) -> dict[str, int]:
     """How many invitees gave each answer (for the coordinator's overview)."""
-    counts = dict.fromkeys(RESPONSES, 0)
-    for inv in db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                Invitation.withdrawn_at.is_(None))):
-        counts[inv.response] = counts.get(inv.response, 0) + 1
-    return counts
+    return answers_overviews(db, [meeting.id])[meeting.id]
+
+
+def answers_overviews(db: Session, meeting_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The answer counts of several meetings in one query (the meetings list)."""
+    from sqlalchemy import func
+
+    result = {mid: dict.fromkeys(RESPONSES, 0) for mid in meeting_ids}
+    if meeting_ids:
+        for mid, response, n in db.exec(select(Invitation.meeting_id, Invitation.response, func.count())
+                                        .where(Invitation.meeting_id.in_(meeting_ids),
+                                               Invitation.withdrawn_at.is_(None))
+                                        .group_by(Invitation.meeting_id, Invitation.response)):
+            result[mid][response] = result[mid].get(response, 0) + n
+    return result
+
+
+def withdraw(db: Session, user: User, meeting: Meeting, inv: Invitation) -> None:
+    """Withdraw one invitation; a METHOD:CANCEL goes to that person only (after the commit)."""
+    if meeting.cancelled:
+        raise MeetingError("Dit overleg is geannuleerd.")
+    if inv.role != "deelnemer":
+        raise MeetingError("Voorzitter en notulist wijzigt u bij 'Wijzigen' van het overleg.")
+    inv.withdrawn_at = utcnow()
+    db.add(inv)
+    db.flush()
+    notify.send_cancellations(db, meeting, [inv])
+    audit.record(db, "delete", user=user, object_type="invitation", object_id=inv.id,
+                 summary=f"uitnodiging nr. {inv.id} (gebruiker nr. {inv.user_id}) "
+                         f"voor overleg {meeting.id} ingetrokken")

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
 from mda import db
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import sharing
+from mda.core import confirmations, paging, sharing
+from mda.core.errors import ServiceError
+from mda.core.forms import ConfirmForm, confirm_page
 from mda.core.permissions import require_permission
-from mda.core.timeutil import LOCAL_TZ, LocalTimeError, as_utc, local_to_utc, to_local, utcnow
-from mda.meetings import access, agendas, bp, changes, invitations, services, slots, updates
+from mda.core.timeutil import (
+    LOCAL_TZ,
+    LocalTimeError,
+    as_utc,
+    check_date_range,
+    format_local,
+    local_to_utc,
+    to_local,
+    utcnow,
+)
+from mda.meetings import access, agendas, bp, changes, circle_invites, invitations, services, slots, updates
 from mda.meetings.agendas import TemplateItem
 from mda.meetings.forms import (
     ATTENDANCE_CHOICES,
@@ -22,7 +34,6 @@ from mda.meetings.forms import (
     AnswerForm,
     AttendanceForm,
     CancelForm,
-    ConfirmForm,
     InviteForm,
     MeetingForm,
     UpdateForm,
@@ -30,6 +41,7 @@ from mda.meetings.forms import (
 from mda.meetings.models import Invitation, InvitationItem, Meeting, MeetingSeries
 from mda.meetings.series import Rule
 from mda.meetings.services import MeetingData, MeetingError
+from mda.organisations.models import Organisation
 
 DEFAULT_DEADLINE_TIME = time(17, 0)
 
@@ -114,6 +126,11 @@ def _conflict_check(form: MeetingForm, meeting: Meeting | None, data: MeetingDat
     people = required_participants(meeting, data)
     warnings = slots.conflicts(db.session(), user_ids=people, location=data.location, start=data.starts_at,
                                end=data.ends_at, exclude=exclude)
+    moved = meeting is None or as_utc(meeting.starts_at) != as_utc(data.starts_at)
+    if moved and as_utc(data.starts_at) < utcnow():
+        warnings.insert(0, f"Het overleg begint op {format_local(data.starts_at)}: dat ligt in het verleden. "
+                           "Klopt de datum? Wilt u een overleg achteraf vastleggen, vink dan aan dat u de "
+                           "waarschuwingen heeft gezien.")
     if not warnings or form.confirm_conflicts.data:
         return [], []
     minutes = int((as_utc(data.ends_at) - as_utc(data.starts_at)).total_seconds() // 60)
@@ -136,13 +153,16 @@ def index():
             .order_by(Meeting.starts_at.desc())
     else:
         query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)
-    rows = []
-    for meeting in db.session().exec(query.limit(200)):
-        rows.append({"meeting": meeting, "label": agendas.label(meeting.type_code, meeting.title),
-                     "invitation": access.my_invitation(db.session(), current_user, meeting),
-                     "planner": access.is_planner(current_user, meeting),
-                     "answers": invitations.answers_overview(db.session(), meeting)})
-    return render_template("meetings/index.html", rows=rows, past=past, types=agendas.all_types())
+    s = db.session()
+    page = paging.paginate(s, query.order_by(Meeting.id), *paging.page_args())
+    ids = [m.id for m in page.items]
+    mine = {i.meeting_id: i for i in s.exec(select(Invitation).where(
+        Invitation.meeting_id.in_(ids), Invitation.user_id == current_user.id, Invitation.withdrawn_at.is_(None)))}
+    answers = invitations.answers_overviews(s, ids)
+    rows = [{"meeting": meeting, "label": agendas.label(meeting.type_code, meeting.title),
+             "invitation": mine.get(meeting.id), "planner": access.is_planner(current_user, meeting),
+             "answers": answers[meeting.id]} for meeting in page.items]
+    return render_template("meetings/index.html", rows=rows, page=page, past=past, types=agendas.all_types())
 
 
 @bp.route("/week")
@@ -151,7 +171,11 @@ def week():
     """The week view: my meetings and my case items, Monday to Sunday."""
     try:
         day = date.fromisoformat(request.args.get("datum", "")) if request.args.get("datum") else None
+        if day is not None:
+            check_date_range(day)
     except ValueError:
+        flash("Die datum kan MDA++ niet tonen (gebruik JJJJ-MM-DD, tussen 1900 en 2199); "
+              "u ziet de huidige week.", "warning")
         day = None
     day = day or to_local(utcnow()).date()
     monday = day - timedelta(days=day.weekday())
@@ -183,31 +207,29 @@ def show(meeting_id: int):
     """The meeting: agenda (filtered per case), answers, attendance and pre-meeting updates."""
     s = db.session()
     meeting = access.load_meeting_or_404(s, current_user, meeting_id)
-    view = access.meeting_view(s, current_user, meeting)
+    cases = access.CaseAccess(s, current_user)
+    view = access.meeting_view(s, current_user, meeting, cases)
     series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
     context = {"view": view, "meeting": meeting, "series": series, "type": agendas.type_name(meeting.type_code),
                "label": agendas.label(meeting.type_code, meeting.title),
                "rule": Rule.starting(series.frequency, to_local(series.first_start)).describe() if series else "",
                "deadline": updates.deadline_of(meeting), "now": utcnow(), "confirm": ConfirmForm()}
-    item_updates = {}
-    for iv in view.items:
-        if iv.item.kind == "casus" and iv.case_visible:
-            item_updates[iv.item.id] = {
-                "views": updates.views_for(s, current_user, iv.item),
-                "may_write": updates.may_write(s, current_user, meeting, iv.item),
-                "status": updates.status(s, meeting, iv.item) if view.planner else [],
-            }
-    context["item_updates"] = item_updates
+    item_updates = updates.page_updates(s, current_user, meeting,
+                                        [iv.item for iv in view.items if iv.case_visible], cases.contexts,
+                                        with_status=view.planner)
+    context["item_updates"] = {item_id: vars(u) for item_id, u in item_updates.items()}
     context["update_form"] = UpdateForm()
     if view.invitation is not None and view.invitation.response != "gedelegeerd":
-        form = AnswerForm(response=view.invitation.response if view.invitation.response != "open" else None)
+        # a series is answered once (the box is ticked); an exception is one occurrence with the box cleared
+        form = AnswerForm(response=view.invitation.response if view.invitation.response != "open" else None,
+                          following=series is not None)
         if view.invitation.role != "deelnemer":  # chair and minute-taker do not delegate
             form.response.choices = [c for c in form.response.choices if c[0] != "gedelegeerd"]
         form.delegate_to_id.choices = [(0, "— kies een collega —")] + [
             (u.id, u.name) for u in invitations.colleagues(s, current_user)]
         context["answer_form"] = form
     if view.planner:
-        context.update(_planner_context(meeting, view))
+        context.update(_planner_context(meeting, view, cases.contexts))
     if view.runner:
         context.setdefault("invitation_rows", _invitation_rows(meeting, view))
         if as_utc(meeting.starts_at) - invitations.ATTENDANCE_LEAD <= utcnow():  # recorded at the meeting
@@ -220,42 +242,66 @@ def _invitation_rows(meeting: Meeting, view: access.MeetingView) -> list[dict]:
     s = db.session()
     labels = {iv.item.id: iv.label for iv in view.items}
     rows = []
-    for inv in s.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                               Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)):
-        user = s.get(User, inv.user_id)
-        items = [] if inv.whole_meeting else [labels.get(link.agenda_item_id, "") for link in s.exec(
-            select(InvitationItem).where(InvitationItem.invitation_id == inv.id))]
-        rows.append({"inv": inv, "user": user, "organisation": user.organisation.name,
+    invs = list(s.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))
+    people = {u.id: (u, org) for u, org in s.exec(
+        select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).where(
+            User.id.in_({i.user_id for i in invs} | {i.delegated_to_id for i in invs if i.delegated_to_id})))}
+    links: dict[int, list[int]] = {}
+    for inv_id, item_id in s.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
+            InvitationItem.invitation_id.in_([i.id for i in invs if not i.whole_meeting]))):
+        links.setdefault(inv_id, []).append(item_id)
+    for inv in invs:
+        user, org = people[inv.user_id]
+        items = [labels.get(item_id, "") for item_id in links.get(inv.id, [])]
+        rows.append({"inv": inv, "user": user, "organisation": org.name,
                      "scope": "hele overleg" if inv.whole_meeting else ", ".join(items),
-                     "delegate": s.get(User, inv.delegated_to_id).name if inv.delegated_to_id else ""})
+                     "delegate": people[inv.delegated_to_id][0].name if inv.delegated_to_id in people else ""})
     return rows
 
 
-def _planner_context(meeting: Meeting, view: access.MeetingView) -> dict:
+def _planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict) -> dict:
     s = db.session()
     invite = InviteForm()
     case_items = [iv for iv in view.items if iv.item.kind == "casus"]
-    candidates = {u.id: u for u in invitations.invitable_users(s, meeting)}
-    for iv in case_items:
-        candidates.update({u.id: u for u in invitations.invitable_users(s, meeting, iv.item)})
-    invite.user_id.choices = [(u.id, f"{u.name} ({u.organisation.name})")
+    candidates = {u.id: u for users in invitations.invitable_by_item(
+        s, meeting, [iv.item for iv in case_items], contexts).values() for u in users}
+    org_names = dict(s.exec(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_({u.organisation_id for u in candidates.values()}))).all())
+    invite.user_id.choices = [(u.id, f"{u.name} ({org_names.get(u.organisation_id, '')})")
                               for u in sorted(candidates.values(), key=lambda u: u.name)]
     invite.item_ids.choices = [(iv.item.id, iv.label) for iv in case_items]
     add_case = AddCaseForm()
     add_case.case_id.choices = case_choices(exclude={iv.item.case_id for iv in case_items})
-    return {"invite_form": invite, "add_case_form": add_case, "cancel_form": CancelForm(),
+    mtype = agendas.all_types().get(meeting.type_code)
+    free_minutes = int((as_utc(meeting.ends_at) - as_utc(meeting.starts_at)).total_seconds() // 60) \
+        - services.agenda_minutes(s, meeting)
+    if mtype is None or mtype.cases == "geen" or len(case_items) >= mtype.max_cases or free_minutes <= 0:
+        add_case.case_id.choices = []  # "Op de agenda zetten" could only fail: not offered
+    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible])
+    return {"invite_form": invite, "add_case_form": add_case, "circle_plans": plans,
             "answers": invitations.answers_overview(s, meeting), "invitation_rows": _invitation_rows(meeting, view)}
 
 
 # ----------------------------------------------------------------------------- create and edit
+def _prefill_from_plan(form: MeetingForm) -> None:
+    """A safety plan's next evaluation proposes a meeting: ``?datum=JJJJ-MM-DD&casus=<id>`` fill the form."""
+    with suppress(ValueError):  # no or a malformed date: the form's default stays
+        form.day.data = date.fromisoformat(request.args.get("datum", ""))
+    case_id = request.args.get("casus", "")
+    if case_id.isdigit() and int(case_id) in {value for value, _label in form.case_ids.choices}:
+        form.case_ids.data = [int(case_id)]
+
+
 @bp.route("/nieuw", methods=["GET", "POST"])
 @require_permission("meeting.plan")
 def create():
     """Plan a meeting (or a series) with the standard agenda of its type pre-filled."""
     types = agendas.all_types()
     type_code = request.values.get("type") or request.form.get("type_code")
+    from_case = request.values.get("casus", type=int)
     if type_code not in types:
-        return render_template("meetings/choose_type.html", types=types)
+        return render_template("meetings/choose_type.html", types=types, from_case=from_case)
     mtype = types[type_code]
     form = MeetingForm()
     form.chair_id.choices = form.minute_taker_id.choices = user_choices()
@@ -264,9 +310,14 @@ def create():
     if request.method == "GET":
         form.type_code.data, form.title.data, form.case_minutes.data = type_code, mtype.name, mtype.case_minutes
         form.chair_id.data = current_user.id
+        _prefill_from_plan(form)
         form.start_time.data, form.end_time.data = time(10, 0), (datetime.combine(date.today(), time(10, 0))
                                                                  + timedelta(minutes=mtype.minutes)).time()
         _fill_agenda(form, list(mtype.items))
+        if from_case and from_case in {c for c, _ in form.case_ids.choices}:
+            form.case_ids.data, form.invite_circle.data = [from_case], True
+            if not request.args.get("datum"):  # a plan's evaluation date wins over "the next working day"
+                form.day.data = slots.next_working_day(to_local(utcnow()).date())
     elif form.validate_on_submit():
         try:
             data = form_data(form, type_code)
@@ -274,7 +325,11 @@ def create():
             warnings, free = _conflict_check(form, None, data)
             if not warnings:
                 meeting = services.create_meeting(db.session(), current_user, data)
-                flash("Het overleg is gepland. Nodig nu de professionals uit.", "success")
+                invited = (circle_invites.invite_all_circles(db.session(), current_user, meeting)
+                           if form.invite_circle.data else 0)
+                flash(f"Het overleg is gepland en {invited} professional(s) uit de kring zijn uitgenodigd, elk voor "
+                      "de eigen casus." if invited else "Het overleg is gepland. Nodig nu de professionals uit.",
+                      "success")
                 return redirect(url_for("meetings.show", meeting_id=meeting.id))
         except MeetingError as exc:
             db.rollback()
@@ -329,19 +384,31 @@ def edit(meeting_id: int):
                            warnings=warnings, free=free, show_dst=show_dst or bool(form.dst.data))
 
 
-@bp.route("/<int:meeting_id>/annuleren", methods=["POST"])
+@bp.route("/<int:meeting_id>/annuleren", methods=["GET", "POST"])
 @login_required
 def cancel(meeting_id: int):
-    """Cancel a meeting (or one occurrence, or the rest of the series); invitees get a cancellation."""
-    meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
-    form = CancelForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        count = changes.cancel_meeting(db.session(), current_user, meeting, form.scope.data or "deze")
-    except MeetingError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Het overleg is geannuleerd." if count == 1 else f"{count} bijeenkomsten zijn geannuleerd.", "success")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    """Cancel a meeting (or one occurrence, or the rest of the series) after confirmation with a reason;
+    invitees get a cancellation."""
+    s = db.session()
+    meeting = access.load_planned_meeting(s, current_user, meeting_id)
+    form, error = CancelForm(), None
+    if meeting.cancelled:
+        flash("Dit overleg is al geannuleerd.", "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    if form.validate_on_submit():
+        try:
+            count = changes.cancel_meeting(s, current_user, meeting, form.scope.data or "deze")
+            confirmations.record(s, current_user, "overleg_annuleren", "meeting", meeting.id, form.reason.data)
+        except (MeetingError, ServiceError) as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash("Het overleg is geannuleerd." if count == 1 else f"{count} bijeenkomsten zijn geannuleerd.",
+                  "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return confirm_page(
+        title=f"{agendas.label(meeting.type_code, meeting.title)} annuleren", form=form, error=error,
+        consequences=["Het overleg gaat niet door; iedere genodigde krijgt een annulering in de agenda.",
+                      "Dit is niet terug te draaien: plan zo nodig een nieuw overleg."],
+        button="Overleg annuleren", back_url=url_for("meetings.show", meeting_id=meeting.id),
+        show_scope=meeting.series_id is not None)

@@ -6,8 +6,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from mda import db
+from mda.core import confirmations
+from mda.core.errors import ServiceError
+from mda.core.forms import ConfirmForm, ReasonConfirmForm, confirm_page
+from mda.core.input_guard import form_id
 from mda.meetings import access, bp, invitations, services, updates
-from mda.meetings.forms import AddCaseForm, AnswerForm, AttendanceForm, ConfirmForm, InviteForm, UpdateForm
+from mda.meetings.forms import AddCaseForm, AnswerForm, AttendanceForm, InviteForm, UpdateForm
 from mda.meetings.models import AgendaItem
 from mda.meetings.services import MeetingError
 
@@ -34,8 +38,8 @@ def invite(meeting_id: int):
     """Invite a professional of the case circle (whole meeting or some case items)."""
     meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
     form = InviteForm()
-    form.user_id.choices = [(int(request.form.get("user_id") or 0), "")]
-    form.item_ids.choices = [(int(v), "") for v in request.form.getlist("item_ids") if v.isdigit()]
+    form.user_id.choices = [(form_id(request.form.get("user_id")), "")]
+    form.item_ids.choices = [(form_id(v), "") for v in request.form.getlist("item_ids") if form_id(v)]
     if not form.validate_on_submit():
         flash("Kies wie u uitnodigt.", "error")
         return _back(meeting_id, "uitnodigen")
@@ -59,7 +63,7 @@ def answer(meeting_id: int):
     form = AnswerForm()
     # the service decides who is a valid colleague (and says why not)
     submitted = request.form.get("delegate_to_id", "0")
-    form.delegate_to_id.choices = [(0, ""), (int(submitted) if submitted.isdigit() else 0, "")]
+    form.delegate_to_id.choices = [(0, ""), (form_id(submitted), "")]
     if not form.validate_on_submit():
         flash("Kies een antwoord (en bij delegeren een collega).", "error")
         return _back(meeting_id, "antwoord")
@@ -80,8 +84,8 @@ def attendance(meeting_id: int):
     meeting = access.load_run_meeting(db.session(), current_user, meeting_id)
     if not AttendanceForm().validate_on_submit():
         abort(400)
-    values = {int(k.removeprefix("attendance-")): v for k, v in request.form.items()
-              if k.startswith("attendance-") and k.removeprefix("attendance-").isdigit()}
+    values = {form_id(k.removeprefix("attendance-")): v for k, v in request.form.items()
+              if k.startswith("attendance-") and form_id(k.removeprefix("attendance-"))}
     try:
         changed = invitations.record_attendance(db.session(), current_user, meeting, values)
     except MeetingError as exc:
@@ -97,7 +101,7 @@ def add_case(meeting_id: int):
     """Put a case on the agenda with its own time slot."""
     meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
     form = AddCaseForm()
-    form.case_id.choices = [(int(request.form.get("case_id") or 0), "")]
+    form.case_id.choices = [(form_id(request.form.get("case_id")), "")]
     if not form.validate_on_submit():
         flash("Kies een casus.", "error")
         return _back(meeting_id, "agenda")
@@ -110,21 +114,31 @@ def add_case(meeting_id: int):
     return _back(meeting_id, "agenda")
 
 
-@bp.route("/<int:meeting_id>/casussen/<int:item_id>/verwijderen", methods=["POST"])
+@bp.route("/<int:meeting_id>/casussen/<int:item_id>/verwijderen", methods=["GET", "POST"])
 @login_required
 def remove_case(meeting_id: int, item_id: int):
-    """Take a case off the agenda; those invited for it get a cancellation."""
-    meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
+    """Take a case off the agenda after confirmation with a reason; those invited for it get a cancellation."""
+    s = db.session()
+    meeting = access.load_planned_meeting(s, current_user, meeting_id)
     item = _case_item_or_404(meeting.id, item_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.remove_case_item(db.session(), current_user, meeting, item)
-    except MeetingError as exc:
-        _fail(exc)
-    else:
-        flash("De casus is van de agenda gehaald.", "success")
-    return _back(meeting_id, "agenda")
+    form, error = ReasonConfirmForm(), None
+    if form.validate_on_submit():
+        try:
+            services.remove_case_item(s, current_user, meeting, item)
+            confirmations.record(s, current_user, "agendapunt_verwijderen", "agenda_item", item.id,
+                                 form.reason.data, case_id=item.case_id)
+        except (MeetingError, ServiceError) as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash("De casus is van de agenda gehaald.", "success")
+            return _back(meeting_id, "agenda")
+    reference = access.CaseAccess(s, current_user).reference(item.case_id) or access.HIDDEN_CASE
+    return confirm_page(
+        title=f"{reference} van de agenda halen", form=form, error=error,
+        consequences=["Wie alleen voor deze casus is uitgenodigd, krijgt een annulering.",
+                      "De casussen erna schuiven op; hun genodigden krijgen de nieuwe tijden."],
+        button="Van de agenda halen", back_url=url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
 
 
 @bp.route("/<int:meeting_id>/punten/<int:item_id>/update", methods=["POST"])

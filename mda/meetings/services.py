@@ -6,7 +6,9 @@ and queue e-mail; the request commits once and the mail goes out after the commi
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlparse
@@ -17,6 +19,7 @@ from sqlmodel import Session, select
 from mda.auth.models import User
 from mda.cases.models import Case, Person
 from mda.core import audit, sharing
+from mda.core.errors import ServiceError
 from mda.core.timeutil import as_utc, format_local, to_local, utcnow
 from mda.meetings import agendas, notify
 from mda.meetings.access import agenda_items
@@ -25,14 +28,16 @@ from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting,
 from mda.meetings.series import SeriesError, occurrences
 
 MAX_MEETING = timedelta(hours=12)
+#: meetings are planned (or recorded afterwards) within this window around today
+PLAN_PAST = timedelta(days=366)
+PLAN_AHEAD = timedelta(days=2 * 366)
 
 
-class MeetingError(ValueError):
-    """Input that cannot be saved; ``field`` names the form field it belongs to."""
+class MeetingError(ServiceError):
+    """The core :class:`ServiceError` with the valid alternatives of an impossible local time."""
 
     def __init__(self, message: str, field: str | None = None, suggestions: dict | None = None):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
         self.suggestions = suggestions or {}
 
 
@@ -94,6 +99,11 @@ def check_common(db: Session, data: MeetingData) -> None:
                            "Kies een eindtijd na de begintijd.", "ends_at")
     if end - start > MAX_MEETING:
         raise MeetingError("Een overleg duurt hoogstens 12 uur.", "ends_at")
+    now = utcnow()
+    if not now - PLAN_PAST <= start <= now + PLAN_AHEAD:
+        raise MeetingError(f"Een overleg kan hoogstens een jaar terug en twee jaar vooruit worden gepland "
+                           f"(tussen {format_local(now - PLAN_PAST, '%d-%m-%Y')} en "
+                           f"{format_local(now + PLAN_AHEAD, '%d-%m-%Y')}). Controleer de datum.", "day")
     if not data.location and not data.online_link:
         raise MeetingError("Vul een locatie of een link voor online deelname in.", "location")
     if data.online_link and urlparse(data.online_link).scheme != "https":
@@ -123,13 +133,38 @@ def check_cases(db: Session, user: User, mtype: MeetingType, case_ids: list[int]
     return cases
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents, so 'Chloë' and 'chloe' compare equal."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+#: words in names that name nobody: particles, and the demo data's own marker
+_NOT_A_NAME = frozenset({"van", "de", "der", "den", "het", "ten", "ter", "te", "op", "in", "von", "la", "le", "du",
+                         "fictief"})
+
+
+def name_words(name: str) -> set[str]:
+    """The words of a person's name a title could identify them by: each part of three letters or more,
+    and a hyphenated surname whole and in its parts."""
+    words = set()
+    for token in re.findall(r"[\w'-]+", _fold(name)):
+        parts = [token, *token.split("-")]
+        words |= {w.strip("'-") for w in parts if len(w.strip("'-")) >= 3 and w.strip("'-") not in _NOT_A_NAME}
+    return words
+
+
 def check_title_pseudonymous(db: Session, title: str, case_ids: list[int]) -> None:
-    """The title goes into calendars and e-mails: it must not name a person of a case on the agenda."""
-    if not case_ids:
+    """The title goes into calendars, feeds and e-mails: it must not name a person of a case on the agenda.
+
+    Checked on every path that sets a title or adds a case: a first name or surname of any
+    person of those cases, as a whole word, refuses the title.
+    """
+    if not case_ids or not title:
         return
-    lowered = title.lower()
+    title_words = set(re.findall(r"[\w'-]+", _fold(title)))
+    title_words |= {part for word in title_words for part in word.split("-")}
     for name in db.exec(select(Person.name).where(Person.case_id.in_(case_ids))):
-        if name and len(name) >= 3 and name.lower() in lowered:
+        if name and name_words(name) & title_words:
             raise MeetingError("De titel bevat de naam van een betrokkene. Gebruik alleen het kenmerk van "
                                "de casus of een algemene titel.", "title")
 
@@ -227,6 +262,8 @@ def add_case_item(db: Session, user: User, meeting: Meeting, case_id: int, minut
         raise MeetingError(f"Een {mtype.name} heeft hoogstens {mtype.max_cases} "
                            f"{'casus' if mtype.max_cases == 1 else 'casussen'}.", "case_id")
     (case,) = check_cases(db, user, replace(mtype, cases="meerdere"), [case_id])
+    # the title is already in invitations and calendars: it must not name a person of the new case
+    check_title_pseudonymous(db, meeting.title, [case_id])
     minutes = minutes or mtype.case_minutes
     if not 0 < minutes <= agendas.MAX_MINUTES:
         raise MeetingError("Kies een tijdslot van 1 tot 480 minuten.", "minutes")
@@ -355,7 +392,7 @@ def create_meeting(db: Session, user: User, data: MeetingData) -> Meeting:
     first = meetings[0]
     what = f"reeks van {len(meetings)} bijeenkomsten ({series.frequency_name.lower()})" if series else "overleg"
     audit.record(db, "create", user=user, object_type="meeting", object_id=first.id,
-                 summary=f"{mtype.name} '{data.title}' gepland: {what} vanaf {format_local(first.starts_at)}")
+                 summary=f"{mtype.name} nr. {first.id} gepland: {what} vanaf {format_local(first.starts_at)}")
     notify.send_requests(db, [first], "uitnodiging")
     return first
 

@@ -28,12 +28,20 @@ Interval = tuple[datetime, datetime]
 
 @cache
 def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("NL", years=year)
+    return holidays.country_holidays("NL", years=year, language="nl")
 
 
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a Dutch public holiday."""
     return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def next_working_day(day: date) -> date:
+    """The first working day after *day*."""
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
 
 
 def holiday_name(day: date) -> str | None:

@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from mda import db
 from mda.auth import services as account_services
-from mda.auth.forms import ConfirmForm
 from mda.auth.models import User
 from mda.auth.services import ServiceError
+from mda.core.forms import ConfirmForm
 from mda.core.permissions import require_permission
 from mda.organisations import bp, services
 from mda.organisations.forms import OrganisationForm, UserEditForm, UserForm

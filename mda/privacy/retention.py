@@ -49,6 +49,11 @@ def purge_case(db: Session, case: Case, now: datetime | None = None) -> dict[str
         decision.reason = ""
         db.add(decision)
         counts["besluiten"] += 1
+    from mda.cases.history import forget
+    from mda.core.confirmations import forget_reasons
+
+    forget(db, case.id)  # earlier versions go with the data
+    forget_reasons(db, case.id)
     for grant in db.exec(select(BreakGlass).where(BreakGlass.case_id == case.id)):
         grant.reason = ""
         db.add(grant)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from mda import db
@@ -12,15 +12,29 @@ from mda.core.permissions import require_permission
 from mda.core.timeutil import utcnow
 from mda.privacy import bp
 from mda.privacy.forms import AuditFilterForm
-from mda.privacy.services import AuditFilter, audit_csv, query_audit
+from mda.privacy.services import (
+    ACTION_NAMES,
+    OBJECT_NAMES,
+    PAGE_SIZE,
+    AuditFilter,
+    audit_csv,
+    case_id_for_reference,
+    query_audit,
+)
 
 
 def _filter_from_request() -> tuple[AuditFilterForm, AuditFilter | None]:
     form = AuditFilterForm(request.args, meta={"csrf": False})
-    form.action.choices = [("", "alle")] + [(a, a) for a in ACTIONS]
+    form.action.choices = [("", "alle")] + [(a, ACTION_NAMES.get(a, a)) for a in ACTIONS]
     if request.args and not form.validate():
         return form, None
-    return form, AuditFilter(user=form.user.data or "", case_id=form.case_id.data,
+    case_id = form.case_id.data
+    if form.case.data and form.case.data.strip():
+        case_id = case_id_for_reference(db.session(), form.case.data)
+        if case_id is None:
+            form.case.errors = [f"Er is geen casus met nummer {form.case.data.strip().upper()}."]
+            return form, None
+    return form, AuditFilter(user=form.user.data or "", case_id=case_id,
                              date_from=form.date_from.data, date_to=form.date_to.data,
                              action=form.action.data or "")
 
@@ -28,14 +42,30 @@ def _filter_from_request() -> tuple[AuditFilterForm, AuditFilter | None]:
 @bp.route("/audit")
 @require_permission("audit.read")
 def audit_log():
-    """Filter the audit trail (user, case, date range, action)."""
+    """Filter the audit trail (user, case reference, date range, action), newest first, one page at a time."""
     form, flt = _filter_from_request()
-    rows = []
+    rows, before, more = [], request.args.get("voor", type=int), False
     if flt is not None:
-        rows = query_audit(db.session(), flt)
+        rows = query_audit(db.session(), flt, limit=PAGE_SIZE + 1, before_seq=before)
+        more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
         audit.record(db.session(), "view", user=current_user, object_type="audit_log",
                      case_id=flt.case_id, summary=f"audittrail bekeken ({flt.describe()})")
-    return render_template("privacy/audit.html", form=form, rows=rows)
+    args = {k: v for k, v in request.args.items() if k != "voor"}
+    next_url = url_for("privacy.audit_log", **args, voor=rows[-1].seq) if more else None
+    first_url = url_for("privacy.audit_log", **args) if before else None
+    references = _references({r.case_id for r in rows if r.case_id})
+    return render_template("privacy/audit.html", form=form, rows=rows, next_url=next_url, first_url=first_url,
+                           action_names=ACTION_NAMES, object_names=OBJECT_NAMES, references=references)
+
+
+def _references(case_ids: set[int]) -> dict[int, str]:
+    from sqlmodel import select
+
+    from mda.cases.models import Case
+
+    if not case_ids:
+        return {}
+    return dict(db.session().exec(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all())
 
 
 @bp.route("/audit.csv")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
 from mda.core.audit import ACTIONS, AuditEvent
+from mda.core.csvsafe import csv_text
 from mda.core.timeutil import LOCAL_TZ, format_local
 
 
@@ -28,9 +27,34 @@ class AuditFilter:
         return ", ".join(parts) or "geen filter"
 
 
-def query_audit(db: Session, flt: AuditFilter, limit: int | None = 500) -> list[AuditEvent]:
-    """Audit rows matching *flt*, newest first."""
+#: Dutch names of the audit actions and object types, for the audit page (the CSV keeps the codes)
+ACTION_NAMES = {"view": "bekeken", "create": "aangemaakt", "update": "gewijzigd", "delete": "verwijderd",
+                "export": "geëxporteerd", "denied": "geweigerd", "login": "ingelogd", "login_failed":
+                "inloggen mislukt", "logout": "uitgelogd", "break_glass": "doorbraak", "search": "gezocht"}
+OBJECT_NAMES = {"case": "casus", "person": "persoon", "item": "gegeven", "consent": "toestemming",
+                "duty_conflict_decision": "besluit conflict van plichten", "break_glass": "doorbraak",
+                "break_glass_list": "lijst van doorbraken", "case_circle": "kring", "referral": "aanmelding",
+                "meeting": "overleg", "agenda_item": "agendapunt", "invitation": "uitnodiging",
+                "meeting_update": "update", "audit_log": "audittrail", "user": "gebruiker", "account": "account",
+                "organisation": "organisatie", "api_token": "API-token", "calendar_feed": "agenda-abonnement",
+                "destruction": "vernietiging", "session": "sessie", "mail": "e-mail"}
+#: rows per page on the audit page
+PAGE_SIZE = 50
+
+
+def case_id_for_reference(db: Session, reference: str) -> int | None:
+    """The internal id of the case with this reference (None when unknown)."""
+    from mda.cases.models import Case
+
+    return db.exec(select(Case.id).where(Case.reference == reference.strip().upper())).first()
+
+
+def query_audit(db: Session, flt: AuditFilter, limit: int | None = 500, before_seq: int | None = None
+                ) -> list[AuditEvent]:
+    """Audit rows matching *flt*, newest first (with *before_seq*: only older rows, for the next page)."""
     stmt = select(AuditEvent)
+    if before_seq is not None:
+        stmt = stmt.where(AuditEvent.seq < before_seq)
     if flt.user:
         # user_name holds addresses as typed at a failed login too, so compare case-insensitively;
         # autoescape keeps % and _ in the search term literal
@@ -64,17 +88,7 @@ CSV_COLUMNS = ["seq", "tijd (Europe/Amsterdam)", "gebruiker", "organisatie", "na
 
 def audit_csv(rows: list[AuditEvent]) -> str:
     """The rows as CSV (semicolon-separated, as Dutch Excel expects)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow([r.seq, format_local(r.occurred_at, "%Y-%m-%d %H:%M:%S"), r.user_name,
-                         r.organisation_name, r.on_behalf_of, r.action, r.object_type, r.object_id,
-                         r.case_id or "", r.person_ids, r.basis, r.client_address, r.outcome,
-                         _csv_safe(r.summary), r.hash])
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """Defuse spreadsheet formulas (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_text([CSV_COLUMNS] + [
+        [r.seq, format_local(r.occurred_at, "%Y-%m-%d %H:%M:%S"), r.user_name, r.organisation_name,
+         r.on_behalf_of, r.action, r.object_type, r.object_id, r.case_id or "", r.person_ids, r.basis,
+         r.client_address, r.outcome, r.summary, r.hash] for r in rows])

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from mda import db
 from mda.auth.services import ServiceError
 from mda.core.permissions import require_permission
 from mda.privacy import bp, subjects
-from mda.privacy.forms import ConfirmPostForm, DestroyForm, PersonSearchForm
+from mda.privacy.forms import DestroyForm, FollowUpForm, PersonSearchForm, ReviewForm
 
 
 def _subject_or_404(person_id: int) -> subjects.Subject:
     return subjects.load_subject(db.session(), person_id) or abort(404)
 
 
-@bp.route("/personen")
+@bp.route("/personen", methods=["GET", "POST"])
 @require_permission("privacy.manage")
 def persons():
-    """Find a person by BSN, by name and date of birth, or by case reference (audited)."""
-    form = PersonSearchForm(request.args, meta={"csrf": False})
+    """Find a person by BSN, by name and date of birth, or by case reference (audited).
+
+    A POST form: a BSN or a name in a query string would land in access logs and browser history.
+    """
+    form = PersonSearchForm()
     found, error = None, None
-    if request.args and form.validate():
+    if form.validate_on_submit():
         try:
             found = subjects.find_persons(db.session(), current_user, bsn=form.bsn.data or "",
                                           name=form.name.data or "", date_of_birth=form.date_of_birth.data,
@@ -80,27 +83,50 @@ def person_destroy(person_id: int):
 @require_permission("privacy.manage")
 def destructions():
     """Every destruction on request: who asked, when, what was destroyed."""
-    return render_template("privacy/destructions.html", records=subjects.destruction_records(db.session()))
+    records = subjects.destruction_records(db.session(), current_user)
+    return render_template("privacy/destructions.html", records=records)
+
+
+def _break_glass_page(error: str | None = None, failed_id: int | None = None, review=None, follow=None):
+    return render_template("privacy/break_glass.html", rows=subjects.break_glass_list(db.session(), current_user),
+                           review_form=review or ReviewForm(), follow_form=follow or FollowUpForm(),
+                           failed_id=failed_id, error=error), (422 if error else 200)
 
 
 @bp.route("/doorbraken")
 @require_permission("privacy.manage")
 def break_glass_list():
-    """Every break-glass opening with its reason, unreviewed first."""
-    return render_template("privacy/break_glass.html", rows=subjects.break_glass_list(db.session(), current_user),
-                           confirm=ConfirmPostForm())
+    """Every break-glass opening with its reason, unreviewed first, then unjustified ones without follow-up."""
+    return _break_glass_page()
 
 
 @bp.route("/doorbraken/<int:grant_id>/beoordeeld", methods=["POST"])
 @require_permission("privacy.manage")
 def break_glass_reviewed(grant_id: int):
-    """Mark a break-glass opening as reviewed."""
-    if not ConfirmPostForm().validate_on_submit():
-        abort(400)
+    """Record a judgement (terecht / onterecht) and a comment on a break-glass opening."""
+    form = ReviewForm()
     try:
-        subjects.review_break_glass(db.session(), current_user, grant_id)
+        if not form.validate_on_submit():
+            raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
+        subjects.review_break_glass(db.session(), current_user, grant_id, form.judgement.data, form.comment.data)
     except ServiceError as exc:
-        flash(str(exc), "error")
-    else:
-        flash("De doorbraak is als beoordeeld gemarkeerd.", "success")
+        db.rollback()
+        return _break_glass_page(str(exc), grant_id, review=form)
+    flash(f"Uw oordeel over doorbraak nr. {grant_id} is vastgelegd.", "success")
+    return redirect(url_for("privacy.break_glass_list"))
+
+
+@bp.route("/doorbraken/<int:grant_id>/opvolging", methods=["POST"])
+@require_permission("privacy.manage")
+def break_glass_follow_up(grant_id: int):
+    """Record the follow-up of an unjustified break-glass opening."""
+    form = FollowUpForm()
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
+        subjects.follow_up_break_glass(db.session(), current_user, grant_id, form.follow_up.data)
+    except ServiceError as exc:
+        db.rollback()
+        return _break_glass_page(str(exc), grant_id, follow=form)
+    flash(f"De opvolging van doorbraak nr. {grant_id} is vastgelegd.", "success")
     return redirect(url_for("privacy.break_glass_list"))

@@ -10,8 +10,6 @@ person's own access log too.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -24,12 +22,15 @@ from mda.cases import catalogue, validation
 from mda.cases.models import BreakGlass, Case, Consent, ConsentRecipient, DutyConflictDecision, Item, ItemPerson, Person
 from mda.core import audit
 from mda.core.audit import AuditEvent
+from mda.core.audit_subjects import AuditSubject
+from mda.core.csvsafe import csv_text
 from mda.core.permissions import has_permission
 from mda.core.timeutil import format_local, utcnow
 from mda.organisations.models import Organisation
 from mda.privacy.models import DestructionRecord
 
 BASIS = "privacyfunctionaris: verzoek van betrokkene (AVG art. 15-17)"
+BASIS_REVIEW = "privacyfunctionaris: toezicht op doorbraken"
 
 
 def _require_officer(user: User) -> None:
@@ -50,6 +51,8 @@ def find_persons(db: Session, officer: User, *, bsn: str = "", name: str = "", d
     """Persons by BSN, by name and date of birth, or by case reference; the search is audited."""
     _require_officer(officer)
     conditions = []
+    if problem := validation.bsn_problem(bsn):
+        raise ServiceError(problem)
     if bsn := validation.normalise_bsn(bsn) or "":
         conditions.append(Person.bsn == bsn)
     if date_of_birth is not None:
@@ -60,11 +63,18 @@ def find_persons(db: Session, officer: User, *, bsn: str = "", name: str = "", d
         raise ServiceError("Zoek op BSN, op naam en geboortedatum, of op casusnummer.")
     rows = db.exec(select(Person, Case).join(Case, Case.id == Person.case_id).where(*conditions)
                    .order_by(Case.reference, Person.id)).all()
-    wanted = validation.normalise_name(name) if name.strip() else None
-    found = [Subject(p, c) for p, c in rows if wanted is None or validation.normalise_name(p.name) == wanted]
+    found = [Subject(p, c) for p, c in rows if name_matches(name, p.name)]
     audit.record(db, "search", user=officer, object_type="person", person_ids=[s.person.id for s in found],
                  basis=BASIS, summary=f"personen gezocht door privacyfunctionaris: {len(found)} gevonden")
     return found
+
+
+def name_matches(wanted: str, name: str) -> bool:
+    """Whether *name* fits what was typed: case and accents ignored, every typed part found in the name
+    ("jose pere" finds "José Pérez-Ruiz"); an empty search term fits everyone."""
+    parts = validation.normalise_name(wanted or "").split()
+    have = validation.normalise_name(name or "")
+    return all(part in have for part in parts)
 
 
 def load_subject(db: Session, person_id: int) -> Subject | None:
@@ -134,12 +144,9 @@ def export_data(db: Session, officer: User, subject: Subject) -> dict:
 
 
 def _log_rows(db: Session, person_id: int) -> list[AuditEvent]:
-    """Audit rows whose comma-separated person_ids name *person_id*, oldest first."""
-    pid = str(person_id)
-    return list(db.exec(select(AuditEvent).where(or_(
-        AuditEvent.person_ids == pid, AuditEvent.person_ids.like(f"{pid},%"),
-        AuditEvent.person_ids.like(f"%,{pid}"), AuditEvent.person_ids.like(f"%,{pid},%")))
-        .order_by(AuditEvent.seq)))
+    """Audit rows that name *person_id* in the indexed ``audit_subject`` table, oldest first."""
+    event_ids = select(AuditSubject.event_id).where(AuditSubject.person_id == person_id).distinct()
+    return list(db.exec(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.seq)))
 
 
 def export_json(document: dict) -> str:
@@ -149,22 +156,13 @@ def export_json(document: dict) -> str:
 
 def export_csv(document: dict) -> str:
     """The export flattened to rows of (section, number, field, value), semicolon-separated."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["onderdeel", "nummer", "veld", "waarde"])
+    rows = [["onderdeel", "nummer", "veld", "waarde"]]
     for section in ("casus", "persoon"):
-        for key, value in document[section].items():
-            writer.writerow([section, "", key, _safe(value)])
+        rows += [[section, "", key, value] for key, value in document[section].items()]
     for section in ("gegevens", "toestemmingen", "besluiten_conflict_van_plichten", "inzage"):
         for n, row in enumerate(document[section], start=1):
-            for key, value in row.items():
-                writer.writerow([section, row.get("nummer", n), key, _safe(value)])
-    return out.getvalue()
-
-
-def _safe(value) -> str:
-    text = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+            rows += [[section, row.get("nummer", n), key, value] for key, value in row.items()]
+    return csv_text(rows)
 
 
 def destroy(db: Session, officer: User, subject: Subject, *, requested_by: str, requested_on: date | None,
@@ -201,6 +199,10 @@ def destroy(db: Session, officer: User, subject: Subject, *, requested_by: str, 
     for decision in decisions:
         decision.reason, decision.revoked_at = "", decision.revoked_at or now
         db.add(decision)
+    from mda.cases.history import forget
+
+    forget(db, case.id, "person", [p.id])  # earlier versions go with the data
+    forget(db, case.id, "item", [i.id for i in items])
     role = p.role_name
     p.name, p.date_of_birth, p.bsn, p.address, p.destroyed_at = "", None, None, "", now
     db.add(p)
@@ -219,9 +221,14 @@ def destroy(db: Session, officer: User, subject: Subject, *, requested_by: str, 
     return record
 
 
-def destruction_records(db: Session) -> list[DestructionRecord]:
-    """Every destruction, newest first."""
-    return list(db.exec(select(DestructionRecord).order_by(DestructionRecord.performed_at.desc())))
+def destruction_records(db: Session, officer: User) -> list[DestructionRecord]:
+    """Every destruction, newest first; looking at the list is audited with the persons it names."""
+    _require_officer(officer)
+    records = list(db.exec(select(DestructionRecord).order_by(DestructionRecord.performed_at.desc())))
+    audit.record(db, "view", user=officer, object_type="destruction_list",
+                 person_ids=[r.person_id for r in records], basis=BASIS,
+                 summary=f"lijst van vernietigingen bekeken ({len(records)})")
+    return records
 
 
 def break_glass_list(db: Session, officer: User) -> list[dict]:
@@ -230,26 +237,64 @@ def break_glass_list(db: Session, officer: User) -> list[dict]:
     rows = db.exec(select(BreakGlass, Case, User, Item).join(Case, Case.id == BreakGlass.case_id)
                    .join(User, User.id == BreakGlass.user_id).join(Item, Item.id == BreakGlass.item_id)
                    .order_by(BreakGlass.opened_at.desc())).all()
-    audit.record(db, "view", user=officer, object_type="break_glass_list",
-                 summary=f"lijst van doorbraken bekeken ({len(rows)})")
+    item_ids = [item.id for _bg, _case, _user, item in rows]
+    person_ids = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id.in_(item_ids)))) if rows else []
+    audit.record(db, "view", user=officer, object_type="break_glass_list", person_ids=person_ids,
+                 basis=BASIS_REVIEW, summary=f"lijst van doorbraken bekeken ({len(rows)})")
     cats = catalogue.categories()
     result = [dict(grant=bg, reference=case.reference, user=user.name, organisation=user.organisation.name,
                    category=cats[item.category].name if item.category in cats else item.category)
               for bg, case, user, item in rows]
-    return sorted(result, key=lambda r: r["grant"].reviewed_at is not None)
+    # waiting for review first, then unjustified ones still to follow up, then the rest
+    return sorted(result, key=lambda r: (r["grant"].reviewed_at is not None,
+                                         not (r["grant"].judgement == "onterecht" and not r["grant"].followed_up_at)))
 
 
-def review_break_glass(db: Session, officer: User, grant_id: int) -> BreakGlass:
-    """Mark a break-glass opening as reviewed by the privacy officer."""
+JUDGEMENTS = {"terecht": "terecht", "onterecht": "onterecht"}
+
+
+def review_break_glass(db: Session, officer: User, grant_id: int, judgement: str | None = None,
+                       comment: str = "") -> BreakGlass:
+    """Record the privacy officer's judgement of a break-glass opening (terecht / onterecht) with a comment."""
     _require_officer(officer)
     grant = db.get(BreakGlass, grant_id)
     if grant is None:
         raise ServiceError("Deze doorbraak bestaat niet.")
     if grant.reviewed_at is not None:
         raise ServiceError("Deze doorbraak is al beoordeeld.")
+    problems = []
+    if judgement not in JUDGEMENTS:
+        problems.append("Kies of de doorbraak terecht of onterecht was.")
+    if len((comment or "").strip()) < 5:
+        problems.append("Licht uw oordeel toe (minstens 5 tekens).")
+    if problems:
+        raise ServiceError(" ".join(problems))
     grant.reviewed_at, grant.reviewed_by_id = utcnow(), officer.id
+    grant.judgement, grant.review_comment = judgement, comment.strip()[:2000]
+    db.add(grant)
+    db.flush()
+    person_ids = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == grant.item_id)))
+    audit.record(db, "update", user=officer, object_type="break_glass", object_id=grant.id, case_id=grant.case_id,
+                 person_ids=person_ids, basis=BASIS_REVIEW,
+                 subjects=[(pid, grant.item_id, BASIS_REVIEW, "doorbraak") for pid in person_ids]
+                 or [(None, grant.item_id, BASIS_REVIEW, "doorbraak")],
+                 summary=f"doorbraak nr. {grant.id} beoordeeld door privacyfunctionaris: {judgement}")
+    return grant
+
+
+def follow_up_break_glass(db: Session, officer: User, grant_id: int, text: str) -> BreakGlass:
+    """Record what was done about an unjustified break-glass opening."""
+    _require_officer(officer)
+    grant = db.get(BreakGlass, grant_id)
+    if grant is None:
+        raise ServiceError("Deze doorbraak bestaat niet.")
+    if grant.judgement != "onterecht":
+        raise ServiceError("Alleen een onterechte doorbraak krijgt een opvolging.")
+    if len((text or "").strip()) < 5:
+        raise ServiceError("Beschrijf de opvolging (minstens 5 tekens).")
+    grant.follow_up, grant.followed_up_at = text.strip()[:2000], utcnow()
     db.add(grant)
     db.flush()
     audit.record(db, "update", user=officer, object_type="break_glass", object_id=grant.id, case_id=grant.case_id,
-                 summary=f"doorbraak nr. {grant.id} beoordeeld door privacyfunctionaris")
+                 summary=f"opvolging van onterechte doorbraak nr. {grant.id} vastgelegd")
     return grant

@@ -178,8 +178,8 @@ def test_enrolment_shows_qr_and_recovery_codes_work(app, client, make_user, db):
     form_post(app, client, "/login", {"email": user.email, "password": TEST_PASSWORD})
     page = client.get("/tweestapsverificatie")
     assert "<svg" in page.text
-    with client.session_transaction() as sess:
-        secret = sess["enrol_secret"]
+    db.expire_all()
+    secret = db.get(type(user), user.id).totp_pending_secret
     resp = form_post(app, client, "/tweestapsverificatie", {"code": pyotp.TOTP(secret).now()})
     codes = [c for c in __import__("re").findall(r"<li>([a-z0-9-]{14})</li>", resp.text)]
     assert len(codes) == 10
@@ -240,3 +240,14 @@ def test_password_policy(password, ok):
     from mda.auth.passwords import password_problem
 
     assert (password_problem(password) is None) is ok
+
+
+def test_login_attempt_with_a_nul_byte_is_audited_not_a_500(app, client, db):
+    """Does a login attempt with a NUL byte in the e-mail address or password get the normal refusal and a
+    login_failed audit row (PostgreSQL refuses NUL in text, so it used to end in a 500 with no record)?"""
+    for email, password in (("anna\x00@demo.invalid", "x"), ("anna@demo.invalid", "pass\x00word")):
+        resp = form_post(app, client, "/login", {"email": email, "password": password})
+        assert resp.status_code < 500
+    rows = audit_rows(db, action="login_failed")
+    assert len(rows) == 2 and all("NUL" in r.summary for r in rows)
+    assert "\x00" not in rows[0].user_name and rows[0].user_name == "anna\\0@demo.invalid"

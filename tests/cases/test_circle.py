@@ -36,7 +36,8 @@ def test_removing_organisation_removes_its_professionals_and_access(app, client,
     """Does removing the police from the circle take its professional out, so the next request is 404?"""
     pol = scenario.users["pol"]
     switch_to(scenario.users["coordinator"])
-    resp = form_post(app, client, _url(scenario, f"/organisaties/{scenario.orgs['POL'].id}/verwijderen"))
+    resp = form_post(app, client, _url(scenario, f"/organisaties/{scenario.orgs['POL'].id}/verwijderen"),
+                     {"reason": "Politie heeft geen rol meer in de aanpak"})
     assert resp.status_code == 302
     db.expire_all()
     member = db.exec(select(CaseMember).where(CaseMember.user_id == pol.id)).one()
@@ -50,7 +51,8 @@ def test_removing_organisation_removes_its_professionals_and_access(app, client,
 def test_coordinator_organisation_stays_in_circle(app, client, switch_to, db, scenario):
     """Is removing the coordinator's own organisation refused?"""
     switch_to(scenario.users["coordinator"])
-    resp = form_post(app, client, _url(scenario, f"/organisaties/{scenario.orgs['ZVH'].id}/verwijderen"))
+    resp = form_post(app, client, _url(scenario, f"/organisaties/{scenario.orgs['ZVH'].id}/verwijderen"),
+                     {"reason": "Probeer het toch"})
     assert resp.status_code == 422 and "blijft in de kring" in resp.text
     row = db.exec(select(CaseOrganisation).where(CaseOrganisation.organisation_id == scenario.orgs["ZVH"].id)).one()
     assert row.removed_at is None

@@ -211,3 +211,54 @@ def test_coordinator_start_page_counts_waiting_referrals(app, client, switch_to,
     assert "wachten op uw triage" not in client.get("/").text
     switch_to(scenario.users["coordinator"])
     assert "1 aanmelding(en) wachten op uw triage" in client.get("/").text
+
+
+def test_referral_text_moves_into_the_case_with_its_source(app, client, switch_to, db, scenario):
+    """After acceptance, is the referral's reason kept only in the case (source: the referring organisation,
+    decided by the engine) and no longer shown on the triage page to every coordinator of the region?"""
+    requester = scenario.users["lt"]
+    _refer(app, client, switch_to, requester)
+    referral = db.exec(select(Referral)).one()
+    reason = referral.reason
+    switch_to(scenario.users["other_coordinator"])
+    form_post(app, client, f"/casussen/triage/{referral.id}/accepteren")
+    db.expire_all()
+    referral = db.get(Referral, referral.id)
+    case = db.get(Case, referral.case_id)
+    assert referral.reason == "" and referral.goal == ""
+    assert case.reason == reason and case.source_organisation_id == requester.organisation_id
+    switch_to(scenario.users["coordinator"])
+    assert reason not in client.get(f"/casussen/triage/{referral.id}").text
+
+
+def test_known_household_is_added_to_its_running_case(app, client, switch_to, db, scenario):
+    """When 'al bekend?' finds the victim in a running case, is only that case's coordinator offered "Toevoegen
+    aan bestaande casus", and does it turn the referral into an item of that case (new persons added, the
+    requester in the circle, audited) instead of a duplicate case?"""
+    from mda.cases.models import Item
+
+    _refer(app, client, switch_to, scenario.users["om"], rows=[
+        {"role": "slachtoffer", "name": "Vera Slachtoffer (fictief)", "date_of_birth": "1990-01-01"},
+        {"role": "kind", "name": "Kim Nieuw (fictief)", "date_of_birth": "2019-04-04"}])
+    referral = db.exec(select(Referral)).one()
+    url = f"/casussen/triage/{referral.id}/toevoegen/{scenario.case.id}"
+    switch_to(scenario.users["other_coordinator"])  # coordinates other cases: only whom to call
+    page = form_post(app, client, f"/casussen/triage/{referral.id}/bekend").text
+    assert "Toevoegen aan bestaande casus" not in page
+    assert form_post(app, client, url).status_code == 422
+    switch_to(scenario.users["coordinator"])
+    page = form_post(app, client, f"/casussen/triage/{referral.id}/bekend").text
+    assert f"Toevoegen aan bestaande casus {scenario.case.reference}" in page
+    assert form_post(app, client, url).status_code == 302
+    db.expire_all()
+    referral = db.get(Referral, referral.id)
+    assert referral.status == "geaccepteerd" and referral.case_id == scenario.case.id
+    assert db.exec(select(Case)).all() == [db.get(Case, scenario.case.id)]  # no duplicate
+    item = db.exec(select(Item).where(Item.case_id == scenario.case.id,
+                                      Item.content.contains(referral.reference))).one()
+    assert item.category == "risicosignalen" and item.source_organisation_id == scenario.orgs["OM"].id
+    names = {p.name for p in db.exec(select(Person).where(Person.case_id == scenario.case.id))}
+    assert "Kim Nieuw (fictief)" in names
+    assert db.exec(select(CaseMember).where(CaseMember.case_id == scenario.case.id,
+                                            CaseMember.user_id == scenario.users["om"].id)).one()
+    assert any("toegevoegd aan bestaande casus" in r.summary for r in audit_rows(db, object_type="case"))

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from mda.cases.models import BreakGlass, Consent, ConsentRecipient, Referral, ReferralPerson
+from mda.cases.models import BreakGlass, Consent, ConsentRecipient, DutyConflictDecision, Referral, ReferralPerson
 from mda.core.timeutil import utcnow
 from tests.conftest import csrf_token
 
@@ -49,6 +49,7 @@ ROUTES = [
     ("GET", "/casussen/triage/{referral}", "case.triage", None, OK),
     ("POST", "/casussen/triage/{referral}/bekend", "case.triage", None, OK),
     ("POST", "/casussen/triage/{referral}/afwijzen", "case.triage", None, {422}),
+    ("POST", "/casussen/triage/{referral}/toevoegen/{case}", "case.triage", None, {422}),
     ("POST", "/casussen/triage/{referral}/accepteren", "case.triage", None, {302}),
     ("GET", "/casussen/{case}", "case.work", "case", OK),
     ("GET", "/casussen/{case}/personen/nieuw", "case.work", "case", OK),
@@ -67,7 +68,21 @@ ROUTES = [
     ("POST", "/casussen/{case}/fase", "case.coordinate", "coordinate", {422}),
     ("GET", "/casussen/{case}/kring", "case.coordinate", "coordinate", OK),
     ("POST", "/casussen/{case}/kring/organisaties", "case.coordinate", "coordinate", {422}),
+    ("GET", "/casussen/{case}/kring/organisaties/{outside_org}/verwijderen", "case.coordinate", "coordinate", OK),
     ("POST", "/casussen/{case}/kring/organisaties/{outside_org}/verwijderen", "case.coordinate", "coordinate", {422}),
+    ("GET", "/casussen/{case}/conflict-van-plichten/{decision}/intrekken", "case.duty_conflict", "case", OK),
+    ("POST", "/casussen/{case}/conflict-van-plichten/{decision}/intrekken", "case.duty_conflict", "case", {422}),
+    # correcting: only the source organisation (items) or who sees name and address (persons) gets the form;
+    # tests/cases/test_history.py checks who exactly
+    ("GET", "/casussen/{case}/gegevens/{item}/bewerken", "case.work", "case", OK | {403}),
+    ("POST", "/casussen/{case}/gegevens/{item}/bewerken", "case.work", "case", {403, 422}),
+    ("GET", "/casussen/{case}/gegevens/{item}/geschiedenis", "case.work", "case", OK),
+    ("GET", "/casussen/{case}/personen/{person}/bewerken", "case.work", "case", OK | {403}),
+    ("POST", "/casussen/{case}/personen/{person}/bewerken", "case.work", "case", {403, 422}),
+    ("GET", "/casussen/{case}/toestemmingen/{consent}/bewerken", "case.work", "case", OK),
+    ("POST", "/casussen/{case}/toestemmingen/{consent}/bewerken", "case.work", "case", {422}),
+    ("GET", "/casussen/{case}/reden-en-doel", "case.coordinate", "coordinate", OK),
+    ("POST", "/casussen/{case}/reden-en-doel", "case.coordinate", "coordinate", {422}),
     ("POST", "/casussen/{case}/kring/professionals", "case.coordinate", "coordinate", {422}),
     ("POST", "/casussen/{case}/kring/professionals/{outsider}/verwijderen", "case.coordinate", "coordinate", {422}),
     ("GET", "/api/v1/cases", "case.work", None, OK),
@@ -82,7 +97,8 @@ ROUTES = [
     ("POST", "/privacy/personen/{person}/vernietigen", "privacy.manage", None, {422}),
     ("GET", "/privacy/vernietigingen", "privacy.manage", None, OK),
     ("GET", "/privacy/doorbraken", "privacy.manage", None, OK),
-    ("POST", "/privacy/doorbraken/{grant}/beoordeeld", "privacy.manage", None, {302}),
+    ("POST", "/privacy/doorbraken/{grant}/beoordeeld", "privacy.manage", None, {422}),
+    ("POST", "/privacy/doorbraken/{grant}/opvolging", "privacy.manage", None, {422}),
 ]
 
 
@@ -118,10 +134,14 @@ def targets(db, scenario):
     grant = BreakGlass(case_id=s.case.id, item_id=s.items["justice"].id, user_id=s.users["pol"].id,
                        reason="Acuut gevaar in de test", opened_at=utcnow(), expires_at=utcnow() + timedelta(hours=1))
     db.add(grant)
+    decision = DutyConflictDecision(case_id=s.case.id, organisation_id=s.orgs["LT"].id, category="gezondheid",
+                                    decided_by_id=s.users["coordinator"].id, reason="Afweging in de test",
+                                    decided_at=utcnow())
+    db.add(decision)
     db.commit()
     return {"case": s.case.id, "item": s.items["health"].id, "consent": consent.id, "referral": referral.id,
             "person": s.persons["victim"].id, "grant": grant.id, "outside_org": s.orgs["OM"].id,
-            "outsider": s.users["om"].id}
+            "outsider": s.users["om"].id, "decision": decision.id}
 
 
 def _call(app, client, method: str, url: str, targets: dict):
@@ -154,15 +174,18 @@ def test_every_route_answers_each_role_as_the_rules_say(app, client, auth, scena
 
 
 def test_matrix_covers_every_route_of_the_feature(app):
-    """Is every URL rule of cases, the case API and the privacy operations in the matrix?"""
+    """Is every URL rule of cases, the safety plan, their API and the privacy operations in a matrix?"""
     import re
 
-    listed = {re.sub(r"\{[a-z_]+\}", "<>", t) for _m, t, *_ in ROUTES}
+    from tests.escalations.test_route_matrix import ROUTES as ESCALATION_ROUTES  # listed in their own matrix
+    from tests.safety_plan.test_route_matrix import PLAN_ROUTES
+
+    listed = {re.sub(r"\{[a-z_]+\}", "<>", t) for _m, t, *_ in ROUTES + PLAN_ROUTES + ESCALATION_ROUTES}
     missing = []
     for rule in app.url_map.iter_rules():
         path = re.sub(r"<[^>]+>", "<>", rule.rule)
         if not (path.startswith(("/casussen", "/privacy/personen", "/privacy/doorbraken", "/privacy/vern"))
-                or path.startswith("/api/v1/cases")):
+                or path.startswith(("/api/v1/cases", "/mijn-acties", "/api/v1/me/actions"))):
             continue
         if path.endswith(".<>"):
             path = path.replace(".<>", ".json")

@@ -48,6 +48,11 @@ ROUTES = [
     ("POST", "/overleggen/{m}/punten/{ia}/update", {"content": "Gesprek gevoerd."}, CIRCLE_A),
     ("POST", "/overleggen/{m}/casussen/{ib}/verwijderen", {}, THE_PLANNER),
     ("POST", "/overleggen/{m}/annuleren", {"scope": "deze"}, THE_PLANNER),
+    ("GET", "/overleggen/{m}/annuleren", None, THE_PLANNER),
+    ("GET", "/overleggen/{m}/casussen/{ib}/verwijderen", None, THE_PLANNER),
+    ("GET", "/overleggen/{m}/uitnodigingen/{inv}/intrekken", None, THE_PLANNER),
+    ("POST", "/overleggen/{m}/casussen/{ia}/kring-uitnodigen", {}, THE_PLANNER),
+    ("POST", "/overleggen/{m}/uitnodigingen/{inv}/intrekken", {}, THE_PLANNER),
     ("GET", "/api/v1/meetings", None, INVITED | {a: "ok" for a in ("outsider", "other_coordinator", "admin",
                                                                    "privacy_officer")}),
     ("POST", "/api/v1/meetings", {"type": "evaluatie", "title": "", "start": "2027-01-05T10:00",
@@ -96,7 +101,13 @@ def scene(world, make_user, db, plan, invite):
     actors = {"planner": world["coordinator"], "chair": users["VT"], "partner_a": users["POL"],
               "partner_b": users["GGZ"], "outsider": users["OM"], "other_coordinator": world["other_coordinator"],
               "admin": make_user(roles=("admin",)), "privacy_officer": make_user(roles=("privacy_officer",))}
-    ids = {"m": meeting.id, "ia": ia, "ib": ib, "a": world["case_a"].id, "vt2": users["VT2"].id}
+    from sqlmodel import select
+
+    from mda.meetings.models import Invitation
+
+    inv = db.exec(select(Invitation.id).where(Invitation.meeting_id == meeting.id,
+                                              Invitation.user_id == users["POL"].id)).one()
+    ids = {"m": meeting.id, "ia": ia, "ib": ib, "a": world["case_a"].id, "vt2": users["VT2"].id, "inv": inv}
     return dict(meeting=meeting, actors=actors, ids=ids, world=world)
 
 

@@ -155,7 +155,8 @@ def test_cancel_the_rest_of_a_series(app, client, auth, db, world, plan):
     """Does cancelling 'alle komende' cancel every coming occurrence and the series?"""
     first = plan(start=local(2027, 1, 5), frequency="wekelijks", until=date(2027, 1, 26))
     auth.login(world["coordinator"])
-    resp = form_post(app, client, f"/overleggen/{first.id}/annuleren", {"scope": "reeks"}, follow_redirects=True)
+    resp = form_post(app, client, f"/overleggen/{first.id}/annuleren", {"scope": "reeks", "reason": "Reeks stopt"},
+                     follow_redirects=True)
     assert "4 bijeenkomsten zijn geannuleerd" in text_of(resp.text)
     assert all(m.cancelled for m in _series(db, first.series_id))
     assert db.get(MeetingSeries, first.series_id).cancelled_at is not None
@@ -171,7 +172,8 @@ def test_add_and_remove_a_case_item_retimes_the_agenda(app, client, auth, db, wo
         .status_code == 302
     items = {i.case_id: i for i in agenda_items(db, db.get(Meeting, meeting.id)) if i.kind == "casus"}
     assert to_local(items[extra.id].starts_at).strftime("%H:%M") == "10:45" and items[extra.id].minutes == 20
-    resp = form_post(app, client, f"/overleggen/{meeting.id}/casussen/{items[world['case_b'].id].id}/verwijderen", {})
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/casussen/{items[world['case_b'].id].id}/verwijderen",
+                     {"reason": "Casus besproken in ander overleg"})
     assert resp.status_code == 302
     db.expire_all()
     items = {i.case_id: i for i in db.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}

@@ -68,7 +68,7 @@ def test_invitation_and_cancellation_round_trip_over_smtp(app, client, auth, db,
     raw = message.as_string()
     for needle in personal_strings(world["persons"]):
         assert needle not in raw
-    resp = form_post(app, client, f"/overleggen/{meeting.id}/annuleren", {"scope": "deze"})
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/annuleren", {"scope": "deze", "reason": "Zaal bezet"})
     assert resp.status_code == 302
     recipients, cancel = smtp_server.messages[-1]
     assert recipients == [vt.email]

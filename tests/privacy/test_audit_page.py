@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -137,3 +138,25 @@ def test_page_without_filter_shows_the_newest_rows_first(client, officer, db):
     assert resp.text.index("HYPERLINK") < resp.text.index("BERT-EXPORTEERT") < resp.text.index("ANNA-BEKIJKT-7")
     [row] = audit_rows(db, object_type="audit_log")
     assert "geen filter" in row.summary
+
+
+def test_audit_page_searches_by_case_reference_in_dutch_and_pages(app, client, switch_to, db, scenario):
+    """Does the audit page find rows by the case reference (not the internal id), name actions and objects in
+    Dutch, show at most one page of rows with a link to older ones, and say so when a reference is unknown?"""
+    from mda.core import audit as audit_module
+    from mda.privacy.services import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 5):
+        audit_module.record(db, "view", user_name="test", object_type="case", object_id=scenario.case.id,
+                            case_id=scenario.case.id, summary=f"REGEL-{n}")
+    db.commit()
+    switch_to(scenario.users["privacy"])
+    page = client.get(f"/privacy/audit?case={scenario.case.reference.lower()}")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert f"REGEL-{PAGE_SIZE + 4}" in text and "REGEL-0 " not in text and "bekeken" in text
+    assert f"casus {scenario.case.reference}" in text and "Oudere regels" in text
+    older = re.search(r'href="([^"]*voor=\d+[^"]*)"', page.text).group(1).replace("&amp;", "&")
+    assert "REGEL-0 " in text_of(client.get(older).text)
+    unknown = client.get("/privacy/audit?case=MDA-1999-9999")
+    assert "Er is geen casus met nummer MDA-1999-9999" in unknown.text

@@ -43,11 +43,65 @@ def test_access_log_matches_whole_person_ids_only(app, client, switch_to, db, sc
 def test_search_finds_person_by_name_and_birth_date_and_is_audited(app, client, switch_to, db, scenario):
     """Can the privacy officer find a person by name and date of birth, with the search audited?"""
     switch_to(scenario.users["privacy"])
-    resp = client.get("/privacy/personen", query_string={"name": "vera slachtoffer (FICTIEF)",
-                                                          "date_of_birth": "1990-01-01"})
+    resp = form_post(app, client, "/privacy/personen", {"name": "vera slachtoffer (FICTIEF)",
+                                                         "date_of_birth": "1990-01-01"})
     assert resp.status_code == 200 and scenario.case.reference in resp.text
     assert audit_rows(db, action="search", object_type="person")
-    assert client.get("/privacy/personen", query_string={"name": "alleen naam"}).status_code == 422
+    assert form_post(app, client, "/privacy/personen", {"name": "alleen naam"}).status_code == 422
+
+
+def test_person_search_is_a_post_form_without_personal_data_in_the_url(app, client, switch_to, scenario):
+    """Does the person search post its BSN and name in the body, so they never reach a URL or access log?"""
+    switch_to(scenario.users["privacy"])
+    page = client.get("/privacy/personen", query_string={"bsn": "111222333"})
+    assert page.status_code == 200 and '<form method="post"' in page.text
+    assert scenario.case.reference not in page.text  # a GET with a query string searches nothing
+
+
+def test_access_log_uses_the_subject_index_not_the_summary(app, client, switch_to, db, scenario, make_item):
+    """Is a person findable in the access log through audit_subject even when a row's summary and
+    person_ids do not name them (e.g. an item about them among 80 others)?"""
+    from mda.core import audit
+    from mda.core.audit_subjects import Subject
+
+    victim = scenario.persons["victim"]
+    audit.record(db, "view", user_name="indexed@test", object_type="case", summary="vele gegevens",
+                 subjects=[Subject(victim.id, 999, "bron: test", "item")])
+    db.commit()
+    switch_to(scenario.users["privacy"])
+    assert "indexed@test" in client.get(f"/privacy/personen/{victim.id}").text
+
+
+def test_destructions_page_and_break_glass_review_are_in_the_persons_access_log(
+        app, client, switch_to, db, scenario, make_item):
+    """Are looking at the destructions list and reviewing a break-glass audited with the person's id,
+    so both appear in that person's own access log?"""
+    from mda.cases.models import BreakGlass, ItemPerson
+    from mda.core.timeutil import utcnow
+
+    victim = scenario.persons["victim"]
+    switch_to(scenario.users["privacy"])
+    form_post(app, client, f"/privacy/personen/{victim.id}/vernietigen", {
+        "requested_by": "betrokkene", "requested_on": "2026-11-01", "reason": "vermoeden weerlegd na onderzoek",
+        "refuted": "y"})
+    assert client.get("/privacy/vernietigingen").status_code == 200
+    rows = audit_rows(db, action="view", object_type="destruction_list")
+    assert rows and str(victim.id) in rows[-1].person_ids.split(",")
+    suspect = scenario.persons["suspect"]
+    item_id = db.exec(select(ItemPerson.item_id).where(ItemPerson.person_id == suspect.id)).first()
+    now = utcnow()
+    grant = BreakGlass(case_id=scenario.case.id, item_id=item_id, user_id=scenario.users["pol"].id,
+                       reason="acuut gevaar, test", opened_at=now, expires_at=now)
+    db.add(grant)
+    db.commit()
+    from tests.conftest import csrf_token
+
+    client.post(f"/privacy/doorbraken/{grant.id}/beoordeeld",
+                data={"csrf_token": csrf_token(app, client), "judgement": "terecht", "comment": "terecht"})
+    reviews = audit_rows(db, action="update", object_type="break_glass")
+    assert reviews and str(suspect.id) in reviews[-1].person_ids.split(",")
+    log = client.get(f"/privacy/personen/{suspect.id}").text
+    assert f"doorbraak nr. {grant.id} beoordeeld" in log
 
 
 def test_export_json_and_csv_hold_the_persons_data_and_are_audited(app, client, switch_to, db, scenario,
@@ -100,7 +154,8 @@ def test_destruction_needs_refuted_suspicion_and_records_what_was_destroyed(app,
 
 
 def test_break_glass_review_is_recorded(app, client, switch_to, db, scenario):
-    """Can the privacy officer mark a break-glass opening as reviewed, once?"""
+    """Is a review without a judgement refused (422, the comment kept), and does the privacy officer record
+    'onterecht' with a comment, once, and then a follow-up; does the home page count what waits?"""
     from mda.cases.models import BreakGlass
 
     pol = scenario.users["pol"]
@@ -109,7 +164,40 @@ def test_break_glass_review_is_recorded(app, client, switch_to, db, scenario):
               {"reason": "Acuut gevaar voor de kinderen"})
     grant = db.exec(select(BreakGlass)).one()
     switch_to(scenario.users["privacy"])
-    assert form_post(app, client, f"/privacy/doorbraken/{grant.id}/beoordeeld").status_code == 302
+    assert "1 doorbraak(en) wachten op uw oordeel" in client.get("/").text
+    url = f"/privacy/doorbraken/{grant.id}/beoordeeld"
+    resp = form_post(app, client, url, {"comment": "Geen acuut gevaar zichtbaar"})
+    assert resp.status_code == 422 and "terecht of onterecht" in resp.text
+    assert "Geen acuut gevaar zichtbaar" in resp.text
+    assert form_post(app, client, url, {"judgement": "onterecht", "comment": "Geen acuut gevaar"}).status_code == 302
     db.expire_all()
-    assert db.get(BreakGlass, grant.id).reviewed_at is not None
-    assert "beoordeeld op" in client.get("/privacy/doorbraken").text
+    grant = db.get(BreakGlass, grant.id)
+    assert grant.reviewed_at is not None and grant.judgement == "onterecht"
+    assert form_post(app, client, url, {"judgement": "terecht", "comment": "Toch wel"}).status_code == 422
+    assert "1 onterechte doorbraak(en) zonder opvolging" in client.get("/").text
+    assert form_post(app, client, f"/privacy/doorbraken/{grant.id}/opvolging",
+                     {"follow_up": "Gesprek met teamleider politie"}).status_code == 302
+    db.expire_all()
+    assert db.get(BreakGlass, grant.id).followed_up_at is not None
+    assert "Opvolging" in client.get("/privacy/doorbraken").text
+
+
+def test_name_search_ignores_case_and_accents_and_accepts_parts():
+    """Does a typed name find a person with accents and capitals, from parts of the name, and not someone else?"""
+    from mda.privacy.subjects import name_matches
+
+    assert name_matches("jose pere", "José Pérez-Ruiz (fictief)")
+    assert name_matches("PEREZ", "José Pérez-Ruiz (fictief)")
+    assert not name_matches("jose perez garcia", "José Pérez-Ruiz (fictief)")
+    assert not name_matches("janssen", "José Pérez-Ruiz (fictief)")
+
+
+def test_invalid_bsn_gets_the_elfproef_message(app, db, scenario):
+    """Does searching with a nine-digit number that fails the elfproef say so (instead of 'nobody found')?"""
+    import pytest
+
+    from mda.core.errors import ServiceError
+    from mda.privacy.subjects import find_persons
+
+    with pytest.raises(ServiceError, match="elfproef"):
+        find_persons(db, scenario.users["privacy"], bsn="123456789")

@@ -1,0 +1,280 @@
+"""Live fan-out benchmark: ``python -m bench.live`` (part of ``make bench``).
+
+One change reaching 50, 100 and 200 clients in one case item's room, end to end, against a bare
+python-socketio room broadcast of the same payload, in the same run; and the MDA server's memory
+with 200 clients connected. Both servers run as their own processes (threading mode, werkzeug,
+websockets); the clients are python-socketio clients in this process (one clock for send and receive).
+
+Measured per client, from the moment the writer's save is emitted:
+- *notice*: the room notice arrives (what a bare broadcast does);
+- *view*: the notice arrived and the client's own view of the item (filtered by the sharing engine,
+  audited) came back — what a participant actually sees change.
+
+Sessions are signed directly with the app's secret (no 200 password logins); everything else is the
+real path: connect (session + CSRF), join, enter the item room, save through the guard.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import socketio
+
+ROOT = Path(__file__).resolve().parents[1]
+UA = "mda-bench"
+ORIGIN = "http://mda.bench"
+SIZES = [int(x) for x in os.environ.get("MDA_BENCH_LIVE_SIZES", "50,100,200").split(",")]
+ROUNDS = int(os.environ.get("MDA_BENCH_LIVE_ROUNDS", "20"))
+SECRET = "bench-live-secret-key-0123456789-abcdefghijkl"
+
+BARE_SERVER = '''
+import sys, socketio
+from werkzeug.serving import make_server
+sio = socketio.Server(async_mode="threading", cors_allowed_origins="*")
+@sio.on("enter")
+def enter(sid, data):
+    sio.enter_room(sid, "room")
+    return True
+@sio.on("go")
+def go(sid, data):
+    sio.emit("melding", data, to="room")
+    return True
+make_server("127.0.0.1", int(sys.argv[1]), socketio.WSGIApp(sio), threaded=True).serve_forever()
+'''
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(port: int) -> None:
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def seed(database_url: str, n_users: int) -> dict:
+    """A meeting with one case item; *n_users* professionals in the case's circle, invited for the whole meeting."""
+    os.environ["MDA_SECRET_KEY"] = SECRET
+    from flask import session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+    from sqlmodel import Session
+
+    from mda import create_app
+    from mda.auth.models import User
+    from mda.cases.models import Case, CaseMember, CaseOrganisation
+    from mda.cli import run_migrations
+    from mda.core.timeutil import utcnow
+    from mda.meetings.models import AgendaItem, Invitation, Meeting
+    from mda.organisations.models import Organisation, Region
+
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "BASE_URL": ORIGIN})
+    with app.app_context():
+        run_migrations(app)
+    now = utcnow()
+    with Session(app.extensions["mda_engine"], expire_on_commit=False) as s:
+        region = Region(code="BENCH", name="Benchregio (fictief)")
+        s.add(region)
+        s.flush()
+        org = Organisation(name="Bench VT (fictief)", type_code="VT", region_id=region.id)
+        s.add(org)
+        s.flush()
+        users = [User(email=f"bench{i}@bench.invalid", name=f"Bench Gebruiker {i} (fictief)", organisation_id=org.id,
+                      password_hash="x", created_at=now, roles_text="professional" if i else "coordinator")
+                 for i in range(n_users + 1)]
+        s.add_all(users)
+        s.flush()
+        case = Case(reference="MDA-BENCH-1", region_id=region.id, coordinator_id=users[0].id, reason="Bench",
+                    goal="Bench", opened_at=now)
+        s.add(case)
+        s.flush()
+        s.add(CaseOrganisation(case_id=case.id, organisation_id=org.id, added_at=now))
+        meeting = Meeting(uid="bench-live", type_code="casuistiekoverleg", title="Bench (fictief)", starts_at=now,
+                          ends_at=now, coordinator_id=users[0].id, chair_id=users[0].id, created_at=now,
+                          updated_at=now)
+        s.add(meeting)
+        s.flush()
+        item = AgendaItem(uid="bench-item", meeting_id=meeting.id, position=1, kind="casus", title="casus",
+                          case_id=case.id, minutes=20, starts_at=now, ends_at=now)
+        s.add(item)
+        for u in users[1:]:
+            s.add(CaseMember(case_id=case.id, user_id=u.id, added_at=now))
+            s.add(Invitation(meeting_id=meeting.id, user_id=u.id, created_at=now))
+        s.commit()
+        ids = {"meeting": meeting.id, "item": item.id, "users": [u.id for u in users]}
+    cookies = []
+    with Session(app.extensions["mda_engine"], expire_on_commit=False) as s:
+        for uid in ids["users"]:
+            with app.test_request_context(headers={"User-Agent": UA}, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+                login_user(s.get(User, uid))
+                session["auth_at"] = session["last_seen"] = now.isoformat()
+                token = generate_csrf()
+                value = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+                cookies.append((f"{app.config['SESSION_COOKIE_NAME']}={value}", token))
+    app.extensions["mda_engine"].dispose()
+    ids["cookies"] = cookies
+    return ids
+
+
+class Client:
+    def __init__(self, url: str, namespace: str, cookie: str | None = None, token: str | None = None):
+        self.namespace, self.notice, self.view = namespace, {}, {}
+        self.sio = socketio.Client(reconnection=False, websocket_extra_options={"suppress_origin": True})
+        self.sio.on("melding", self._on_notice, namespace=namespace)
+        headers = {"User-Agent": UA, "Origin": ORIGIN, **({"Cookie": cookie} if cookie else {})}
+        self.sio.connect(url, namespaces=[namespace], headers=headers, auth={"csrf": token} if token else None,
+                         transports=["websocket"], wait_timeout=20)
+        self.fetch = None
+
+    def _on_notice(self, data):
+        key = data.get("rnd") if "rnd" in data else Client.current
+        self.notice[key] = time.perf_counter()
+        if self.fetch:
+            threading.Thread(target=self.fetch, args=(self, key), daemon=True).start()
+
+
+Client.current = None
+
+
+def measure(clients: list[Client], trigger, rounds: int, done_key: str) -> tuple[list[float], list[float]]:
+    notices, views = [], []
+    for rnd in range(rounds):
+        Client.current = rnd
+        start = time.perf_counter()
+        trigger(rnd)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if all(rnd in getattr(c, done_key) for c in clients):
+                break
+            time.sleep(0.002)
+        notices += [(c.notice[rnd] - start) * 1000 for c in clients if rnd in c.notice]
+        views += [(c.view[rnd] - start) * 1000 for c in clients if rnd in c.view]
+        time.sleep(0.05)
+    return notices, views
+
+
+def run() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="mda-bench-live-"))
+    database_url = f"sqlite:///{tmp / 'live.sqlite'}"
+    biggest = max(SIZES)
+    ids = seed(database_url, biggest)
+    mda_port, bare_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MDA_")}
+    env.update({"MDA_DATABASE_URL": database_url, "MDA_SECRET_KEY": SECRET, "MDA_PORT": str(mda_port),
+                "MDA_INSTANCE_PATH": str(tmp / "instance"), "MDA_BASE_URL": ORIGIN, "MDA_RATELIMIT_ENABLED": "0",
+                "PYTHONPATH": str(ROOT)})
+    mda_proc = subprocess.Popen([sys.executable, "-m", "mda"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    bare_proc = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    rows = []
+    try:
+        _wait(mda_port)
+        _wait(bare_port)
+        base_rss = _rss_mb(mda_proc.pid)
+        mda_url, bare_url = f"http://127.0.0.1:{mda_port}", f"http://127.0.0.1:{bare_port}"
+        writer = Client(mda_url, "/live", *ids["cookies"][0])
+        writer.sio.call("deelnemen", {"overleg": ids["meeting"]}, namespace="/live", timeout=30)
+        writer.sio.call("punt", {"punt": ids["item"]}, namespace="/live", timeout=30)
+        piece = writer.sio.call("stuk_nieuw", {"id": "bench-piece-0001", "punt": ids["item"], "tekst": "Begin"},
+                                namespace="/live", timeout=30)
+        version = [piece["versie"]]
+        mda_clients: list[Client] = []
+        bare_writer = Client(bare_url, "/")
+        bare_clients: list[Client] = []
+
+        failures = [0]
+
+        def fetch(client: Client, key):
+            try:
+                client.sio.call("punt", {"punt": ids["item"]}, namespace="/live", timeout=30)
+            except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
+                failures[0] += 1  # counted and reported; such a client never saw its view in time
+                return
+            client.view[key] = time.perf_counter()
+
+        for size in SIZES:
+            while len(mda_clients) < size:
+                cookie, token = ids["cookies"][len(mda_clients) + 1]
+                c = Client(mda_url, "/live", cookie, token)
+                c.sio.call("deelnemen", {"overleg": ids["meeting"]}, namespace="/live", timeout=30)
+                c.sio.call("punt", {"punt": ids["item"]}, namespace="/live", timeout=30)
+                c.fetch = fetch
+                mda_clients.append(c)
+            while len(bare_clients) < size:
+                c = Client(bare_url, "/")
+                c.sio.call("enter", {}, timeout=30)
+                bare_clients.append(c)
+            text = "Notulen " + "x" * 200
+
+            def save(rnd, size=size, text=text):
+                answer = writer.sio.call("stuk_opslaan", {"id": f"bench-{size}-{rnd:05d}", "stuk": piece["stuk"],
+                                                          "versie": version[0], "tekst": f"{text} {rnd}"},
+                                         namespace="/live", timeout=30)
+                version[0] = answer.get("versie", version[0])
+
+            def broadcast(rnd):
+                bare_writer.sio.emit("go", {"soort": "punt", "punt": ids["item"], "rnd": rnd})
+
+            for c in mda_clients:
+                c.notice.clear()
+                c.view.clear()
+            notices, views = measure(mda_clients, save, ROUNDS, "view")
+            bare, _ = measure(bare_clients, broadcast, ROUNDS, "notice")
+            rss = _rss_mb(mda_proc.pid)
+            rows.append((size, bare, notices, views, rss))
+            print(f"{size} clients: {failures[0]} view fetches timed out (30 s) so far", flush=True)
+            print(f"{size} clients: bare p50 {_pct(bare, 50):.1f} p95 {_pct(bare, 95):.1f} ms; "
+                  f"notice p50 {_pct(notices, 50):.1f} p95 {_pct(notices, 95):.1f} ms; "
+                  f"view p50 {_pct(views, 50):.1f} p95 {_pct(views, 95):.1f} ms; server RSS {rss:.0f} MB",
+                  flush=True)
+        print()
+        print(f"Server RSS at start: {base_rss:.0f} MB")
+        print("| clients | bare broadcast p50 / p95 | MDA notice p50 / p95 (ratio p95) | "
+              "MDA notice + own view p50 / p95 | server RSS |")
+        print("|---|---|---|---|---|")
+        for size, bare, notices, views, rss in rows:
+            ratio = _pct(notices, 95) / max(_pct(bare, 95), 0.001)
+            print(f"| {size} | {_pct(bare, 50):.1f} / {_pct(bare, 95):.1f} ms | {_pct(notices, 50):.1f} / "
+                  f"{_pct(notices, 95):.1f} ms ({ratio:.2f}×) | {statistics.median(views):.1f} / "
+                  f"{_pct(views, 95):.1f} ms | {rss:.0f} MB |")
+        for c in [*mda_clients, *bare_clients, writer, bare_writer]:
+            c.fetch = None
+        for c in [*mda_clients, *bare_clients, writer, bare_writer]:
+            c.sio.disconnect()
+    finally:
+        mda_proc.terminate()
+        bare_proc.terminate()
+        mda_proc.wait(10)
+        bare_proc.wait(10)
+
+
+if __name__ == "__main__":
+    run()

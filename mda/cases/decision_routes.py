@@ -1,0 +1,41 @@
+"""Revoking a conflict-of-duties decision (the screen that was missing): confirmation with a reason."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from mda import db
+from mda.cases import bp, catalogue, services
+from mda.cases.models import DutyConflictDecision
+from mda.cases.routes import load
+from mda.core.errors import ServiceError
+from mda.core.forms import ReasonConfirmForm, confirm_page
+from mda.core.permissions import require_permission
+
+
+@bp.route("/<int:case_id>/conflict-van-plichten/<int:decision_id>/intrekken", methods=["GET", "POST"])
+@require_permission("case.duty_conflict")
+def revoke_duty_conflict(case_id: int, decision_id: int):
+    """Revoke a decision; from the next page load on it is no longer a basis for sharing."""
+    case, ctx = load(case_id, "duty_conflict")
+    form, error = ReasonConfirmForm(), None
+    if form.validate_on_submit():
+        try:
+            services.revoke_duty_conflict(db.session(), current_user, ctx, decision_id, form.reason.data)
+        except ServiceError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash(f"Besluit nr. {decision_id} is ingetrokken; wat het opende, is niet meer zichtbaar.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="grondslagen"))
+    decision = db.session().get(DutyConflictDecision, decision_id)
+    what = ""
+    if decision is not None and decision.case_id == case.id:
+        cat = catalogue.categories().get(decision.category)
+        what = f" ({cat.name if cat else decision.category} aan {ctx.org_names.get(decision.organisation_id, '?')})"
+    return confirm_page(
+        title=f"Besluit conflict van plichten nr. {decision_id} intrekken", form=form, error=error,
+        consequences=[f"Het besluit{what} is vanaf nu geen grondslag meer om gegevens te delen.",
+                      "Wat op grond van dit besluit al is ingezien, blijft in de audittrail staan."],
+        button="Besluit intrekken", back_url=url_for("cases.case_page", case_id=case.id, _anchor="grondslagen"))

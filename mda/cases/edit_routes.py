@@ -1,0 +1,142 @@
+"""Correcting what was typed: items, persons, the case's reason and goal; every old version is kept and shown
+(through the sharing engine) on the same page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from mda import db
+from mda.cases import bp, history, services
+from mda.cases.forms import ConsentEditForm, ItemEditForm, PersonEditForm, ReasonGoalForm
+from mda.cases.intake import PersonInput
+from mda.cases.models import Person
+from mda.cases.routes import load, person_label
+from mda.core import sharing
+from mda.core.errors import ServiceError
+from mda.core.permissions import require_permission
+
+
+def _page(template: str, form, error, **context):
+    status = 422 if (error or form.errors) else 200
+    return render_template(template, form=form, error=error, **context), status
+
+
+@bp.route("/<int:case_id>/gegevens/<int:item_id>/bewerken", methods=["GET", "POST"])
+@require_permission("case.work")
+def edit_item(case_id: int, item_id: int):
+    """Correct an item of one's own organisation; the earlier versions are listed below the form."""
+    case, ctx = load(case_id, "work")
+    s = db.session()
+    item = sharing.load_item_or_404(s, current_user, ctx, item_id)
+    if not history.may_edit_item(current_user, ctx, item):
+        abort(403)
+    form, error = ItemEditForm(), None
+    if not form.is_submitted():
+        form.content.data, form.recorded_on.data = item.content, item.recorded_on
+    if form.validate_on_submit():
+        try:
+            changed = history.edit_item(s, current_user, ctx, item, content=form.content.data,
+                                        recorded_on=form.recorded_on.data)
+        except ServiceError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
+                  "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
+    versions = history.history(s, current_user, ctx, "item", item.id)
+    return _page("cases/edit_item.html", form, error, case=case, item_id=item.id, versions=versions)
+
+
+@bp.route("/<int:case_id>/gegevens/<int:item_id>/geschiedenis")
+@require_permission("case.work")
+def item_history(case_id: int, item_id: int):
+    """The earlier versions of an item, for whoever may see the item (the engine decides)."""
+    case, ctx = load(case_id)
+    s = db.session()
+    view = sharing.item_view(s, current_user, ctx, item_id)
+    versions = history.history(s, current_user, ctx, "item", item_id) if view.decision.visible else []
+    return render_template("cases/history.html", case=case, title=f"Eerdere versies van gegeven nr. {item_id}",
+                           versions=versions, withheld=None if view.decision.visible else view.decision.withheld_reason,
+                           labels={"content": "Inhoud", "recorded_on": "Datum"},
+                           back_anchor=f"gegeven-{item_id}")
+
+
+@bp.route("/<int:case_id>/personen/<int:person_id>/bewerken", methods=["GET", "POST"])
+@require_permission("case.work")
+def edit_person(case_id: int, person_id: int):
+    """Correct a person's name, birth date or address (for who may see them); earlier versions below."""
+    case, ctx = load(case_id, "work")
+    s = db.session()
+    person = s.get(Person, person_id)
+    if person is None or person.case_id != case.id or person.destroyed_at is not None:
+        abort(404)
+    if not history.may_edit_person(current_user, ctx, person):
+        abort(403)
+    form, error = PersonEditForm(), None
+    if not form.is_submitted():
+        form.name.data, form.date_of_birth.data, form.address.data = person.name, person.date_of_birth, person.address
+    if form.validate_on_submit():
+        data = PersonInput(role=person.role, name=form.name.data, date_of_birth=form.date_of_birth.data, bsn=None,
+                           address=form.address.data or "")
+        try:
+            changed = history.edit_person(s, current_user, ctx, person, data)
+        except ServiceError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
+                  "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="personen"))
+    versions = history.history(s, current_user, ctx, "person", person.id)
+    label = person_label(sharing.person_view(current_user, ctx, person))
+    return _page("cases/edit_person.html", form, error, case=case, label=label, versions=versions)
+
+
+@bp.route("/<int:case_id>/reden-en-doel", methods=["GET", "POST"])
+@require_permission("case.coordinate")
+def edit_reason_goal(case_id: int):
+    """The coordinator corrects the case's reason and goal; earlier versions below."""
+    case, ctx = load(case_id, "coordinate")
+    s = db.session()
+    form, error = ReasonGoalForm(), None
+    if not form.is_submitted():
+        form.reason.data, form.goal.data = case.reason, case.goal
+    if form.validate_on_submit():
+        try:
+            changed = history.edit_reason_goal(s, current_user, ctx, reason=form.reason.data, goal=form.goal.data)
+        except ServiceError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash("Reden en doel zijn opgeslagen; de vorige versie is bewaard." if changed
+                  else "Er is niets gewijzigd.", "success")
+            return redirect(url_for("cases.case_page", case_id=case.id))
+    versions = history.history(s, current_user, ctx, "case", case.id)
+    return _page("cases/edit_reason_goal.html", form, error, case=case, versions=versions)
+
+
+@bp.route("/<int:case_id>/toestemmingen/<int:consent_id>/bewerken", methods=["GET", "POST"])
+@require_permission("case.work")
+def edit_consent(case_id: int, consent_id: int):
+    """Correct a typo in a consent's purpose or method; earlier versions below."""
+    case, ctx = load(case_id, "work")
+    s = db.session()
+    consent = services.load_consent(s, ctx, consent_id) or abort(404)
+    form, error = ConsentEditForm(), None
+    if not form.is_submitted():
+        form.purpose.data, form.method.data = consent.purpose, consent.method
+    if form.validate_on_submit():
+        try:
+            changed = history.edit_consent(s, current_user, ctx, consent, purpose=form.purpose.data,
+                                           method=form.method.data)
+        except ServiceError as exc:
+            db.rollback()
+            error = str(exc)
+        else:
+            flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
+                  "success")
+            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
+    versions = history.history(s, current_user, ctx, "consent", consent.id)
+    return _page("cases/edit_consent.html", form, error, case=case, consent_id=consent.id, versions=versions)

@@ -1,0 +1,240 @@
+"""Correcting what was typed: edit items, persons and the case's reason and goal, keeping every old version.
+
+Each edit stores the values *before* the change as one :class:`EditHistory` row (who, when,
+the old values) in the same unit of work as the change and its audit row. Who may see an
+old version is decided by the sharing engine exactly as for the current version: an item's
+history only when :func:`mda.core.sharing.item_view` shows the item, a person's old name
+and birth date only when the identity is visible, the old address only when the address
+is; reason and goal are visible to the whole circle, as on the case page. Destroying stays
+the privacy officer's (:mod:`mda.privacy`), which also destroys this history.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Field, Session, SQLModel, select
+
+from mda.auth.models import User
+from mda.cases import validation
+from mda.cases.intake import PersonInput, person_problems
+from mda.cases.models import Consent, Item, Person
+from mda.core import audit, sharing
+from mda.core.errors import ServiceError
+from mda.core.timeutil import utcnow
+
+#: what can be corrected -> Dutch name
+OBJECT_TYPES = {"item": "gegeven", "person": "persoon", "case": "reden en doel", "consent": "toestemming"}
+
+
+class EditHistory(SQLModel, table=True):
+    """One earlier version of an item, a person or the case's reason and goal (append-only)."""
+
+    __tablename__ = "edit_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    object_type: str = Field(max_length=20)
+    object_id: int = Field(index=True)
+    #: the values before the edit, as JSON (field -> value; dates as ISO strings)
+    old_values: str = Field(max_length=20000)
+    edited_by_id: int = Field(foreign_key="app_user.id")
+    edited_at: datetime
+
+    @property
+    def values(self) -> dict:
+        return json.loads(self.old_values)
+
+
+def _keep(db: Session, user: User, ctx: sharing.CaseContext, object_type: str, object_id: int, old: dict) -> None:
+    db.add(EditHistory(case_id=ctx.case.id, object_type=object_type, object_id=object_id,
+                       old_values=json.dumps(old, default=str, ensure_ascii=False), edited_by_id=user.id,
+                       edited_at=utcnow()))
+
+
+def _require_open(ctx: sharing.CaseContext) -> None:
+    if ctx.case.purged_at is not None:
+        raise ServiceError("De gegevens van deze casus zijn na de bewaartermijn verwijderd.")
+    if ctx.case.phase == "afgesloten":
+        raise ServiceError("Deze casus is afgesloten; heropen hem eerst (fase wijzigen) om iets te corrigeren.")
+
+
+# ----------------------------------------------------------------------------- edits
+def may_edit_item(user: User, ctx: sharing.CaseContext, item: Item) -> bool:
+    """The source organisation corrects its own items (a member of the circle who may work on the case)."""
+    return sharing.can_manage(user, ctx, "work") and user.organisation_id == item.source_organisation_id
+
+
+def edit_item(db: Session, user: User, ctx: sharing.CaseContext, item: Item, *, content: str,
+              recorded_on: date | None) -> bool:
+    """Correct an item's content or date; returns False when nothing changed. The old version is kept."""
+    _require_open(ctx)
+    if not may_edit_item(user, ctx, item):
+        raise ServiceError("Alleen de organisatie die het gegeven vastlegde, kan het corrigeren.")
+    content = (content or "").strip()
+    problems = []
+    if not content:
+        problems.append("Vul de inhoud van het gegeven in.")
+    if len(content) > 8000:
+        problems.append("De inhoud mag hoogstens 8000 tekens zijn.")
+    if recorded_on is None:
+        problems.append("Vul de datum van het gegeven in.")
+    elif problem := validation.not_in_future(recorded_on, "De datum van het gegeven"):
+        problems.append(problem)
+    if problems:
+        raise ServiceError(" ".join(problems))
+    if content == item.content and recorded_on == item.recorded_on:
+        return False
+    _keep(db, user, ctx, "item", item.id, {"content": item.content, "recorded_on": item.recorded_on.isoformat()})
+    item.content, item.recorded_on = content, recorded_on
+    db.add(item)
+    db.flush()
+    audit.record(db, "update", user=user, object_type="item", object_id=item.id, case_id=ctx.case.id,
+                 person_ids=ctx.item_persons.get(item.id, []),
+                 summary=f"gegeven nr. {item.id} van {ctx.case.reference} gecorrigeerd (vorige versie bewaard)")
+    return True
+
+
+def may_edit_person(user: User, ctx: sharing.CaseContext, person: Person) -> bool:
+    """Who may work on the case and sees the person's identity and address (one cannot correct what one cannot
+    see), as the engine decides."""
+    if not sharing.can_manage(user, ctx, "work"):
+        return False
+    view = sharing.person_view(user, ctx, person)
+    return view.identity.visible and view.address_decision.visible
+
+
+def edit_person(db: Session, user: User, ctx: sharing.CaseContext, person: Person, data: PersonInput) -> bool:
+    """Correct a person's name, birth date or address (role and BSN are not edited here); old version kept."""
+    _require_open(ctx)
+    if not may_edit_person(user, ctx, person):
+        raise ServiceError("U kunt alleen een persoon corrigeren van wie u naam en adres mag zien.")
+    data.role, data.bsn = person.role, None
+    problems = person_problems(data)
+    if problems:
+        raise ServiceError(" ".join(problems))
+    new = {"name": data.name.strip(), "date_of_birth": data.date_of_birth, "address": (data.address or "").strip()}
+    if new == {"name": person.name, "date_of_birth": person.date_of_birth, "address": person.address}:
+        return False
+    _keep(db, user, ctx, "person", person.id, {
+        "name": person.name, "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        "address": person.address})
+    person.name, person.date_of_birth, person.address = new["name"], new["date_of_birth"], new["address"]
+    db.add(person)
+    db.flush()
+    audit.record(db, "update", user=user, object_type="person", object_id=person.id, case_id=ctx.case.id,
+                 person_ids=[person.id],
+                 summary=f"persoon nr. {person.id} van {ctx.case.reference} gecorrigeerd (vorige versie bewaard)")
+    return True
+
+
+def edit_reason_goal(db: Session, user: User, ctx: sharing.CaseContext, *, reason: str, goal: str) -> bool:
+    """The coordinator corrects the case's reason and goal; the old text is kept."""
+    _require_open(ctx)
+    if not sharing.can_manage(user, ctx, "coordinate"):
+        raise ServiceError("Alleen de procesregisseur van de casus past reden en doel aan.")
+    reason, goal = (reason or "").strip(), (goal or "").strip()
+    if not reason or not goal:
+        raise ServiceError("Vul zowel de reden als het doel in.")
+    case = ctx.case
+    if reason == case.reason and goal == case.goal:
+        return False
+    _keep(db, user, ctx, "case", case.id, {"reason": case.reason, "goal": case.goal})
+    case.reason, case.goal = reason, goal
+    db.add(case)
+    db.flush()
+    audit.record(db, "update", user=user, object_type="case", object_id=case.id, case_id=case.id,
+                 summary=f"reden en doel van {case.reference} aangepast (vorige versie bewaard)")
+    return True
+
+
+def edit_consent(db: Session, user: User, ctx: sharing.CaseContext, consent: Consent, *, purpose: str,
+                 method: str) -> bool:
+    """Correct a typo in a consent's purpose or how it was obtained. What it covers (recipients, categories,
+    dates) is a new consent, not a correction; a withdrawn consent stays as it was."""
+    _require_open(ctx)
+    if not sharing.can_manage(user, ctx, "work"):
+        raise ServiceError("U kunt toestemmingen van deze casus niet corrigeren.")
+    if consent.case_id != ctx.case.id:
+        raise ServiceError("Deze toestemming hoort niet bij deze casus.")
+    if consent.withdrawn_at is not None:
+        raise ServiceError("Een ingetrokken toestemming wordt niet meer gewijzigd.")
+    purpose = (purpose or "").strip()
+    if not purpose or method not in ("mondeling", "schriftelijk"):
+        raise ServiceError("Vul het doel in en kies mondeling of schriftelijk.")
+    if purpose == consent.purpose and method == consent.method:
+        return False
+    _keep(db, user, ctx, "consent", consent.id, {"purpose": consent.purpose, "method": consent.method})
+    consent.purpose, consent.method = purpose[:1000], method
+    db.add(consent)
+    db.flush()
+    audit.record(db, "update", user=user, object_type="consent", object_id=consent.id, case_id=ctx.case.id,
+                 person_ids=[consent.person_id],
+                 summary=f"toestemming nr. {consent.id} van {ctx.case.reference} gecorrigeerd (vorige versie bewaard)")
+    return True
+
+
+# ----------------------------------------------------------------------------- showing the history
+@dataclass
+class Version:
+    """One earlier version as a viewer may see it: withheld fields are None."""
+
+    edited_at: datetime
+    edited_by: str
+    values: dict  # only the fields this viewer may see
+
+
+def history(db: Session, user: User, ctx: sharing.CaseContext, object_type: str, object_id: int) -> list[Version]:
+    """The earlier versions of an object, newest first, filtered by the engine (and audited when shown).
+
+    Callers load the object first (404 outside the case); this never returns what the viewer may not see
+    of the current version.
+    """
+    rows = list(db.exec(select(EditHistory).where(EditHistory.case_id == ctx.case.id,
+                                                  EditHistory.object_type == object_type,
+                                                  EditHistory.object_id == object_id)
+                        .order_by(EditHistory.edited_at.desc(), EditHistory.id.desc()).limit(50)))
+    if not rows:
+        return []
+    allowed: set[str]
+    if object_type == "item":
+        view = sharing.item_view(db, user, ctx, object_id, channel="geschiedenis")  # audited when visible
+        allowed = {"content", "recorded_on"} if view.decision.visible else set()
+    elif object_type == "person":
+        person = db.get(Person, object_id)
+        view = sharing.person_view(user, ctx, person)
+        allowed = ({"name", "date_of_birth"} if view.identity.visible else set()) | (
+            {"address"} if view.address_decision.visible else set())
+        if allowed:
+            basis = view.identity if view.identity.visible else view.address_decision
+            audit.record(db, "view", user=user, object_type="person", object_id=person.id, case_id=ctx.case.id,
+                         person_ids=[person.id], basis=f"{basis.kind}: {basis.basis}",
+                         summary=f"eerdere versies van persoon nr. {person.id} van {ctx.case.reference} bekeken")
+    elif object_type == "case":
+        allowed = {"reason", "goal"} if sharing.can_open_case(user, ctx.case, ctx) else set()
+    elif object_type == "consent":  # purpose and method are shown to the whole circle, as on the case page
+        allowed = {"purpose", "method"} if sharing.can_open_case(user, ctx.case, ctx) else set()
+    else:
+        raise KeyError(object_type)
+    if not allowed:
+        return []
+    names = {u.id: u.name for u in db.exec(select(User).where(User.id.in_({r.edited_by_id for r in rows})))}
+    return [Version(r.edited_at, names.get(r.edited_by_id, ""), {k: v for k, v in r.values.items() if k in allowed})
+            for r in rows]
+
+
+def forget(db: Session, case_id: int, object_type: str | None = None, object_ids: list[int] | None = None) -> int:
+    """Destroy earlier versions with the data they belong to (destruction on request, end of retention):
+    every version of the case, or only those of *object_type* with *object_ids*. Returns how many."""
+    query = select(EditHistory).where(EditHistory.case_id == case_id)
+    if object_type is not None:
+        if not object_ids:
+            return 0
+        query = query.where(EditHistory.object_type == object_type, EditHistory.object_id.in_(object_ids))
+    rows = list(db.exec(query))
+    for row in rows:
+        db.delete(row)
+    db.flush()
+    return len(rows)

@@ -1,0 +1,23 @@
+"""Loaders beside the services: the case of a request, checked for the circle and the action.
+
+Pages, the JSON API and socket handlers all load a case through :func:`load_case`, so the
+object check (404 outside the circle, 403 for an action that is not the user's) is one.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+
+from mda import db
+from mda.core import audit, sharing
+
+
+def load_case(case_id: int, action: str | None = None):
+    """The case and its context (404 outside the circle); 403 when *action* is not the user's to do."""
+    case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
+    if action is not None and not sharing.can_manage(current_user, ctx, action):
+        audit.record(db.session(), "denied", user=current_user, object_type="case", object_id=case.id,
+                     case_id=case.id, summary=f"handeling '{action}' op casus {case.reference} geweigerd")
+        abort(403)
+    return case, ctx

@@ -1,0 +1,181 @@
+"""Input that no view should have to think about, refused in one place before any view runs.
+
+- ids in URL paths are bounded to the database's integer range (a larger id is a 404, not an
+  overflow in the database driver);
+- a NUL byte in the path, a query value, a form field or a header is a 400 with a Dutch message
+  (PostgreSQL cannot store it, and no legitimate client sends one);
+- API bodies: form-encoded bodies, malformed JSON and JSON nested deeper than any of our
+  documents get a 4xx in the documented ``{error, title, message}`` shape;
+- anonymous writes to the API get 401 (not the CSRF 400 meant for browsers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from flask import Flask, abort, make_response, request
+from werkzeug.routing import IntegerConverter
+
+#: the largest id a PostgreSQL ``integer`` (and so every primary key here) can hold
+MAX_DB_INT = 2**31 - 1
+#: no request body of ours is nested deeper than this
+MAX_JSON_DEPTH = 32
+
+NUL_MESSAGE = ("Uw invoer bevat een ongeldig teken (een nul-teken). Er is niets opgeslagen. "
+               "Verwijder het teken, bijvoorbeeld door de tekst opnieuw te typen in plaats van te plakken.")
+JSON_ONLY_MESSAGE = "Stuur de gegevens als JSON, met de header Content-Type: application/json."
+BAD_JSON_MESSAGE = "De gegevens zijn geen geldige JSON. Controleer haakjes, aanhalingstekens en komma's."
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+DEEP_JSON_MESSAGE = f"De JSON is te diep genest (hoogstens {MAX_JSON_DEPTH} niveaus)."
+
+
+#: called (without arguments, in the request) just before a NUL byte is refused, e.g. to audit a
+#: login attempt that carried one; the refusal itself stays here, in one place
+NUL_REFUSAL_HOOKS: list[Callable[[], None]] = []
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that only matches ids the database can hold; anything larger is a 404."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", MAX_DB_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def form_id(value: str | None) -> int:
+    """An id typed into a form or sent in a select, or 0 when it is not one the database can hold."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) <= 10 and int(value) <= MAX_DB_INT else 0
+
+
+def is_out_of_range(exc: BaseException) -> bool:
+    """Whether *exc* (or what caused it) is a number too large for the database: a backstop for
+    ids that reach a query without passing :func:`form_id` or the path converter."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OverflowError) or type(exc).__name__ == "NumericValueOutOfRange":
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def register_converters(app: Flask) -> None:
+    """Replace the ``int`` converter app-wide; call before any route is added."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
+def init_app(app: Flask) -> None:
+    """Install the checks that run before the session and CSRF checks."""
+    app.before_request(_refuse_nul_bytes)
+    app.before_request(_refuse_anonymous_api_writes)
+
+
+def init_app_after_session(app: Flask) -> None:
+    """Install the API body check; it runs after CSRF (a forged request is refused as forged)."""
+    app.before_request(_check_api_body)
+
+
+def _refuse(code: int, message: str):
+    from mda.core.errors import error_response
+
+    abort(make_response(error_response(code, message)))
+
+
+def _refuse_nul():
+    for hook in NUL_REFUSAL_HOOKS:
+        hook()
+    _refuse(400, NUL_MESSAGE)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in v for v in values)
+
+
+def _refuse_nul_bytes():
+    """A NUL byte anywhere a user can type is refused before it reaches a view or the database."""
+    if "\x00" in request.path or "%00" in request.query_string.decode("latin-1").lower():
+        _refuse_nul()
+    if _has_nul(request.headers.keys()) or _has_nul(request.headers.values()):
+        _refuse_nul()
+    if _has_nul(request.args.keys()) or _has_nul(v for vs in request.args.listvalues() for v in vs):
+        _refuse_nul()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in FORM_TYPES:
+        form = request.form
+        if _has_nul(form.keys()) or _has_nul(v for vs in form.listvalues() for v in vs):
+            _refuse_nul()
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in *text* (strings skipped), without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _is_api_write() -> bool:
+    return request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def _refuse_anonymous_api_writes():
+    """An API write without a valid session or token is a 401 (log in), before the CSRF check."""
+    from flask_login import current_user
+
+    if _is_api_write() and not current_user.is_authenticated:
+        _refuse(401, "Log in, of stuur een persoonlijk API-token mee (Authorization: Bearer mda_…).")
+
+
+def _check_api_body():
+    """API writes: a JSON body that parses and is not absurdly deep (or no body at all)."""
+    if not _is_api_write():
+        return
+    if request.mimetype in FORM_TYPES and (request.content_length or request.form):
+        _refuse(415, JSON_ONLY_MESSAGE)
+    body = request.get_data(cache=True)
+    if not body:
+        return
+    if not request.is_json:
+        _refuse(415, JSON_ONLY_MESSAGE)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        _refuse(400, BAD_JSON_MESSAGE)
+    if json_depth(text) > MAX_JSON_DEPTH:
+        _refuse(400, DEEP_JSON_MESSAGE)
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        _refuse(400, BAD_JSON_MESSAGE)
+    if _contains_nul(parsed):
+        _refuse_nul()
+
+
+def _contains_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

@@ -1,0 +1,215 @@
+"""The ``/live`` Socket.IO namespace: thin handlers, each behind :func:`mda.live.guard.live_event`.
+
+Client -> server events (each answered by an acknowledgement ``{"ok": ..., ...}``; changes
+carry an ``id`` so that a retry is applied once):
+
+``deelnemen`` {overleg}                join a meeting (invitation or coordinator) -> meeting view
+``overleg`` {}                         the meeting view again (after a ``melding`` or ``controle``)
+``punt`` {punt}                        enter a case item's room -> the item as the engine shows it
+``starten`` / ``volgende`` {punt?} / ``sluiten``           chairing
+``stuk_nieuw`` {id, punt, soort, tekst, categorie}      minutes piece or decision
+``stuk_opslaan`` {id, stuk, versie, tekst, reden?}     save; a stale version is refused with the current text
+``bewerken`` {stuk|null}               "who is editing" indicator
+``afwijkend`` {id, stuk, reden}        dissent on a decision
+``ronde_open`` / ``ronde_sluiten`` {punt}; ``score`` {id, punt, score}
+``actie`` {id, punt, omschrijving, deadline, eigenaar_gebruiker|eigenaar_organisatie|eigenaar_gezin, categorie}
+
+Server -> client: ``melding`` (a room notice: only ids), ``controle`` (access may have changed:
+fetch again), ``fout`` (a refusal in Dutch).
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+from flask_socketio import Namespace, join_room, leave_room
+from flask_wtf.csrf import ValidationError, validate_csrf
+
+from mda import db
+from mda.core import audit
+from mda.core.security import load_session_user, session_expired
+from mda.core.timeutil import utcnow
+from mda.live import access, services, state
+from mda.live.guard import SOCKETS, EventContext, LiveError, SocketState, live_event
+
+REFUSED = "Log in om deel te nemen aan het overleg."
+
+
+class LiveNamespace(Namespace):
+    """Handlers of the live session (registered on the app's ``socketio`` in :func:`mda.create_app`)."""
+
+    def on_connect(self, auth=None):
+        """Refuse a connection without a valid login session or without the page's CSRF token."""
+        user = load_session_user(session.get("_user_id")) if current_user.is_authenticated else None
+        if user is None or session_expired(session.get("last_seen"), session.get("auth_at")):
+            if user is not None:
+                audit.record(db.session(), "denied", user=user, object_type="live",
+                             summary="live verbinding met verlopen sessie")
+                db.rollback()
+            raise ConnectionRefusedError(REFUSED)
+        token = (auth or {}).get("csrf") if isinstance(auth, dict) else None
+        try:
+            validate_csrf(token)
+        except ValidationError:
+            audit.record(db.session(), "denied", user=user, object_type="live",
+                         summary="live verbinding zonder geldige beveiligingscode")
+            db.rollback()
+            raise ConnectionRefusedError("De beveiligingscode ontbreekt. Laad de pagina opnieuw.") from None
+        SOCKETS[request.sid] = SocketState(user_id=user.id, auth_at=session.get("auth_at"), last_seen=utcnow())
+        join_room(f"user:{user.id}")
+
+    def on_disconnect(self, *args):
+        services.leave_socket(request.sid)
+
+    # ------------------------------------------------------------------ joining and views
+    @live_event("deelnemen")
+    def on_deelnemen(self, ctx: EventContext):
+        meeting = services.load_meeting(ctx.db, ctx.user, ctx.get("overleg", label="Het overleg"))
+        previous = ctx.state.meeting_id
+        if previous is not None and previous != meeting.id:
+            raise LiveError("U neemt in dit venster al deel aan een ander overleg. Laad de pagina opnieuw.")
+        ctx.state.meeting_id = meeting.id
+        services.join(ctx.db, ctx.user, meeting, ctx.sid)
+        join_room(f"meeting:{meeting.id}")
+        return {"overleg": state.meeting_state(ctx.db, ctx.user, meeting)}
+
+    @live_event("overleg")
+    def on_overleg(self, ctx: EventContext):
+        meeting = self._meeting(ctx)
+        self._drop_lost_rooms(ctx, meeting)
+        return {"overleg": state.meeting_state(ctx.db, ctx.user, meeting)}
+
+    @live_event("punt")
+    def on_punt(self, ctx: EventContext):
+        meeting = self._meeting(ctx)
+        item_id = ctx.get("punt", label="Het agendapunt")
+        presence = self._presence(ctx)
+        try:
+            item = services.load_item(ctx.db, ctx.user, meeting, item_id)
+        except LiveError:
+            self._leave(ctx, presence, item_id)
+            raise
+        if services.enter_item(ctx.db, presence, item):
+            join_room(f"item:{item.id}")
+            join_room(f"case:{item.case_id}")
+        return {"punt": state.item_state(ctx.db, ctx.user, meeting, item)}
+
+    # ------------------------------------------------------------------ chairing
+    @live_event("starten", dedup=True)
+    def on_starten(self, ctx: EventContext):
+        services.start(ctx.db, ctx.user, self._meeting(ctx))
+
+    @live_event("volgende", dedup=True)
+    def on_volgende(self, ctx: EventContext):
+        live = services.goto(ctx.db, ctx.user, self._meeting(ctx), ctx.get("punt", required=False))
+        return {"huidig_punt": live.current_agenda_item_id}
+
+    @live_event("sluiten", dedup=True)
+    def on_sluiten(self, ctx: EventContext):
+        services.close(ctx.db, ctx.user, self._meeting(ctx))
+
+    # ------------------------------------------------------------------ minutes and decisions
+    @live_event("stuk_nieuw", dedup=True)
+    def on_stuk_nieuw(self, ctx: EventContext):
+        meeting = self._meeting(ctx)
+        item = services.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
+        piece = services.create_piece(ctx.db, ctx.user, meeting, item, kind=ctx.payload.get("soort") or "notulen",
+                                      content=ctx.payload.get("tekst"), category=ctx.payload.get("categorie"),
+                                      person_ids=ctx.payload.get("personen"))
+        return {"stuk": piece.id, "versie": piece.version}
+
+    @live_event("stuk_opslaan", dedup=True)
+    def on_stuk_opslaan(self, ctx: EventContext):
+        piece = services.save_piece(ctx.db, ctx.user, self._meeting(ctx), ctx.get("stuk", label="De tekst"),
+                                    base_version=ctx.get("versie", label="De versie"),
+                                    content=ctx.payload.get("tekst"), reason=ctx.payload.get("reden") or "")
+        services.set_editing(ctx.db, self._presence(ctx), None)
+        return {"stuk": piece.id, "versie": piece.version}
+
+    @live_event("bewerken")
+    def on_bewerken(self, ctx: EventContext):
+        meeting = self._meeting(ctx)
+        piece_id = ctx.get("stuk", required=False)
+        piece = None
+        if piece_id is not None:
+            piece, _item = services.load_piece(ctx.db, ctx.user, meeting, piece_id)
+        presence = self._presence(ctx)
+        before = presence.editing_piece_id
+        services.set_editing(ctx.db, presence, piece.id if piece else None)
+        for changed in {before, piece.id if piece else None} - {None}:
+            from mda.live.models import LivePiece
+
+            services.notify_item(ctx.db.get(LivePiece, changed).agenda_item_id)
+
+    @live_event("afwijkend", dedup=True)
+    def on_afwijkend(self, ctx: EventContext):
+        dissent = services.add_dissent(ctx.db, ctx.user, self._meeting(ctx), ctx.get("stuk", label="Het besluit"),
+                                       ctx.payload.get("reden"))
+        return {"afwijkend": dissent.id}
+
+    # ------------------------------------------------------------------ scores and actions
+    @live_event("ronde_open", dedup=True)
+    def on_ronde_open(self, ctx: EventContext):
+        meeting, item = self._item(ctx)
+        return {"ronde": services.open_round(ctx.db, ctx.user, meeting, item).id}
+
+    @live_event("ronde_sluiten", dedup=True)
+    def on_ronde_sluiten(self, ctx: EventContext):
+        meeting, item = self._item(ctx)
+        return {"ronde": services.close_round(ctx.db, ctx.user, meeting, item).id}
+
+    @live_event("score", dedup=True)
+    def on_score(self, ctx: EventContext):
+        meeting, item = self._item(ctx)
+        services.enter_score(ctx.db, ctx.user, meeting, item, ctx.payload.get("score"))
+
+    @live_event("actie", dedup=True)
+    def on_actie(self, ctx: EventContext):
+        meeting, item = self._item(ctx)
+        p = ctx.payload
+        action = services.add_action(
+            ctx.db, ctx.user, meeting, item, description=p.get("omschrijving"), deadline=p.get("deadline"),
+            owner_user_id=ctx.get("eigenaar_gebruiker", required=False),
+            owner_organisation_id=ctx.get("eigenaar_organisatie", required=False),
+            owner_is_family=p.get("eigenaar_gezin") is True, category=p.get("categorie"))
+        return {"actie": action.id}
+
+    # ------------------------------------------------------------------ helpers
+    def _meeting(self, ctx: EventContext):
+        if ctx.state.meeting_id is None:
+            raise LiveError("Neem eerst deel aan een overleg.")
+        return services.load_meeting(ctx.db, ctx.user, ctx.state.meeting_id)
+
+    def _item(self, ctx: EventContext):
+        meeting = self._meeting(ctx)
+        return meeting, services.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
+
+    def _presence(self, ctx: EventContext):
+        presence = services.presence_of(ctx.db, ctx.sid)
+        if presence is None:
+            raise LiveError("Neem eerst deel aan een overleg.")
+        return presence
+
+    def _leave(self, ctx: EventContext, presence, item_id: int) -> None:
+        """Leave an item room this user may no longer enter (kept by the unit of work's commit)."""
+        if item_id in presence.room_ids:
+            from mda.meetings.models import AgendaItem
+
+            item = ctx.db.get(AgendaItem, item_id)
+            leave_room(f"item:{item_id}")
+            if item is not None and item.case_id:
+                leave_room(f"case:{item.case_id}")
+            services.leave_item(ctx.db, presence, item_id)
+            db.commit()
+
+    def _drop_lost_rooms(self, ctx: EventContext, meeting) -> None:
+        presence = self._presence(ctx)
+        from mda.meetings.models import AgendaItem
+
+        for item_id in presence.room_ids:
+            item = ctx.db.get(AgendaItem, item_id)
+            if not access.may_enter(ctx.db, ctx.user, meeting, item):
+                leave_room(f"item:{item_id}")
+                if item is not None and item.case_id:
+                    leave_room(f"case:{item.case_id}")
+                services.leave_item(ctx.db, presence, item_id)

@@ -1,0 +1,273 @@
+"""The one wrapper every live socket event passes through.
+
+Socket events do not pass the HTTP request lifecycle (CSRF, timeouts, the single commit), so
+:func:`live_event` does here, for every event, what :mod:`mda.core.security` and
+:mod:`mda.db` do for a request:
+
+1. refuse oversized or malformed payloads (no database work at all);
+2. re-check the login session: the account is active, the session version still matches
+   (logging out everywhere, a password or role change revoke it), and the idle timeout and
+   absolute lifetime have not passed (:func:`mda.core.security.session_expired`);
+3. rate-limit per user (a flooding client gets one Dutch error per window, nothing stored);
+4. answer a retried client event (same ``id``) with the stored answer instead of applying it again;
+5. run the handler in its own unit of work: commit once, then emit (``db.after_commit``);
+   on refusal roll back (nothing half-stored) while the ``denied`` audit row survives;
+6. send refusals as a ``fout`` event in Dutch and as the acknowledgement; the connection stays.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from flask import current_app, request, session
+from flask_socketio import disconnect, emit
+from sqlmodel import Session, select
+from werkzeug.exceptions import HTTPException
+
+from mda import db
+from mda.core import audit
+from mda.core.security import load_session_user, session_expired
+from mda.core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/live"
+MAX_EVENT_BYTES = 20_000
+EXPIRED = "Uw sessie is verlopen of beëindigd. Log opnieuw in om verder te gaan."
+TOO_FAST = "U stuurt te veel berichten achter elkaar. Wacht even; er is niets opgeslagen van wat te veel was."
+TOO_BIG = "Dit bericht is te groot. Maak de tekst korter; er is niets opgeslagen."
+MALFORMED = "Dit bericht kon niet worden gelezen. Er is niets opgeslagen."
+UNEXPECTED = "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het opnieuw."
+
+
+class LiveError(Exception):
+    """A refused live event: the Dutch message goes back to the client; ``denied`` also audits it."""
+
+    def __init__(self, message: str, *, denied: bool = False, field: str = "", extra: dict | None = None):
+        super().__init__(message)
+        self.message, self.denied, self.field, self.extra = message, denied, field, extra or {}
+
+
+@dataclass
+class SocketState:
+    """What this process knows about one of its sockets (a socket lives on one process)."""
+
+    user_id: int
+    auth_at: str | None
+    last_seen: datetime
+    meeting_id: int | None = None
+
+
+@dataclass
+class EventContext:
+    """What a handler gets: the unit of work's session, the checked user, the socket and the payload."""
+
+    db: Session
+    user: Any
+    sid: str
+    payload: dict
+    state: SocketState
+
+    def get(self, name: str, kind: type = int, *, required: bool = True, label: str = "") -> Any:
+        """A payload field of *kind*, or a Dutch refusal naming the field."""
+        value = self.payload.get(name)
+        if value is None or value == "":
+            if required:
+                raise LiveError(f"{label or name} ontbreekt.", field=name)
+            return None
+        if kind is int:
+            if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
+                raise LiveError(f"{label or name} moet een getal zijn.", field=name)
+            return int(value)
+        if kind is str:
+            if not isinstance(value, str):
+                raise LiveError(f"{label or name} moet tekst zijn.", field=name)
+            return value
+        return value
+
+
+#: sid -> state, for the sockets of this process
+SOCKETS: dict[str, SocketState] = {}
+
+
+# ----------------------------------------------------------------------------- rate limit
+@dataclass
+class _Window:
+    started: float = 0.0
+    count: int = 0
+    warned: bool = False
+
+
+_windows: dict[int, _Window] = {}
+_windows_lock = threading.Lock()
+
+
+def _limit() -> tuple[int, int]:
+    return current_app.config.get("LIVE_RATE_LIMIT", (60, 10))
+
+
+def allow_event(user_id: int) -> tuple[bool, bool]:
+    """(allowed, warn): a fixed window per user, shared through Redis when several processes run."""
+    limit, seconds = _limit()
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        client = _redis(redis_url)
+        key = f"mda:live:rate:{user_id}:{int(time.time() // seconds)}"
+        count = client.incr(key)
+        if count == 1:
+            client.expire(key, seconds * 2)
+        return count <= limit, count == limit + 1
+    now = time.monotonic()
+    with _windows_lock:
+        window = _windows.setdefault(user_id, _Window())
+        if now - window.started >= seconds:
+            window.started, window.count, window.warned = now, 0, False
+        window.count += 1
+        if window.count <= limit:
+            return True, False
+        warn = not window.warned
+        window.warned = True
+        return False, warn
+
+
+_redis_clients: dict[str, Any] = {}
+
+
+def _redis(url: str):
+    if url not in _redis_clients:
+        import redis
+
+        _redis_clients[url] = redis.Redis.from_url(url)
+    return _redis_clients[url]
+
+
+# ----------------------------------------------------------------------------- session
+def check_session(s: Session, sid: str):
+    """The socket's user when its login session is still valid, else None (socket state updated)."""
+    state = SOCKETS.get(sid)
+    user = load_session_user(session.get("_user_id"))
+    if state is None or user is None or user.id != state.user_id:
+        return None
+    now = utcnow()
+    if session_expired(state.last_seen, state.auth_at, now):
+        return None
+    state.last_seen = now
+    return user
+
+
+def _size(payload: Any) -> int:
+    try:
+        return len(json.dumps(payload, ensure_ascii=False))
+    except (TypeError, ValueError):
+        return MAX_EVENT_BYTES + 1
+
+
+def refuse(message: str, ack: dict | None = None, *, field: str = "") -> dict:
+    """Send the Dutch error event to this socket and return the acknowledgement."""
+    body = {"ok": False, "fout": message}
+    if field:
+        body["veld"] = field
+    if ack:
+        body.update(ack)
+    emit("fout", {"fout": message, "veld": field})
+    return body
+
+
+def live_event(name: str, *, dedup: bool = False) -> Callable:
+    """Decorate a namespace handler ``fn(self, ctx) -> dict``: the one path for every live event."""
+
+    def decorator(fn: Callable) -> Callable:
+        @wraps(fn)
+        def handler(self, payload: Any = None) -> dict:
+            sid = request.sid
+            payload = {} if payload is None else payload
+            if _size(payload) > MAX_EVENT_BYTES:
+                return refuse(TOO_BIG)
+            if not isinstance(payload, dict):
+                return refuse(MALFORMED)
+            s = db.session()
+            user = None
+            try:
+                user = check_session(s, sid)
+                if user is None:
+                    state = SOCKETS.pop(sid, None)
+                    audit.record(s, "denied", user=None, user_name=f"gebruiker {state.user_id}" if state else "",
+                                 object_type="live", object_id=name, summary="live-bericht na verlopen sessie")
+                    db.rollback()
+                    answer = refuse(EXPIRED)
+                    from mda.live import services
+
+                    services.leave_socket(sid)
+                    disconnect()
+                    return answer
+                allowed, warn = allow_event(user.id)
+                if not allowed:
+                    body = {"ok": False, "fout": TOO_FAST}
+                    if warn:
+                        audit.record(s, "denied", user=user, object_type="live", object_id=name,
+                                     summary="te veel live-berichten (begrensd)")
+                        db.rollback()
+                        emit("fout", {"fout": TOO_FAST, "veld": ""})
+                    return body
+                event_id = None
+                if dedup:
+                    event_id = payload.get("id")
+                    if not isinstance(event_id, str) or not 8 <= len(event_id) <= 64:
+                        raise LiveError("Dit bericht mist een geldig id; er is niets opgeslagen.", field="id")
+                    done = _processed(s, user.id, event_id)
+                    if done is not None:
+                        db.rollback()
+                        return {**done, "herhaald": True}
+                ctx = EventContext(s, user, sid, payload, SOCKETS[sid])
+                answer = fn(self, ctx) or {}
+                answer = {"ok": True, **answer}
+                if event_id is not None:
+                    from mda.live.models import LiveProcessedEvent
+
+                    s.add(LiveProcessedEvent(user_id=user.id, event_id=event_id, name=name,
+                                             answer=json.dumps(answer)[:2000], processed_at=utcnow()))
+                db.commit()
+                return answer
+            except LiveError as exc:
+                if exc.denied:
+                    audit.record(s, "denied", user=user,
+                                 object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
+                db.rollback()
+                return refuse(exc.message, exc.extra, field=exc.field)
+            except HTTPException as exc:  # a loader refused (404 outside the circle): already audited
+                db.rollback()
+                if exc.code == 404:
+                    return refuse("Niet gevonden, of u heeft er geen toegang toe.")
+                return refuse("Deze handeling is niet toegestaan.")
+            except Exception:
+                log.exception("live event %s failed", name)
+                try:
+                    db.rollback()
+                except Exception:  # the database may be what failed
+                    log.exception("rollback after a failed live event failed")
+                return refuse(UNEXPECTED)
+
+        return handler
+
+    return decorator
+
+
+def _processed(s: Session, user_id: int, event_id: str) -> dict | None:
+    from mda.live.models import LiveProcessedEvent
+
+    row = s.exec(select(LiveProcessedEvent).where(LiveProcessedEvent.user_id == user_id,
+                                                  LiveProcessedEvent.event_id == event_id)).first()
+    if row is None:
+        return None
+    try:
+        return json.loads(row.answer)
+    except ValueError:
+        return {"ok": True}

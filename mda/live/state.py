@@ -1,0 +1,250 @@
+"""What one user sees of a live session, built per user and filtered by the sharing engine.
+
+Nothing here is meant for a room: :func:`meeting_state` and :func:`item_state` are built for
+one user and sent to that user's socket (or rendered on that user's page). Every text of a
+case item comes from :func:`mda.core.sharing.items_view`, which decides and audits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import abort, current_app, url_for
+from sqlmodel import Session, select
+
+from mda.auth.models import User
+from mda.cases import catalogue
+from mda.cases.models import Case
+from mda.core import sharing
+from mda.core.timeutil import as_utc, format_local, utcnow
+from mda.live import access, plan_bridge
+from mda.live.models import LiveDissent, LiveMeeting, LivePiece, LivePresence, LiveRevision, LiveScore, LiveScoreRound
+from mda.live.services import live_of
+from mda.meetings import access as meeting_access
+from mda.meetings import agendas, updates
+from mda.meetings.models import AgendaItem, Meeting
+from mda.organisations.models import Organisation
+
+
+def _iso(value) -> str | None:
+    return as_utc(value).isoformat() if value else None
+
+
+def presence(db: Session, meeting: Meeting) -> list[dict]:
+    """Who is connected: name and organisation, once per user (not case data)."""
+    seen, result = set(), []
+    rows = db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id).order_by(LivePresence.id))
+    for row in rows:
+        if row.user_id in seen:
+            continue
+        seen.add(row.user_id)
+        user = db.get(User, row.user_id)
+        org = db.get(Organisation, user.organisation_id)
+        result.append({"naam": user.name, "organisatie": org.name if org else ""})
+    return result
+
+
+def meeting_state(db: Session, user: User, meeting: Meeting, live: LiveMeeting | None = None, *,
+                  view: meeting_access.MeetingView | None = None) -> dict:
+    """The agenda (labels filtered per case), live status, timer and presence, for *user*."""
+    live = live or live_of(db, meeting)
+    view = view or meeting_access.meeting_view(db, user, meeting)
+    enter = access.enterable_item_ids(db, user, meeting, view)
+    agenda = []
+    for iv in view.items:
+        if iv.item.kind == "casussen":
+            continue
+        agenda.append({"id": iv.item.id, "titel": iv.label, "casus": iv.item.kind == "casus",
+                       "minuten": iv.item.minutes, "tijd": format_local(iv.item.starts_at, "%H:%M"),
+                       "toegang": iv.item.id in enter})
+    return {
+        "overleg": meeting.id, "titel": agendas.label(meeting.type_code, meeting.title),
+        "status": live.status, "status_naam": live.status_name,
+        "notulen_status": live.minutes_status, "notulen_status_naam": live.minutes_status_name,
+        "huidig_punt": live.current_agenda_item_id, "punt_gestart": _iso(live.item_started_at),
+        "servertijd": utcnow().isoformat(), "voorzitter": access.is_chair(user, meeting),
+        "notulist": access.keeps_minutes(user, meeting), "agenda": agenda, "aanwezig": presence(db, meeting),
+    }
+
+
+def escalation_url(case_id: int, piece_id: int) -> str | None:
+    """A link to start an escalation from a decision, when the escalations feature has that page."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == "/casussen/<int:case_id>/escalaties/nieuw":
+            return url_for(rule.endpoint, case_id=case_id, besluit=piece_id)
+    return None
+
+
+def _view_dict(view: sharing.ItemView | None) -> dict:
+    if view is None:
+        return {"zichtbaar": False, "niet_gedeeld": "niet (meer) beschikbaar"}
+    if not view.decision.visible:
+        return {"zichtbaar": False, "categorie": view.category_name, "niet_gedeeld": view.decision.withheld_reason}
+    return {"zichtbaar": True, "categorie": view.category_name, "bijzonder": view.special,
+            "tekst": view.item.content, "grondslag": view.decision.basis, "bron": view.source_organisation,
+            "auteur": view.author}
+
+
+def item_state(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> dict:
+    """One case item as *user* may see it: minutes, decisions with dissent, scores, actions, updates.
+
+    The caller has checked :func:`mda.live.access.may_enter`. Every text goes through the engine;
+    a case *user* cannot open is a 404, as before.
+    """
+    states = items_state(db, user, meeting, [item])
+    if item.id not in states:
+        abort(404)
+    return states[item.id]
+
+
+def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaItem],
+                contexts: dict[int, sharing.CaseContext] | None = None) -> dict[int, dict]:
+    """:func:`item_state` for several case items in a fixed number of queries, whatever their number.
+
+    Pieces, dissents, presence, score rounds and scores, plan actions, updates and names are each
+    loaded once for all *items*; the engine decides every text (:func:`mda.core.sharing.item_views`,
+    audited per case and basis). Items whose case *user* cannot open are left out.
+    """
+    items = [i for i in items if i is not None and i.kind == "casus" and i.case_id is not None
+             and i.meeting_id == meeting.id]
+    if contexts is None or any(i.case_id not in contexts for i in items):
+        cases = list(db.exec(select(Case).where(Case.id.in_({i.case_id for i in items})))) if items else []
+        contexts = {**(contexts or {}), **sharing.load_contexts(db, cases)}
+    items = [i for i in items if i.case_id in contexts
+             and sharing.can_open_case(user, contexts[i.case_id].case, contexts[i.case_id])]
+    if not items:
+        return {}
+    contexts = {i.case_id: contexts[i.case_id] for i in items}
+    item_ids = [i.id for i in items]
+    pieces: dict[int, list[LivePiece]] = defaultdict(list)
+    for piece in db.exec(select(LivePiece).where(LivePiece.agenda_item_id.in_(item_ids)).order_by(LivePiece.id)):
+        pieces[piece.agenda_item_id].append(piece)
+    all_pieces = [p for ps in pieces.values() for p in ps]
+    dissents: dict[int, list[LiveDissent]] = defaultdict(list)
+    if all_pieces:
+        for d in db.exec(select(LiveDissent).where(LiveDissent.piece_id.in_([p.id for p in all_pieces]))
+                         .order_by(LiveDissent.id)):
+            dissents[d.piece_id].append(d)
+    wanted = {p.item_id for p in all_pieces} | {d.item_id for ds in dissents.values() for d in ds}
+    views = sharing.item_views(db, user, contexts, wanted, channel="live overleg") if wanted else {}
+    actions = plan_bridge.actions_for_cases(db, user, contexts, meeting.id)
+    page_updates = updates.page_updates(db, user, meeting, items, contexts, with_status=False)
+    rounds: dict[int, list[LiveScoreRound]] = defaultdict(list)
+    for rnd in db.exec(select(LiveScoreRound).where(LiveScoreRound.agenda_item_id.in_(item_ids))
+                       .order_by(LiveScoreRound.id.desc())):
+        rounds[rnd.agenda_item_id].append(rnd)
+    scores: dict[int, list[LiveScore]] = defaultdict(list)
+    round_ids = [r.id for rs in rounds.values() for r in rs]
+    if round_ids:
+        for score in db.exec(select(LiveScore).where(LiveScore.round_id.in_(round_ids)).order_by(LiveScore.id)):
+            scores[score.round_id].append(score)
+    editing_rows = list(db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id,
+                                                           LivePresence.editing_piece_id.is_not(None))))
+    user_ids = ({p.updated_by_id for p in all_pieces} | {d.user_id for ds in dissents.values() for d in ds}
+                | {r.user_id for r in editing_rows})
+    names = dict(db.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    editing: dict[int, list[str]] = {}
+    for row in editing_rows:
+        if row.user_id != user.id:
+            editing.setdefault(row.editing_piece_id, []).append(names.get(row.user_id, ""))
+    categories = [{"code": c.code, "naam": c.name, "bijzonder": c.special} for c in catalogue.categories().values()]
+    result = {}
+    for item in items:
+        ctx = contexts[item.case_id]
+        piece_rows = []
+        for piece in pieces[item.id]:
+            view = views.get(piece.item_id)
+            row = {"id": piece.id, "soort": piece.kind, "versie": piece.version, **_view_dict(view),
+                   "bewerkt_door": sorted(set(editing.get(piece.id, []))) if view and view.decision.visible else []}
+            if view is not None and view.decision.visible:
+                row.update({"gewijzigd": format_local(piece.updated_at),
+                            "gewijzigd_door": names.get(piece.updated_by_id, "")})
+                if piece.kind == "besluit":
+                    row["afwijkend"] = [
+                        {"naam": names.get(d.user_id, ""), "organisatie": ctx.org_names.get(d.organisation_id, ""),
+                         **_view_dict(views.get(d.item_id))}
+                        for d in dissents[piece.id]]
+                    row["escalatie_url"] = escalation_url(piece.case_id, piece.id)
+            piece_rows.append(row)
+        item_updates = page_updates.get(item.id)
+        result[item.id] = {
+            "punt": item.id, "titel": ctx.case.reference, "minuten": item.minutes,
+            "stukken": piece_rows,
+            "acties": [{"id": a.id, "eigenaar": a.owner, "deadline": a.deadline.strftime("%d-%m-%Y"), **a.view}
+                       for a in actions.get(item.case_id, [])],
+            "score": _score_state(user, ctx, rounds[item.id], scores),
+            "updates": [{"organisatie": org, "ingediend": format_local(update.submitted_at), **_view_dict(view)}
+                        for update, org, view in (item_updates.views if item_updates else [])],
+            "categorieen": categories,
+        }
+    return result
+
+
+def score_state(db: Session, user: User, item: AgendaItem, ctx: sharing.CaseContext) -> dict:
+    """The open round (who has scored, my own score) or the last closed round's distribution."""
+    rounds = list(db.exec(select(LiveScoreRound).where(LiveScoreRound.agenda_item_id == item.id)
+                          .order_by(LiveScoreRound.id.desc())))
+    scores: dict[int, list[LiveScore]] = defaultdict(list)
+    if rounds:
+        for score in db.exec(select(LiveScore).where(LiveScore.round_id.in_([r.id for r in rounds]))
+                             .order_by(LiveScore.id)):
+            scores[score.round_id].append(score)
+    return _score_state(user, ctx, rounds, scores)
+
+
+def _score_state(user: User, ctx: sharing.CaseContext, rounds: list[LiveScoreRound],
+                 scores: dict[int, list[LiveScore]]) -> dict:
+    history = []
+    open_round = None
+    for rnd in rounds:
+        round_scores = scores.get(rnd.id, [])
+        if rnd.closed_at is None:
+            mine = next((s.score for s in round_scores if s.organisation_id == user.organisation_id), None)
+            open_round = {"id": rnd.id, "gescoord": len(round_scores), "verwacht": len(rnd.expected),
+                          "mijn_score": mine,
+                          "organisaties": sorted(ctx.org_names.get(s.organisation_id, "") for s in round_scores)}
+        else:
+            history.append({"id": rnd.id, "gesloten": format_local(rnd.closed_at),
+                            "verdeling": [sum(1 for s in round_scores if s.score == n) for n in range(11)],
+                            "scores": sorted(({"organisatie": ctx.org_names.get(s.organisation_id, ""),
+                                               "score": s.score} for s in round_scores),
+                                             key=lambda r: r["organisatie"])})
+    return {"open": open_round, "rondes": history}
+
+
+def revisions(db: Session, piece: LivePiece) -> list[LiveRevision]:
+    """A piece's revisions, newest first (show only after the engine showed the piece)."""
+    return list(db.exec(select(LiveRevision).where(LiveRevision.piece_id == piece.id)
+                        .order_by(LiveRevision.version.desc())))
+
+
+def panel(db: Session, user: User, meeting: Meeting) -> dict:
+    """The meeting page's live panel (no script needed): the meeting view and each item *user* may enter.
+
+    A fixed number of queries whatever the number of case items (:func:`items_state`).
+    """
+    case_access = meeting_access.CaseAccess(db, user)
+    view = meeting_access.meeting_view(db, user, meeting, case_access)
+    # Reading the page does not start anything: a meeting without live state yet is shown with the
+    # defaults (not stored, so no write, and the unit of work keeps its loaded case contexts).
+    live = (db.exec(select(LiveMeeting).where(LiveMeeting.meeting_id == meeting.id)).first()
+            or LiveMeeting(meeting_id=meeting.id))
+    overview = meeting_state(db, user, meeting, live, view=view)
+    enter = {r["id"] for r in overview["agenda"] if r["toegang"]}
+    entered = [iv.item for iv in view.items if iv.item.id in enter]
+    contexts = {i.case_id: case_access.contexts[i.case_id] for i in entered if i.case_id in case_access.contexts}
+    states = items_state(db, user, meeting, entered, contexts)
+    items = {i.id: states[i.id] for i in entered if i.id in states}
+    member_ids = {uid for i in entered if i.id in items for uid in contexts[i.case_id].member_user_ids}
+    people = ({u.id: u for u in db.exec(select(User).where(User.id.in_(member_ids)))} if member_ids else {})
+    owners = {}
+    for item in entered:
+        if item.id not in items:
+            continue
+        ctx = contexts[item.case_id]
+        members = [people.get(uid) for uid in sorted(ctx.member_user_ids)]
+        owners[item.id] = ([(f"gebruiker:{m.id}", f"{m.name} ({ctx.org_names.get(m.organisation_id, '')})")
+                            for m in members if m is not None and m.active]
+                           + [(f"organisatie:{oid}", ctx.org_names.get(oid, "")) for oid in sorted(ctx.circle_org_ids)]
+                           + [("gezin", "Het gezin")])
+    return {"overleg": overview, "punten": items, "eigenaren": owners}

@@ -1,0 +1,261 @@
+"""Plan pages: the plan with its sections and inline forms, entries and actions, status changes.
+
+Every view loads its case through :mod:`mda.safety_plan.access` (404 outside the circle) and
+shows plan content only from :mod:`mda.safety_plan.views` (the engine's decisions, audited).
+Versions, exports and "Mijn acties" are in :mod:`mda.safety_plan.routes_follow_up`.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from mda import db
+from mda.auth.services import ServiceError
+from mda.core import sharing
+from mda.core.permissions import has_permission, require_permission
+from mda.safety_plan import bp, export_pdf, services, views
+from mda.safety_plan.access import (
+    load_action,
+    load_case,
+    load_entry,
+    owner_choices,
+    parse_owner,
+    parse_party,
+    party_choices,
+)
+from mda.safety_plan.forms import (
+    ActionForm,
+    ApproveForm,
+    EntryEditForm,
+    EntryForm,
+    EvaluationForm,
+    ProposeForm,
+    StatusForm,
+)
+from mda.safety_plan.models import ACTION_STATUSES, SECTIONS
+
+PER_PAGE = 50
+
+
+def page_number() -> int:
+    """The ``pagina`` query parameter (1 when absent or nonsense)."""
+    value = request.args.get("pagina", "1")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_form=None, status: int = 200):
+    """Render the plan page (also with a form's error, as a 422 so nothing is committed)."""
+    s = db.session()
+    status_filter = request.args.get("status") if request.args.get("status") in ACTION_STATUSES else None
+    overdue = request.args.get("te_laat") == "1"
+    page = page_number()
+    view = views.plan_view(s, current_user, ctx, page=page, per_page=PER_PAGE, status=status_filter,
+                           overdue=overdue)
+    owners = owner_choices(ctx)
+    parties = party_choices(ctx)
+    action_form = action_form or ActionForm(formdata=None)
+    action_form.setup(owners)
+    if entry_form is None:
+        entry_form = EntryForm(formdata=None)
+    entry_form.party.choices = parties
+    from mda.cases.forms import category_choices
+
+    entry_form.category.choices = category_choices()
+    if not entry_form.category.data:
+        entry_form.category.data = "veiligheidsplan"
+    proposal = view.pending_proposal
+    approve_form = ApproveForm(formdata=None, revision=proposal.revision if proposal else 0)
+    can_work = sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten"
+    from mda.safety_plan import versions
+
+    return render_template(
+        "safety_plan/plan.html", case=case, view=view, sections=SECTIONS, statuses=ACTION_STATUSES,
+        action_form=action_form, entry_form=entry_form, owners=owners, parties=parties,
+        status_form=StatusForm(formdata=None), edit_form=EntryEditForm(formdata=None),
+        evaluation_form=EvaluationForm(formdata=None, next_evaluation_on=view.plan.next_evaluation_on
+                                       if view.plan else None),
+        propose_form=ProposeForm(formdata=None), approve_form=approve_form, error=error,
+        page=page, pages=max(1, -(-view.action_total // PER_PAGE)), status_filter=status_filter, overdue=overdue,
+        can_work=can_work, can_coordinate=sharing.can_manage(current_user, ctx, "coordinate"),
+        can_lead_approve=versions.may_approve_as_team_lead(current_user, ctx),
+        can_plan_meeting=has_permission(current_user, "meeting.plan") and case.phase != "afgesloten",
+        can_export=sharing.can_open_case(current_user, case, ctx) and "plan.export" in _permissions(),
+        pdf_available=export_pdf.converter() is not None, today=views.today()), status
+
+
+def _permissions() -> set[str]:
+    from mda.core.permissions import PERMISSIONS, has_permission
+
+    return {name for name in PERMISSIONS if name.startswith("plan.") and has_permission(current_user, name)}
+
+
+def _back(case, anchor: str | None = None):
+    return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor=anchor))
+
+
+@bp.get("/casussen/<int:case_id>/plan")
+@require_permission("case.work")
+def plan(case_id: int):
+    """The plan of a case with its sections, actions (paged, filtered), versions and scores."""
+    case, ctx = load_case(case_id)
+    return plan_page(case, ctx)
+
+
+@bp.post("/casussen/<int:case_id>/plan/regels")
+@require_permission("case.work")
+def add_entry(case_id: int):
+    """Add a line to a section of the plan."""
+    case, ctx = load_case(case_id, "work")
+    form = EntryForm()
+    form.party.choices = party_choices(ctx)
+    if form.validate_on_submit():
+        try:
+            services.add_entry(db.session(), current_user, ctx, section=form.section.data, text=form.text.data,
+                               detail=form.detail.data or "", category=form.category.data or "veiligheidsplan",
+                               **parse_party(form.party.data))
+        except ServiceError as exc:
+            return plan_page(case, ctx, error=str(exc), entry_form=form, status=422)
+        flash("De regel is aan het plan toegevoegd.", "success")
+        return _back(case, form.section.data)
+    return plan_page(case, ctx, error=_first_error(form), entry_form=form, status=422)
+
+
+@bp.post("/casussen/<int:case_id>/plan/regels/<int:entry_id>")
+@require_permission("case.work")
+def edit_entry(case_id: int, entry_id: int):
+    """Change a line of the plan."""
+    case, ctx = load_case(case_id, "work")
+    entry = load_entry(ctx, entry_id)
+    form = EntryEditForm()
+    if form.validate_on_submit():
+        try:
+            services.update_entry(db.session(), current_user, ctx, entry, text=form.text.data,
+                                  detail=form.detail.data or "", **parse_party(form.party.data))
+        except ServiceError as exc:
+            return plan_page(case, ctx, error=str(exc), status=422)
+        flash("De regel is gewijzigd.", "success")
+        return _back(case, f"regel-{entry.id}")
+    return plan_page(case, ctx, error=_first_error(form), status=422)
+
+
+@bp.post("/casussen/<int:case_id>/plan/regels/<int:entry_id>/verwijderen")
+@require_permission("case.work")
+def remove_entry(case_id: int, entry_id: int):
+    """Take a line out of the working plan."""
+    case, ctx = load_case(case_id, "work")
+    entry = load_entry(ctx, entry_id)
+    if not ProposeForm().validate_on_submit():
+        return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
+    try:
+        services.remove_entry(db.session(), current_user, ctx, entry)
+    except ServiceError as exc:
+        return plan_page(case, ctx, error=str(exc), status=422)
+    flash("De regel is uit het plan gehaald.", "success")
+    return _back(case, entry.section)
+
+
+@bp.post("/casussen/<int:case_id>/plan/acties")
+@require_permission("case.work")
+def add_action(case_id: int):
+    """Add an action with one owner and a deadline."""
+    case, ctx = load_case(case_id, "work")
+    form = ActionForm().setup(owner_choices(ctx))
+    if form.validate_on_submit():
+        try:
+            services.add_action(db.session(), current_user, ctx, description=form.description.data,
+                                deadline=form.deadline.data, category=form.category.data or "veiligheidsplan",
+                                allow_past_deadline=bool(form.confirm_past.data), **parse_owner(form.owner.data))
+        except ServiceError as exc:
+            return plan_page(case, ctx, error=str(exc), action_form=form, status=422)
+        flash("De actie is toegevoegd.", "success")
+        return _back(case, "acties")
+    return plan_page(case, ctx, error=_first_error(form), action_form=form, status=422)
+
+
+@bp.post("/casussen/<int:case_id>/plan/acties/<int:action_id>")
+@require_permission("case.work")
+def edit_action(case_id: int, action_id: int):
+    """Change an action's description, owner or deadline."""
+    case, ctx = load_case(case_id, "work")
+    action = load_action(ctx, action_id)
+    form = ActionForm().setup(owner_choices(ctx))
+    if form.validate_on_submit():
+        try:
+            services.update_action(db.session(), current_user, ctx, action, description=form.description.data,
+                                   deadline=form.deadline.data, allow_past_deadline=bool(form.confirm_past.data),
+                                   **parse_owner(form.owner.data))
+        except ServiceError as exc:
+            return plan_page(case, ctx, error=str(exc), status=422)
+        flash("De actie is gewijzigd.", "success")
+        return _back(case, f"actie-{action.id}")
+    return plan_page(case, ctx, error=_first_error(form), status=422)
+
+
+@bp.post("/casussen/<int:case_id>/plan/acties/<int:action_id>/verwijderen")
+@require_permission("case.work")
+def remove_action(case_id: int, action_id: int):
+    """Take an action out of the working plan."""
+    case, ctx = load_case(case_id, "work")
+    action = load_action(ctx, action_id)
+    if not ProposeForm().validate_on_submit():
+        return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
+    try:
+        services.remove_action(db.session(), current_user, ctx, action)
+    except ServiceError as exc:
+        return plan_page(case, ctx, error=str(exc), status=422)
+    flash("De actie is uit het plan gehaald.", "success")
+    return _back(case, "acties")
+
+
+@bp.post("/casussen/<int:case_id>/plan/acties/<int:action_id>/status")
+@require_permission("case.work")
+def change_status(case_id: int, action_id: int):
+    """Change an action's status, with a comment (and a reason when it did not succeed)."""
+    case, ctx = load_case(case_id, "work")
+    action = load_action(ctx, action_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.change_status(db.session(), current_user, ctx, action, status=form.status.data,
+                                   comment=form.comment.data, failure_reason=form.failure_reason.data or None)
+        except ServiceError as exc:
+            return _status_error(case, ctx, str(exc))
+        flash(f"De status van actie {action.id} is gewijzigd.", "success")
+        if request.form.get("terug") == "mijn-acties":
+            return redirect(url_for("safety_plan.my_actions"))
+        return _back(case, f"actie-{action.id}")
+    return _status_error(case, ctx, _first_error(form))
+
+
+def _status_error(case, ctx, message: str):
+    if request.form.get("terug") == "mijn-acties":
+        from mda.safety_plan.routes_follow_up import my_actions_page
+
+        return my_actions_page(error=message, status=422)
+    return plan_page(case, ctx, error=message, status=422)
+
+
+@bp.post("/casussen/<int:case_id>/plan/evaluatie")
+@require_permission("case.work")
+def set_evaluation(case_id: int):
+    """Set the date of the next evaluation (monitoring)."""
+    case, ctx = load_case(case_id, "work")
+    form = EvaluationForm()
+    if form.validate_on_submit():
+        try:
+            services.set_next_evaluation(db.session(), current_user, ctx, form.next_evaluation_on.data)
+        except ServiceError as exc:
+            return plan_page(case, ctx, error=str(exc), status=422)
+        flash("De datum van de volgende evaluatie is opgeslagen.", "success")
+        return _back(case, "monitoring")
+    return plan_page(case, ctx, error=_first_error(form), status=422)
+
+
+def _first_error(form) -> str:
+    """The form's errors as one Dutch sentence for the alert at the top of the page."""
+    messages = [m for field_errors in form.errors.values() for m in field_errors]
+    return " ".join(str(m) for m in messages) or "Niet alle velden zijn goed ingevuld."
+
+
+from mda.safety_plan import routes_follow_up  # noqa: E402,F401

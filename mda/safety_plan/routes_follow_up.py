@@ -1,0 +1,288 @@
+"""Versions and approval, Word exports, and "Mijn acties"."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import func, select
+
+from mda import db
+from mda.auth.services import ServiceError
+from mda.cases.models import Case
+from mda.core import audit, sharing
+from mda.core.permissions import require_permission
+from mda.safety_plan import bp, export_docx, versions, views
+from mda.safety_plan import export_pdf as export_pdf_module
+from mda.safety_plan.access import load_case
+from mda.safety_plan.forms import ApproveForm, ProposeForm, StatusForm
+from mda.safety_plan.models import ACTION_STATUSES, OPEN_STATUSES, PlanAction, PlanVersion
+from mda.safety_plan.routes import page_number, plan_page
+
+log = logging.getLogger(__name__)
+
+MY_PER_PAGE = 25
+VERSIONS_PER_PAGE = 20
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+# ----------------------------------------------------------------------------- versions
+@bp.post("/casussen/<int:case_id>/plan/voorstellen")
+@require_permission("case.coordinate")
+def propose(case_id: int):
+    """The coordinator proposes the current plan for approval."""
+    case, ctx = load_case(case_id, "coordinate")
+    if not ProposeForm().validate_on_submit():
+        return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
+    try:
+        version = versions.propose(db.session(), current_user, ctx)
+    except ServiceError as exc:
+        return plan_page(case, ctx, error=str(exc), status=422)
+    flash(f"Het plan is ter vaststelling voorgelegd (voorstel {version.id}).", "success")
+    return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))
+
+
+@bp.post("/casussen/<int:case_id>/plan/versies/<int:version_id>/vaststellen")
+@require_permission("plan.approve")
+def approve(case_id: int, version_id: int):
+    """Approve a proposal: in the conference (coordinator) or for one's organisation (team lead)."""
+    case, ctx = load_case(case_id)
+    version = _version_or_404(ctx, version_id)
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return plan_page(case, ctx, error="Het formulier is onvolledig of verlopen; laad de pagina opnieuw.",
+                         status=422)
+    try:
+        versions.approve(db.session(), current_user, ctx, version, expected_revision=form.revision.data,
+                         kind=form.kind.data, meeting_id=None)
+    except ServiceError as exc:
+        return plan_page(case, ctx, error=str(exc), status=422)
+    flash(f"Versie {version.number} van het plan is vastgesteld." if version.number
+          else "Uw goedkeuring is vastgelegd; het plan wacht nog op de andere teamleiders.", "success")
+    return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))
+
+
+def _version_or_404(ctx, version_id: int) -> PlanVersion:
+    version = versions.load_version(db.session(), ctx, version_id)
+    if version is None:
+        from flask import abort
+
+        abort(404)
+    return version
+
+
+@bp.get("/casussen/<int:case_id>/plan/versies")
+@require_permission("case.work")
+def version_list(case_id: int):
+    """Every version of the plan (paged), newest first."""
+    case, ctx = load_case(case_id)
+    s = db.session()
+    page = page_number()
+    stmt = select(PlanVersion).where(PlanVersion.case_id == case.id)
+    total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = list(s.exec(stmt.order_by(PlanVersion.id.desc()).offset((page - 1) * VERSIONS_PER_PAGE)
+                       .limit(VERSIONS_PER_PAGE)))
+    names = views.user_names(s, {v.proposed_by_id for v in rows} | {v.approved_by_id for v in rows})
+    audit.record(s, "view", user=current_user, object_type="safety_plan", object_id=case.id, case_id=case.id,
+                 summary=f"versies van het veiligheidsplan {case.reference} bekeken (pagina {page})")
+    return render_template("safety_plan/versions.html", case=case, versions=rows, names=names, page=page,
+                           pages=max(1, -(-total // VERSIONS_PER_PAGE)))
+
+
+@bp.get("/casussen/<int:case_id>/plan/versies/<int:version_id>")
+@require_permission("case.work")
+def version_detail(case_id: int, version_id: int):
+    """One version, compared entry by entry with an earlier one (``?met=<id>``, default: the one before)."""
+    case, ctx = load_case(case_id)
+    s = db.session()
+    version = _version_or_404(ctx, version_id)
+    other_id = request.args.get("met", "")
+    if other_id.isdigit():
+        base = _version_or_404(ctx, int(other_id))
+    else:
+        base = s.exec(select(PlanVersion).where(PlanVersion.case_id == case.id, PlanVersion.id < version.id,
+                                                PlanVersion.status == "vastgesteld")
+                      .order_by(PlanVersion.id.desc())).first()
+    new = versions.load_snapshot(version)
+    old = versions.load_snapshot(base) if base else {"entries": [], "actions": []}
+    changes = versions.compare(old, new)
+    rows = comparison_rows(s, ctx, changes)
+    approvals = versions.approvals(s, version)
+    names = views.user_names(s, {version.proposed_by_id, version.approved_by_id} | {a.user_id for a in approvals})
+    return render_template("safety_plan/version.html", case=case, version=version, base=base, rows=rows,
+                           approvals=approvals, names=names, org_names=ctx.org_names)
+
+
+def comparison_rows(s, ctx, changes) -> list[dict]:
+    """Each change as the viewer may see both sides (through the engine), audited as a view."""
+    names = views.user_names(s, {(c.before or c.after or {}).get("owner_user_id") for c in changes}
+                             | {(c.after or {}).get("owner_user_id") for c in changes})
+    rows, seen_entries, seen_actions = [], [], []
+    for change in changes:
+        sides = []
+        for row in (change.before, change.after):
+            if row is None:
+                sides.append(None)
+                continue
+            entries, actions = views.snapshot_rows({"entries": [row]} if change.what == "regel" else {"actions": [row]})
+            if entries:
+                side = views.entry_view(current_user, ctx, entries[0])
+                seen_entries.append(side)
+            else:
+                side = views.action_view(current_user, ctx, actions[0], names)
+                seen_actions.append(side)
+            sides.append(side)
+        rows.append({"change": change, "before": sides[0], "after": sides[1]})
+    views.audit_plan_view(s, current_user, ctx, seen_entries, seen_actions, "versievergelijking")
+    return rows
+
+
+# ----------------------------------------------------------------------------- exports
+@bp.get("/casussen/<int:case_id>/plan/export.docx")
+@require_permission("plan.export")
+def export_professional(case_id: int):
+    """The plan as a Word document for professionals (only what the exporting user may see)."""
+    return _export(case_id, "professioneel")
+
+
+@bp.get("/casussen/<int:case_id>/plan/export-gezin.docx")
+@require_permission("plan.export")
+def export_family(case_id: int):
+    """The family version in plain Dutch: conditions, goals and the family's own actions."""
+    return _export(case_id, "gezin")
+
+
+@bp.get("/casussen/<int:case_id>/plan/export.pdf")
+@require_permission("plan.export")
+def export_pdf(case_id: int):
+    """The professional version as PDF, when LibreOffice is installed on the server."""
+    if export_pdf_module.converter() is None:
+        from flask import abort
+
+        abort(404, "PDF-export is op deze server niet beschikbaar (LibreOffice ontbreekt). Gebruik de Word-export.")
+    return _export(case_id, "professioneel", pdf=True)
+
+
+def _export(case_id: int, kind: str, pdf: bool = False) -> Response:
+    case, ctx = load_case(case_id)
+    document = export_docx.build(db.session(), current_user, ctx, kind=kind, file_format="pdf" if pdf else "docx")
+    mimetype = DOCX_TYPE
+    if pdf:
+        try:
+            document = export_pdf_module.to_pdf(document)
+        except (RuntimeError, OSError, subprocess.SubprocessError):
+            log.exception("PDF conversion failed")
+            db.rollback()
+            from flask import abort
+
+            abort(503)
+        mimetype = "application/pdf"
+    return Response(document.content, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{document.filename}"', "Cache-Control": "no-store"})
+
+
+# ----------------------------------------------------------------------------- my actions
+def my_actions_query(user, *, status: str | None = None, overdue: bool = False):
+    """The current actions *user* owns in cases they may open, open ones first, by deadline."""
+    from sqlalchemy import case as sql_case
+
+    visible = sharing.visible_cases_query(user).with_only_columns(Case.id)
+    stmt = select(PlanAction).where(PlanAction.owner_user_id == user.id, PlanAction.removed_at.is_(None),
+                                    PlanAction.case_id.in_(visible))
+    if status:
+        stmt = stmt.where(PlanAction.status == status)
+    if overdue:
+        stmt = stmt.where(PlanAction.status.in_(OPEN_STATUSES), PlanAction.deadline < views.today())
+    open_first = sql_case((PlanAction.status.in_(OPEN_STATUSES), 0), else_=1)
+    return stmt.order_by(open_first, PlanAction.deadline, PlanAction.id)
+
+
+def my_action_views(s, user, rows: list[PlanAction]) -> list[views.ActionView]:
+    """The rows as *user* may see them, each through the engine with its case's context (audited per case)."""
+    cases = {c.id: c for c in s.exec(select(Case).where(Case.id.in_({a.case_id for a in rows})))} if rows else {}
+    contexts = {cid: sharing.load_context(s, case) for cid, case in cases.items()}
+    names = views.user_names(s, {a.owner_user_id for a in rows})
+    out = [views.action_view(user, contexts[a.case_id], a, names) for a in rows]
+    for cid, ctx in contexts.items():
+        views.audit_plan_view(s, user, ctx, [], [v for v in out if v.case_id == cid], "mijn acties")
+    return out
+
+
+def my_actions_page(error: str | None = None, status: int = 200):
+    """Render "Mijn acties" (paged; filters: status, overdue)."""
+    s = db.session()
+    status_filter = request.args.get("status") if request.args.get("status") in ACTION_STATUSES else None
+    overdue = request.args.get("te_laat") == "1"
+    page = page_number()
+    stmt = my_actions_query(current_user, status=status_filter, overdue=overdue)
+    total = s.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    rows = list(s.exec(stmt.offset((page - 1) * MY_PER_PAGE).limit(MY_PER_PAGE)))
+    return render_template("safety_plan/my_actions.html", actions=my_action_views(s, current_user, rows),
+                           total=total, page=page, pages=max(1, -(-total // MY_PER_PAGE)), statuses=ACTION_STATUSES,
+                           status_filter=status_filter, overdue=overdue, status_form=StatusForm(formdata=None),
+                           error=error), status
+
+
+@bp.get("/mijn-acties")
+@require_permission("case.work")
+def my_actions():
+    """Every action the user owns, open and overdue first."""
+    return my_actions_page()
+
+
+def home_panel(user):
+    """Start-page panel: how many open and overdue actions the user owns (counts only)."""
+    from mda.core.permissions import has_permission
+
+    if not has_permission(user, "case.work"):
+        return None
+    s = db.session()
+    open_count = s.exec(select(func.count()).select_from(
+        my_actions_query(user, status=None).where(PlanAction.status.in_(OPEN_STATUSES)).order_by(None)
+        .subquery())).one()
+    overdue_count = s.exec(select(func.count()).select_from(
+        my_actions_query(user, overdue=True).order_by(None).subquery())).one()
+    return "safety_plan/_home_panel.html", {"open": open_count, "overdue": overdue_count}
+
+
+# ----------------------------------------------------------------------------- meetings
+MEETING_ACTIONS_PER_CASE = 10
+
+
+@bp.app_context_processor
+def _meeting_hooks():
+    return {"meeting_open_actions": meeting_open_actions}
+
+
+def meeting_open_actions(meeting_view) -> list[tuple[Case, list[views.ActionView], int]]:
+    """For the agenda item "Openstaande acties": per case on the agenda that the viewer may open,
+    its open actions (overdue first, at most :data:`MEETING_ACTIONS_PER_CASE`) and the total when there are more.
+
+    Goes through the engine like every other channel, audited per case.
+    """
+    s = db.session()
+    case_ids = [iv.item.case_id for iv in meeting_view.items
+                if iv.item.kind == "casus" and iv.case_visible and iv.item.case_id]
+    cases = list(s.exec(select(Case).where(Case.id.in_(case_ids)).order_by(Case.reference))) if case_ids else []
+    contexts = sharing.load_contexts(s, cases)
+    cases = [c for c in cases if sharing.can_open_case(current_user, c, contexts[c.id])]
+    # one query for the open actions of every case on the agenda (few per case), grouped here
+    by_case: dict[int, list[PlanAction]] = {c.id: [] for c in cases}
+    if cases:
+        stmt = views.action_query(None).where(PlanAction.status.in_(OPEN_STATUSES),
+                                             PlanAction.case_id.in_(list(by_case)))
+        for action in s.exec(stmt):
+            by_case[action.case_id].append(action)
+    shown = {cid: rows[:MEETING_ACTIONS_PER_CASE] for cid, rows in by_case.items()}
+    names = views.user_names(s, {a.owner_user_id for rows in shown.values() for a in rows})
+    groups = []
+    for case in cases:
+        ctx, rows = contexts[case.id], shown[case.id]
+        action_views = [views.action_view(current_user, ctx, a, names) for a in rows]
+        if action_views:
+            views.audit_plan_view(s, current_user, ctx, [], action_views, "overleg")
+        total = len(by_case[case.id])
+        groups.append((case, action_views, total if total > len(rows) else 0))
+    return groups

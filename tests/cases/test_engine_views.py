@@ -1,0 +1,158 @@
+"""Data that used to bypass the engine: reason and goal, consent rows, decision rows, break-glass text.
+
+The case here lives in a region without a covenant file, so nothing is shared by covenant:
+every basis is the source organisation, a consent or a conflict-of-duties decision, and
+the tests can see the engine mask what a route used to show to the whole circle.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from mda.cases.models import Consent, DutyConflictDecision
+from mda.core.timeutil import utcnow
+from tests.cases.conftest import api_post
+from tests.conftest import audit_rows, audit_subjects, form_post
+
+REASON = "GEHEIM-REDEN: behandeling in de GGZ na een suïcidepoging (fictief)"
+GOAL = "GEHEIM-DOEL: afspraken over de behandeling (fictief)"
+
+
+@pytest.fixture
+def strict(db, make_region, make_org, make_user, make_case, make_person):
+    """A case in a region without covenant; reason and goal are GGZ health data from the GGZ."""
+    region = make_region()
+    orgs = {t: make_org(t, region=region) for t in ("ZVH", "POL", "GGZ", "LT")}
+    users = {t.lower(): make_user(roles=("professional",), org=orgs[t]) for t in ("POL", "GGZ", "LT")}
+    users["coordinator"] = make_user(roles=("coordinator",), org=orgs["ZVH"])
+    users["lt_lead"] = make_user(roles=("team_lead",), org=orgs["LT"])
+    case = make_case(users["coordinator"], members=[users["pol"], users["ggz"], users["lt"]], region=region,
+                     reason=REASON, goal=GOAL, reason_category="gezondheid", goal_category="gezondheid",
+                     source_organisation_id=orgs["GGZ"].id)
+    victim = make_person(case, source_org=orgs["ZVH"], name="Wilma Weggestopt (fictief)", bsn="123456782",
+                         date_of_birth=date(1977, 3, 14))
+    return dict(case=case, orgs=orgs, users=users, victim=victim)
+
+
+def test_reason_and_goal_are_decided_by_the_engine_on_page_and_api(app, client, switch_to, db, strict):
+    """Does the police, with no basis for GGZ data, get neither the case's reason nor its goal in the page
+    or the API (but the reason why not), while the GGZ, their source, sees both with the basis named?"""
+    case = strict["case"]
+    switch_to(strict["users"]["pol"])
+    page = client.get(f"/casussen/{case.id}").text
+    assert "GEHEIM-REDEN" not in page and "GEHEIM-DOEL" not in page and "Niet gedeeld" in page
+    body = client.get(f"/api/v1/cases/{case.id}").get_json()
+    assert body["reason"] is None and body["goal"] is None
+    assert "GEHEIM" not in str(body) and body["reason_detail"]["niet_gedeeld"]
+    switch_to(strict["users"]["ggz"])
+    assert "GEHEIM-REDEN" in client.get(f"/casussen/{case.id}").text
+    body = client.get(f"/api/v1/cases/{case.id}").get_json()
+    assert body["reason"] == REASON and body["reason_detail"]["basis"].startswith("eigen organisatie")
+    links = audit_subjects(db, user_id=strict["users"]["ggz"].id, kind="aanleiding")
+    assert {link.person_id for _, link in links} == {strict["victim"].id}
+
+
+def test_consent_row_free_text_is_masked_by_the_engine_on_page_and_api(app, client, switch_to, db, strict,
+                                                                       make_consent):
+    """Does a professional without a basis for the person's identity see a consent's status and categories
+    but not who gave it, its purpose or its withdrawal reason, on the page and in the API answer to a
+    withdrawal?"""
+    victim, users, orgs = strict["victim"], strict["users"], strict["orgs"]
+    consent = make_consent(strict["case"], victim, [orgs["LT"]], ["risicosignalen"], users["coordinator"],
+                           given_by="GEHEIM-VOOGD Vader Fictief", purpose="GEHEIM-DOEL-TOESTEMMING")
+    switch_to(users["pol"])
+    page = client.get(f"/casussen/{strict['case'].id}").text
+    assert f"<td class=\"utrecht-table__cell\">{consent.id}</td>" in page
+    assert "GEHEIM-VOOGD" not in page and "GEHEIM-DOEL-TOESTEMMING" not in page
+    resp = api_post(app, client, f"/api/v1/cases/{strict['case'].id}/consents/{consent.id}/withdraw",
+                    {"reason": "GEHEIM-INTREKKING op verzoek van moeder"})
+    assert resp.status_code == 200, resp.text
+    body = resp.get_json()
+    assert body["withdrawn_at"] and body["status"] == "ingetrokken"
+    assert body["given_by"] is None and body["purpose"] is None and body["shared"] is False
+    # the withdrawal reason is the police's own text: their own organisation is its source
+    assert body["withdrawal_reason"] == "GEHEIM-INTREKKING op verzoek van moeder"
+    switch_to(users["lt"])
+    page = client.get(f"/casussen/{strict['case'].id}").text
+    assert "GEHEIM-INTREKKING" not in page and "GEHEIM-VOOGD" not in page
+    detail = client.get(f"/api/v1/cases/{strict['case'].id}").get_json()
+    assert detail["consents"][0]["withdrawal_reason"] is None and detail["consents"][0]["given_by"] is None
+    switch_to(users["coordinator"])
+    page = client.get(f"/casussen/{strict['case'].id}").text
+    assert "GEHEIM-VOOGD" in page and "GEHEIM-DOEL-TOESTEMMING" in page
+    assert audit_subjects(db, user_id=users["coordinator"].id, kind=f"toestemming nr. {consent.id}")
+
+
+def test_decision_reason_is_decided_by_the_engine_not_by_role(app, client, switch_to, db, strict):
+    """Is a conflict-of-duties reasoning shown to whoever has a basis for its category (the recipient, the
+    decider's organisation) and withheld from a team lead who may record decisions but has no basis?"""
+    users, orgs = strict["users"], strict["orgs"]
+    db.add(DutyConflictDecision(case_id=strict["case"].id, organisation_id=orgs["POL"].id, category="gezondheid",
+                                person_id=strict["victim"].id, decided_by_id=users["coordinator"].id,
+                                reason="GEHEIM-AFWEGING acuut gevaar voor de kinderen", decided_at=utcnow()))
+    db.commit()
+    switch_to(users["pol"])  # the recipient: the decision is its basis for GGZ data about the victim
+    assert "GEHEIM-AFWEGING" in client.get(f"/casussen/{strict['case'].id}").text
+    switch_to(users["lt_lead"])
+    page = client.get(f"/casussen/{strict['case'].id}").text
+    assert "GEHEIM-AFWEGING" not in page and "Afweging niet gedeeld" in page
+    body = client.get(f"/api/v1/cases/{strict['case'].id}").get_json()
+    assert body["decisions"][0]["reason"] is None and body["decisions"][0]["niet_gedeeld"]
+
+
+def test_no_route_builds_consent_or_decision_rows():
+    """Are the route-made masking rules gone from the case routes (the engine's views are rendered)?"""
+    from mda.cases import routes
+
+    assert not hasattr(routes, "_consent_rows") and not hasattr(routes, "_decision_rows")
+
+
+def test_views_shown_on_a_422_are_audited(app, client, switch_to, db, strict):
+    """When a form is re-rendered with errors (422, the work rolled back), are the persons it showed on
+    record in the trail anyway?"""
+    switch_to(strict["users"]["coordinator"])
+    resp = form_post(app, client, f"/casussen/{strict['case'].id}/gegevens/nieuw",
+                     {"category": "bestaat-niet", "content": "x", "recorded_on": "2026-11-01"})
+    assert resp.status_code == 422 and "Wilma Weggestopt" in resp.text
+    links = audit_subjects(db, action="view", user_id=strict["users"]["coordinator"].id,
+                           person_id=strict["victim"].id)
+    assert links and any("formulier" in row.summary for row, _ in links)
+
+
+def test_break_glass_reason_stays_out_of_the_audit_trail(app, client, switch_to, db, strict, make_item):
+    """Is the typed break-glass reason kept in the break-glass record only, the audit row referring to it?"""
+    item = make_item(strict["case"], strict["orgs"]["GGZ"], "gezondheid", persons=[strict["victim"]])
+    switch_to(strict["users"]["pol"])
+    resp = form_post(app, client, f"/casussen/{strict['case'].id}/gegevens/{item.id}/doorbraak",
+                     {"reason": "GEHEIM-DOORBRAAK Wilma belde in paniek"})
+    assert resp.status_code == 302
+    client.get(f"/casussen/{strict['case'].id}")
+    rows = audit_rows(db)
+    assert not any("GEHEIM-DOORBRAAK" in f"{r.summary} {r.basis}" for r in rows)
+    from mda.cases.models import BreakGlass
+
+    grant = db.exec(select(BreakGlass)).one()
+    assert any(r.action == "break_glass" and r.object_id == str(grant.id) for r in rows)
+    assert audit_subjects(db, action="view", item_id=item.id, person_id=strict["victim"].id)
+
+
+def test_every_item_of_a_large_case_is_named_in_the_trail(app, client, switch_to, db, strict, make_item):
+    """With 80 items on one page, is every item shown findable through the audit subject index (no
+    500-character summary cutting some off)?"""
+    items = [make_item(strict["case"], strict["orgs"]["ZVH"], "risicosignalen", persons=[strict["victim"]])
+             for _ in range(80)]
+    switch_to(strict["users"]["coordinator"])
+    client.get(f"/casussen/{strict['case'].id}")
+    seen = {link.item_id for _, link in audit_subjects(db, action="view",
+                                                       user_id=strict["users"]["coordinator"].id)}
+    assert {i.id for i in items} <= seen
+
+
+def test_consent_list_in_db_is_unchanged_by_masking(db, strict, make_consent):
+    """Does masking a consent for one viewer leave the stored consent intact (views are read-only)?"""
+    consent = make_consent(strict["case"], strict["victim"], [strict["orgs"]["LT"]], ["risicosignalen"],
+                           strict["users"]["coordinator"], given_by="X")
+    assert db.exec(select(Consent.given_by).where(Consent.id == consent.id)).one() == "X"

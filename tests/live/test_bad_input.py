@@ -1,0 +1,79 @@
+"""Bad input on live events: refused in Dutch, nothing half-stored, the connection keeps working."""
+
+import pytest
+from sqlmodel import select
+
+from mda.cases.models import Item
+from mda.live.models import LivePiece
+from tests.conftest import audit_rows
+
+
+@pytest.fixture
+def chair(live, world, meeting):
+    client = live(world["coordinator"])
+    assert client.send("deelnemen", {"overleg": meeting.id})["ok"]
+    assert client.send("starten", {"id": "start-bad-01"})["ok"]
+    return client
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"id": "bad-000001"}, "ontbreekt"),
+    ({"id": "bad-000002", "punt": "abc", "tekst": "x"}, "getal"),
+    ({"id": "bad-000003", "punt": "ITEM", "tekst": ""}, "leeg"),
+    ({"id": "bad-000004", "punt": "ITEM", "tekst": ["lijst"]}, "tekst"),
+    ({"id": "bad-000005", "punt": "ITEM", "tekst": "x" * 8001}, "te lang"),
+    ({"id": "bad-000006", "punt": "ITEM", "tekst": "x", "categorie": "onzin"}, "categorie"),
+    ({"id": "bad-000007", "punt": "ITEM", "tekst": "x", "personen": [999999]}, "personen"),
+    ({"punt": "ITEM", "tekst": "zonder id"}, "id"),
+])
+def test_malformed_event_is_refused_in_dutch_and_nothing_is_stored(app, db, chair, meeting, body, message):
+    """Is an event with a missing or wrong field refused with a Dutch message, storing nothing?"""
+    body = {k: (meeting.item_a if v == "ITEM" else v) for k, v in body.items()}
+    answer = chair.send("stuk_nieuw", body)
+    assert answer["ok"] is False and message in answer["fout"], answer
+    assert any(m["name"] == "fout" for m in chair.received())
+    db.expire_all()
+    assert db.exec(select(LivePiece)).all() == [] and db.exec(select(Item)).all() == []
+    assert chair.send("overleg")["ok"]  # the connection keeps working
+
+
+def test_oversized_event_is_refused(app, chair, meeting):
+    """Is an event bigger than the limit refused before anything is read?"""
+    answer = chair.send("stuk_nieuw", {"id": "big-0000001", "punt": meeting.item_a, "tekst": "x" * 30000})
+    assert answer["ok"] is False and "te groot" in answer["fout"]
+
+
+def test_non_object_payload_is_refused(app, chair):
+    """Is a payload that is not an object refused in Dutch?"""
+    answer = chair.sio.emit("overleg", "rommel", namespace="/live", callback=True)
+    assert answer["ok"] is False and "gelezen" in answer["fout"]
+
+
+def test_events_for_a_closed_meeting_are_refused(app, db, chair, meeting):
+    """Is a new action refused once the chair closed the meeting?"""
+    assert chair.send("sluiten", {"id": "sluit-000001"})["ok"]
+    answer = chair.send("actie", {"id": "actie-gesloten", "punt": meeting.item_a, "omschrijving": "Te laat",
+                                  "deadline": "2099-01-01", "eigenaar_gezin": True})
+    assert answer["ok"] is False and "gesloten" in answer["fout"]
+
+
+def test_flooding_client_is_rate_limited_once_and_audited(app, db, chair, world, monkeypatch):
+    """Does a client flooding events get refused (one Dutch error per window, audited), storing nothing more?"""
+    monkeypatch.setitem(app.config, "LIVE_RATE_LIMIT", (5, 3600))
+    from mda.live import guard
+
+    guard._windows.clear()
+    answers = [chair.send("overleg") for _ in range(8)]
+    assert [a["ok"] for a in answers[:5]] == [True] * 5
+    assert all(a["ok"] is False and "te veel" in a["fout"] for a in answers[5:])
+    errors = [m for m in chair.received() if m["name"] == "fout"]
+    assert len(errors) == 1
+    assert len([r for r in audit_rows(db, user_id=world["coordinator"].id) if "te veel" in r.summary]) == 1
+    guard._windows.clear()
+
+
+def test_piece_of_another_meeting_is_refused_and_audited(app, db, chair, world):
+    """Is saving a piece id that does not belong to this meeting refused and audited as denied?"""
+    answer = chair.send("stuk_opslaan", {"id": "vreemd-00001", "stuk": 424242, "versie": 1, "tekst": "x"})
+    assert answer["ok"] is False
+    assert any(r.action == "denied" for r in audit_rows(db, user_id=world["coordinator"].id))

@@ -1,0 +1,91 @@
+"""The live page and the plain-form fallback on the meeting page (no websockets needed)."""
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from mda.live.models import LiveMeeting, LivePiece
+from tests.conftest import form_post, text_of
+
+
+@pytest.fixture
+def as_chair(auth, world):
+    assert auth.login(world["coordinator"]).status_code == 302
+
+
+def _started(app, client, meeting):
+    assert form_post(app, client, f"/overleggen/{meeting.id}/live/voorzitter/starten").status_code == 302
+
+
+def test_meeting_page_shows_the_live_panel_with_plain_forms(app, client, as_chair, meeting):
+    """Does the meeting page show the live panel (current item, forms) without any script?"""
+    _started(app, client, meeting)
+    page = client.get(f"/overleggen/{meeting.id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "Live overleg" in html and "Nu aan de orde" in html
+    assert f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/stukken" in html
+    assert "<script>" not in html
+
+
+def test_plain_form_adds_minutes_and_the_page_shows_them(app, client, as_chair, meeting, db):
+    """Can minutes be added with a plain form and read back on the meeting page?"""
+    _started(app, client, meeting)
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/stukken",
+                     {"soort": "notulen", "categorie": "overleg", "tekst": "Afspraak via formulier (fictief)"})
+    assert resp.status_code == 302
+    assert "Afspraak via formulier (fictief)" in client.get(f"/overleggen/{meeting.id}").text
+
+
+def test_stale_plain_form_save_shows_both_texts_with_422(app, client, as_chair, meeting, db):
+    """Is a stale save by plain form refused with 422, showing the current text and keeping the user's own?"""
+    _started(app, client, meeting)
+    form_post(app, client, f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/stukken",
+              {"soort": "notulen", "tekst": "Versie een"})
+    piece = db.exec(select(LivePiece)).one()
+    url = f"/overleggen/{meeting.id}/live/stukken/{piece.id}"
+    assert form_post(app, client, url, {"versie": "1", "tekst": "Versie twee"}).status_code == 302
+    resp = form_post(app, client, url, {"versie": "1", "tekst": "Mijn late tekst"})
+    assert resp.status_code == 422
+    assert "Versie twee" in resp.text and "Mijn late tekst" in resp.text and "Iemand anders" in resp.text
+
+
+def test_empty_minutes_by_plain_form_are_refused_in_dutch(app, client, as_chair, meeting, db):
+    """Is an empty text refused with a Dutch message (422) and nothing stored?"""
+    _started(app, client, meeting)
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/stukken",
+                     {"soort": "notulen", "tekst": "  "})
+    assert resp.status_code == 422 and "leeg" in text_of(resp.text)
+    assert db.exec(select(LivePiece)).all() == []
+
+
+def test_minutes_lifecycle_and_revision_comparison(app, client, as_chair, meeting, db):
+    """Do minutes go concept -> review -> final, need a reason to correct, and compare revisions side by side?"""
+    _started(app, client, meeting)
+    base = f"/overleggen/{meeting.id}/live"
+    form_post(app, client, f"{base}/punten/{meeting.item_a}/stukken", {"tekst": "Eerste tekst"})
+    piece = db.exec(select(LivePiece)).one()
+    assert form_post(app, client, f"{base}/notulen/review").status_code == 422  # meeting still open
+    form_post(app, client, f"{base}/voorzitter/sluiten")
+    assert form_post(app, client, f"{base}/notulen/review").status_code == 302
+    assert form_post(app, client, f"{base}/notulen/definitief").status_code == 302
+    db.expire_all()
+    assert db.exec(select(LiveMeeting)).one().minutes_status == "definitief"
+    refused = form_post(app, client, f"{base}/stukken/{piece.id}", {"versie": "1", "tekst": "Correctie"})
+    assert refused.status_code == 422 and "reden" in refused.text
+    ok = form_post(app, client, f"{base}/stukken/{piece.id}", {"versie": "1", "tekst": "Correctie",
+                                                               "reden": "Naam van de school was fout"})
+    assert ok.status_code == 302
+    page = client.get(f"{base}/stukken/{piece.id}/revisies?a=1&b=2")
+    assert page.status_code == 200
+    columns = re.findall(r'<section aria-label="Versie (\d)"', page.text)
+    assert columns == ["1", "2"] and "Eerste tekst" in page.text and "Naam van de school was fout" in page.text
+
+
+def test_live_page_loads_its_script_from_static_files_only(app, client, as_chair, meeting):
+    """Does the live view load only local scripts (CSP: no inline script, no CDN)?"""
+    page = client.get(f"/overleggen/{meeting.id}/live")
+    assert page.status_code == 200
+    scripts = re.findall(r"<script([^>]*)>", page.text)
+    assert scripts and all('src="/static/' in s for s in scripts)

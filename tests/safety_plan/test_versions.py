@@ -1,0 +1,137 @@
+"""Versions of the plan: propose, approve (conference or team leads), frozen, stale approvals, comparison."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from mda.auth.services import ServiceError
+from mda.core import sharing
+from mda.safety_plan import services, versions
+from mda.safety_plan.models import FrozenVersionError, PlanVersion
+from tests.conftest import form_post, text_of
+
+FUTURE = date.today() + timedelta(days=30)
+
+
+@pytest.fixture
+def proposed(db, scenario):
+    """A plan with a condition and an action, proposed by the coordinator."""
+    s = scenario
+    ctx = sharing.load_context(db, s.case)
+    services.add_entry(db, s.users["vt"], ctx, section="voorwaarde", text="Geen geweld")
+    services.add_action(db, s.users["pol"], ctx, description="Huisbezoek", deadline=FUTURE,
+                        owner_user_id=s.users["lt"].id)
+    version = versions.propose(db, s.users["coordinator"], ctx)
+    db.commit()
+    return s, version
+
+
+def test_team_lead_approval_freezes_and_numbers_the_version(db, proposed):
+    """When the only circle team lead approves, is the version frozen as version 1?"""
+    s, version = proposed
+    ctx = sharing.load_context(db, s.case)
+    versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
+    db.commit()
+    assert (version.status, version.number, version.approval_kind) == ("vastgesteld", 1, "teamleiders")
+
+
+def test_every_team_lead_organisation_must_approve(db, proposed, make_user):
+    """With team leads at two circle organisations, does the version wait for the second approval?"""
+    s, version = proposed
+    make_user(roles=("team_lead",), org=s.orgs["POL"])
+    ctx = sharing.load_context(db, s.case)
+    versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
+    assert version.status == "voorgesteld" and version.number is None
+    with pytest.raises(ServiceError, match="al goedgekeurd"):
+        versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
+
+
+def test_a_frozen_version_cannot_change(db, proposed):
+    """Is every change to an approved version refused: approving again, or altering its snapshot or number?"""
+    s, version = proposed
+    ctx = sharing.load_context(db, s.case)
+    versions.approve(db, s.users["coordinator"], ctx, version, expected_revision=version.revision, kind="overleg")
+    db.commit()
+    with pytest.raises(ServiceError, match="al vastgesteld"):
+        versions.approve(db, s.users["coordinator"], ctx, version, expected_revision=version.revision, kind="overleg")
+    for field, value in (("snapshot", '{"entries": []}'), ("number", 7), ("status", "vervallen")):
+        setattr(version, field, value)
+        with pytest.raises(FrozenVersionError):
+            db.flush()
+        db.rollback()
+        db.refresh(version)
+    assert version.number == 1 and version.status == "vastgesteld"
+
+
+def test_a_stale_approval_is_refused(db, proposed):
+    """When someone changed the plan after the proposal, is approving refused and nothing approved?"""
+    s, version = proposed
+    ctx = sharing.load_context(db, s.case)
+    services.add_entry(db, s.users["pol"], ctx, section="zorg", text="Nieuwe zorg")
+    with pytest.raises(ServiceError, match="gewijzigd sinds dit voorstel"):
+        versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
+    assert version.status == "voorgesteld" and versions.approvals(db, version) == []
+
+
+def test_an_approval_of_an_outdated_page_is_refused(app, client, auth, db, proposed):
+    """Does a team lead who looked at another revision (the form's etag) get a Dutch 422, and nothing approved?"""
+    s, version = proposed
+    auth.login(s.users["lt_lead"])
+    resp = form_post(app, client, f"/casussen/{s.case.id}/plan/versies/{version.id}/vaststellen",
+                     {"revision": version.revision - 1, "kind": "teamleiders"})
+    assert resp.status_code == 422 and "gewijzigd sinds dit voorstel" in text_of(resp.text)
+    db.expire_all()
+    assert db.get(PlanVersion, version.id).status == "voorgesteld"
+    ok = form_post(app, client, f"/casussen/{s.case.id}/plan/versies/{version.id}/vaststellen",
+                   {"revision": version.revision, "kind": "teamleiders"})
+    assert ok.status_code == 302
+    db.expire_all()
+    assert db.get(PlanVersion, version.id).number == 1
+
+
+def test_comparison_shows_added_changed_and_removed_entries(app, client, auth, db, proposed):
+    """Between two versions, are added, changed and removed entries and actions each reported (page too)?"""
+    s, first = proposed
+    ctx = sharing.load_context(db, s.case)
+    versions.approve(db, s.users["coordinator"], ctx, first, expected_revision=first.revision, kind="overleg")
+    condition = db.exec(select(services.PlanEntry).where(services.PlanEntry.section == "voorwaarde")).one()
+    action = db.exec(select(services.PlanAction)).one()
+    services.update_entry(db, s.users["vt"], ctx, condition, text="Geen geweld, ook niet verbaal")
+    services.remove_action(db, s.users["pol"], ctx, action)
+    services.add_entry(db, s.users["lt"], ctx, section="doel", text="Kinderen gaan weer naar school")
+    second = versions.propose(db, s.users["coordinator"], ctx)
+    versions.approve(db, s.users["coordinator"], ctx, second, expected_revision=second.revision, kind="overleg")
+    db.commit()
+    changes = versions.compare(versions.load_snapshot(first), versions.load_snapshot(second))
+    assert {(c.kind, c.what) for c in changes} == {("toegevoegd", "regel"), ("gewijzigd", "regel"),
+                                                   ("verwijderd", "actie")}
+    changed = next(c for c in changes if c.kind == "gewijzigd")
+    assert changed.fields == ("text",) and second.number == 2
+    auth.login(s.users["pol"])
+    page = text_of(client.get(f"/casussen/{s.case.id}/plan/versies/{second.id}").text)
+    assert "Regel" in page and "toegevoegd" in page and "gewijzigd" in page and "verwijderd" in page
+    assert "Geen geweld, ook niet verbaal" in page
+    assert "Versie 2" in text_of(client.get(f"/casussen/{s.case.id}/plan/versies").text)
+
+
+def test_comparison_withholds_what_the_viewer_may_not_see(app, client, auth, db, scenario):
+    """Does the comparison page show a GGZ entry only as a placeholder to the police?"""
+    s = scenario
+    ctx = sharing.load_context(db, s.case)
+    services.add_entry(db, s.users["ggz"], ctx, section="doel", text="GEHEIM-GGZ behandeling", category="gezondheid")
+    version = versions.propose(db, s.users["coordinator"], ctx)
+    db.commit()
+    auth.login(s.users["pol"])
+    page = client.get(f"/casussen/{s.case.id}/plan/versies/{version.id}").text
+    assert "GEHEIM-GGZ" not in page and "Niet gedeeld" in page
+
+
+def test_only_the_coordinator_proposes_and_an_empty_plan_is_not_proposed(db, scenario):
+    """Is a proposal by a partner refused, and a proposal of an empty plan too?"""
+    s = scenario
+    ctx = sharing.load_context(db, s.case)
+    with pytest.raises(ServiceError, match="procesregisseur"):
+        versions.propose(db, s.users["pol"], ctx)
+    with pytest.raises(ServiceError, match="leeg"):
+        versions.propose(db, s.users["coordinator"], ctx)
