@@ -234,3 +234,16 @@ def test_the_home_page_counts_unread_notifications(client, auth, ladder_people, 
     assert "1 ongelezen melding" in text_of(client.get("/").text)
     page = client.get("/meldingen").text
     assert seeded.reference in page and "GEHEIM" not in page
+
+
+def test_the_default_steering_period_ends_on_the_amsterdam_date(app):
+    """At 23:30 UTC (already tomorrow in Amsterdam), does the default steering period end on Amsterdam's date?"""
+    from datetime import datetime, timezone
+
+    from mda.escalations.routes import _period
+    from mda.jobs import clock
+
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)
+    with app.test_request_context("/escalaties/stuurinformatie"), clock.frozen(late):
+        start, end = _period()
+    assert end == date(2026, 11, 24) and start == date(2025, 11, 1)
