@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 export MDA_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint format vendor browser bench messages clean screenshots
+.PHONY: run test lint format vendor browser bench soak messages clean screenshots
 
 RUN_STAMP := $(VENV)/.installed-run-stamp
 
@@ -72,6 +72,10 @@ bench: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.plan_export
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.my_actions
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live
+
+## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users); writes docs/benchmarks.md
+soak: $(STAMP)
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.faults $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -145,6 +145,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "INSECURE_DEMO_SKIP_2FA": _bool(env, "MDA_INSECURE_DEMO_SKIP_2FA"),
         "RATELIMIT_STORAGE_URI": _url(env, "MDA_REDIS_URL", ("redis", "rediss")) or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process's memory until it is back, instead of failing every limited route
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_ENABLED": _bool(env, "MDA_RATELIMIT_ENABLED", True),
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
