@@ -195,7 +195,10 @@ class Server:
 
     def tracebacks(self) -> int:
         self.log.flush()
-        return self.log_path.read_text(errors="replace").count("Traceback")
+        log = self.log_path.read_text(errors="replace")
+        if "Traceback" in log:
+            print("first traceback in the server log:", log[log.find("Traceback"):][:3000], flush=True)
+        return log.count("Traceback")
 
 
 def login(host: str, email: str) -> requests.Session:
@@ -351,13 +354,16 @@ def run_redis(seconds: float) -> dict:
     redis.stop()
     pages, logins = Counter(), Counter()
     stop_at = time.time() + seconds / 3
-    while time.time() < stop_at:
+    sessions = []
+    for _ in range(5):  # a few logins (more from one address would meet the login limit, as they should)
         try:
-            s = login(server.host, db_.info.professional)
+            sessions.append(login(server.host, db_.info.professional))
             logins["ok"] += 1
-            pages[s.get(f"{server.host}/casussen/{db_.info.case_of['professional']}", timeout=10).status_code] += 1
         except Exception as exc:  # noqa: BLE001 - counted
             logins[type(exc).__name__] += 1
+    while sessions and time.time() < stop_at:
+        for s in sessions:
+            pages[s.get(f"{server.host}/casussen/{db_.info.case_of['professional']}", timeout=10).status_code] += 1
     for t in threads:
         t.join()
     result = check(db_, marker, tally)
@@ -472,8 +478,7 @@ def render(results: dict, seconds: float) -> str:
         r = results["database"]
         lines.append(f"- **Database down** ({r['outage']}, {r['seconds_down']} s): {r['dutch_503']} requests got "
                      f"the Dutch 503 page while it was down; recovered without a restart: "
-                     f"{'yes' if r['recovered'] else 'NO'}; tracebacks in the server log: {r['tracebacks']} "
-                     "(the 503 handler logs the database error once per request).")
+                     f"{'yes' if r['recovered'] else 'NO'}; tracebacks in the server log: {r['tracebacks']}.")
     if "redis" in results:
         r = results["redis"]
         lines.append(f"- **Redis down**: logins while it was down {r['logins_while_down']}, case pages "
