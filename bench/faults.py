@@ -39,8 +39,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
-from urllib3.util.retry import Retry
 from sqlalchemy import create_engine, text
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parent.parent
 TMP = Path(tempfile.mkdtemp(prefix="mda-faults-"))

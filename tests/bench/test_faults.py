@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_short_fault_runs_lose_and_duplicate_nothing():
-    """Killed process, database down, Redis down, 20 users for a few seconds each: nothing lost, no 500, chain intact?"""
+    """Killed process, database down, Redis down, 20 users, a few seconds each: nothing lost, no 500, chain intact?"""
     admin = os.environ["MDA_TEST_DATABASE_URL"].rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MDA_")}
     env |= {"MDA_FAULTS_ADMIN_URL": admin + "/postgres", "PYTHONPATH": str(ROOT)}

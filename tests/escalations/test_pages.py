@@ -1,7 +1,7 @@
 """Escalation pages and API: the journey, prefilled subjects, engine bases, dashboards, steering figures."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -238,12 +238,12 @@ def test_the_home_page_counts_unread_notifications(client, auth, ladder_people, 
 
 def test_the_default_steering_period_ends_on_the_amsterdam_date(app):
     """At 23:30 UTC (already tomorrow in Amsterdam), does the default steering period end on Amsterdam's date?"""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from mda.escalations.routes import _period
     from mda.jobs import clock
 
-    late = datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
     with app.test_request_context("/escalaties/stuurinformatie"), clock.frozen(late):
         start, end = _period()
     assert end == date(2026, 11, 24) and start == date(2025, 11, 1)
