@@ -17,9 +17,16 @@ HIDDEN = "[verborgen]"
 _SECRET_PATH = re.compile(r"(/wachtwoord-instellen/|/overleggen/feed/)([^/?#\s\"'<>]+?)(\.ics)?(?=[/?#\s\"'<>]|$)")
 
 
+#: PostgreSQL's DETAIL and CONTEXT lines quote the row or key that failed ("Key (email)=(…) already exists",
+#: "Failing row contains (…)"): personal data that ``hide_parameters`` does not reach
+_DB_DETAIL = re.compile(r"^(\s*(?:DETAIL|CONTEXT):)[^\n]*", re.M)
+
+
 def redact(text: str) -> str:
-    """*text* with every token in a set-password or feed path replaced by ``[verborgen]``."""
-    return _SECRET_PATH.sub(lambda m: m.group(1) + HIDDEN + (m.group(3) or ""), text)
+    """*text* with every token in a set-password or feed path, and every database detail line, hidden."""
+    text = _SECRET_PATH.sub(lambda m: m.group(1) + HIDDEN + (m.group(3) or ""), text)
+    return _DB_DETAIL.sub(lambda m: m.group(1) + " " + HIDDEN, text) if "DETAIL:" in text or "CONTEXT:" in text \
+        else text
 
 
 class RedactSecretsFilter(logging.Filter):
@@ -33,7 +40,13 @@ class RedactSecretsFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
+        if record.exc_info and record.exc_info[1] is not None:  # the traceback quotes the database's message
+            text = record.exc_text or _FORMATTER.formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, redact(text)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 #: loggers that write request lines: the development server and gunicorn's access log

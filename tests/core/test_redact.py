@@ -40,3 +40,61 @@ def test_our_own_logs_carry_no_token(app, caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("mda.test").info("feed opgehaald: %s", f"/overleggen/feed/{TOKEN}.ics")
     assert TOKEN not in caplog.text
+
+
+PG_MESSAGE = ('duplicate key value violates unique constraint "ix_app_user_email"\n'
+              "DETAIL:  Key (email)=(jan.fictief@demo.invalid) already exists.")
+
+
+def test_redact_hides_the_rows_a_database_error_quotes():
+    """Does a PostgreSQL error's DETAIL line (the key or failing row it quotes) lose its values, the rest kept?"""
+    cleaned = redact(PG_MESSAGE + "\nCONTEXT:  COPY person, line 1: \"Jan Fictief\"")
+    assert "jan.fictief" not in cleaned and "Jan Fictief" not in cleaned
+    assert "duplicate key value violates unique constraint" in cleaned and "DETAIL: [verborgen]" in cleaned
+
+
+def _log_through_the_apps_handler(app, exc: BaseException) -> str:
+    import io
+
+    from mda.core.redact import install_log_redaction
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    install_log_redaction()
+    try:
+        try:
+            raise exc
+        except Exception:
+            logging.getLogger("mda.core.errors").exception("unhandled error on %s %s", "POST", "/x")
+    finally:
+        root.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_a_logged_database_error_quotes_no_personal_data(app, db, make_user):
+    """When an unhandled database error is logged with its traceback, is the value it quotes hidden?"""
+    from sqlalchemy.exc import IntegrityError
+
+    class FakePgError(Exception):
+        pass
+
+    logged = _log_through_the_apps_handler(app, IntegrityError("INSERT INTO app_user …", {}, FakePgError(PG_MESSAGE)))
+    assert "unhandled error on POST /x" in logged and "Traceback" in logged
+    assert "jan.fictief@demo.invalid" not in logged and "DETAIL: [verborgen]" in logged
+
+    # and a real one from the database under test (PostgreSQL quotes the key; SQLite names only the column)
+    user = make_user()
+    db.commit()
+    try:
+        db.exec(__import__("sqlalchemy").text(
+            "INSERT INTO app_user (email, name, organisation_id, roles_text, password_hash, active, is_demo, "
+            "totp_enabled, totp_last_step, failed_logins, session_version, created_at) SELECT email, name, "
+            "organisation_id, roles_text, password_hash, active, is_demo, totp_enabled, totp_last_step, "
+            "failed_logins, session_version, created_at FROM app_user WHERE id = :i"), params={"i": user.id})
+        pytest.fail("the duplicate e-mail address was accepted")
+    except IntegrityError as exc:
+        db.rollback()
+        logged = _log_through_the_apps_handler(app, exc)
+    assert user.email not in logged
