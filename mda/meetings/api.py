@@ -20,7 +20,7 @@ from mda.auth.models import User
 from mda.core import paging
 from mda.core.errors import error_response
 from mda.core.permissions import require_permission
-from mda.core.timeutil import LocalTimeError, as_utc, parse_local, to_local, utcnow
+from mda.core.timeutil import LocalTimeError, as_utc, format_local, parse_local, to_local, utcnow
 from mda.extensions import api_spec
 from mda.meetings import access, agendas, changes, invitations, services, slots, updates
 from mda.meetings.agendas import TemplateItem
@@ -55,6 +55,13 @@ def _iso(value: datetime | None) -> str | None:
 
 def _local_iso(value: datetime) -> str:
     return to_local(value).isoformat()
+
+
+def _past_start(starts_at, confirmed: bool) -> None:
+    """Refuse a start in the past unless the caller confirmed it, as the planning page asks to (``confirm_past``)."""
+    if not confirmed and as_utc(starts_at) < utcnow():
+        raise MeetingError(f"Het overleg begint op {format_local(starts_at)}: dat ligt in het verleden. Klopt de "
+                           "datum? Wilt u een overleg achteraf vastleggen, stuur dan confirm_past mee.", "start")
 
 
 def _refuse(exc: MeetingError):
@@ -157,6 +164,7 @@ def create_meeting():
             update_deadline=_time(body.update_deadline, "update_deadline", "zomertijd") if body.update_deadline
             else None, case_ids=body.case_ids, case_minutes=body.case_minutes, agenda=_agenda(body.agenda),
             frequency=body.series.frequency if body.series else None, until=body.series.until if body.series else None)
+        _past_start(data.starts_at, body.confirm_past)
         meeting = services.create_meeting(db.session(), current_user, data)
     except MeetingError as exc:
         return _refuse(exc)
@@ -206,6 +214,8 @@ def update_meeting(meeting_id: int):
             agenda=_agenda(body.agenda),
             frequency=(body.series.frequency if body.series else series.frequency if series else None),
             until=(body.series.until if body.series else series.until if series else None))
+        if as_utc(start) != as_utc(meeting.starts_at):
+            _past_start(start, body.confirm_past)
         changes.update_meeting(s, current_user, meeting, data, body.scope)
     except MeetingError as exc:
         return _refuse(exc)

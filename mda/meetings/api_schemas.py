@@ -43,6 +43,7 @@ class MeetingIn(BaseModel):
     case_minutes: int | None = None
     agenda: list[AgendaRowIn] | None = Field(None, description="Leeg: de standaardagenda van het soort overleg")
     series: SeriesIn | None = None
+    confirm_past: bool = Field(False, description="Een begin in het verleden bewust vastleggen (overleg achteraf)")
 
 
 class MeetingPatch(BaseModel):
@@ -58,6 +59,7 @@ class MeetingPatch(BaseModel):
     agenda: list[AgendaRowIn] | None = None
     series: SeriesIn | None = Field(None, description="Alleen met scope 'volgende'")
     scope: Literal["deze", "volgende"] = "deze"
+    confirm_past: bool = Field(False, description="Een begin in het verleden bewust vastleggen (overleg achteraf)")
 
 
 class ItemOut(BaseModel):

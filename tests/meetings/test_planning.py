@@ -179,3 +179,20 @@ def test_add_and_remove_a_case_item_retimes_the_agenda(app, client, auth, db, wo
     items = {i.case_id: i for i in db.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
     assert world["case_b"].id not in items
     assert to_local(items[extra.id].starts_at).strftime("%H:%M") == "10:15"
+
+
+def test_the_api_asks_to_confirm_a_start_in_the_past(app, client, auth, db, world):
+    """Is a meeting starting yesterday refused through the API with a Dutch question, and stored once confirmed?"""
+    auth.login(world["coordinator"])
+    day = (datetime.now(AMS) - timedelta(days=1)).date()
+    body = {"type": "casuistiekoverleg", "title": "Overleg achteraf", "start": f"{day}T10:00", "end": f"{day}T11:00",
+            "location": "Zaal 1", "case_ids": [world["case_a"].id]}
+    headers = {"X-CSRFToken": csrf_token(app, client)}
+    resp = client.post("/api/v1/meetings", json=body, headers=headers)
+    assert resp.status_code == 422 and "ligt in het verleden" in resp.get_json()["message"]
+    assert db.exec(select(Meeting)).first() is None
+    resp = client.post("/api/v1/meetings", json=body | {"confirm_past": True}, headers=headers)
+    assert resp.status_code == 201, resp.text
+    moved = client.patch(f"/api/v1/meetings/{resp.get_json()['id']}", json={"title": "Overleg achteraf (gecorrigeerd)"},
+                         headers=headers)
+    assert moved.status_code == 200, "changing the title of a past meeting does not ask again"
