@@ -83,3 +83,12 @@ def paginate_ids(db: Session, ids_up_to, load, page: int, per_page: int, cap: in
     ids = list(db.execute(ids_up_to(page * per_page).limit(per_page).offset((page - 1) * per_page)).scalars())
     rows = {row.id: row for row in load(ids)} if ids else {}
     return Page([rows[i] for i in ids if i in rows], page, per_page, total, more=counted > cap)
+
+
+def paginate_list(items: list, page: int, per_page: int) -> Page:
+    """Page through a list already in memory (e.g. the changes between two plan versions, computed from
+    two snapshots): only the shown page goes through the engine, its audit and the template."""
+    total = len(items)
+    page = min(page, max(1, -(-total // per_page)))
+    return Page(items[(page - 1) * per_page:page * per_page], page, per_page, total)
+

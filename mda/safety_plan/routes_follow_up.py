@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from mda import db
 from mda.auth.services import ServiceError
 from mda.cases.models import Case
-from mda.core import audit, sharing
+from mda.core import audit, paging, sharing
 from mda.core.permissions import require_permission
 from mda.safety_plan import bp, export_docx, versions, views
 from mda.safety_plan import export_pdf as export_pdf_module
@@ -107,11 +107,12 @@ def version_detail(case_id: int, version_id: int):
                       .order_by(PlanVersion.id.desc())).first()
     new = versions.load_snapshot(version)
     old = versions.load_snapshot(base) if base else {"entries": [], "actions": []}
-    changes = versions.compare(old, new)
-    rows = comparison_rows(s, ctx, changes)
+    changes = paging.paginate_list(versions.compare(old, new), *paging.page_args())
+    rows = comparison_rows(s, ctx, changes.items)
     approvals = versions.approvals(s, version)
     names = views.user_names(s, {version.proposed_by_id, version.approved_by_id} | {a.user_id for a in approvals})
     return render_template("safety_plan/version.html", case=case, version=version, base=base, rows=rows,
+                           changes=changes, compared_with=other_id if other_id.isdigit() else None,
                            approvals=approvals, names=names, org_names=ctx.org_names)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from mda.auth.models import User
 from mda.auth.services import ServiceError
@@ -36,6 +36,8 @@ from mda.safety_plan.models import (
 MAX_TEXT = 4000
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 2000
+#: lines per section of a plan: a plan that a conference can read aloud; more is refused, not cut off
+MAX_ENTRIES_PER_SECTION = 60
 
 
 def _today() -> date:
@@ -123,8 +125,11 @@ def add_entry(db: Session, user: User, ctx: sharing.CaseContext, *, section: str
     _check_party(ctx, party_organisation_id, party_is_family)
     plan = get_or_create_plan(db, ctx)
     now = utcnow()
-    position = len(db.exec(select(PlanEntry.id).where(PlanEntry.plan_id == plan.id,
-                                                      PlanEntry.section == section)).all())
+    position, active = db.exec(select(func.count(), func.count(PlanEntry.id).filter(PlanEntry.removed_at.is_(None)))
+                               .where(PlanEntry.plan_id == plan.id, PlanEntry.section == section)).one()
+    if active >= MAX_ENTRIES_PER_SECTION:
+        raise ServiceError(f"Dit onderdeel heeft al {MAX_ENTRIES_PER_SECTION} regels, het hoogste aantal. Voeg "
+                           "regels samen of haal een afgeronde regel weg voordat u er een toevoegt.")
     entry = PlanEntry(plan_id=plan.id, case_id=ctx.case.id, section=section, text=text, detail=detail,
                       party_organisation_id=party_organisation_id, party_is_family=party_is_family,
                       category=category, source_organisation_id=user.organisation_id, author_id=user.id,

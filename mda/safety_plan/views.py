@@ -263,9 +263,21 @@ def audit_plan_view(db: Session, user: User, ctx: sharing.CaseContext, entries: 
         audit.record(db, "view", user=user, object_type="safety_plan", object_id=case.id, case_id=case.id,
                      summary=f"veiligheidsplan {case.reference} bekeken via {channel}; geen inhoud zichtbaar")
     for (kind, basis), objs in groups.items():
-        audit.record(db, "view", user=user, object_type="safety_plan", object_id=case.id, case_id=case.id,
-                     basis=f"{kind}: {basis}",
-                     summary=f"veiligheidsplan {case.reference} via {channel}: {', '.join(objs)}"[:500])
+        head = f"veiligheidsplan {case.reference} via {channel}: "
+        for chunk in _chunks(objs, 500 - len(head)):  # a summary holds 500 characters: never cut an id off
+            audit.record(db, "view", user=user, object_type="safety_plan", object_id=case.id, case_id=case.id,
+                         basis=f"{kind}: {basis}", summary=head + chunk)
+
+
+def _chunks(objs: list[str], width: int) -> list[str]:
+    """*objs* joined by ', ' into as few strings of at most *width* characters as possible."""
+    chunks, current = [], ""
+    for obj in objs:
+        if current and len(current) + 2 + len(obj) > width:
+            chunks.append(current)
+            current = ""
+        current = f"{current}, {obj}" if current else obj
+    return [*chunks, current] if current else chunks
 
 
 def snapshot_rows(snapshot: dict) -> tuple[list[SimpleNamespace], list[SimpleNamespace]]:

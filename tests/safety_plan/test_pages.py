@@ -200,7 +200,9 @@ def test_plan_page_and_my_actions_have_a_bounded_query_count(app, client, auth, 
     db.commit()
     big_plan = _count_queries(app, lambda: client.get(url))
     big_mine = _count_queries(app, lambda: client.get("/mijn-acties"))
-    assert big_plan == small_plan, (small_plan, big_plan)
+    # one more audit row when the ids seen no longer fit one summary (about 45 ids a row); bounded, because
+    # actions are paged and a section holds at most MAX_ENTRIES_PER_SECTION lines
+    assert small_plan <= big_plan <= small_plan + 1, (small_plan, big_plan)
     assert big_mine <= small_mine + 3 * 8, (small_mine, big_mine)  # one context per case on the page (≤25 cases)
 
 

@@ -128,3 +128,16 @@ def test_every_change_path_asks_whether_the_entry_is_locked(db, scenario, ctx_of
     for attempt in attempts:
         with pytest.raises(ServiceError, match="vergrendeld"):
             attempt()
+
+
+def test_a_section_holds_a_bounded_number_of_lines(db, scenario, ctx_of, monkeypatch):
+    """Is a line beyond the section's maximum refused in Dutch, while a removed line frees a place?"""
+    s = scenario
+    ctx = ctx_of(s.case)
+    monkeypatch.setattr(services, "MAX_ENTRIES_PER_SECTION", 3)
+    entries = [services.add_entry(db, s.users["vt"], ctx, section="zorg", text=f"Zorg {n}") for n in range(3)]
+    with pytest.raises(ServiceError, match="al 3 regels"):
+        services.add_entry(db, s.users["vt"], ctx, section="zorg", text="Zorg 4")
+    services.add_entry(db, s.users["vt"], ctx, section="doel", text="Een ander onderdeel telt apart")
+    services.remove_entry(db, s.users["vt"], ctx, entries[0])
+    assert services.add_entry(db, s.users["vt"], ctx, section="zorg", text="Zorg 4").position == 3

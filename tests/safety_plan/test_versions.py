@@ -135,3 +135,24 @@ def test_only_the_coordinator_proposes_and_an_empty_plan_is_not_proposed(db, sce
         versions.propose(db, s.users["pol"], ctx)
     with pytest.raises(ServiceError, match="leeg"):
         versions.propose(db, s.users["coordinator"], ctx)
+
+
+def test_a_long_comparison_is_paged_and_only_the_shown_page_is_audited(app, client, auth, db, scenario):
+    """With 60 changed lines, does the comparison show 50 on page 1 and the rest on page 2, auditing each page's?"""
+    from tests.conftest import audit_rows
+
+    s = scenario
+    ctx = sharing.load_context(db, s.case)
+    for n in range(60):
+        services.add_entry(db, s.users["vt"], ctx, section="signaal", text=f"Signaal nummer {n:02d}")
+    version = versions.propose(db, s.users["coordinator"], ctx)
+    db.commit()
+    auth.login(s.users["pol"])
+    first = text_of(client.get(f"/casussen/{s.case.id}/plan/versies/{version.id}").text)
+    seen = ", ".join(r.summary for r in audit_rows(db, object_type="safety_plan") if "versievergelijking" in r.summary)
+    second = text_of(client.get(f"/casussen/{s.case.id}/plan/versies/{version.id}?page=2").text)
+    assert first.count("Signaal nummer") == 50 and second.count("Signaal nummer") == 10
+    assert "Pagina 1 van 2" in first and "60 in totaal" in first
+    entry_ids = sorted(e.id for e in db.exec(select(services.PlanEntry)))
+    named = {int(part) for part in __import__("re").findall(r"regel:(\d+)", seen)}
+    assert len(named) == 50 and named < set(entry_ids), "the first page's 50 lines are on record, no more, none cut"
