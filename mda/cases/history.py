@@ -62,6 +62,19 @@ def _require_open(ctx: sharing.CaseContext) -> None:
 
 
 # ----------------------------------------------------------------------------- edits
+#: functions (db, item) -> a Dutch refusal or None: other features that may lock an item's text (an open
+#: escalation about a conference decision written live locks that decision's text until it is decided)
+ITEM_LOCK_PROVIDERS: list = []
+
+
+def item_lock_refusal(db: Session, item: Item) -> str | None:
+    """Why *item*'s text may not change now, or None. Every path that changes an item's text asks this."""
+    for provider in ITEM_LOCK_PROVIDERS:
+        if refusal := provider(db, item):
+            return refusal
+    return None
+
+
 def may_edit_item(user: User, ctx: sharing.CaseContext, item: Item) -> bool:
     """The source organisation corrects its own items (a member of the circle who may work on the case)."""
     return sharing.can_manage(user, ctx, "work") and user.organisation_id == item.source_organisation_id
@@ -73,6 +86,8 @@ def edit_item(db: Session, user: User, ctx: sharing.CaseContext, item: Item, *, 
     _require_open(ctx)
     if not may_edit_item(user, ctx, item):
         raise ServiceError("Alleen de organisatie die het gegeven vastlegde, kan het corrigeren.")
+    if refusal := item_lock_refusal(db, item):
+        raise ServiceError(refusal)
     content = (content or "").strip()
     problems = []
     if not content:

@@ -17,12 +17,15 @@ register_nav("Escalaties", "escalations.dashboard", "case.work")
 def _plug_in() -> None:
     """Register the plan and phase lock providers and the job module (each once)."""
     from mda import jobs
+    from mda.cases import history
     from mda.cases import services as case_services
-    from mda.escalations.services import phase_change_refusal, plan_subject_is_locked
+    from mda.escalations.services import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
     from mda.safety_plan import services as plan_services
 
     if plan_subject_is_locked not in plan_services.LOCK_PROVIDERS:
         plan_services.LOCK_PROVIDERS.append(plan_subject_is_locked)
+    if decision_item_refusal not in history.ITEM_LOCK_PROVIDERS:
+        history.ITEM_LOCK_PROVIDERS.append(decision_item_refusal)
     if phase_change_refusal not in case_services.PHASE_LOCK_PROVIDERS:
         case_services.PHASE_LOCK_PROVIDERS.append(phase_change_refusal)
     if "mda.escalations.jobs" not in jobs.JOB_MODULES:

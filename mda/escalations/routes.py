@@ -89,8 +89,15 @@ def new(case_id: int):
     form = RaiseForm()
     if request.method == "GET":
         besluit, entry, action = (request.args.get(k, "") for k in ("besluit", "entry", "actie"))
-        if besluit.isdigit():
-            form.subject_kind.data, form.besluit_id.data = "besluit", int(besluit)
+        error = None
+        if besluit:
+            piece = services.decision_of_case(db.session(), ctx, int(besluit) if besluit.isdigit()
+                                              and len(besluit) <= 10 else None)
+            if piece is None:
+                error = ("Het besluit in de link hoort niet bij een overleg over deze casus. Start de escalatie "
+                         "vanuit het overleg, bij het besluit, of kies hieronder waarover het verschil gaat.")
+            else:
+                form.subject_kind.data, form.besluit_id.data = "besluit", piece.id
         elif entry.isdigit():
             form.subject_kind.data, form.subject_ref.data = "plan_entry", f"plan_entry:{entry}"
         elif action.isdigit():
@@ -98,7 +105,7 @@ def new(case_id: int):
         vt = [o for o in ctx.circle_org_ids if ctx.org_types.get(o) == "VT" and o != current_user.organisation_id]
         if vt:
             form.other_organisation_id.data = str(vt[0])
-        return _raise_page(case, ctx, form)
+        return _raise_page(case, ctx, form, error)
     if not form.validate_on_submit():
         return _raise_page(case, ctx, form, "Het formulier is verlopen of onvolledig; controleer de velden.", 422)
     kind = form.subject_kind.data

@@ -130,6 +130,30 @@ def phase_change_refusal(db: Session, case, new_phase: str) -> str | None:
             "ingetrokken.")
 
 
+def open_on_decisions(db: Session, piece_ids: list[int]) -> dict[int, Escalation]:
+    """Live decision id -> the open escalation disputing it, for several decisions in one query."""
+    if not piece_ids:
+        return {}
+    rows = db.exec(select(Escalation).where(Escalation.subject_kind == "besluit",
+                                            Escalation.subject_id.in_(piece_ids),
+                                            Escalation.status.in_(OPEN_STATUSES)))
+    return {esc.subject_id: esc for esc in rows}
+
+
+def decision_item_refusal(db: Session, item) -> str | None:
+    """Item lock provider: the text of a conference decision under an open escalation does not change."""
+    from mda.live.models import LivePiece
+
+    piece = db.exec(select(LivePiece).where(LivePiece.item_id == item.id, LivePiece.kind == "besluit")).first()
+    if piece is None:
+        return None
+    esc = open_on_subject(db, piece.case_id, "besluit", piece.id)
+    if esc is None:
+        return None
+    return (f"Over dit besluit loopt escalatie {esc.reference}: het kan niet worden gewijzigd tot over de "
+            "escalatie is besloten of zij is ingetrokken.")
+
+
 def subject_is_locked(db: Session, case_id: int, kind: str, subject_id: int | None) -> bool:
     """For other features (e.g. the live session's decisions): is this subject disputed by an open escalation?"""
     return open_on_subject(db, case_id, kind, subject_id) is not None
@@ -201,8 +225,24 @@ def _subject_check(db: Session, ctx: sharing.CaseContext, kind: str, subject_id:
     if kind == "besluit":
         if not subject_id or subject_id < 1:
             raise ServiceError("Geef het nummer van het besluit van het overleg waarover het verschil gaat.")
+        if decision_of_case(db, ctx, subject_id) is None:
+            raise ServiceError(f"Besluit {subject_id} is geen besluit van een overleg over deze casus. Kies het "
+                               "besluit vanuit het overleg (knop 'Escalatie starten' bij het besluit).")
         return subject_id
     return None
+
+
+def decision_of_case(db: Session, ctx: sharing.CaseContext, piece_id: int | None):
+    """The conference decision (written live) with this number in this case, or None (also for nonsense)."""
+    from mda.core.input_guard import MAX_DB_INT
+    from mda.live.models import LivePiece
+
+    if not isinstance(piece_id, int) or not 0 < piece_id <= MAX_DB_INT:
+        return None
+    piece = db.get(LivePiece, piece_id)
+    if piece is None or piece.kind != "besluit" or piece.case_id != ctx.case.id:
+        return None
+    return piece
 
 
 # ----------------------------------------------------------------------------- raise

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from mda import db as unit
 from mda.auth.models import User
-from mda.cases import catalogue
+from mda.cases import catalogue, history
 from mda.cases.models import Case, Item, ItemPerson, Person
 from mda.core import audit, sharing
 from mda.core.timeutil import LOCAL_TZ, utcnow
@@ -346,6 +346,8 @@ def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_vers
     live = live_of(db, meeting)
     reason = _text(reason, "De reden", required=False, limit=1000)
     _writable(db, user, meeting, live, reason=reason)
+    if refusal := history.item_lock_refusal(db, db.get(Item, piece.item_id)):  # e.g. a decision in escalation
+        raise LiveError(refusal)
     text = _text(content, "De tekst")
     if not isinstance(base_version, int) or isinstance(base_version, bool):
         raise LiveError("De versie ontbreekt; laad de tekst opnieuw.", field="versie")

@@ -75,6 +75,15 @@ def escalation_url(case_id: int, piece_id: int) -> str | None:
     return None
 
 
+def escalation_marks(db: Session, decision_ids: list[int]) -> dict[int, dict]:
+    """Decision id -> {referentie, url} of the open escalation disputing it (one query for all decisions)."""
+    from mda.escalations.services import open_on_decisions
+
+    return {piece_id: {"referentie": esc.reference,
+                       "url": url_for("escalations.show", case_id=esc.case_id, escalation_id=esc.id)}
+            for piece_id, esc in open_on_decisions(db, decision_ids).items()}
+
+
 def _view_dict(view: sharing.ItemView | None) -> dict:
     if view is None:
         return {"zichtbaar": False, "niet_gedeeld": "niet (meer) beschikbaar"}
@@ -125,6 +134,7 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
         for d in db.exec(select(LiveDissent).where(LiveDissent.piece_id.in_([p.id for p in all_pieces]))
                          .order_by(LiveDissent.id)):
             dissents[d.piece_id].append(d)
+    disputed = escalation_marks(db, [p.id for p in all_pieces if p.kind == "besluit"])
     wanted = {p.item_id for p in all_pieces} | {d.item_id for ds in dissents.values() for d in ds}
     views = sharing.item_views(db, user, contexts, wanted, channel="live overleg") if wanted else {}
     actions = plan_bridge.actions_for_cases(db, user, contexts, meeting.id)
@@ -165,6 +175,9 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
                          **_view_dict(views.get(d.item_id))}
                         for d in dissents[piece.id]]
                     row["escalatie_url"] = escalation_url(piece.case_id, piece.id)
+                    if piece.id in disputed:  # neither party changes it until the escalation is decided
+                        row["in_escalatie"] = disputed[piece.id]
+                        row.pop("escalatie_url")
             piece_rows.append(row)
         item_updates = page_updates.get(item.id)
         result[item.id] = {

@@ -147,6 +147,22 @@
     if (s.bewerkt_door && s.bewerkt_door.length) {
       art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Bezig met typen: " + s.bewerkt_door.join(", ")));
     }
+    if (s.in_escalatie) {
+      var mark = el("p", { class: "utrecht-paragraph" });
+      mark.appendChild(el("strong", { class: "mda-badge mda-in-escalation" }, "In escalatie"));
+      mark.appendChild(document.createTextNode(" "));
+      mark.appendChild(el("a", { class: "utrecht-link", href: s.in_escalatie.url }, "escalatie " + s.in_escalatie.referentie));
+      mark.appendChild(document.createTextNode(": dit besluit verandert niet tot over de escalatie is besloten."));
+      art.appendChild(mark);
+      art.appendChild(el("p", { class: "utrecht-paragraph mda-prewrap" }, s.tekst));
+      art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Grondslag: " + s.grondslag));
+      (s.afwijkend || []).forEach(function (d) {
+        art.appendChild(el("p", { class: "utrecht-paragraph" }, "Afwijkend standpunt van " + d.naam + " (" + d.organisatie + "): " +
+          (d.zichtbaar ? d.tekst : "niet gedeeld: " + d.niet_gedeeld)));
+      });
+      box.appendChild(art);
+      return;
+    }
     var key = "stuk-" + s.id;
     var draft = getDraft(key);
     var ta = el("textarea", { id: "live-" + key, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 4 });

@@ -29,7 +29,8 @@ def _count_queries(app, fn) -> int:
 
 
 def test_the_live_session_link_prefills_the_subject(client, auth, ladder_people, condition):
-    """Does /escalaties/nieuw?entry=<id> (or ?besluit=<id>) open the form with that subject chosen and VT as party?"""
+    """Does /escalaties/nieuw?entry=<id> open the form with that subject chosen and VT as party, and is a
+    ?besluit=<id> that names no decision of this case refused (a real one: tests/live/test_escalated_decisions.py)?"""
     auth.login(ladder_people.users["lt"])
     base = f"/casussen/{ladder_people.case.id}/escalaties/nieuw"
     page = client.get(f"{base}?entry={condition.id}").text
@@ -38,7 +39,7 @@ def test_the_live_session_link_prefills_the_subject(client, auth, ladder_people,
     assert re.search(rf'<option (selected )?value="{vt}"( selected)?', page).group(0).count("selected")
     assert "GEHEIM-VOORWAARDE" not in page  # the choice names the section and number, not the content
     page = client.get(f"{base}?besluit=42").text
-    assert 'value="42"' in page
+    assert 'value="42"' not in page and "hoort niet bij een overleg over deze casus" in text_of(page)
 
 
 def test_raising_without_a_position_on_the_page_keeps_what_was_typed(app, client, auth, ladder_people, condition, db):
