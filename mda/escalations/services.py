@@ -89,6 +89,24 @@ def deciders(db: Session, ctx: sharing.CaseContext, esc: Escalation, level: int 
     return [u for u in users if is_decider(u, ctx, esc, lv.number)]
 
 
+def meeting_invitees(db: Session, user: User, escalation_id) -> tuple[Escalation, list[User]] | None:
+    """For an escalatieoverleg planned from an escalation: the escalation and whom to invite (the deciders of
+    its current level and the two parties' professionals), or None when *user* may not see it or it is closed."""
+    from mda.core.input_guard import MAX_DB_INT
+
+    if not isinstance(escalation_id, int) or not 0 < escalation_id <= MAX_DB_INT:
+        return None
+    esc = db.get(Escalation, escalation_id)
+    if esc is None or not esc.is_open:
+        return None
+    case = sharing_case(db, esc)
+    ctx = sharing.load_context(db, case)
+    if not sharing.can_open_case(user, case, ctx):
+        return None
+    people = {u.id: u for u in [*deciders(db, ctx, esc), *party_users(db, ctx, esc)]}
+    return esc, sorted(people.values(), key=lambda u: (u.name, u.id))
+
+
 def party_users(db: Session, ctx: sharing.CaseContext, esc: Escalation) -> list[User]:
     """The professionals of the two parties named in the circle, and the raiser."""
     ids = set(ctx.member_user_ids) | {esc.raised_by_id}

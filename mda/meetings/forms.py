@@ -52,6 +52,7 @@ class MeetingForm(FlaskForm):
     chair_id = SelectField("Voorzitter", coerce=int, validators=[Optional()])
     minute_taker_id = SelectField("Notulist", coerce=int, validators=[Optional()])
     case_ids = MultiCheckboxField("Casussen op de agenda", coerce=int, validators=[Optional()])
+    escalation_id = HiddenField()  # planned from an escalation: its deciders and parties are invited
     invite_circle = BooleanField("De kring van elke casus uitnodigen (ieder alleen voor de eigen casus)")
     case_minutes = IntegerField("Minuten per casus", validators=[Optional(), NumberRange(1, 480,
                                                                                          "Kies 1 tot 480 minuten.")])

@@ -21,6 +21,9 @@ from mda.meetings.models import ATTENDANCE, RESPONSES, AgendaItem, Invitation, I
 from mda.meetings.services import MeetingError, series_meetings
 
 WORK_ROLES = ("coordinator", "professional", "team_lead")
+#: who may be invited one by one: also managers and bestuurders, who decide escalations at levels 2 and 3
+#: (still only for cases they can open); "Hele kring uitnodigen" offers WORK_ROLES only
+INVITABLE_ROLES = (*WORK_ROLES, "manager", "bestuurder")
 #: attendance is recorded at the meeting: from this long before its start
 ATTENDANCE_LEAD = timedelta(hours=1)
 
@@ -82,7 +85,7 @@ def invite(db: Session, user: User, meeting: Meeting, invitee_id: int, item_ids:
     (for the same cases). Returns conflict warnings (the invitee is already booked).
     """
     invitee = db.get(User, invitee_id)
-    if invitee is None or not invitee.active or not (invitee.roles & set(WORK_ROLES)):
+    if invitee is None or not invitee.active or not (invitee.roles & set(INVITABLE_ROLES)):
         raise MeetingError("Kies een actieve professional om uit te nodigen.", "user_id")
     targets = [meeting]
     if following and meeting.series_id is not None:

@@ -293,6 +293,36 @@ def _prefill_from_plan(form: MeetingForm) -> None:
         form.case_ids.data = [int(case_id)]
 
 
+def _escalation_proposal(value):
+    """``?escalatie=<id>``: the open escalation the meeting is planned for and whom to invite, or None."""
+    from mda.escalations.services import meeting_invitees
+
+    value = str(value or "")
+    return meeting_invitees(db.session(), current_user, int(value)) if value.isdigit() and len(value) <= 10 \
+        else None
+
+
+def _invite_escalation_people(meeting: Meeting, proposal) -> int:
+    """Invite the escalation's deciders and parties for its case on the agenda; returns how many were invited.
+    Someone who cannot be invited (e.g. not in the case's circle) is named in a message, nothing else fails."""
+    if not proposal:
+        return 0
+    esc, people = proposal
+    items = [i.id for i in circle_invites.case_items(db.session(), meeting) if i.case_id == esc.case_id]
+    if not items:
+        return 0
+    done = 0
+    for person in people:
+        if person.id == current_user.id:
+            continue
+        try:  # refused before anything is written (not in the circle, already invited)
+            invitations.invite(db.session(), current_user, meeting, person.id, items)
+            done += 1
+        except MeetingError as exc:
+            flash(str(exc), "warning")
+    return done
+
+
 @bp.route("/nieuw", methods=["GET", "POST"])
 @require_permission("meeting.plan")
 def create():
@@ -307,10 +337,14 @@ def create():
     form.chair_id.choices = form.minute_taker_id.choices = user_choices()
     form.case_ids.choices = case_choices()
     warnings, free, show_dst = [], [], False
+    proposal = _escalation_proposal(request.values.get("escalatie") or form.escalation_id.data)
     if request.method == "GET":
         form.type_code.data, form.title.data, form.case_minutes.data = type_code, mtype.name, mtype.case_minutes
         form.chair_id.data = current_user.id
         _prefill_from_plan(form)
+        if proposal and proposal[0].case_id in {c for c, _ in form.case_ids.choices}:
+            form.escalation_id.data, form.case_ids.data = proposal[0].id, [proposal[0].case_id]
+            form.title.data = f"{mtype.name} {proposal[0].reference}"
         form.start_time.data, form.end_time.data = time(10, 0), (datetime.combine(date.today(), time(10, 0))
                                                                  + timedelta(minutes=mtype.minutes)).time()
         _fill_agenda(form, list(mtype.items))
@@ -327,6 +361,7 @@ def create():
                 meeting = services.create_meeting(db.session(), current_user, data)
                 invited = (circle_invites.invite_all_circles(db.session(), current_user, meeting)
                            if form.invite_circle.data else 0)
+                invited += _invite_escalation_people(meeting, proposal)
                 flash(f"Het overleg is gepland en {invited} professional(s) uit de kring zijn uitgenodigd, elk voor "
                       "de eigen casus." if invited else "Het overleg is gepland. Nodig nu de professionals uit.",
                       "success")
@@ -335,7 +370,7 @@ def create():
             db.rollback()
             show_dst = show_error(form, exc)
     return render_template("meetings/form.html", form=form, mtype=mtype, meeting=None, warnings=warnings, free=free,
-                           show_dst=show_dst or bool(form.dst.data))
+                           show_dst=show_dst or bool(form.dst.data), proposal=proposal)
 
 
 @bp.route("/<int:meeting_id>/bewerken", methods=["GET", "POST"])

@@ -248,3 +248,54 @@ def test_the_default_steering_period_ends_on_the_amsterdam_date(app):
     with app.test_request_context("/escalaties/stuurinformatie"), clock.frozen(late):
         start, end = _period()
     assert end == date(2026, 11, 24) and start == date(2025, 11, 1)
+
+
+def test_the_escalatieoverleg_link_invites_the_deciders_and_the_parties(app, client, auth, ladder_people, seeded, db,
+                                                                        switch_to):
+    """At level 2, does "Escalatieoverleg plannen" open a form with the case and a list of the level's deciders
+    and the parties, and does saving it invite them for the case (the planner not counted)?"""
+    from datetime import date, timedelta
+
+    from mda.meetings.models import Invitation, Meeting
+
+    s = ladder_people
+    switch_to(s.users["vt"])
+    url = f"/casussen/{s.case.id}/escalaties/{seeded.id}"
+    assert form_post(app, client, f"{url}/standpunt", {"text": "GEHEIM-VT geen contact", "version": "1"}
+                     ).status_code == 302
+    assert form_post(app, client, f"{url}/hoger", {"reason": "Wij komen er niet uit", "version": "2"}
+                     ).status_code == 302
+    switch_to(s.users["coordinator"])
+    link = f"/overleggen/nieuw?type=escalatieoverleg&casus={s.case.id}&escalatie={seeded.id}"
+    assert link.replace("&", "&amp;") in client.get(url).text
+    form = client.get(link).text
+    assert f'name="escalation_id" type="hidden" value="{seeded.id}"' in form or f'value="{seeded.id}"' in form
+    page = text_of(form)
+    assert f"Escalatieoverleg voor escalatie {seeded.reference} (niveau 2)" in page
+    assert s.users["vt_manager"].name in page and s.users["lt_manager"].name in page
+    assert s.users["bestuurder"].name not in page  # level 3 decides later
+    day = (date.today() + timedelta(days=7)).isoformat()
+    resp = form_post(app, client, link, {
+        "type_code": "escalatieoverleg", "escalation_id": str(seeded.id),
+        "title": f"Escalatieoverleg {seeded.reference}",
+        "day": day, "start_time": "10:00", "end_time": "12:00", "location": "Zaal 2", "online_link": "",
+        "chair_id": str(s.users["coordinator"].id), "minute_taker_id": str(s.users["coordinator"].id),
+        "case_ids": str(s.case.id), "case_minutes": "60", "agenda-0-title": "Casus", "agenda-0-minutes": "60",
+        "agenda-0-cases": "1"})
+    assert resp.status_code == 302, text_of(resp.text)[:800]
+    meeting = db.exec(select(Meeting)).one()
+    invited = set(db.exec(select(Invitation.user_id).where(Invitation.meeting_id == meeting.id,
+                                                           Invitation.withdrawn_at.is_(None))))
+    assert {s.users["vt_manager"].id, s.users["lt_manager"].id} <= invited
+    assert s.users["bestuurder"].id not in invited
+
+
+def test_a_foreign_or_closed_escalation_in_the_planning_link_prefills_nothing(app, client, auth, ladder_people, seeded,
+                                                                             make_user, switch_to):
+    """Does a planning link naming an escalation the planner may not see (or nonsense) just open the empty form?"""
+    outsider = make_user(roles=("coordinator",))
+    switch_to(outsider)
+    for value in (str(seeded.id), "abc", "99999999999999"):
+        resp = client.get(f"/overleggen/nieuw?type=escalatieoverleg&escalatie={value}")
+        assert resp.status_code == 200 and "Escalatieoverleg voor escalatie" not in text_of(resp.text)
+        assert seeded.reference not in resp.text
