@@ -12,10 +12,10 @@ from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
 from mda.auth.models import User
 from mda.auth.services import ServiceError
-from mda.cases import services
+from mda.cases import search, services
 from mda.cases.loaders import load_case
 from mda.cases.models import Case
-from mda.cases.schemas import CaseDetail, CaseList, ConsentIn, ConsentOut, WithdrawIn
+from mda.cases.schemas import CaseDetail, CaseList, CaseQuery, ConsentIn, ConsentOut, WithdrawIn
 from mda.core import paging, sharing
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
@@ -78,16 +78,22 @@ def _decision(d: sharing.DecisionView) -> dict:
 
 @bp.get("/cases")
 @require_permission("case.work")
-@api_spec.validate(resp=Response(HTTP_200=CaseList, **ERRORS), tags=["cases"])
+@api_spec.validate(query=CaseQuery, resp=Response(HTTP_200=CaseList, **ERRORS), tags=["cases"],
+                   before=dutch_validation_error)
 def cases():
     """The caller's cases (their circles), each with id and pseudonymous reference.
 
     Oldest first (by id), paged: ``?page=`` (from 1) and ``?per_page=`` (default 50, at most
     200); the answer carries ``page``, ``per_page``, ``total``, ``pages`` and ``more`` (true when
-    the list is longer than ``total``: lists are counted up to 1,000).
+    the list is longer than ``total``: lists are counted up to 1,000). Filters, as on the page:
+    ``zoek`` (part of the reference), ``fase`` (phase code), ``regisseur`` (coordinator's account
+    number), ``rol`` (``regie``, ``kring`` or ``organisatie``); a nonsense value is a 422.
     """
     s = db.session()
-    page = paging.paginate_ids(s, lambda n: sharing.visible_case_ids(current_user, newest_first=False, limit=n),
+    filters = search.from_request()
+    if filters.problems:
+        abort(422, " ".join(filters.problems))
+    page = paging.paginate_ids(s, search.case_ids(current_user, filters, newest_first=False),
                                lambda ids: s.exec(select(Case).where(Case.id.in_(ids))), *paging.page_args())
     names = {u.id: u.name for u in s.exec(select(User.id, User.name).where(
         User.id.in_({c.coordinator_id for c in page.items})))}

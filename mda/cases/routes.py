@@ -13,7 +13,7 @@ from sqlmodel import select
 from mda import db
 from mda.auth.models import User
 from mda.auth.services import ServiceError
-from mda.cases import bp, catalogue, circle, loaders, services
+from mda.cases import bp, catalogue, circle, loaders, search, services
 from mda.cases.forms import (
     BreakGlassForm,
     ConsentForm,
@@ -57,11 +57,14 @@ def form_page(template: str, form, error: str | None = None, **context):
 def case_list():
     """The cases of the user's circles (references only; no personal data), newest first, paged."""
     s = db.session()
-    page = paging.paginate_ids(s, lambda n: sharing.visible_case_ids(current_user, limit=n),
+    filters = search.from_request()
+    page = paging.paginate_ids(s, search.case_ids(current_user, filters),
                                lambda ids: s.exec(select(Case).where(Case.id.in_(ids))), *paging.page_args())
     coordinators = {u.id: u.name for u in s.exec(select(User.id, User.name).where(
         User.id.in_({c.coordinator_id for c in page.items})))}
-    return render_template("cases/list.html", cases=page.items, page=page, coordinators=coordinators)
+    return render_template("cases/list.html", cases=page.items, page=page, coordinators=coordinators,
+                           filters=filters, phases=PHASES, roles=search.ROLES,
+                           coordinator_choices=search.coordinator_choices(s, current_user))
 
 
 @bp.route("/<int:case_id>")

@@ -138,3 +138,15 @@ class ConsentIn(BaseModel):
 
 class WithdrawIn(BaseModel):
     reason: str
+
+
+class CaseQuery(BaseModel):
+    """Filters of the case list (``page``/``per_page`` as for every list; nonsense is clamped)."""
+
+    zoek: str | None = Field(None, description="Een deel van het casusnummer (hoogstens 40 tekens)")
+    fase: str | None = Field(None, description="Fasecode, bv. triage of stabiele_veiligheid")
+    regisseur: str | None = Field(None, description="Accountnummer van de procesregisseur")
+    rol: str | None = Field(None, description="regie, kring of organisatie")
+    page: str | None = Field(None, description="Pagina, vanaf 1")
+    per_page: str | None = Field(None, description="Casussen per pagina (standaard 50, hoogstens 200)")
+

@@ -1,0 +1,75 @@
+"""Searching and filtering the case list (page and API): filters narrow the circle's cases, never widen them."""
+
+import pytest
+
+from tests.conftest import text_of
+
+
+@pytest.fixture
+def cases(db, make_org, make_user, make_case):
+    """A coordinator with three cases (two in triage, one in herstel), a POL professional named in two of
+    them, and another coordinator's case the professional is not in."""
+    zvh, pol_org = make_org("ZVH"), make_org("POL")
+    coordinator = make_user(roles=("coordinator",), org=zvh)
+    other = make_user(roles=("coordinator",), org=zvh)
+    pol = make_user(roles=("professional",), org=pol_org)
+    a = make_case(coordinator, members=[pol])
+    b = make_case(coordinator, members=[pol], phase="herstel")
+    c = make_case(coordinator)
+    foreign = make_case(other)
+    return dict(coordinator=coordinator, other=other, pol=pol, a=a, b=b, c=c, foreign=foreign)
+
+
+def _refs(client, query: str) -> set[str]:
+    body = client.get(f"/api/v1/cases?{query}").get_json()
+    return {c["reference"] for c in body["cases"]}
+
+
+def test_filters_narrow_the_list(client, auth, cases):
+    """Do reference, phase, coordinator and role filters each keep exactly the matching cases of the circle?"""
+    auth.login(cases["coordinator"])
+    a, b, c = (cases[k].reference for k in "abc")
+    assert _refs(client, "") == {a, b, c}
+    assert _refs(client, f"zoek={a[-4:]}") == {a}
+    assert _refs(client, f"zoek={a.lower()}") == {a}
+    assert _refs(client, "fase=herstel") == {b}
+    assert _refs(client, "fase=triage&rol=regie") == {a, c}
+    assert _refs(client, f"regisseur={cases['coordinator'].id}") == {a, b, c}
+    auth.logout()
+    auth.login(cases["pol"])
+    assert _refs(client, "rol=kring") == {a, b}
+    assert _refs(client, "rol=regie") == set()
+
+
+def test_no_filter_widens_the_circle(client, auth, cases):
+    """Can a professional find another coordinator's case by its reference or coordinator? (must not)"""
+    auth.login(cases["pol"])
+    foreign = cases["foreign"].reference
+    for query in (f"zoek={foreign}", f"regisseur={cases['other'].id}", "rol=organisatie", "zoek=%25", "zoek=_"):
+        assert foreign not in _refs(client, query), query
+        assert f'href="/casussen/{cases["foreign"].id}"' not in client.get(f"/casussen/?{query}").text
+
+
+def test_the_page_and_the_api_agree_and_nonsense_gets_a_dutch_message(client, auth, cases):
+    """Does the page list what the API lists, and does a nonsense filter give a Dutch message (page 200, API 422)?"""
+    auth.login(cases["coordinator"])
+    page = text_of(client.get("/casussen/?fase=herstel").text)
+    assert cases["b"].reference in page and cases["a"].reference not in page
+    for query in ("fase=onzin", "regisseur=abc", "regisseur=99999999999", "rol=baas", "zoek=" + "x" * 41):
+        resp = client.get(f"/casussen/?{query}")
+        assert resp.status_code == 200 and "Het filter is zonder die waarde toegepast" in text_of(resp.text), query
+        api = client.get(f"/api/v1/cases?{query}")
+        message = api.get_json()["message"]
+        assert api.status_code == 422 and ("Kies" in message or "hoogstens" in message), query
+
+
+def test_the_pager_keeps_the_filter(client, auth, cases, make_case):
+    """On page 1 of a filtered list, does the link to page 2 carry the filter?"""
+    for _ in range(3):
+        make_case(cases["coordinator"], phase="herstel")
+    auth.login(cases["coordinator"])
+    html = client.get("/casussen/?fase=herstel&per_page=2").text
+    import re
+
+    link = re.search(r'<a [^>]*rel="next"[^>]*>', html).group(0)
+    assert "fase=herstel" in link and "page=2" in link
