@@ -22,11 +22,30 @@ def _home_panel(user):
     return "cases/_home_panel.html", {"pending": len(pending_referrals(db.session(), user))}
 
 
+def _my_cases_panel(user):
+    """Start-page panel "Mijn casussen": the newest cases of the user's circles (references and phases only)."""
+    from sqlmodel import select
+
+    from mda import db
+    from mda.cases.models import Case
+    from mda.core import sharing
+    from mda.core.permissions import has_permission
+
+    if not has_permission(user, "case.work"):
+        return None
+    s = db.session()
+    ids = list(s.exec(sharing.visible_case_ids(user, limit=6)))
+    cases = sorted(s.exec(select(Case).where(Case.id.in_(ids))), key=lambda c: -c.id) if ids else []
+    return "cases/_my_cases_panel.html", {"cases": cases[:5], "more": len(cases) > 5,
+                                          "coordinates": [c.id for c in cases if c.coordinator_id == user.id]}
+
+
 def _register_home_panel() -> None:
     from mda.core.routes import HOME_PANELS
 
-    if _home_panel not in HOME_PANELS:
-        HOME_PANELS.append(_home_panel)
+    for panel in (_my_cases_panel, _home_panel):
+        if panel not in HOME_PANELS:
+            HOME_PANELS.append(panel)
 
 
 _register_home_panel()

@@ -37,7 +37,12 @@ def _home_panel(user):
         Meeting.status == "gepland", Meeting.ends_at >= utcnow()))
     open_answers = len({f"reeks-{series_id}" if series_id else meeting_id for series_id, meeting_id in pending})
     rows = [{"meeting": m, "label": label(m.type_code, m.title)} for m in upcoming]
-    return "meetings/_home_panel.html", {"upcoming": rows, "open_answers": open_answers}
+    from mda.meetings.updates import deadline_of, due_for
+
+    due_total, due = due_for(s, user)
+    due_rows = [{"meeting": m, "label": label(m.type_code, m.title), "deadline": deadline_of(m)} for m, _item in due]
+    return "meetings/_home_panel.html", {"upcoming": rows, "open_answers": open_answers, "updates_due": due_total,
+                                         "due": due_rows}
 
 
 def _register_home_panel() -> None:

@@ -205,3 +205,25 @@ def remind(db: Session, user: User, meeting: Meeting, items: list[AgendaItem]) -
         audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id,
                      summary=f"herinnering voor updates gestuurd aan {len(missing)} deelnemer(s)")
     return len(missing)
+
+
+def due_for(db: Session, user: User, limit: int = 5) -> tuple[int, list[tuple[Meeting, AgendaItem]]]:
+    """Case items of coming meetings where *user* takes part and their organisation has not given its
+    pre-meeting update while the deadline is still ahead: (how many, the first *limit* by deadline).
+    Two queries whatever the number of meetings (for the start page's task panel)."""
+    from sqlalchemy import and_, exists, func, or_
+
+    now = utcnow()
+    deadline = func.coalesce(Meeting.update_deadline, Meeting.starts_at)
+    covered = or_(Invitation.whole_meeting.is_(True), exists().where(
+        InvitationItem.invitation_id == Invitation.id, InvitationItem.agenda_item_id == AgendaItem.id))
+    given = exists().where(MeetingUpdate.agenda_item_id == AgendaItem.id,
+                           MeetingUpdate.organisation_id == user.organisation_id)
+    stmt = (select(Meeting, AgendaItem).join(Invitation, Invitation.meeting_id == Meeting.id)
+            .join(AgendaItem, and_(AgendaItem.meeting_id == Meeting.id, AgendaItem.kind == "casus"))
+            .where(Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer",
+                   Invitation.response.not_in(("afgewezen", "gedelegeerd")), Meeting.status == "gepland",
+                   deadline > now, covered, ~given))
+    total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
+    return total, list(db.exec(stmt.order_by(deadline, AgendaItem.id).limit(limit))) if total else []
+
