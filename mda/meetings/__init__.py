@@ -54,6 +54,16 @@ def _register_home_panel() -> None:
 
 _register_home_panel()
 
+
+def _register_jobs() -> None:
+    from mda import jobs
+
+    if "mda.meetings.reminders" not in jobs.JOB_MODULES:
+        jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.meetings.reminders")
+
+
+_register_jobs()
+
 from mda.meetings import routes, routes_calendar, routes_circle, routes_participation  # noqa: E402,F401
 
 
