@@ -240,6 +240,11 @@ def history(db: Session, user: User, ctx: sharing.CaseContext, object_type: str,
             for r in rows]
 
 
+#: functions (db, case_id, object_type, object_ids) -> how many copies they destroyed: other features that keep
+#: copies of a case's texts (the live session's revisions of minutes and decisions) destroy them with the data
+FORGET_PROVIDERS: list = []
+
+
 def forget(db: Session, case_id: int, object_type: str | None = None, object_ids: list[int] | None = None) -> int:
     """Destroy earlier versions with the data they belong to (destruction on request, end of retention):
     every version of the case, or only those of *object_type* with *object_ids*. Returns how many."""
@@ -252,4 +257,4 @@ def forget(db: Session, case_id: int, object_type: str | None = None, object_ids
     for row in rows:
         db.delete(row)
     db.flush()
-    return len(rows)
+    return len(rows) + sum(provider(db, case_id, object_type, object_ids) for provider in FORGET_PROVIDERS)

@@ -32,6 +32,11 @@ def init_app(app) -> None:
         handler._set_socketio(socketio)
         socketio.namespace_handlers.append(handler)
     recheck.install()
+    from mda.cases import history
+    from mda.live.services import forget_revisions
+
+    if forget_revisions not in history.FORGET_PROVIDERS:
+        history.FORGET_PROVIDERS.append(forget_revisions)
     app.jinja_env.globals["live_panel"] = _panel
 
 

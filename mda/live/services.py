@@ -520,3 +520,19 @@ def add_action(db: Session, user: User, meeting: Meeting, item: AgendaItem, *, d
                                     meeting_id=meeting.id)
     notify_item(item.id)
     return action
+
+
+def forget_revisions(db: Session, case_id: int, object_type: str | None, object_ids: list[int] | None) -> int:
+    """Blank the stored revisions of live minutes and decisions with the data they belong to: all of the case
+    (end of retention), or those of the destroyed items (destruction on request). The rows stay (version numbers
+    and who saved when), their text and reason go. Registered in :data:`mda.cases.history.FORGET_PROVIDERS`."""
+    if object_type not in (None, "item"):
+        return 0
+    pieces = select(LivePiece.id).where(LivePiece.case_id == case_id)
+    if object_type == "item":
+        if not object_ids:
+            return 0
+        pieces = pieces.where(LivePiece.item_id.in_(object_ids))
+    result = db.execute(update(LiveRevision).where(LiveRevision.piece_id.in_(pieces)).values(content="", reason=""))
+    return result.rowcount or 0
+
