@@ -408,7 +408,31 @@ def send_for_review(db: Session, user: User, meeting: Meeting) -> LiveMeeting:
         raise LiveError("Sluit eerst het overleg; daarna gaan de notulen ter review.")
     if live.minutes_status != "concept":
         raise LiveError("De notulen zijn al ter review gestuurd.")
-    return _minutes_status(db, user, meeting, live, "ter_review", "notulen ter review gestuurd")
+    result = _minutes_status(db, user, meeting, live, "ter_review", "notulen ter review gestuurd")
+    _mail_review(db, user, meeting)
+    return result
+
+
+def _mail_review(db: Session, user: User, meeting: Meeting) -> int:
+    """Tell every participant (not the sender) that the minutes wait for their review: after the commit, once
+    (only the concept -> ter review step sends it), with the meeting's label, date and a link; no content."""
+    from mda.core import mail
+    from mda.core.timeutil import format_local
+    from mda.meetings.agendas import label
+    from mda.meetings.models import Invitation
+
+    rows = db.exec(select(User).join(Invitation, Invitation.user_id == User.id).where(
+        Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None), User.active.is_(True),
+        Invitation.response.not_in(("afgewezen", "gedelegeerd")), User.id != user.id)).all()
+    name = label(meeting.type_code, meeting.title)
+    link = mail.public_url("meetings.show", meeting_id=meeting.id)
+    for person in {u.id: u for u in rows}.values():
+        mail.send([person.email], f"Notulen ter review: {name}", "\n".join([
+            f"Beste {person.name},", "",
+            f"De notulen van {name} op {format_local(meeting.starts_at)} staan ter review. Lees ze in MDA++ en "
+            "meld aanvullingen of correcties bij de voorzitter of notulist voordat zij worden vastgesteld:",
+            link, "", "Dit bericht bevat bewust geen inhoud van het overleg.", "", "MDA++ (automatisch bericht)"]))
+    return len(rows)
 
 
 def finalise(db: Session, user: User, meeting: Meeting) -> LiveMeeting:

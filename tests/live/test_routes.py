@@ -89,3 +89,24 @@ def test_live_page_loads_its_script_from_static_files_only(app, client, as_chair
     assert page.status_code == 200
     scripts = re.findall(r"<script([^>]*)>", page.text)
     assert scripts and all('src="/static/' in s for s in scripts)
+
+
+def test_sending_the_minutes_for_review_mails_each_participant_once(app, client, as_chair, meeting, world, db):
+    """Does "ter review" e-mail every invited participant (not the chair) once, with a link and no content?"""
+    from mda.core.mail import outbox_messages
+
+    _started(app, client, meeting)
+    base = f"/overleggen/{meeting.id}/live"
+    form_post(app, client, f"{base}/punten/{meeting.item_a}/stukken", {"tekst": "GEHEIM-NOTULEN over het gezin"})
+    form_post(app, client, f"{base}/voorzitter/sluiten")
+    before = {name for name, _m in outbox_messages(app, 500)}
+    assert form_post(app, client, f"{base}/notulen/review").status_code == 302
+    assert form_post(app, client, f"{base}/notulen/review").status_code == 422  # already sent: nothing again
+    new = [m for name, m in outbox_messages(app, 500) if name not in before]
+    review = [m for m in new if m["Subject"].startswith("Notulen ter review")]
+    invited = {world["users"][k].email for k in ("POL", "GGZ", "LT", "VT")}
+    assert sorted(m["To"] for m in review) == sorted(invited)
+    for m in review:
+        body = m.get_content()
+        assert f"/overleggen/{meeting.id}" in body and "GEHEIM-NOTULEN" not in body
+        assert all(p.name not in body for p in world["persons"])
