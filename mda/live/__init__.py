@@ -37,6 +37,10 @@ def init_app(app) -> None:
 
     if forget_revisions not in history.FORGET_PROVIDERS:
         history.FORGET_PROVIDERS.append(forget_revisions)
+    from mda import jobs
+
+    if "mda.live.jobs" not in jobs.JOB_MODULES:
+        jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.live.jobs")
     app.jinja_env.globals["live_panel"] = _panel
 
 

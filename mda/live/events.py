@@ -73,6 +73,11 @@ class LiveNamespace(Namespace):
         join_room(f"meeting:{meeting.id}")
         return {"overleg": state.meeting_state(ctx.db, ctx.user, meeting)}
 
+    @live_event("hier")
+    def on_hier(self, ctx: EventContext):
+        """The browser's heartbeat (every 30 s): the guard refreshed this socket's presence."""
+        return {}
+
     @live_event("overleg")
     def on_overleg(self, ctx: EventContext):
         meeting = self._meeting(ctx)

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -181,6 +181,21 @@ def refuse(message: str, ack: dict | None = None, *, field: str = "") -> dict:
     return body
 
 
+#: a presence row not refreshed for this long is someone whose process or browser went away
+PRESENCE_TTL = timedelta(seconds=90)
+
+
+def _seen(s: Session, sid: str) -> None:
+    """This socket is alive: refresh its presence row (at most every 30 s, a no-op statement otherwise)."""
+    from sqlalchemy import update
+
+    from mda.live.models import LivePresence
+
+    now = utcnow()
+    s.execute(update(LivePresence).where(LivePresence.sid == sid, LivePresence.seen_at < now - timedelta(seconds=30))
+              .values(seen_at=now))
+
+
 def live_event(name: str, *, dedup: bool = False) -> Callable:
     """Decorate a namespace handler ``fn(self, ctx) -> dict``: the one path for every live event."""
 
@@ -227,6 +242,7 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
                         db.rollback()
                         return {**done, "herhaald": True}
                 ctx = EventContext(s, user, sid, payload, SOCKETS[sid])
+                _seen(s, sid)
                 answer = fn(self, ctx) or {}
                 answer = {"ok": True, **answer}
                 if event_id is not None:

@@ -560,3 +560,13 @@ def forget_revisions(db: Session, case_id: int, object_type: str | None, object_
     result = db.execute(update(LiveRevision).where(LiveRevision.piece_id.in_(pieces)).values(content="", reason=""))
     return result.rowcount or 0
 
+
+def clear_stale_presence(db: Session, now) -> int:
+    """Remove presence rows whose socket has not been heard of for ten minutes: left behind by a server
+    process that died (its disconnect handlers never ran). Presence lists ignore them after 90 s already."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    return db.execute(delete(LivePresence).where(LivePresence.seen_at < now - timedelta(minutes=10))).rowcount or 0
+

@@ -32,8 +32,12 @@ def _iso(value) -> str | None:
 
 def presence(db: Session, meeting: Meeting) -> list[dict]:
     """Who is connected: name and organisation, once per user (not case data)."""
+    from mda.live.guard import PRESENCE_TTL
+
     seen, result = set(), []
-    rows = db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id).order_by(LivePresence.id))
+    rows = db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id,
+                                              LivePresence.seen_at >= utcnow() - PRESENCE_TTL)
+                   .order_by(LivePresence.id))
     for row in rows:
         if row.user_id in seen:
             continue
@@ -148,8 +152,11 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
     if round_ids:
         for score in db.exec(select(LiveScore).where(LiveScore.round_id.in_(round_ids)).order_by(LiveScore.id)):
             scores[score.round_id].append(score)
+    from mda.live.guard import PRESENCE_TTL
+
     editing_rows = list(db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id,
-                                                           LivePresence.editing_piece_id.is_not(None))))
+                                                           LivePresence.editing_piece_id.is_not(None),
+                                                           LivePresence.seen_at >= utcnow() - PRESENCE_TTL)))
     user_ids = ({p.updated_by_id for p in all_pieces} | {d.user_id for ds in dissents.values() for d in ds}
                 | {r.user_id for r in editing_rows})
     names = dict(db.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}

@@ -298,6 +298,8 @@
       if (openItem && a.overleg.huidig_punt !== openItem) { openItemView(openItem, false); }
     });
   });
+  // heartbeat: keeps this window in the presence list (a window not heard of for 90 s drops out of it)
+  setInterval(function () { if (socket.connected) { socket.emit("hier", {}); } }, 30000);
   socket.on("disconnect", function () {
     $("live-verbinding").textContent = "Verbinding verbroken; opnieuw verbinden… Wat u typt blijft bewaard.";
   });
