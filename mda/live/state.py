@@ -79,6 +79,33 @@ def escalation_url(case_id: int, piece_id: int) -> str | None:
     return None
 
 
+def owner_choices(db: Session, contexts: dict[int, sharing.CaseContext]) -> dict[int, list[dict]]:
+    """Case id -> who may own an action made live, as the plan page offers it: the circle's named professionals
+    and coordinator, its organisations, the family. Two queries for all cases."""
+    from mda.cases.models import CaseMember
+
+    if not contexts:
+        return {}
+    members: dict[int, set[int]] = defaultdict(set)
+    for case_id, user_id in db.exec(select(CaseMember.case_id, CaseMember.user_id).where(
+            CaseMember.case_id.in_(list(contexts)), CaseMember.removed_at.is_(None))):
+        members[case_id].add(user_id)
+    for case_id, ctx in contexts.items():
+        members[case_id].add(ctx.case.coordinator_id)
+    wanted = set().union(*members.values())
+    users = {u.id: u for u in db.exec(select(User).where(User.id.in_(wanted), User.active.is_(True)))}
+    result = {}
+    for case_id, ctx in contexts.items():
+        people = sorted((users[i] for i in members[case_id] if i in users
+                         and users[i].organisation_id in ctx.circle_org_ids), key=lambda u: u.name)
+        result[case_id] = (
+            [{"waarde": f"u:{u.id}", "naam": f"{u.name} ({ctx.org_names.get(u.organisation_id, '')})"} for u in people]
+            + [{"waarde": f"o:{o}", "naam": f"{ctx.org_names.get(o, '')} (organisatie)"}
+               for o in sorted(ctx.circle_org_ids, key=lambda o: ctx.org_names.get(o, ""))]
+            + [{"waarde": "gezin", "naam": "Het gezin"}])
+    return result
+
+
 def escalation_marks(db: Session, decision_ids: list[int]) -> dict[int, dict]:
     """Decision id -> {referentie, url} of the open escalation disputing it (one query for all decisions)."""
     from mda.escalations.services import open_on_decisions
@@ -165,6 +192,7 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
         if row.user_id != user.id:
             editing.setdefault(row.editing_piece_id, []).append(names.get(row.user_id, ""))
     categories = [{"code": c.code, "naam": c.name, "bijzonder": c.special} for c in catalogue.categories().values()]
+    owners = owner_choices(db, contexts)
     result = {}
     for item in items:
         ctx = contexts[item.case_id]
@@ -196,6 +224,7 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
             "updates": [{"organisatie": org, "ingediend": format_local(update.submitted_at), **_view_dict(view)}
                         for update, org, view in (item_updates.views if item_updates else [])],
             "categorieen": categories,
+            "eigenaren": owners.get(item.case_id, []),
         }
     return result
 

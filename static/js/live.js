@@ -265,13 +265,21 @@
       what.value = getDraft(akey) || "";
       what.addEventListener("input", function () { setDraft(akey, what.value); });
       var when = el("input", { id: "live-actie-deadline", type: "date", class: "utrecht-textbox utrecht-textbox--html-input" });
-      var family = el("input", { id: "live-actie-gezin", type: "checkbox", class: "utrecht-checkbox utrecht-checkbox--html-input" });
+      var owner = el("select", { id: "live-actie-eigenaar", class: "utrecht-select utrecht-select--html-select" });
+      (it.eigenaren || []).forEach(function (o) {
+        var opt = el("option", { value: o.waarde }, o.naam);
+        if (o.waarde === "o:" + app.dataset.organisatie) { opt.selected = true; }
+        owner.appendChild(opt);
+      });
       box.appendChild(field("Omschrijving van de actie", what));
       box.appendChild(field("Deadline", when));
-      box.appendChild(field("Eigenaar is het gezin (anders: uw organisatie)", family));
+      box.appendChild(field("Eigenaar", owner));
       box.appendChild(button("Actie vastleggen", function () {
         var body = { punt: it.punt, omschrijving: what.value, deadline: when.value };
-        if (family.checked) { body.eigenaar_gezin = true; } else { body.eigenaar_organisatie = app.dataset.organisatie ? parseInt(app.dataset.organisatie, 10) : null; }
+        var chosen = owner.value || "";
+        if (chosen === "gezin") { body.eigenaar_gezin = true; }
+        else if (chosen.indexOf("u:") === 0) { body.eigenaar_gebruiker = parseInt(chosen.slice(2), 10); }
+        else if (chosen.indexOf("o:") === 0) { body.eigenaar_organisatie = parseInt(chosen.slice(2), 10); }
         send("actie", body, true).then(function (a) { if (a.ok) { dropDraft(akey); what.value = ""; announce("Actie vastgelegd."); } });
       }));
     }
