@@ -73,9 +73,11 @@ bench: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.my_actions
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live
 
-## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users); writes docs/benchmarks.md
+## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users) and the live soak
+## (50 clients, 60 s, random disconnects); writes docs/benchmarks.md
 soak: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.faults $(SOAK_ARGS)
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live_soak --clients 50 --seconds 60 --write
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,11 @@
+"""The live soak of ``make soak``, short: reconnecting clients lose nothing and end with the database's state."""
+
+from bench.live_soak import soak
+
+
+def test_five_clients_dropping_connections_lose_and_duplicate_nothing():
+    """Five clients writing minutes for a few seconds, dropping and resending: is every acknowledged change stored
+    exactly once, and does every client's final view equal the database?"""
+    result = soak(clients=5, seconds=5, drop_chance=0.2)
+    assert result["acknowledged"] > 0 and result["drops"] > 0, result
+    assert result["ok"], result
