@@ -127,17 +127,27 @@ def _start_process(database_url: str, port: int, tmp: Path) -> subprocess.Popen:
     env = {**os.environ, "MDA_DATABASE_URL": database_url, "MDA_REDIS_URL": REDIS_URL, "MDA_PORT": str(port),
            "MDA_HOST": "127.0.0.1", "MDA_INSTANCE_PATH": str(tmp), "MDA_BASE_URL": "http://mda.test",
            "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "mda"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    tmp.mkdir(parents=True, exist_ok=True)
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 - the process writes to it until it ends
+    proc = subprocess.Popen([sys.executable, "-m", "mda"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = tmp / "server.log"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
+        try:  # ready when the app answers, not merely when the port is open
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                if b" 200 " in conn.recv(200):
+                    return proc
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server process did not start")
+
+
+def _logs(procs) -> str:
+    """The server processes' own output, for a failure message."""
+    return "\n".join(p.log_path.read_text(errors="replace")[-3000:] for p in procs if hasattr(p, "log_path"))
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="needs MDA_TEST_REDIS_URL")
@@ -148,8 +158,11 @@ def test_event_crosses_two_server_processes_through_redis(app, database_url, wor
     try:
         chair, pol = RealClient(app, world["coordinator"]), RealClient(app, world["users"]["POL"])
         clients += [chair, pol]
-        chair.connect(f"http://127.0.0.1:{ports[0]}")
-        pol.connect(f"http://127.0.0.1:{ports[1]}")
+        try:
+            chair.connect(f"http://127.0.0.1:{ports[0]}")
+            pol.connect(f"http://127.0.0.1:{ports[1]}")
+        except socketio.exceptions.ConnectionError as exc:
+            raise AssertionError(f"{exc}; server output:\n{_logs(procs)}") from exc
         for c in (chair, pol):
             assert c.call("deelnemen", {"overleg": meeting.id})["ok"]
         assert chair.call("starten", {"id": "redis-start-1"})["ok"]
