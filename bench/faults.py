@@ -361,7 +361,9 @@ def run_redis(seconds: float) -> dict:
             logins["ok"] += 1
         except Exception as exc:  # noqa: BLE001 - counted
             logins[type(exc).__name__] += 1
-    while sessions and time.time() < stop_at:
+    first = True
+    while sessions and (first or time.time() < stop_at):  # at least one round, also in a short run
+        first = False
         for s in sessions:
             pages[s.get(f"{server.host}/casussen/{db_.info.case_of['professional']}", timeout=10).status_code] += 1
     for t in threads:
