@@ -1,5 +1,6 @@
 """Imports every table model, so that SQLModel's metadata is complete (Alembic, tests)."""
 
+from mda.api.idempotency import ApiIdempotencyKey  # noqa: F401
 from mda.auth.models import AccountToken, ApiToken, RecoveryCode, User  # noqa: F401
 from mda.cases.history import EditHistory  # noqa: F401
 from mda.cases.models import (  # noqa: F401

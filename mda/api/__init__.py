@@ -9,6 +9,10 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+from mda.api import idempotency  # noqa: E402
+
+idempotency.install(bp)
+
 from mda.api import routes  # noqa: E402,F401
 from mda.cases import api as cases_api  # noqa: E402,F401
 from mda.meetings import api as meetings_api  # noqa: E402,F401

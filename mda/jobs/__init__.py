@@ -43,7 +43,7 @@ class Job:
 REGISTRY: dict[str, Job] = {}
 
 #: modules that register jobs when imported (features add theirs here)
-JOB_MODULES = ("mda.safety_plan.reminders",)
+JOB_MODULES = ("mda.safety_plan.reminders", "mda.api.idempotency")
 
 
 def job(name: str) -> Callable[[JobFunction], JobFunction]:

@@ -17,15 +17,24 @@ from sqlmodel import Session, select
 
 from mda.cases.models import BreakGlass, Case, Consent, DutyConflictDecision, Item, Person
 from mda.core import audit
-from mda.core.timeutil import as_utc, format_local, utcnow
+from mda.core.timeutil import format_local, utcnow
+
+#: cases purged per transaction by ``retention --apply`` (a long backlog is purged in bounded steps)
+BATCH = 100
 
 
-def due_cases(db: Session, days: int, now: datetime | None = None) -> list[Case]:
-    """Cases closed more than *days* days ago and not purged yet."""
+def _due(days: int, now: datetime | None = None, *columns):
     cutoff = (now or utcnow()) - timedelta(days=days)
-    rows = db.exec(select(Case).where(Case.closed_at.is_not(None), Case.purged_at.is_(None))
-                   .order_by(Case.closed_at)).all()
-    return [c for c in rows if as_utc(c.closed_at) < cutoff]
+    return (select(*(columns or (Case,))).where(Case.closed_at.is_not(None), Case.closed_at < cutoff,
+                                                Case.purged_at.is_(None))
+            .order_by(Case.closed_at, Case.id))
+
+
+def due_cases(db: Session, days: int, now: datetime | None = None, limit: int | None = None) -> list[Case]:
+    """Cases closed more than *days* days ago and not purged yet, oldest first; selected by the database
+    (the indexed ``closed_at``), never by loading every closed case."""
+    stmt = _due(days, now)
+    return list(db.exec(stmt.limit(limit) if limit else stmt))
 
 
 def purge_case(db: Session, case: Case, now: datetime | None = None) -> dict[str, int]:
@@ -76,17 +85,30 @@ def retention_command(apply_: bool) -> None:
     from mda import db
 
     days = current_app.config["RETENTION_DAYS"]
-    with db.unit_of_work() as s:
-        cases = due_cases(s, days)
-        if not cases:
+    now = utcnow()
+    if not apply_:
+        listed = 0
+        with Session(db.engine()) as s:
+            for reference, closed_at in s.exec(_due(days, now, Case.reference, Case.closed_at)).yield_per(BATCH):
+                click.echo(f"{reference}: afgesloten op {format_local(closed_at, '%d-%m-%Y')}")
+                listed += 1
+        if not listed:
             click.echo(f"Geen casussen die langer dan {days} dagen zijn afgesloten; niets te doen.")
-            return
-        for case in cases:
-            click.echo(f"{case.reference}: afgesloten op {format_local(case.closed_at, '%d-%m-%Y')}")
-        if not apply_:
-            click.echo(f"Droogloop: {len(cases)} casus(sen) zouden worden opgeschoond. "
+        else:
+            click.echo(f"Droogloop: {listed} casus(sen) zouden worden opgeschoond. "
                        "Gebruik --apply om dat echt te doen.")
-            return
-        for case in cases:
-            purge_case(s, case)
-    click.echo(f"{len(cases)} casus(sen) opgeschoond; van elk is een anonieme stomp bewaard.")
+        return
+    purged = 0
+    while True:  # one unit of work per batch: an interruption keeps every batch already done
+        with db.unit_of_work() as s:
+            cases = due_cases(s, days, now, limit=BATCH)
+            for case in cases:
+                click.echo(f"{case.reference}: afgesloten op {format_local(case.closed_at, '%d-%m-%Y')}")
+                purge_case(s, case, now)
+        purged += len(cases)
+        if len(cases) < BATCH:
+            break
+    if not purged:
+        click.echo(f"Geen casussen die langer dan {days} dagen zijn afgesloten; niets te doen.")
+        return
+    click.echo(f"{purged} casus(sen) opgeschoond; van elk is een anonieme stomp bewaard.")

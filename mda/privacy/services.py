@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -52,9 +53,17 @@ def case_id_for_reference(db: Session, reference: str) -> int | None:
 def query_audit(db: Session, flt: AuditFilter, limit: int | None = 500, before_seq: int | None = None
                 ) -> list[AuditEvent]:
     """Audit rows matching *flt*, newest first (with *before_seq*: only older rows, for the next page)."""
-    stmt = select(AuditEvent)
+    stmt = _filtered(select(AuditEvent), flt)
     if before_seq is not None:
         stmt = stmt.where(AuditEvent.seq < before_seq)
+    stmt = stmt.order_by(AuditEvent.seq.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(db.exec(stmt))
+
+
+def _filtered(stmt, flt: AuditFilter):
+    """*stmt* narrowed to the rows matching *flt*."""
     if flt.user:
         # user_name holds addresses as typed at a failed login too, so compare case-insensitively;
         # autoescape keeps % and _ in the search term literal
@@ -69,10 +78,7 @@ def query_audit(db: Session, flt: AuditFilter, limit: int | None = 500, before_s
         stmt = stmt.where(AuditEvent.occurred_at >= _local_midnight(flt.date_from))
     if flt.date_to:
         stmt = stmt.where(AuditEvent.occurred_at < _local_midnight(flt.date_to + timedelta(days=1)))
-    stmt = stmt.order_by(AuditEvent.seq.desc())
-    if limit:
-        stmt = stmt.limit(limit)
-    return list(db.exec(stmt))
+    return stmt
 
 
 def _local_midnight(day: date) -> datetime:
@@ -86,9 +92,46 @@ CSV_COLUMNS = ["seq", "tijd (Europe/Amsterdam)", "gebruiker", "organisatie", "na
                "uitkomst", "omschrijving", "hash"]
 
 
+def _csv_row(r: AuditEvent) -> list:
+    return [r.seq, format_local(r.occurred_at, "%Y-%m-%d %H:%M:%S"), r.user_name, r.organisation_name,
+            r.on_behalf_of, r.action, r.object_type, r.object_id, r.case_id or "", r.person_ids, r.basis,
+            r.client_address, r.outcome, r.summary, r.hash]
+
+
 def audit_csv(rows: list[AuditEvent]) -> str:
     """The rows as CSV (semicolon-separated, as Dutch Excel expects)."""
-    return csv_text([CSV_COLUMNS] + [
-        [r.seq, format_local(r.occurred_at, "%Y-%m-%d %H:%M:%S"), r.user_name, r.organisation_name,
-         r.on_behalf_of, r.action, r.object_type, r.object_id, r.case_id or "", r.person_ids, r.basis,
-         r.client_address, r.outcome, r.summary, r.hash] for r in rows])
+    return csv_text([CSV_COLUMNS] + [_csv_row(r) for r in rows])
+
+
+#: rows read per query while streaming the CSV export
+EXPORT_CHUNK = 1000
+
+
+def last_audit_id(db: Session) -> int:
+    """The newest audit row's id: an export covers the trail up to here (rows written later are not in it)."""
+    return db.exec(select(func.max(AuditEvent.id))).one() or 0
+
+
+def count_audit(db: Session, flt: AuditFilter, up_to_id: int) -> int:
+    """How many rows an export of *flt* up to row *up_to_id* holds (one count query, for its audit row)."""
+    return db.exec(_filtered(select(func.count(AuditEvent.id)), flt).where(AuditEvent.id <= up_to_id)).one()
+
+
+def stream_audit_csv(engine, flt: AuditFilter, up_to_id: int, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
+    """The filtered trail up to row *up_to_id* as CSV text, newest first, read *chunk* rows at a time.
+
+    Memory stays bounded whatever the trail's size: each chunk is one indexed keyset query
+    (``id < last``) in a short read-only session of its own, written out and dropped.
+    """
+    yield "\ufeff" + csv_text([CSV_COLUMNS])
+    below = up_to_id + 1
+    while True:
+        with Session(engine) as db:
+            stmt = _filtered(select(AuditEvent), flt).where(AuditEvent.id < below)
+            rows = list(db.exec(stmt.order_by(AuditEvent.id.desc()).limit(chunk)))
+        if not rows:
+            return
+        yield csv_text(_csv_row(r) for r in rows)
+        below = rows[-1].id
+        if len(rows) < chunk:
+            return

@@ -106,6 +106,37 @@ def test_csv_export_contains_the_filtered_rows_and_is_audited(client, officer, d
     assert export.user_id == officer.id and "2 regels" in export.summary and "user=anna" in export.summary
 
 
+def test_csv_export_is_streamed_in_chunks_and_holds_every_row_once(client, officer, db, monkeypatch):
+    """Is a large export streamed chunk by chunk (bounded memory), each matching row exactly once, newest first,
+    and does it stop at the trail as it stood when the export was asked for?"""
+    from mda.privacy import services
+
+    for n in range(23):
+        audit.queue(db, _entry("view", "dirk@example.test", f"DIRK-{n:02d}", datetime(2026, 3, 1, 9, n, tzinfo=UTC)))
+    db.commit()
+    monkeypatch.setattr(services, "EXPORT_CHUNK", 5)
+    chunks = []
+    real = services.stream_audit_csv
+
+    def spy(engine, flt, up_to, chunk=None):
+        for part in real(engine, flt, up_to, chunk=5):
+            chunks.append(part)
+            yield part
+
+    monkeypatch.setattr("mda.privacy.routes.stream_audit_csv", spy)
+    resp = client.get("/privacy/audit.csv?user=dirk")
+    assert resp.status_code == 200 and resp.is_streamed
+    rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+    summaries = [r[CSV_COLUMNS.index("omschrijving")] for r in rows[1:]]
+    assert summaries == [f"DIRK-{n:02d}" for n in reversed(range(23))]
+    assert len(chunks) == 1 + 5  # the header, then 5 chunks of at most 5 rows
+    [export] = audit_rows(db, action="export", object_type="audit_log")
+    assert "23 regels" in export.summary
+    # the export's own audit row was written after the snapshot: a second export of all rows does not hold it
+    everything = client.get("/privacy/audit.csv").data.decode("utf-8-sig")
+    assert "audittrail geëxporteerd" in everything and everything.count("audittrail geëxporteerd (") == 1
+
+
 def test_csv_export_defuses_spreadsheet_formulas(client, officer):
     """Is a summary that starts like a formula exported as text, so Excel does not run it?"""
     content = client.get("/privacy/audit.csv?user=carla").data.decode("utf-8-sig")

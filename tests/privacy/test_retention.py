@@ -58,3 +58,33 @@ def test_purged_case_is_closed_to_the_circle(app, client, switch_to, db, runner,
     switch_to(scenario.users["coordinator"])
     page = client.get(f"/casussen/{scenario.case.id}")
     assert page.status_code == 200 and "bewaartermijn" in page.text and "GEHEIM" not in page.text
+
+
+def test_selection_is_made_by_the_database_and_apply_works_in_batches(app, runner, db, scenario, make_case,
+                                                                      monkeypatch):
+    """Are only the due cases loaded (not every closed case), oldest first, and does --apply purge a backlog
+    larger than one batch in several transactions, each case once?"""
+    from mda.privacy import retention
+
+    app.config["RETENTION_DAYS"] = 30
+    coordinator = scenario.users["coordinator"]
+    due = [_close(db, make_case(coordinator), 40 + n) for n in range(5)]
+    recent = [_close(db, make_case(coordinator), 5) for _ in range(3)]
+    picked = retention.due_cases(db, 30)
+    assert [c.id for c in picked] == [c.id for c in reversed(due)]  # oldest closing first, none of the recent
+    assert [c.id for c in retention.due_cases(db, 30, limit=2)] == [due[4].id, due[3].id]
+    monkeypatch.setattr(retention, "BATCH", 2)
+    commits = []
+    real = retention.purge_case
+
+    def counting(s, case, now=None):
+        commits.append(case.id)
+        return real(s, case, now)
+
+    monkeypatch.setattr(retention, "purge_case", counting)
+    result = runner.invoke(args=["retention", "--apply"])
+    assert result.exit_code == 0 and "5 casus(sen) opgeschoond" in result.output
+    assert sorted(commits) == sorted(c.id for c in due)
+    db.expire_all()
+    assert all(db.get(Case, c.id).purged_at for c in due)
+    assert not any(db.get(Case, c.id).purged_at for c in recent)
