@@ -375,7 +375,9 @@ def feed_with_date(db: Session, user: User, reminders: list[int]):
     meetings = feed_meetings(db, user)
     events = CalendarBuilder(db, user).events(meetings)
     changed = max((as_utc(m.updated_at) for m in meetings if m.updated_at is not None), default=None)
-    return ics.render(events, method="PUBLISH", reminders=reminders, name="MDA++ overleggen"), changed
+    # DTSTAMP is the feed's last change, not "now": an unchanged feed is the same file byte for byte, so
+    # its ETag holds and a polling calendar program gets a 304 (and the events come from the cache)
+    return ics.render(events, method="PUBLISH", reminders=reminders, name="MDA++ overleggen", now=changed), changed
 
 
 def meeting_calendar(db: Session, user: User, meeting: Meeting, reminders: list[int]) -> bytes:

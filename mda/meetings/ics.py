@@ -9,6 +9,9 @@ across a daylight-saving change. What goes *into* an event is decided by
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -145,6 +148,31 @@ def render(events: list[EventSpec], *, method: str | None = None, reminders: lis
         cal.add("x-published-ttl", "PT1H")
     cal.add_component(Timezone.from_ical(VTIMEZONE))
     stamp = (now or utcnow()).astimezone(UTC)
-    for spec in events:
-        cal.add_component(_event(spec, list(reminders), stamp))
-    return cal.to_ical()
+    head = cal.to_ical()
+    assert head.endswith(_END)
+    reminders = tuple(reminders)
+    # the VEVENTs follow the VTIMEZONE, as icalendar writes subcomponents in the order they were added
+    return head[:-len(_END)] + b"".join(_event_bytes(spec, reminders, stamp) for spec in events) + _END
+
+
+_END = b"END:VCALENDAR\r\n"
+#: VEVENT text by a digest of everything that goes into it (a feed repeats the same events every poll;
+#: icalendar's writer costs ~1 ms per event). Bounded, so at most this many events stay in memory.
+_EVENT_CACHE: OrderedDict[bytes, bytes] = OrderedDict()
+EVENT_CACHE_SIZE = 4000
+_EVENT_LOCK = threading.Lock()
+
+
+def _event_bytes(spec: EventSpec, reminders: tuple[int, ...], stamp: datetime) -> bytes:
+    key = hashlib.sha256(repr((spec, reminders, stamp)).encode()).digest()
+    with _EVENT_LOCK:
+        cached = _EVENT_CACHE.get(key)
+        if cached is not None:
+            _EVENT_CACHE.move_to_end(key)
+            return cached
+    text = _event(spec, list(reminders), stamp).to_ical()
+    with _EVENT_LOCK:
+        _EVENT_CACHE[key] = text
+        while len(_EVENT_CACHE) > EVENT_CACHE_SIZE:
+            _EVENT_CACHE.popitem(last=False)
+    return text

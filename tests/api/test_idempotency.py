@@ -8,7 +8,6 @@ from sqlmodel import select
 from mda.api.idempotency import ApiIdempotencyKey, forget_expired
 from mda.core.timeutil import utcnow
 from mda.safety_plan.models import PlanAction
-from tests.cases.conftest import demodam_region, scenario, switch_to  # noqa: F401
 from tests.conftest import csrf_token
 
 FUTURE = date.today() + timedelta(days=10)

@@ -17,7 +17,7 @@ def test_the_owner_list_offers_the_circle_and_an_action_for_a_named_professional
     assert f"u:{vt.id}" in values and f"o:{world['orgs']['POL'].id}" in values and "gezin" in values
     assert f"u:{ggz.id}" not in values  # GGZ is in case B's circle, not A's
     answer = pol.send("actie", {"id": "actie-eigenaar-01", "punt": meeting.item_a, "omschrijving": "Huisbezoek",
-                                "deadline": "2027-01-15", "eigenaar_gebruiker": vt.id})
+                                "deadline": "2099-01-15", "eigenaar_gebruiker": vt.id})
     assert answer["ok"], answer
     db.expire_all()
     assert db.exec(select(PlanAction).where(PlanAction.id == answer["actie"])).one().owner_user_id == vt.id

@@ -250,3 +250,35 @@ def test_item_invitee_gets_a_cancellation_of_its_own_item(app, db, world, plan, 
     (update,) = calendars_in(mail_to(app, world["users"]["GGZ"])[-1])
     assert len(mail_to(app, world["users"]["GGZ"])) == ggz_before + 1 and str(update["METHOD"]) == "REQUEST"
     assert events(update)[0].decoded("DTSTART").strftime("%H:%M") == "10:15"
+
+
+def test_cached_events_give_the_same_file_as_writing_it_whole(monkeypatch):
+    """Is the file assembled from cached VEVENT texts byte for byte what icalendar writes for the whole calendar,
+    does a changed event get new text (never a stale copy), and does the cache stay within its bound?"""
+    from icalendar import Timezone
+
+    from mda.meetings import ics
+
+    start = datetime(2027, 3, 22, 9, 0, tzinfo=UTC)
+    specs = [ics.EventSpec(uid=f"u{n}@mda", start=start + timedelta(days=n), end=start + timedelta(days=n, hours=1),
+                           summary=f"Overleg {n}", description="Agenda:\n- punt " * 20, url="https://mda.test/o/1",
+                           sequence=n, organizer=ics.Person("org@mda.test", "Org"),
+                           attendees=[ics.Person("a@mda.test", "A", role="CHAIR")]) for n in range(3)]
+    stamp = datetime(2027, 1, 1, tzinfo=UTC)
+    whole = Calendar()
+    for name, value in [("prodid", ics.PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"), ("method", "PUBLISH")]:
+        whole.add(name, value)
+    whole.add_component(Timezone.from_ical(VTIMEZONE))
+    for spec in specs:
+        whole.add_component(ics._event(spec, [15], stamp))
+    ics._EVENT_CACHE.clear()
+    first = ics.render(specs, method="PUBLISH", reminders=[15], now=stamp)
+    assert first == whole.to_ical()
+    assert ics.render(specs, method="PUBLISH", reminders=[15], now=stamp) == first  # now from the cache
+    specs[1].summary = "Overleg verplaatst"
+    changed = ics.render(specs, method="PUBLISH", reminders=[15], now=stamp)
+    assert b"Overleg verplaatst" in changed and b"SUMMARY:Overleg 1\r\n" not in changed
+    monkeypatch.setattr(ics, "EVENT_CACHE_SIZE", 2)
+    specs[0].summary = "Overleg afgelast"
+    ics.render(specs, method="PUBLISH", reminders=[15], now=stamp)
+    assert len(ics._EVENT_CACHE) == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -11,7 +11,7 @@ from mda.core.timeutil import LocalTimeError, local_to_utc, parse_local
 from mda.meetings.models import Meeting, MeetingSeries
 from mda.meetings.series import MAX_OCCURRENCES, SeriesError, occurrences
 from tests.conftest import csrf_token, form_post, text_of
-from tests.meetings.conftest import AMS, local
+from tests.meetings.conftest import AMS, future_monday, local
 
 
 def test_a_time_in_the_spring_gap_does_not_exist_and_the_valid_one_is_offered():
@@ -113,11 +113,13 @@ def test_end_before_start_is_refused_and_nothing_is_saved(app, client, auth, db,
 def test_series_without_end_or_beyond_the_cap_is_refused(app, client, auth, db, world):
     """Is a weekly series without an end date, or ending after a year, refused with nothing saved?"""
     auth.login(world["coordinator"])
-    base = _form(world, type_code="casuistiekoverleg", day="2026-12-01", start_time="10:00", end_time="12:00",
+    day = future_monday(weeks=3).date()  # a date in the past would first ask to confirm that
+    base = _form(world, type_code="casuistiekoverleg", day=str(day), start_time="10:00", end_time="12:00",
                  frequency="wekelijks")
     resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", base)
     assert "einddatum nodig" in text_of(resp.text)
-    resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", {**base, "until": "2028-06-01"})
+    too_late = str(day + timedelta(days=540))
+    resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", {**base, "until": too_late})
     assert "hoogstens een jaar" in text_of(resp.text)
     assert db.exec(select(func.count()).select_from(Meeting)).one() == 0
     assert db.exec(select(func.count()).select_from(MeetingSeries)).one() == 0

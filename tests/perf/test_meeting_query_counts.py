@@ -131,9 +131,14 @@ def test_personal_feed_with_500_meetings_runs_the_queries_of_5(app, client, coun
     assert len(events) == 500 and world["case_a"].reference in str(events[0].get("description"))
 
 
-def test_feed_answers_304_when_the_calendar_program_has_the_current_file(client, db, world, service, plan, invite):
-    """Does the feed carry an ETag and Last-Modified, answer 304 (no body) to the same ETag, 200 after a change?"""
-    from mda.meetings import feeds
+def test_feed_answers_304_when_the_calendar_program_has_the_current_file(client, db, world, service, plan, invite,
+                                                                        monkeypatch):
+    """Does the feed carry an ETag and Last-Modified, answer 304 (no body) to the same ETag an hour later, and
+    200 after a change?"""
+    from datetime import timedelta
+
+    from mda.core.timeutil import utcnow
+    from mda.meetings import feeds, ics
 
     vt = world["users"]["VT"]
     token = service(feeds.renew_token, vt)
@@ -142,6 +147,8 @@ def test_feed_answers_304_when_the_calendar_program_has_the_current_file(client,
     first = client.get(url)
     etag = first.headers["ETag"]
     assert first.status_code == 200 and etag and first.headers["Last-Modified"]
+    later = utcnow() + timedelta(hours=1)  # the next poll: an unchanged feed is the same file (no DTSTAMP of "now")
+    monkeypatch.setattr(ics, "utcnow", lambda: later)
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
     only_date = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
