@@ -71,6 +71,7 @@ bench: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench $(BENCH_ARGS)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.plan_export
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.my_actions
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.feed
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live
 
 ## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users) and the live soak
