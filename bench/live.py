@@ -81,7 +81,6 @@ def _pct(values: list[float], p: float) -> float:
 
 def seed(database_url: str, n_users: int) -> dict:
     """A meeting with one case item; *n_users* professionals in the case's circle, invited for the whole meeting."""
-    os.environ["MDA_SECRET_KEY"] = SECRET
     from flask import session
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
@@ -95,7 +94,9 @@ def seed(database_url: str, n_users: int) -> dict:
     from mda.meetings.models import AgendaItem, Invitation, Meeting
     from mda.organisations.models import Organisation, Region
 
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "BASE_URL": ORIGIN})
+    # the secret goes in the config, not into os.environ: this also runs inside the test suite (the soak
+    # smoke test), where a changed MDA_SECRET_KEY would reach every server process a later test starts
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "BASE_URL": ORIGIN, "SECRET_KEY": SECRET})
     with app.app_context():
         run_migrations(app)
     now = utcnow()

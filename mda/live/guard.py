@@ -64,6 +64,8 @@ class SocketState:
     auth_at: str | None
     last_seen: datetime
     meeting_id: int | None = None
+    #: when this process last refreshed the socket's presence row (monotonic seconds)
+    presence_refreshed: float = 0.0
 
 
 @dataclass
@@ -186,11 +188,16 @@ PRESENCE_TTL = timedelta(seconds=90)
 
 
 def _seen(s: Session, sid: str) -> None:
-    """This socket is alive: refresh its presence row (at most every 30 s, a no-op statement otherwise)."""
+    """This socket is alive: refresh its presence row (at most every 30 s; no statement in between)."""
     from sqlalchemy import update
 
     from mda.live.models import LivePresence
 
+    state = SOCKETS.get(sid)
+    if state is not None:
+        if time.monotonic() - state.presence_refreshed < 30:
+            return
+        state.presence_refreshed = time.monotonic()
     now = utcnow()
     s.execute(update(LivePresence).where(LivePresence.sid == sid, LivePresence.seen_at < now - timedelta(seconds=30))
               .values(seen_at=now))

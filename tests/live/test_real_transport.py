@@ -123,8 +123,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_process(database_url: str, port: int, tmp: Path) -> subprocess.Popen:
-    env = {**os.environ, "MDA_DATABASE_URL": database_url, "MDA_REDIS_URL": REDIS_URL, "MDA_PORT": str(port),
+def _start_process(app, database_url: str, port: int, tmp: Path) -> subprocess.Popen:
+    # the servers must read this app's session cookie, whatever another test left in os.environ
+    env = {**os.environ, "MDA_SECRET_KEY": app.config["SECRET_KEY"], "MDA_DATABASE_URL": database_url,
+           "MDA_REDIS_URL": REDIS_URL, "MDA_PORT": str(port),
            "MDA_HOST": "127.0.0.1", "MDA_INSTANCE_PATH": str(tmp), "MDA_BASE_URL": "http://mda.test",
            "PYTHONPATH": str(ROOT)}
     tmp.mkdir(parents=True, exist_ok=True)
@@ -154,7 +156,7 @@ def _logs(procs) -> str:
 def test_event_crosses_two_server_processes_through_redis(app, database_url, world, meeting, clients, tmp_path):
     """Does a change made on server process A reach a participant connected to process B (Redis queue)?"""
     ports = [_free_port(), _free_port()]
-    procs = [_start_process(database_url, port, tmp_path / f"p{i}") for i, port in enumerate(ports)]
+    procs = [_start_process(app, database_url, port, tmp_path / f"p{i}") for i, port in enumerate(ports)]
     try:
         chair, pol = RealClient(app, world["coordinator"]), RealClient(app, world["users"]["POL"])
         clients += [chair, pol]
