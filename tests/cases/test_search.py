@@ -73,3 +73,17 @@ def test_the_pager_keeps_the_filter(client, auth, cases, make_case):
 
     link = re.search(r'<a [^>]*rel="next"[^>]*>', html).group(0)
     assert "fase=herstel" in link and "page=2" in link
+
+
+def test_the_coordinator_filter_lists_coordinators_of_the_users_own_cases_only(db, cases, make_case, monkeypatch):
+    """Does the filter's list name the coordinators of the professional's newest visible cases, never the
+    coordinator of a case outside their circles, and stay bounded by the newest cases it reads?"""
+    from mda.cases import search
+
+    assert search.coordinator_choices(db, cases["pol"]) == [(cases["coordinator"].id, cases["coordinator"].name)]
+    assert search.coordinator_choices(db, cases["other"]) == [(cases["other"].id, cases["other"].name)]
+    make_case(cases["other"], members=[cases["pol"]])  # the professional's newest case, another coordinator
+    assert {uid for uid, _ in search.coordinator_choices(db, cases["pol"])} == {cases["coordinator"].id,
+                                                                                cases["other"].id}
+    monkeypatch.setattr(search, "CHOICES_FROM_CASES", 1)  # only the newest visible case is read
+    assert [uid for uid, _ in search.coordinator_choices(db, cases["pol"])] == [cases["other"].id]
