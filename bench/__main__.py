@@ -331,8 +331,8 @@ def render(rows, over, audit, plan, run) -> str:
         f"Ratios compare figures of the same run. Seeding took {run['seed'][0]:.0f} s and {run['seed'][1]:.0f} s; "
         f"the whole run {run['total'] / 60:.1f} minutes.",
         "",
-        "The machine was shared with other work while measuring: figures are noisy; "
-        "compare ratios, not absolute times.",
+        "Load average at the end of the run: {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min); on a busy machine the "
+        "figures are noisy: compare ratios, not absolute times.".format(*os.getloadavg()),
         "",
         f"### Scaling: {run['small']:,} against {run['large']:,} cases (target: ratio ≤ 1.2)",
         "",
@@ -381,9 +381,8 @@ def render(rows, over, audit, plan, run) -> str:
         "",
         "- **Scaling**: every page runs a fixed number of queries whatever the size (asserted by `tests/perf/`), "
         "and the case list's first page is cut before the union (team lead: PostgreSQL 365 ms → 4 ms at 100,000 "
-        "cases). Ratios above 1.2 in this table come from pages whose absolute difference is a few tens of "
-        "milliseconds on a machine shared with other work (p95 twice the p50); rerun on a quiet machine before "
-        "reading them as growth.",
+        "cases). Where a ratio above 1.2 remains, the page's absolute difference is a few milliseconds to a few "
+        "tens of milliseconds; `python -m bench.profile '<page>' <role> 100000` shows where it goes.",
         f"- **Overhead** ({over['p50_ratio']:.1f}× the bare page): the bare page does no login check, "
         "no sharing decisions, no audit and no layout. Per case page MDA++ loads the session user, "
         "the case context (7 queries), the circle, "
