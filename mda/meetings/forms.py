@@ -79,6 +79,9 @@ class AnswerForm(FlaskForm):
     response = RadioField("Uw antwoord", choices=[(k, v) for k, v in RESPONSES.items() if k != "open"],
                           validators=[DataRequired("Kies een antwoord.")])
     delegate_to_id = SelectField("Delegeren aan (collega van uw organisatie)", coerce=int, validators=[Optional()])
+    #: instead of the list, for an organisation too large to list (see invitations.COLLEAGUE_LIST_LIMIT)
+    delegate_email = StringField("Delegeren aan (e-mailadres van een collega van uw organisatie)",
+                                 validators=[Optional(), Length(max=254, message="Hoogstens 254 tekens.")])
     following = BooleanField("Ook voor de volgende bijeenkomsten van de reeks")
     submit = SubmitField("Antwoord versturen")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, func, or_, select
 
 from mda.auth.models import User
 from mda.cases.models import Case
@@ -207,10 +207,26 @@ def _delegate(db: Session, user: User, meeting: Meeting, inv: Invitation, delega
     notify.send_requests(db, [meeting], "uitnodiging", user_ids={colleague.id})
 
 
-def colleagues(db: Session, user: User) -> list[User]:
-    """Active colleagues of the user's organisation (delegation candidates)."""
-    return list(db.exec(select(User).where(User.organisation_id == user.organisation_id, User.id != user.id,
-                                           User.active.is_(True)).order_by(User.name)))
+#: up to this many colleagues the answer form lists them; a larger organisation types the address
+COLLEAGUE_LIST_LIMIT = 50
+
+
+def colleagues(db: Session, user: User, limit: int | None = None) -> list[User]:
+    """Active colleagues of the user's organisation (delegation candidates), by name; at most *limit* + 1
+    (one more than asked, so that the caller can tell the list was cut)."""
+    stmt = select(User).where(User.organisation_id == user.organisation_id, User.id != user.id,
+                              User.active.is_(True)).order_by(User.name)
+    return list(db.exec(stmt.limit(limit + 1) if limit is not None else stmt))
+
+
+def colleague_by_email(db: Session, user: User, email: str) -> int | None:
+    """The id of the active colleague of *user*'s organisation with this address (None for anyone else,
+    whether unknown or of another organisation: the answer does not tell which)."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    return db.exec(select(User.id).where(func.lower(User.email) == email, User.organisation_id == user.organisation_id,
+                                         User.id != user.id, User.active.is_(True))).first()
 
 
 def record_attendance(db: Session, user: User, meeting: Meeting, values: dict[int, str]) -> int:

@@ -225,8 +225,10 @@ def show(meeting_id: int):
                           following=series is not None)
         if view.invitation.role != "deelnemer":  # chair and minute-taker do not delegate
             form.response.choices = [c for c in form.response.choices if c[0] != "gedelegeerd"]
-        form.delegate_to_id.choices = [(0, "— kies een collega —")] + [
-            (u.id, u.name) for u in invitations.colleagues(s, current_user)]
+        listed = invitations.colleagues(s, current_user, limit=invitations.COLLEAGUE_LIST_LIMIT)
+        # a large organisation is not listed whole on every meeting page: its colleague is named by address
+        context["delegate_by_email"] = len(listed) > invitations.COLLEAGUE_LIST_LIMIT
+        form.delegate_to_id.choices = [(0, "— kies een collega —")] + [(u.id, u.name) for u in listed]
         context["answer_form"] = form
     if view.planner:
         context.update(_planner_context(meeting, view, cases.contexts))

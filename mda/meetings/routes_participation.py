@@ -67,9 +67,16 @@ def answer(meeting_id: int):
     if not form.validate_on_submit():
         flash("Kies een antwoord (en bij delegeren een collega).", "error")
         return _back(meeting_id, "antwoord")
+    delegate_to_id = form.delegate_to_id.data or None
+    if form.delegate_email.data and form.delegate_email.data.strip():
+        delegate_to_id = invitations.colleague_by_email(db.session(), current_user, form.delegate_email.data)
+        if delegate_to_id is None:
+            flash("Er is geen actieve collega van uw organisatie met dit e-mailadres. Controleer het adres.",
+                  "error")
+            return _back(meeting_id, "antwoord")
     try:
         invitations.answer(db.session(), current_user, meeting, form.response.data,
-                           delegate_to_id=form.delegate_to_id.data or None, following=form.following.data)
+                           delegate_to_id=delegate_to_id, following=form.following.data)
     except MeetingError as exc:
         _fail(exc)
     else:

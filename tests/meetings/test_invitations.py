@@ -160,3 +160,29 @@ def test_home_page_shows_invitations_waiting_for_an_answer(app, client, auth, db
     auth.logout()
     auth.login(make_user(roles=("admin",)))
     assert "wachten op uw antwoord" not in text_of(client.get("/").text)
+
+
+def test_a_large_organisation_delegates_by_address_not_by_a_list_of_everyone(app, client, auth, db, world, plan,
+                                                                            invite, make_user, monkeypatch):
+    """When the organisation has more colleagues than the form lists, is the colleague named by e-mail address
+    (the page no longer lists them all), delegated to when the address is a colleague's, and refused with one
+    Dutch message for an unknown address and for someone of another organisation alike?"""
+    from mda.meetings import invitations
+
+    monkeypatch.setattr(invitations, "COLLEAGUE_LIST_LIMIT", 1)
+    meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90)
+    pol, lead, vt = world["users"]["POL"], world["users"]["LEAD_POL"], world["users"]["VT"]
+    extra = make_user(org=db.get(type(world["orgs"]["POL"]), pol.organisation_id))
+    invite(meeting, world["coordinator"], pol)
+    auth.login(pol)
+    page = client.get(f"/overleggen/{meeting.id}").text
+    assert 'name="delegate_email"' in page and 'name="delegate_to_id"' not in page and extra.name not in page
+    url = f"/overleggen/{meeting.id}/antwoord"
+    for address in ("niemand@example.test", vt.email):
+        resp = form_post(app, client, url, {"response": "gedelegeerd", "delegate_email": address},
+                         follow_redirects=True)
+        assert "geen actieve collega van uw organisatie met dit e-mailadres" in text_of(resp.text)
+        assert _invitations(db, meeting)[pol.id].response == "open"
+    resp = form_post(app, client, url, {"response": "gedelegeerd", "delegate_email": f"  {lead.email.upper()} "})
+    assert resp.status_code == 302
+    assert _invitations(db, meeting)[pol.id].delegated_to_id == lead.id
