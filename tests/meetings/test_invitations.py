@@ -186,3 +186,22 @@ def test_a_large_organisation_delegates_by_address_not_by_a_list_of_everyone(app
     resp = form_post(app, client, url, {"response": "gedelegeerd", "delegate_email": f"  {lead.email.upper()} "})
     assert resp.status_code == 302
     assert _invitations(db, meeting)[pol.id].delegated_to_id == lead.id
+
+
+def test_invitable_people_are_the_ones_who_can_open_the_case_and_nobody_else(db, world, plan, make_user):
+    """Are the invitable people of a case item exactly those the engine lets open the case (coordinator, named
+    professionals, team leads of circle organisations), while a colleague in a circle organisation who is not
+    named is neither offered nor loaded?"""
+    from mda.core import sharing
+    from mda.meetings import invitations
+    from mda.meetings.access import agenda_items
+
+    meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90)
+    unnamed = make_user(org=world["orgs"]["POL"])  # POL is in case A's circle, this professional is not named
+    items = [i for i in agenda_items(db, meeting) if i.case_id]
+    offered = {u.id for u in invitations.invitable_by_item(db, meeting, items)[items[0].id]}
+    ctx = sharing.load_context(db, db.get(type(world["case_a"]), world["case_a"].id))
+    everyone = db.exec(select(type(unnamed))).all()
+    expected = {u.id for u in everyone if u.active and u.roles & set(invitations.WORK_ROLES)
+                and sharing.can_open_case(u, ctx.case, ctx)}
+    assert offered == expected and world["users"]["LEAD_POL"].id in offered and unnamed.id not in offered
