@@ -25,7 +25,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import delete
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
@@ -112,6 +112,10 @@ def before_write():
         return _error(422, "Deze Idempotency-Key is al gebruikt voor een ander verzoek. Kies een nieuwe sleutel.")
     if row.status == 0:
         return _error(409, "Een verzoek met deze Idempotency-Key wordt al verwerkt. Probeer het zo opnieuw.")
+    if row.status == 204:  # "no content" stays without a body
+        response = Response(status=204)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
     body = {"herhaald": True, "melding": "Dit verzoek was al verwerkt; er is niets opnieuw gedaan."}
     if row.resource_id:
         body["id"] = int(row.resource_id) if row.resource_id.isdigit() else row.resource_id
