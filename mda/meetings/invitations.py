@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, literal
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, func, select
 
 from mda.auth.models import User
 from mda.cases.models import Case
@@ -65,15 +64,8 @@ def invitable_by_item(db: Session, meeting: Meeting, items: list[AgendaItem],
     if missing:
         contexts.update(sharing.load_contexts(db, list(db.exec(select(Case).where(Case.id.in_(missing))))))
     ctxs = [contexts[c] for c in case_ids if c in contexts]
-    org_ids = set().union(*(ctx.circle_org_ids for ctx in ctxs))
-    # who can open a case (rule 1): its coordinator, its named professionals, and leads of a circle
-    # organisation; only those are loaded, not every colleague of a large circle organisation (the engine's
-    # can_open_case below still decides for each of them)
-    named = {ctx.case.coordinator_id for ctx in ctxs} | set().union(*(ctx.member_user_ids for ctx in ctxs))
-    padded = literal(" ") + User.roles_text + literal(" ")
-    leads = and_(User.organisation_id.in_(org_ids), or_(*(padded.like(f"% {role} %")
-                                                           for role in sorted(sharing.LEAD_ROLES))))
-    users = [u for u in db.exec(select(User).where(User.active.is_(True), or_(User.id.in_(named), leads))
+    # only the users rule 1 can let in are loaded, not every colleague of a large circle organisation
+    users = [u for u in db.exec(select(User).where(User.active.is_(True), sharing.possible_openers(ctxs))
                                 .order_by(User.name))
              if u.roles & set(WORK_ROLES)]
     result: dict[int | None, list[User]] = {
