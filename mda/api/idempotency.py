@@ -72,6 +72,11 @@ def _error(status: int, message: str):
     return response
 
 
+def _row(s: Session, key: str) -> ApiIdempotencyKey | None:
+    return s.exec(select(ApiIdempotencyKey).where(ApiIdempotencyKey.user_id == current_user.id,
+                                                  ApiIdempotencyKey.key == key)).first()
+
+
 def _claim(s: Session, user_id: int, key: str, fingerprint: str) -> bool:
     """Insert the claim in the request's transaction; False when the key was already claimed."""
     from sqlalchemy.dialects import postgresql, sqlite
@@ -94,8 +99,7 @@ def before_write():
         return None  # refused further on, as every anonymous write
     s = db.session()
     fingerprint = _fingerprint()
-    row = s.exec(select(ApiIdempotencyKey).where(ApiIdempotencyKey.user_id == current_user.id,
-                                                 ApiIdempotencyKey.key == key)).first()
+    row = _row(s, key)
     if row is not None and as_utc(row.created_at) < utcnow() - TTL:
         s.delete(row)  # forgotten: the key may be used again
         s.flush()
@@ -104,8 +108,7 @@ def before_write():
         if _claim(s, current_user.id, key, fingerprint):
             g.idempotency_key = key
             return None
-        row = s.exec(select(ApiIdempotencyKey).where(ApiIdempotencyKey.user_id == current_user.id,
-                                                     ApiIdempotencyKey.key == key)).first()
+        row = _row(s, key)
         if row is None:  # pragma: no cover - the other claim was rolled back between our insert and select
             return _error(409, "Een verzoek met deze Idempotency-Key wordt al verwerkt. Probeer het zo opnieuw.")
     if row.fingerprint != fingerprint:
@@ -136,8 +139,7 @@ def after_write(response):
         if isinstance(body, dict) and isinstance(body.get("id"), (int, str)):
             resource_id = str(body["id"])[:40]
     s = db.session()
-    row = s.exec(select(ApiIdempotencyKey).where(ApiIdempotencyKey.user_id == current_user.id,
-                                                 ApiIdempotencyKey.key == key)).one()
+    row = _row(s, key)
     row.status, row.resource_id = response.status_code, resource_id
     s.add(row)
     return response
