@@ -98,11 +98,6 @@ def _csv_row(r: AuditEvent) -> list:
             r.client_address, r.outcome, r.summary, r.hash]
 
 
-def audit_csv(rows: list[AuditEvent]) -> str:
-    """The rows as CSV (semicolon-separated, as Dutch Excel expects)."""
-    return csv_text([CSV_COLUMNS] + [_csv_row(r) for r in rows])
-
-
 #: rows read per query while streaming the CSV export
 EXPORT_CHUNK = 1000
 

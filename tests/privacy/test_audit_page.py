@@ -114,7 +114,6 @@ def test_csv_export_is_streamed_in_chunks_and_holds_every_row_once(client, offic
     for n in range(23):
         audit.queue(db, _entry("view", "dirk@example.test", f"DIRK-{n:02d}", datetime(2026, 3, 1, 9, n, tzinfo=UTC)))
     db.commit()
-    monkeypatch.setattr(services, "EXPORT_CHUNK", 5)
     chunks = []
     real = services.stream_audit_csv
 
