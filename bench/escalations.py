@@ -20,11 +20,10 @@ from sqlmodel import select
 os.environ.setdefault("MDA_INSTANCE_PATH", tempfile.mkdtemp(prefix="mda-bench-"))
 os.environ.setdefault("MDA_SECRET_KEY", "bench-secret-key-bench-secret-key-0123456789")
 
-from mda import create_app, db  # noqa: E402
+from bench.seed import demo_app  # noqa: E402
+from mda import db  # noqa: E402
 from mda.cases.models import Case  # noqa: E402
-from mda.cli import run_migrations  # noqa: E402
 from mda.core.timeutil import utcnow  # noqa: E402
-from mda.demo import load_demo  # noqa: E402
 from mda.demo.accounts import demo_organisation, demo_user  # noqa: E402
 from mda.escalations import dashboards  # noqa: E402
 from mda.escalations.models import Escalation  # noqa: E402
@@ -44,12 +43,8 @@ def median_seconds(fn) -> float:
 
 
 def main() -> None:
-    url = os.environ.get("MDA_BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/esc-bench.sqlite"
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "OUTBOX_DIR": tempfile.mkdtemp()})
+    app = demo_app("esc-bench", os.environ.get("MDA_BENCH_DATABASE_URL"))
     with app.app_context():
-        run_migrations(app)
-        with db.unit_of_work() as s:
-            load_demo(s)
         with db.unit_of_work() as s:
             cases = [c.id for c in s.exec(select(Case).where(Case.reference.in_(["MDA-2026-0001", "MDA-2026-0002"])))]
             lt, vt = demo_organisation(s, "LT").id, demo_organisation(s, "VT").id
@@ -73,7 +68,7 @@ def main() -> None:
             today = now.date()
             dash = median_seconds(lambda: dashboards.for_decider(s, lead, utcnow()))
             steer = median_seconds(lambda: dashboards.steering(s, lead, today - timedelta(days=365), today))
-    dialect = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    dialect = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
     sys.stdout.write(f"| {dialect} | {N} escalations ({N // 20} open) | team lead dashboard {dash * 1000:.1f} ms | "
                      f"steering figures (a year) {steer * 1000:.1f} ms |\n")
 

@@ -23,11 +23,10 @@ os.environ.setdefault("MDA_SECRET_KEY", "bench-secret-key-bench-secret-key-01234
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from mda import create_app, db  # noqa: E402
+from bench.seed import demo_app  # noqa: E402
+from mda import db  # noqa: E402
 from mda.cases.models import Case  # noqa: E402
-from mda.cli import run_migrations  # noqa: E402
 from mda.core.timeutil import utcnow  # noqa: E402
-from mda.demo import load_demo  # noqa: E402
 from mda.demo.accounts import demo_user  # noqa: E402
 from mda.meetings import feeds  # noqa: E402
 from mda.meetings.models import AgendaItem, Invitation, Meeting  # noqa: E402
@@ -70,21 +69,16 @@ def _p95(values: list[float]) -> float:
 def main() -> None:
     from bench.__main__ import Server  # gunicorn as in the README's deployment
 
-    url = f"sqlite:///{tempfile.mkdtemp()}/feed-bench.sqlite"
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "OUTBOX_DIR": tempfile.mkdtemp()})
-    with app.app_context():
-        run_migrations(app)
-        with db.unit_of_work() as s:
-            load_demo(s)
-        with db.unit_of_work() as s:
-            coordinator = demo_user(s, "regisseur.vt@demo.invalid")
-            many, one = demo_user(s, "medewerker.vt@demo.invalid"), demo_user(s, "agent.pol@demo.invalid")
-            case = s.exec(select(Case).where(Case.reference == "MDA-2026-0001")).one()
-            _meetings(s, "bench-veel", N_MEETINGS, coordinator.id, case.id, many.id)
-            _meetings(s, "bench-een", 1, coordinator.id, case.id, one.id)
-            tokens = {"many": feeds.renew_token(s, many), "one": feeds.renew_token(s, one)}
+    app = demo_app("feed-bench")
+    with app.app_context(), db.unit_of_work() as s:
+        coordinator = demo_user(s, "regisseur.vt@demo.invalid")
+        many, one = demo_user(s, "medewerker.vt@demo.invalid"), demo_user(s, "agent.pol@demo.invalid")
+        case = s.exec(select(Case).where(Case.reference == "MDA-2026-0001")).one()
+        _meetings(s, "bench-veel", N_MEETINGS, coordinator.id, case.id, many.id)
+        _meetings(s, "bench-een", 1, coordinator.id, case.id, one.id)
+        tokens = {"many": feeds.renew_token(s, many), "one": feeds.renew_token(s, one)}
     app.extensions["mda_engine"].dispose()
-    server = Server(url)
+    server = Server(app.config["DATABASE_URL"])
     try:
         urls = {k: f"{server.host}/overleggen/feed/{t}.ics" for k, t in tokens.items()}
         times: dict[str, list[float]] = {"many": [], "one": [], "poll": []}

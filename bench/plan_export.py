@@ -21,11 +21,10 @@ os.environ.setdefault("MDA_SECRET_KEY", "bench-secret-key-bench-secret-key-01234
 from docx import Document  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from mda import create_app, db  # noqa: E402
+from bench.seed import demo_app  # noqa: E402
+from mda import db  # noqa: E402
 from mda.cases.models import Case  # noqa: E402
-from mda.cli import run_migrations  # noqa: E402
 from mda.core import sharing  # noqa: E402
-from mda.demo import load_demo  # noqa: E402
 from mda.demo.accounts import demo_user  # noqa: E402
 from mda.safety_plan import export_docx, services  # noqa: E402
 
@@ -61,12 +60,8 @@ def bare_docx(rows: list[list[str]]) -> bytes:
 
 
 def main() -> None:
-    url = os.environ.get("MDA_BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/plan-bench.sqlite"
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "OUTBOX_DIR": tempfile.mkdtemp()})
+    app = demo_app("plan-bench", os.environ.get("MDA_BENCH_DATABASE_URL"))
     with app.app_context():
-        run_migrations(app)
-        with db.unit_of_work() as s:
-            load_demo(s)
         with db.unit_of_work() as s:
             case = s.exec(select(Case).where(Case.reference == "MDA-2026-0001")).one()
             ctx = sharing.load_context(s, case)

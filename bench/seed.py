@@ -159,3 +159,20 @@ def _meetings(s: Session, case0: int, n_cases: int, coord0: int, n_coord: int, p
     # meeting k discusses case k+1: professional 0's case n_prof // 4, coordinator 0's case n_coord
     mine, coordinator_meeting = meeting0 + n_prof // 4, meeting0 + n_coord
     return {"professional": mine, "coordinator": coordinator_meeting, "team_lead": meeting0 + 1}
+
+
+def demo_app(name: str, url: str | None = None):
+    """An app on a fresh database (*url*, else a temporary SQLite file *name*), migrated, with the demo data."""
+    import tempfile
+
+    from mda import create_app, db
+    from mda.cli import run_migrations
+    from mda.demo import load_demo
+
+    url = url or f"sqlite:///{tempfile.mkdtemp()}/{name}.sqlite"
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "OUTBOX_DIR": tempfile.mkdtemp()})
+    with app.app_context():
+        run_migrations(app)
+        with db.unit_of_work() as s:
+            load_demo(s)
+    return app
