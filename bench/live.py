@@ -6,9 +6,10 @@ with 200 clients connected. Both servers run as their own processes (threading m
 websockets); the clients are python-socketio clients in this process (one clock for send and receive).
 
 Measured per client, from the moment the writer's save is emitted:
-- *notice*: the room notice arrives (what a bare broadcast does);
-- *view*: the notice arrived and the client's own view of the item (filtered by the sharing engine,
-  audited) came back — what a participant actually sees change.
+- *notice*: the first message about the change arrives (what a bare broadcast does);
+- *view*: the client has its own view of the change (filtered by the sharing engine, audited) — what a
+  participant actually sees change. Since the push (:mod:`mda.live.push`) that is the pushed ``stuk``
+  event; a client that gets a room notice instead (another process, a failed check) fetches its view.
 
 Sessions are signed directly with the app's secret (no 200 password logins); everything else is the
 real path: connect (session + CSRF), join, enter the item room, save through the guard.
@@ -149,10 +150,17 @@ class Client:
         self.namespace, self.notice, self.view = namespace, {}, {}
         self.sio = socketio.Client(reconnection=False, websocket_extra_options={"suppress_origin": True})
         self.sio.on("melding", self._on_notice, namespace=namespace)
+        self.sio.on("stuk", self._on_push, namespace=namespace)
         headers = {"User-Agent": UA, "Origin": ORIGIN, **({"Cookie": cookie} if cookie else {})}
         self.sio.connect(url, namespaces=[namespace], headers=headers, auth={"csrf": token} if token else None,
                          transports=["websocket"], wait_timeout=20)
         self.fetch = None
+
+    def _on_push(self, data):
+        """The changed piece as this user may see it, pushed by the server: notice and own view at once."""
+        now = time.perf_counter()
+        self.notice.setdefault(Client.current, now)
+        self.view.setdefault(Client.current, now)
 
     def _on_notice(self, data):
         key = data.get("rnd") if "rnd" in data else Client.current

@@ -32,6 +32,9 @@ except the single transition from pending to sealed that fills only ``seq``,
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -157,7 +160,25 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+#: where the user acting now is, when that is not the current request (a live push builds views for
+#: several sockets in one unit of work; each audit row names its own user's address)
+_acting_from: ContextVar[str | None] = ContextVar("mda_audit_acting_from", default=None)
+
+
+@contextmanager
+def acting_from(address: str | None) -> Iterator[None]:
+    """Audit rows recorded inside name *address* as the client address (None: the request's, as always)."""
+    token = _acting_from.set(address)
+    try:
+        yield
+    finally:
+        _acting_from.reset(token)
+
+
 def _client_address() -> str:
+    override = _acting_from.get()
+    if override is not None:
+        return override
     return (request.remote_addr or "") if has_request_context() else "cli"
 
 

@@ -657,35 +657,57 @@ def item_views(db: Session, user: User, contexts: dict[int, CaseContext], item_i
     Like :func:`item_view` for each item (audited when content shows; items of cases the user
     cannot open, of other cases or destroyed are left out), without queries per item or case.
     """
+    return item_views_for_users(db, [user], contexts, item_ids, channel=channel)[user.id]
+
+
+def item_views_for_users(db: Session, users: list[User], contexts: dict[int, CaseContext], item_ids,
+                         *, channel: str = "pagina", addresses: dict[int, str] | None = None,
+                         ) -> dict[int, dict[int, ItemView]]:
+    """:func:`item_views` for several users at once (user id -> item id -> view), in the same few queries.
+
+    The rows (items, their persons, the users' break-glass, the authors' names) are loaded once; the
+    decision and the audit rows stay per user, exactly as :func:`item_views` makes them for one user.
+    The live session uses it to build the views of everyone in a room after one change; *addresses*
+    (user id -> client address) then names each user's own address in that user's audit rows.
+    """
     from mda.auth.models import User as UserModel
 
+    result: dict[int, dict[int, ItemView]] = {u.id: {} for u in users}
+    openers = {u.id: {case_id for case_id, ctx in contexts.items() if can_open_case(u, ctx.case, ctx)}
+               for u in users}
+    wanted_cases = set().union(*openers.values()) if openers else set()
+    if not wanted_cases or not item_ids:
+        return result
     items = [i for i in db.exec(select(Item).where(Item.id.in_(set(item_ids)), Item.destroyed_at.is_(None)))
-             if i.case_id in contexts and can_open_case(user, contexts[i.case_id].case, contexts[i.case_id])]
+             if i.case_id in wanted_cases]
     if not items:
-        return {}
+        return result
     ids = [i.id for i in items]
     persons: dict[int, list[int]] = defaultdict(list)
     for item_id, person_id in db.exec(select(ItemPerson.item_id, ItemPerson.person_id)
                                       .where(ItemPerson.item_id.in_(ids))):
         persons[item_id].append(person_id)
     now = utcnow()
-    for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id.in_(ids), BreakGlass.user_id == user.id)):
-        if as_utc(bg.expires_at) > now:
+    for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id.in_(ids),
+                                               BreakGlass.user_id.in_([u.id for u in users]))):
+        if as_utc(bg.expires_at) > now and bg.case_id in contexts:
             contexts[bg.case_id].break_glass[(bg.user_id, bg.item_id)] = bg
     author_ids = {i.author_id for i in items if i.author_id is not None}
     authors = ({u.id: u.name for u in db.exec(select(UserModel.id, UserModel.name)
                                               .where(UserModel.id.in_(author_ids)))} if author_ids else {})
-    result: dict[int, ItemView] = {}
-    for case_id in {i.case_id for i in items}:
-        ctx = contexts[case_id]
-        mine = [i for i in items if i.case_id == case_id]
-        for item in mine:
-            ctx.item_persons[item.id] = persons.get(item.id, [])
-        views = _item_views(db, user, ctx, mine, authors)
-        visible = [v for v in views if v.decision.visible]
-        if visible:
-            _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], visible), channel)
-        result.update({v.id: v for v in views})
+    by_case: dict[int, list[Item]] = defaultdict(list)
+    for item in items:
+        by_case[item.case_id].append(item)
+        contexts[item.case_id].item_persons[item.id] = persons.get(item.id, [])
+    for user in users:
+        for case_id in sorted(openers[user.id] & by_case.keys()):
+            ctx = contexts[case_id]
+            views = _item_views(db, user, ctx, by_case[case_id], authors)
+            visible = [v for v in views if v.decision.visible]
+            if visible:
+                with audit.acting_from(addresses.get(user.id, "") if addresses is not None else None):
+                    _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], visible), channel)
+            result[user.id].update({v.id: v for v in views})
     return result
 
 

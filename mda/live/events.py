@@ -55,7 +55,8 @@ class LiveNamespace(Namespace):
                          summary="live verbinding zonder geldige beveiligingscode")
             db.rollback()
             raise ConnectionRefusedError("De beveiligingscode ontbreekt. Laad de pagina opnieuw.") from None
-        SOCKETS[request.sid] = SocketState(user_id=user.id, auth_at=session.get("auth_at"), last_seen=utcnow())
+        SOCKETS[request.sid] = SocketState(user_id=user.id, auth_at=session.get("auth_at"), last_seen=utcnow(),
+                                           session_version=str(session.get("_user_id")).partition(":")[2])
         join_room(f"user:{user.id}")
 
     def on_disconnect(self, *args):
@@ -97,6 +98,7 @@ class LiveNamespace(Namespace):
         if services.enter_item(ctx.db, presence, item):
             join_room(f"item:{item.id}")
             join_room(f"case:{item.case_id}")
+        ctx.state.viewing = item.id
         return {"punt": state.item_state(ctx.db, ctx.user, meeting, item)}
 
     # ------------------------------------------------------------------ chairing
@@ -144,7 +146,7 @@ class LiveNamespace(Namespace):
         for changed in {before, piece.id if piece else None} - {None}:
             from mda.live.models import LivePiece
 
-            services.notify_item(ctx.db.get(LivePiece, changed).agenda_item_id)
+            services.notify_item(ctx.db.get(LivePiece, changed).agenda_item_id, changed)
 
     @live_event("afwijkend", dedup=True)
     def on_afwijkend(self, ctx: EventContext):

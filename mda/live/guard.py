@@ -64,6 +64,10 @@ class SocketState:
     auth_at: str | None
     last_seen: datetime
     meeting_id: int | None = None
+    #: the session version the login session named when the socket connected (revocation check in pushes)
+    session_version: str = ""
+    #: the case item whose view this socket asked for last (pushes of changed pieces go to these sockets)
+    viewing: int | None = None
     #: when this process last refreshed the socket's presence row (monotonic seconds)
     presence_refreshed: float = 0.0
 

@@ -61,9 +61,27 @@ def notify_meeting(meeting_id: int) -> None:
     _queue_notice(f"meeting:{meeting_id}", {"soort": "overleg", "overleg": meeting_id})
 
 
-def notify_item(agenda_item_id: int) -> None:
-    """Something of a case item changed: the clients in its room fetch their item view again."""
-    _queue_notice(f"item:{agenda_item_id}", {"soort": "punt", "punt": agenda_item_id})
+def notify_item(agenda_item_id: int, piece_id: int | None = None) -> None:
+    """Something of a case item changed: the clients in its room fetch their item view again.
+
+    A changed minutes piece or decision (*piece_id*) is pushed instead to the sockets of this process
+    that show the item, each with its own rows (:mod:`mda.live.push`); the others get the notice.
+    """
+    if piece_id is None:
+        _queue_notice(f"item:{agenda_item_id}", {"soort": "punt", "punt": agenda_item_id})
+        return
+    queued = g.setdefault("live_pushes", set())
+    if (agenda_item_id, piece_id) in queued:
+        return
+    queued.add((agenda_item_id, piece_id))
+
+    def send():
+        from mda.live import push
+
+        queued.discard((agenda_item_id, piece_id))
+        push.piece_changed(agenda_item_id, piece_id)
+
+    unit.after_commit(send)
 
 
 # ----------------------------------------------------------------------------- loaders
@@ -318,7 +336,7 @@ def create_piece(db: Session, user: User, meeting: Meeting, item: AgendaItem, *,
     db.flush()
     audit.record(db, "create", user=user, object_type="item", object_id=record.id, case_id=item.case_id,
                  summary=f"{'notulen' if kind == 'notulen' else 'besluit'} vastgelegd in overleg {meeting.id}")
-    notify_item(item.id)
+    notify_item(item.id, piece.id)
     return piece
 
 
@@ -374,7 +392,7 @@ def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_vers
     audit.record(db, "update", user=user, object_type="item", object_id=record.id, case_id=piece.case_id,
                  summary=f"{'correctie op definitieve ' if correction else ''}notulen overleg {meeting.id} "
                          f"versie {piece.version}")
-    notify_item(item.id)
+    notify_item(item.id, piece.id)
     return piece
 
 
@@ -394,7 +412,7 @@ def add_dissent(db: Session, user: User, meeting: Meeting, piece_id, reason) -> 
     db.flush()
     audit.record(db, "create", user=user, object_type="item", object_id=record.id, case_id=piece.case_id,
                  summary=f"afwijkend standpunt bij besluit {piece.id} in overleg {meeting.id}")
-    notify_item(item.id)
+    notify_item(item.id, piece.id)
     return dissent
 
 

@@ -8,6 +8,7 @@ case item comes from :func:`mda.core.sharing.items_view`, which decides and audi
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from flask import abort, current_app, url_for
 from sqlmodel import Session, select
@@ -125,6 +126,78 @@ def _view_dict(view: sharing.ItemView | None) -> dict:
             "auteur": view.author}
 
 
+@dataclass
+class PieceData:
+    """The rows behind the minutes and decisions of case items, the same for every viewer (no decisions yet)."""
+
+    pieces: dict[int, list[LivePiece]]  # agenda item id -> pieces in order
+    dissents: dict[int, list[LiveDissent]]  # piece id -> dissents in order
+    disputed: dict[int, dict]  # decision piece id -> its open escalation
+    names: dict[int, str]  # user id -> name (who saved, who dissented, who is editing)
+    editing: list[LivePresence]  # live sockets typing in a piece
+
+    def wanted(self) -> set[int]:
+        """The case items whose texts the engine must decide: the pieces' and their dissents'."""
+        return ({p.item_id for ps in self.pieces.values() for p in ps}
+                | {d.item_id for ds in self.dissents.values() for d in ds})
+
+
+def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: set[int] | None = None) -> PieceData:
+    """The pieces of these agenda items (only *piece_ids* when given) with their dissents, escalation marks,
+    names and editing indicators, in five queries whatever their number."""
+    from mda.live.guard import PRESENCE_TTL
+
+    pieces: dict[int, list[LivePiece]] = defaultdict(list)
+    query = select(LivePiece).where(LivePiece.agenda_item_id.in_(item_ids), LivePiece.meeting_id == meeting.id)
+    if piece_ids is not None:
+        query = query.where(LivePiece.id.in_(piece_ids))
+    for piece in db.exec(query.order_by(LivePiece.id)):
+        pieces[piece.agenda_item_id].append(piece)
+    all_pieces = [p for ps in pieces.values() for p in ps]
+    dissents: dict[int, list[LiveDissent]] = defaultdict(list)
+    if all_pieces:
+        for d in db.exec(select(LiveDissent).where(LiveDissent.piece_id.in_([p.id for p in all_pieces]))
+                         .order_by(LiveDissent.id)):
+            dissents[d.piece_id].append(d)
+    disputed = escalation_marks(db, [p.id for p in all_pieces if p.kind == "besluit"])
+    editing = list(db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id,
+                                                      LivePresence.editing_piece_id.is_not(None),
+                                                      LivePresence.seen_at >= utcnow() - PRESENCE_TTL)))
+    user_ids = ({p.updated_by_id for p in all_pieces} | {d.user_id for ds in dissents.values() for d in ds}
+                | {r.user_id for r in editing})
+    names = dict(db.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    return PieceData(pieces, dissents, disputed, names, editing)
+
+
+def piece_rows(data: PieceData, views: dict[int, sharing.ItemView], user: User, ctx: sharing.CaseContext,
+               pieces: list[LivePiece]) -> list[dict]:
+    """*pieces* as *user* sees them: each text only as the engine decided in *views* (item id -> view)."""
+    editing: dict[int, set[str]] = defaultdict(set)
+    for row in data.editing:
+        if row.user_id != user.id:
+            editing[row.editing_piece_id].add(data.names.get(row.user_id, ""))
+    rows = []
+    for piece in pieces:
+        view = views.get(piece.item_id)
+        visible = view is not None and view.decision.visible
+        row = {"id": piece.id, "soort": piece.kind, "versie": piece.version, **_view_dict(view),
+               "bewerkt_door": sorted(editing.get(piece.id, ())) if visible else []}
+        if visible:
+            row.update({"gewijzigd": format_local(piece.updated_at),
+                        "gewijzigd_door": data.names.get(piece.updated_by_id, "")})
+            if piece.kind == "besluit":
+                row["afwijkend"] = [
+                    {"naam": data.names.get(d.user_id, ""), "organisatie": ctx.org_names.get(d.organisation_id, ""),
+                     **_view_dict(views.get(d.item_id))}
+                    for d in data.dissents[piece.id]]
+                row["escalatie_url"] = escalation_url(piece.case_id, piece.id)
+                if piece.id in data.disputed:  # neither party changes it until the escalation is decided
+                    row["in_escalatie"] = data.disputed[piece.id]
+                    row.pop("escalatie_url")
+        rows.append(row)
+    return rows
+
+
 def item_state(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> dict:
     """One case item as *user* may see it: minutes, decisions with dissent, scores, actions, updates.
 
@@ -156,18 +229,8 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
         return {}
     contexts = {i.case_id: contexts[i.case_id] for i in items}
     item_ids = [i.id for i in items]
-    pieces: dict[int, list[LivePiece]] = defaultdict(list)
-    for piece in db.exec(select(LivePiece).where(LivePiece.agenda_item_id.in_(item_ids)).order_by(LivePiece.id)):
-        pieces[piece.agenda_item_id].append(piece)
-    all_pieces = [p for ps in pieces.values() for p in ps]
-    dissents: dict[int, list[LiveDissent]] = defaultdict(list)
-    if all_pieces:
-        for d in db.exec(select(LiveDissent).where(LiveDissent.piece_id.in_([p.id for p in all_pieces]))
-                         .order_by(LiveDissent.id)):
-            dissents[d.piece_id].append(d)
-    disputed = escalation_marks(db, [p.id for p in all_pieces if p.kind == "besluit"])
-    wanted = {p.item_id for p in all_pieces} | {d.item_id for ds in dissents.values() for d in ds}
-    views = sharing.item_views(db, user, contexts, wanted, channel="live overleg") if wanted else {}
+    data = load_pieces(db, meeting, item_ids)
+    views = sharing.item_views(db, user, contexts, data.wanted(), channel="live overleg") if data.wanted() else {}
     actions = plan_bridge.actions_for_cases(db, user, contexts, meeting.id)
     page_updates = updates.page_updates(db, user, meeting, items, contexts, with_status=False)
     rounds: dict[int, list[LiveScoreRound]] = defaultdict(list)
@@ -179,45 +242,15 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
     if round_ids:
         for score in db.exec(select(LiveScore).where(LiveScore.round_id.in_(round_ids)).order_by(LiveScore.id)):
             scores[score.round_id].append(score)
-    from mda.live.guard import PRESENCE_TTL
-
-    editing_rows = list(db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id,
-                                                           LivePresence.editing_piece_id.is_not(None),
-                                                           LivePresence.seen_at >= utcnow() - PRESENCE_TTL)))
-    user_ids = ({p.updated_by_id for p in all_pieces} | {d.user_id for ds in dissents.values() for d in ds}
-                | {r.user_id for r in editing_rows})
-    names = dict(db.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
-    editing: dict[int, list[str]] = {}
-    for row in editing_rows:
-        if row.user_id != user.id:
-            editing.setdefault(row.editing_piece_id, []).append(names.get(row.user_id, ""))
     categories = [{"code": c.code, "naam": c.name, "bijzonder": c.special} for c in catalogue.categories().values()]
     owners = owner_choices(db, contexts)
     result = {}
     for item in items:
         ctx = contexts[item.case_id]
-        piece_rows = []
-        for piece in pieces[item.id]:
-            view = views.get(piece.item_id)
-            row = {"id": piece.id, "soort": piece.kind, "versie": piece.version, **_view_dict(view),
-                   "bewerkt_door": sorted(set(editing.get(piece.id, []))) if view and view.decision.visible else []}
-            if view is not None and view.decision.visible:
-                row.update({"gewijzigd": format_local(piece.updated_at),
-                            "gewijzigd_door": names.get(piece.updated_by_id, "")})
-                if piece.kind == "besluit":
-                    row["afwijkend"] = [
-                        {"naam": names.get(d.user_id, ""), "organisatie": ctx.org_names.get(d.organisation_id, ""),
-                         **_view_dict(views.get(d.item_id))}
-                        for d in dissents[piece.id]]
-                    row["escalatie_url"] = escalation_url(piece.case_id, piece.id)
-                    if piece.id in disputed:  # neither party changes it until the escalation is decided
-                        row["in_escalatie"] = disputed[piece.id]
-                        row.pop("escalatie_url")
-            piece_rows.append(row)
         item_updates = page_updates.get(item.id)
         result[item.id] = {
             "punt": item.id, "titel": ctx.case.reference, "minuten": item.minutes,
-            "stukken": piece_rows,
+            "stukken": piece_rows(data, views, user, ctx, data.pieces[item.id]),
             "acties": [{"id": a.id, "eigenaar": a.owner, "deadline": a.deadline.strftime("%d-%m-%Y"), **a.view}
                        for a in actions.get(item.case_id, [])],
             "score": _score_state(user, ctx, rounds[item.id], scores),

@@ -112,10 +112,27 @@
     $("live-punt-kop").textContent = "Agendapunt";
     announce("Een agendapunt is niet meer voor u zichtbaar.");
   }
+  /* rows of changed pieces pushed while a view of their item is on its way: applied to that view too */
+  var pushedWhileFetching = {};
+  function mergePieces(view, rows) {
+    var added = false;
+    rows.forEach(function (row) {
+      var at = -1;
+      view.stukken.forEach(function (p, i) { if (p.id === row.id) { at = i; } });
+      if (at < 0) { view.stukken.push(row); added = true; }
+      else if (row.versie >= view.stukken[at].versie) { view.stukken[at] = row; }
+    });
+    view.stukken.sort(function (a, b) { return a.id - b.id; });
+    return added;
+  }
   function openItemView(id, focus) {
+    pushedWhileFetching[id] = pushedWhileFetching[id] || [];
     return send("punt", { punt: id }).then(function (a) {
+      var pushed = pushedWhileFetching[id] || [];
+      delete pushedWhileFetching[id];
       if (!a.ok) { if (openItem === id) { clearItem(); } return; }
       openItem = id;
+      pushed.forEach(function (rows) { mergePieces(a.punt, rows); });
       renderItem(a.punt);
       if (focus) { $("live-punt-kop").focus(); }
     });
@@ -323,6 +340,14 @@
         if (current && before && before !== JSON.stringify([current.stukken.length, current.acties.length])) { announce("Nieuwe notulen, besluiten of acties bij " + current.titel + "."); }
       });
     }
+  });
+  /* the server pushes the changed minutes and decisions as this user may see them (the engine decided) */
+  socket.on("stuk", function (m) {
+    if (pushedWhileFetching[m.punt]) { pushedWhileFetching[m.punt].push(m.stukken); }
+    if (!current || m.punt !== openItem || current.punt !== m.punt) { return; }
+    var added = mergePieces(current, m.stukken);
+    renderItem(current);
+    if (added) { announce("Nieuwe notulen of besluiten bij " + current.titel + "."); }
   });
   socket.on("controle", function () {
     refreshMeeting().then(function () { if (openItem) { openItemView(openItem, false); } });

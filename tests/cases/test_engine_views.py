@@ -156,3 +156,47 @@ def test_consent_list_in_db_is_unchanged_by_masking(db, strict, make_consent):
     consent = make_consent(strict["case"], strict["victim"], [strict["orgs"]["LT"]], ["risicosignalen"],
                            strict["users"]["coordinator"], given_by="X")
     assert db.exec(select(Consent.given_by).where(Consent.id == consent.id)).one() == "X"
+
+
+def test_views_for_several_users_are_each_users_own_views(app, db, strict, make_item, make_consent):
+    """Does the engine's batch for several users (the live push) decide and audit exactly as it does for each
+    user alone: the same visible texts, bases and withheld reasons, and the same audit rows per user?"""
+    from mda import db as unit
+    from mda.auth.models import User
+    from mda.cases.models import Case
+    from mda.core import sharing
+    from mda.core.audit import AuditEvent
+
+    case, orgs, victim = strict["case"], strict["orgs"], strict["victim"]
+    make_consent(case, victim, [orgs["POL"]], ["risicosignalen"], strict["users"]["coordinator"])
+    items = [make_item(case, orgs["GGZ"], "gezondheid", persons=[victim]),
+             make_item(case, orgs["ZVH"], "risicosignalen", persons=[victim]),
+             make_item(case, orgs["POL"], "risicosignalen"),
+             make_item(case, orgs["LT"], "gezondheid")]
+    db.commit()
+    ids = [i.id for i in items]
+    user_ids = [u.id for u in strict["users"].values()]
+
+    def run(batch: bool):
+        with app.test_request_context():
+            s = unit.session()
+            first = s.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first() or 0
+            users = [s.get(User, uid) for uid in user_ids]
+            contexts = sharing.load_contexts(s, [s.get(Case, case.id)])
+            if batch:
+                views = sharing.item_views_for_users(s, users, contexts, ids, channel="live overleg")
+            else:
+                views = {u.id: sharing.item_views(s, u, contexts, ids, channel="live overleg") for u in users}
+            unit.commit()
+            shown = {uid: {iid: (v.decision.visible, v.decision.basis, v.decision.withheld_reason,
+                                 v.item.content if v.item else None) for iid, v in by_item.items()}
+                     for uid, by_item in views.items()}
+            rows = sorted((r.user_id, r.action, r.basis, r.summary) for r in s.exec(
+                select(AuditEvent).where(AuditEvent.id > first)))
+            return shown, rows
+
+    alone, alone_rows = run(batch=False)
+    together, together_rows = run(batch=True)
+    assert together == alone and together_rows == alone_rows
+    pol = strict["users"]["pol"].id
+    assert any(v[0] for v in alone[pol].values()) and not all(v[0] for v in alone[pol].values())  # can fail
