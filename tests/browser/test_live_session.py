@@ -54,8 +54,8 @@ def _chair_next_until(chair, reference, position):
 
 
 def test_three_partners_follow_the_chair_and_see_only_what_they_may(browser, base_url):
-    """Do three partners follow the chair live, see each other's action, never see a case outside their
-    circle, lose a withdrawn item without reloading, and is the live view free of axe violations?"""
+    """Do three partners follow the chair live, see each other's action and minutes, never see a case outside
+    their circle, lose a withdrawn item without reloading, and is the live view free of axe violations?"""
     police_frames: list[str] = []
     contexts = []
     try:
@@ -93,6 +93,12 @@ def test_three_partners_follow_the_chair_and_see_only_what_they_may(browser, bas
             expect(pieces[page]).to_have_count(0, timeout=WAIT)
             assert GGZ_TEXT not in page.content()
         expect(lt.locator("#live-punt")).to_contain_text("ingetrokken", timeout=WAIT)
+
+        # partner B (Veilig Thuis) writes minutes; the server pushes them to partner A's open page
+        vt.get_by_label("Nieuwe tekst").fill("Afspraak: Veilig Thuis belt de school (fictief)")
+        vt.get_by_role("button", name="Toevoegen").click()
+        expect(pieces[lt]).to_have_value(re.compile("belt de school"), timeout=WAIT)
+        expect(lt.locator("#live-meldingen")).to_contain_text("Nieuwe notulen", timeout=WAIT)
 
         # the chair moves on to the shelter case: VT follows, the police never sees it
         _chair_next_until(chair, SHELTER, position)
