@@ -64,6 +64,10 @@ ACTIONS = (
 SURVIVING_ACTIONS = ("denied", "login_failed", "view", "search")
 GENESIS_HASH = "0" * 64
 _PENDING_KEY = "mda_audit_pending"
+#: the defaults of an audit row's text fields (an entry names only what it knows)
+_EMPTY_FIELDS = {"user_id": None, "user_name": "", "organisation_id": None, "organisation_name": "",
+                 "on_behalf_of": "", "object_type": "", "object_id": "", "case_id": None, "person_ids": "",
+                 "basis": "", "client_address": "", "outcome": "success", "summary": "", "prev_hash": "", "hash": ""}
 _SEAL_KEY = "mda_audit_seal_after_commit"
 log = logging.getLogger(__name__)
 
@@ -100,30 +104,27 @@ class AuditEvent(SQLModel, table=True):
 
     def canonical(self) -> str:
         """The row's content as the chain hashes it (every field but id and hash)."""
-        payload = {
-            "seq": self.seq,
-            "occurred_at": _as_utc(self.occurred_at).isoformat(),
-            "user_id": self.user_id,
-            "user_name": self.user_name,
-            "organisation_id": self.organisation_id,
-            "organisation_name": self.organisation_name,
-            "on_behalf_of": self.on_behalf_of,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "case_id": self.case_id,
-            "person_ids": self.person_ids,
-            "basis": self.basis,
-            "client_address": self.client_address,
-            "outcome": self.outcome,
-            "summary": self.summary,
-            "prev_hash": self.prev_hash,
-        }
-        return json.dumps(payload, sort_keys=True, ensure_ascii=False)
+        return canonical({name: getattr(self, name) for name in _HASHED})
 
     def compute_hash(self) -> str:
         """SHA-256 over the canonical content, which includes the previous hash."""
         return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+#: the fields the chain hashes, in the canonical payload
+_HASHED = ("seq", "occurred_at", "user_id", "user_name", "organisation_id", "organisation_name", "on_behalf_of",
+           "action", "object_type", "object_id", "case_id", "person_ids", "basis", "client_address", "outcome",
+           "summary", "prev_hash")
+
+
+def canonical(row) -> str:
+    """A row's content (a mapping of at least :data:`_HASHED`) as the chain hashes it.
+
+    The sealer hashes rows read with SQLAlchemy Core through this, without building model objects.
+    """
+    payload = {name: row[name] for name in _HASHED}
+    payload["occurred_at"] = _as_utc(row["occurred_at"]).isoformat()
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
 
 
 class AuditHead(SQLModel, table=True):
@@ -232,10 +233,7 @@ def record(
 
 def queue(db: Session, entry: Entry) -> None:
     """Add an already built :class:`Entry` to *db*'s pending list."""
-    from mda.core import audit_subjects
-
     db.info.setdefault(_PENDING_KEY, []).append(entry)
-    audit_subjects.register(db, entry)
 
 
 def take_surviving_events(db: Session) -> list[Entry]:
@@ -250,10 +248,20 @@ def _write_pending(db: Session) -> None:
     pending: list[Entry] = db.info.pop(_PENDING_KEY, [])
     if not pending:
         return
-    db.add_all(AuditEvent(occurred_at=entry.occurred_at, action=entry.action, **entry.fields)
-               for entry in pending)
-    db.flush()
+    db.flush()  # the work first (its rows may be what the audit rows name)
     conn = db.connection()
+    # Core, not model objects: a live push writes a row per viewer, a page several; each object cost more
+    # than its insert. RETURNING in parameter order gives each entry its row id for its subject links.
+    table = AuditEvent.__table__
+    rows = [{**_EMPTY_FIELDS, **entry.fields, "occurred_at": entry.occurred_at, "action": entry.action}
+            for entry in pending]
+    ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    from mda.core.audit_subjects import AuditSubject
+
+    links = [{"event_id": event_id, "person_id": s.person_id, "item_id": s.item_id, "kind": s.kind[:40],
+              "basis": s.basis[:1000]} for entry, event_id in zip(pending, ids, strict=True) for s in entry.subjects]
+    if links:
+        conn.execute(AuditSubject.__table__.insert(), links)
     if conn.dialect.name == "sqlite":
         # SQLite lets one writer at a time in anyway: seal in this transaction and save a second commit.
         _seal_batch(conn, *_lock_head(conn, wait=True), batch=10_000)
@@ -327,9 +335,9 @@ def _seal_batch(conn: Connection, seq: int, prev_hash: str, batch: int = 2000) -
     seals = []
     for row in rows:
         seq += 1
-        event_row = AuditEvent(**{**row._mapping, "seq": seq, "prev_hash": prev_hash})
-        prev_hash = event_row.compute_hash()
-        seals.append({"row_id": row.id, "seq": seq, "prev_hash": event_row.prev_hash, "hash": prev_hash})
+        link = prev_hash
+        prev_hash = hashlib.sha256(canonical({**row._mapping, "seq": seq, "prev_hash": link}).encode()).hexdigest()
+        seals.append({"row_id": row.id, "seq": seq, "prev_hash": link, "hash": prev_hash})
     # The one statement that changes an audit row: pending -> sealed, nothing else (the triggers check).
     conn.execute(text(_SEAL_STATEMENT), seals)
     conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),

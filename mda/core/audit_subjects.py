@@ -6,21 +6,15 @@ A summary string cannot say which of 72 items a page showed; this link table can
 same transaction as the audit row itself. The per-person access log of the privacy
 officer (:mod:`mda.privacy.subjects`) finds rows through this table's indexes.
 
-The rows are written by an ``after_insert`` hook on :class:`AuditEvent`, so they follow
-whatever way the chain gives the event its place, and disappear with it on a rollback.
+The rows are written with their audit rows when the unit of work commits
+(:func:`mda.core.audit._write_pending`), so they disappear with them on a rollback.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import event
-from sqlalchemy.orm import object_session
-from sqlmodel import Field, Session, SQLModel
-
-from mda.core.audit import AuditEvent
-
-REGISTRY_KEY = "mda_audit_subjects"
+from sqlmodel import Field, SQLModel
 
 
 class Subject(NamedTuple):
@@ -45,47 +39,6 @@ class AuditSubject(SQLModel, table=True):
     basis: str = Field(default="", max_length=1000)
 
 
-def _key(action, occurred_at, fields) -> tuple:
-    return (action, occurred_at, fields.get("user_id"), fields.get("object_type"), fields.get("object_id"),
-            fields.get("basis"), fields.get("summary"), fields.get("person_ids"))
-
-
-@event.listens_for(AuditEvent, "after_insert")
-def _write_subjects(_mapper, connection, target: AuditEvent) -> None:
-    """Write the link rows of the audit row just inserted (matched to its queued entry)."""
-    db = object_session(target)
-    waiting = db.info.get(REGISTRY_KEY) if db is not None else None
-    if not waiting:
-        return
-    key = _key(target.action, target.occurred_at, {
-        "user_id": target.user_id, "object_type": target.object_type, "object_id": target.object_id,
-        "basis": target.basis, "summary": target.summary, "person_ids": target.person_ids})
-    for index, entry in enumerate(waiting):
-        if _key(entry.action, entry.occurred_at, entry.fields) == key:
-            del waiting[index]
-            if entry.subjects:
-                connection.execute(AuditSubject.__table__.insert(), [
-                    {"event_id": target.id, "person_id": s.person_id, "item_id": s.item_id,
-                     "kind": s.kind[:40], "basis": s.basis[:1000]} for s in entry.subjects])
-            return
-
-
-def register(db, entry) -> None:
-    """Remember *entry* until its audit row is inserted (called when it is queued)."""
-    if entry.subjects:
-        db.info.setdefault(REGISTRY_KEY, []).append(entry)
-
-
-def _forget(db, *_args) -> None:
-    db.info.pop(REGISTRY_KEY, None)
-
-
-def install(session_class) -> None:
-    """Forget registered entries when a unit of work ends (survivors are queued again)."""
-    event.listen(session_class, "after_commit", _forget)
-    event.listen(session_class, "after_rollback", _forget)
-
-
 def subjects_for(person_ids, subjects, basis: str) -> tuple[Subject, ...]:
     """The explicit *subjects*, plus one row for each of *person_ids* they do not name yet."""
     out = [s if isinstance(s, Subject) else Subject(*s) for s in (subjects or ())]
@@ -93,5 +46,3 @@ def subjects_for(person_ids, subjects, basis: str) -> tuple[Subject, ...]:
     out += [Subject(person_id=p, basis=basis, kind="persoon") for p in sorted(set(person_ids)) if p not in named]
     return tuple(out)
 
-
-install(Session)
