@@ -5,5 +5,7 @@ Socket.IO runs in threading mode; with several gunicorn processes set
 """
 
 from mda import create_app
+from mda.core.runtime import tune_garbage_collector
 
 app = create_app()
+tune_garbage_collector()

@@ -18,6 +18,9 @@ def main() -> None:
         from mda.jobs import start_scheduler
 
         start_scheduler(app, minutes=app.config["SCHEDULER_MINUTES"])
+    from mda.core.runtime import tune_garbage_collector
+
+    tune_garbage_collector()
     print(f"MDA++ draait op http://{host}:{port}  (stoppen: Ctrl+C)")  # noqa: T201
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
 
