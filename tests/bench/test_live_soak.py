@@ -5,7 +5,8 @@ from bench.live_soak import soak
 
 def test_five_clients_dropping_connections_lose_and_duplicate_nothing():
     """Five clients writing minutes for a few seconds, dropping and resending: is every acknowledged change stored
-    exactly once, and does every client's final view equal the database?"""
+    exactly once, and do every client's live view (kept by the server's pushes) and final view equal the database?"""
     result = soak(clients=5, seconds=5, drop_chance=0.2)
     assert result["acknowledged"] > 0 and result["drops"] > 0, result
     assert result["ok"], result
+    assert result["clients_whose_live_view_differs"] == 0, result
