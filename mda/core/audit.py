@@ -244,7 +244,8 @@ def take_surviving_events(db: Session) -> list[Entry]:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(db: Session) -> None:
-    """Insert the pending entries as unsealed rows in the committing transaction."""
+    """Insert the pending entries in the committing transaction: sealed at once on SQLite, pending (sealed after
+    the commit by one sealer) on PostgreSQL."""
     pending: list[Entry] = db.info.pop(_PENDING_KEY, [])
     if not pending:
         return
@@ -255,18 +256,31 @@ def _write_pending(db: Session) -> None:
     table = AuditEvent.__table__
     rows = [{**_EMPTY_FIELDS, **entry.fields, "occurred_at": entry.occurred_at, "action": entry.action}
             for entry in pending]
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite lets one writer at a time in anyway: take the chain's head now and insert the rows sealed,
+        # which saves reading them back and a second commit. Rows left pending by anything else (the partial
+        # index finds them without a scan) are sealed first, so the chain keeps the order of insertion.
+        seq, prev_hash = _lock_head(conn, wait=True)
+        if conn.execute(text("SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1")).first() is not None:
+            _seal_batch(conn, seq, prev_hash, batch=10_000)
+            seq, prev_hash = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).one()
+        for row in rows:
+            seq += 1
+            row["seq"], row["prev_hash"] = seq, prev_hash
+            prev_hash = row["hash"] = hashlib.sha256(canonical(row).encode()).hexdigest()
     ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    if sqlite:
+        conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
+                     {"seq": seq, "h": prev_hash})
+    else:
+        db.info[_SEAL_KEY] = True
     from mda.core.audit_subjects import AuditSubject
 
     links = [{"event_id": event_id, "person_id": s.person_id, "item_id": s.item_id, "kind": s.kind[:40],
               "basis": s.basis[:1000]} for entry, event_id in zip(pending, ids, strict=True) for s in entry.subjects]
     if links:
         conn.execute(AuditSubject.__table__.insert(), links)
-    if conn.dialect.name == "sqlite":
-        # SQLite lets one writer at a time in anyway: seal in this transaction and save a second commit.
-        _seal_batch(conn, *_lock_head(conn, wait=True), batch=10_000)
-    else:
-        db.info[_SEAL_KEY] = True
 
 
 @event.listens_for(Session, "after_commit")
