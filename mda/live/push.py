@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import nullcontext
 
 from flask import Flask, current_app
 from sqlmodel import select
@@ -32,11 +33,10 @@ from mda import db as unit
 from mda.auth.models import User
 from mda.cases.models import Case
 from mda.core import sharing
-from mda.core.security import session_expired
 from mda.core.timeutil import utcnow
 from mda.extensions import socketio
 from mda.live import access
-from mda.live.guard import NAMESPACE, SOCKETS
+from mda.live.guard import NAMESPACE, SOCKETS, session_still_valid
 from mda.meetings.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
@@ -104,11 +104,10 @@ def push_round(item_id: int, piece_ids: set[int]) -> int:
     checked, refused = [], []
     for sid, state in sockets:
         user = users.get(state.user_id)
-        if (user is None or not user.active or str(user.session_version) != state.session_version
-                or session_expired(state.last_seen, state.auth_at, now)):
-            refused.append(sid)
-        else:
+        if session_still_valid(state, user, now):
             checked.append((sid, user))
+        else:
+            refused.append(sid)
     ctx = sharing.load_context(s, case)
     allowed = access.enterers(s, [u for _sid, u in checked], meeting, item, ctx)
     targets = [(sid, u) for sid, u in checked if u.id in allowed]
@@ -124,7 +123,7 @@ def push_round(item_id: int, piece_ids: set[int]) -> int:
                                               channel="live overleg", addresses=addresses)
                  if data.wanted() else {})
         environ = socketio.server.get_environ(targets[0][0], NAMESPACE) or {}
-        with current_app.request_context(environ) if environ else _nothing():  # url_for with the real host
+        with current_app.request_context(environ) if environ else nullcontext():  # url_for with the real host
             for uid, user in viewers.items():
                 rows[uid] = live_state.piece_rows(data, views.get(uid, {}), user, ctx, data.pieces[item_id])
     unit.commit()  # the audit rows of what is about to be shown
@@ -140,10 +139,3 @@ def _address(sid: str) -> str:
     environ = socketio.server.get_environ(sid, NAMESPACE) or {}
     return str(environ.get("REMOTE_ADDR") or "")[:64]
 
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
