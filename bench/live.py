@@ -163,6 +163,8 @@ class Client:
         self.view.setdefault(Client.current, now)
 
     def _on_notice(self, data):
+        if data.get("soort") != "punt":  # presence and chairing (others joining): not what is measured here
+            return
         key = data.get("rnd") if "rnd" in data else Client.current
         self.notice[key] = time.perf_counter()
         if self.fetch:

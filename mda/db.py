@@ -56,8 +56,20 @@ def session() -> Session:
     """The unit-of-work session of the current request, CLI command or event."""
     if "db_session" not in g:
         g.db_session = Session(engine(), expire_on_commit=False)
-        g.after_commit = []
+        g.before_commit, g.after_commit = [], []
     return g.db_session
+
+
+def before_commit(callback: Callable[[], None]) -> bool:
+    """Run *callback* in the current unit of work just before it commits (it may still add to it).
+
+    Queued once per unit of work: False when *callback* is already waiting for this commit.
+    """
+    session()
+    if callback in g.before_commit:
+        return False
+    g.before_commit.append(callback)
+    return True
 
 
 def after_commit(callback: Callable[[], None]) -> None:
@@ -70,6 +82,8 @@ def commit() -> None:
     """Commit the unit of work, then run what was queued for after the commit."""
     if "db_session" not in g:
         return
+    while g.before_commit:
+        g.before_commit.pop(0)()
     g.db_session.commit()
     callbacks, g.after_commit = g.after_commit, []
     for callback in callbacks:
@@ -91,7 +105,7 @@ def rollback() -> None:
 
     survivors = audit.take_surviving_events(g.db_session)
     g.db_session.rollback()
-    g.after_commit = []
+    g.before_commit, g.after_commit = [], []
     if survivors:
         for entry in survivors:
             audit.queue(g.db_session, entry)

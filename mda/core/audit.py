@@ -236,6 +236,16 @@ def queue(db: Session, entry: Entry) -> None:
     db.info.setdefault(_PENDING_KEY, []).append(entry)
 
 
+def pending_mark(db: Session) -> int:
+    """How many entries *db* holds now; :func:`discard_since` drops those queued after this mark."""
+    return len(db.info.get(_PENDING_KEY, []))
+
+
+def discard_since(db: Session, mark: int) -> None:
+    """Drop the entries queued after *mark*: views that were built but will not be shown."""
+    del db.info.get(_PENDING_KEY, [])[mark:]
+
+
 def take_surviving_events(db: Session) -> list[Entry]:
     """Remove the pending entries from *db*; return those that must outlive a rollback."""
     pending = db.info.pop(_PENDING_KEY, [])

@@ -2,37 +2,39 @@
 
 Without this, a change sends the item's room a notice and every client then asks for its whole
 item view: N viewers cost N full views, one after the other, and the last one sees the change
-seconds later. Instead, after the change is committed (commit, then emit), one *round* per item
-builds the changed pieces' rows for all of this process's sockets showing that item, in one unit
-of work:
+seconds later. Instead, the writer's own unit of work builds the changed pieces' rows for all of
+this process's sockets showing that item, just before it commits:
 
 1. the sockets' login sessions are checked as the guard checks them on every event (account
    active, session version, idle and absolute timeouts), with one query for all of them;
 2. who may still enter the item's room: :func:`mda.live.access.enterers`, the rule of joining;
 3. every text is decided and audited per user by the sharing engine
-   (:func:`mda.core.sharing.item_views_for_users`), each audit row with that user's own address;
-4. one commit (the audit rows of what is about to be shown), then each socket gets its own rows
-   (``stuk``), never a payload meant for all.
+   (:func:`mda.core.sharing.item_views_for_users`), each audit row with that user's own address,
+   in the same transaction as the change (the change and the views it caused commit together);
+4. after the commit (commit, then emit) each socket gets its own rows (``stuk``), never a payload
+   meant for all: sockets whose rows are identical get them in one emit.
 
 Sockets of other processes (the room notice crosses the Redis message queue), and sockets here
 that show another item or did not pass 1-2, get the room notice (ids only) and fetch their view
-through the guard as before, which refuses them where it must. Changes arriving while a round runs
-are coalesced into the next round of that item.
+through the guard as before, which refuses them where it must. When building the rows fails,
+the change still commits, the rows' audit entries are dropped (nothing was shown) and everyone
+gets the notice.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import threading
-from contextlib import nullcontext
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from flask import Flask, current_app
-from sqlmodel import select
+from flask import g
+from sqlmodel import Session, select
 
 from mda import db as unit
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import sharing
+from mda.core import audit, sharing
 from mda.core.timeutil import utcnow
 from mda.extensions import socketio
 from mda.live import access
@@ -41,101 +43,87 @@ from mda.meetings.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
 
-_lock = threading.Condition()
-_pending: dict[int, set[int]] = {}  # agenda item id -> piece ids changed since its last round
-_busy: set[int] = set()  # agenda items whose round is running
 
+@dataclass
+class Delivery:
+    """What goes out after the commit for one agenda item: rows per group of sockets, a notice for the rest."""
 
-def _notice(item_id: int) -> dict:
-    return {"soort": "punt", "punt": item_id}
+    item_id: int
+    groups: list[tuple[dict, list[str]]] = field(default_factory=list)  # (payload, sids that get exactly it)
+
+    @property
+    def pushed(self) -> list[str]:
+        return [sid for _payload, sids in self.groups for sid in sids]
+
+    def send(self) -> None:
+        for payload, sids in self.groups:
+            socketio.server.emit("stuk", payload, to=sids, namespace=NAMESPACE, ignore_queue=True)
+        # everyone else in the room (other processes, other items, refused checks) asks through the guard
+        socketio.emit("melding", {"soort": "punt", "punt": self.item_id}, to=f"item:{self.item_id}",
+                      namespace=NAMESPACE, skip_sid=self.pushed or None)
 
 
 def piece_changed(item_id: int, piece_id: int) -> None:
-    """Called after the commit of a change to *piece_id* of agenda item *item_id*."""
-    room = f"item:{item_id}"
-    viewers = [sid for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, room)
-               if (state := SOCKETS.get(sid)) is not None and state.viewing == item_id]
-    socketio.emit("melding", _notice(item_id), to=room, namespace=NAMESPACE, skip_sid=viewers or None)
-    if not viewers:
-        return
-    app = current_app._get_current_object()
-    with _lock:
-        _pending.setdefault(item_id, set()).add(piece_id)
-        if item_id in _busy:
-            return
-        _busy.add(item_id)
-    socketio.start_background_task(_rounds, app, item_id)
+    """Called in the writer's unit of work when *piece_id* of agenda item *item_id* changed (after flush)."""
+    if unit.before_commit(_build_pending):  # the first change of this unit of work (a rolled back one left none)
+        g.live_push = {}
+    g.live_push.setdefault(item_id, set()).add(piece_id)
 
 
-def _rounds(app: Flask, item_id: int) -> None:
-    while True:
-        with _lock:
-            piece_ids = _pending.pop(item_id, None)
-            if not piece_ids:
-                _busy.discard(item_id)
-                _lock.notify_all()
-                return
-        try:
-            with app.app_context():
-                push_round(item_id, piece_ids)
-        except Exception:  # the change is stored; the viewers fetch their view instead
-            log.exception("live push round failed")
-            socketio.emit("melding", _notice(item_id), to=f"item:{item_id}", namespace=NAMESPACE)
-
-
-def wait_idle(timeout: float = 10.0) -> bool:
-    """Wait until no round is running or pending (tests and the soak use it); False on timeout."""
-    with _lock:
-        return _lock.wait_for(lambda: not _busy and not _pending, timeout)
-
-
-def push_round(item_id: int, piece_ids: set[int]) -> int:
-    """Build and send the rows of *piece_ids* for every local socket showing *item_id*; how many got rows."""
+def _build_pending() -> None:
+    """Just before the writer commits: build every changed item's rows; send them once it has committed."""
     s = unit.session()
+    for item_id, piece_ids in sorted(g.pop("live_push", {}).items()):
+        mark = audit.pending_mark(s)
+        try:
+            delivery = build(s, item_id, piece_ids)
+        except Exception:  # the change must not fail for its push: the viewers fetch their view instead
+            log.exception("building the live push failed")
+            audit.discard_since(s, mark)  # nothing of it will be shown
+            delivery = Delivery(item_id)
+        unit.after_commit(delivery.send)
+
+
+def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
+    """The rows of *piece_ids* for every local socket showing *item_id*, decided and audited in *s*."""
+    delivery = Delivery(item_id)
     sockets = [(sid, state) for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, f"item:{item_id}")
                if (state := SOCKETS.get(sid)) is not None and state.viewing == item_id]
-    item = s.get(AgendaItem, item_id)
+    item = s.get(AgendaItem, item_id) if sockets else None
     meeting = s.get(Meeting, item.meeting_id) if item is not None else None
     case = s.get(Case, item.case_id) if item is not None and item.case_id else None
     if not sockets or case is None or meeting is None:
-        return 0
+        return delivery
     users = {u.id: u for u in s.exec(select(User).where(User.id.in_({st.user_id for _sid, st in sockets})))}
     now = utcnow()
-    checked, refused = [], []
-    for sid, state in sockets:
-        user = users.get(state.user_id)
-        if session_still_valid(state, user, now):
-            checked.append((sid, user))
-        else:
-            refused.append(sid)
+    checked = [(sid, users.get(state.user_id)) for sid, state in sockets
+               if session_still_valid(state, users.get(state.user_id), now)]
     ctx = sharing.load_context(s, case)
     allowed = access.enterers(s, [u for _sid, u in checked], meeting, item, ctx)
     targets = [(sid, u) for sid, u in checked if u.id in allowed]
-    refused += [sid for sid, u in checked if u.id not in allowed]
-    rows: dict[int, list[dict]] = {}
-    if targets:
-        from mda.live import state as live_state
+    if not targets:
+        return delivery
+    from mda.live import state as live_state
 
-        data = live_state.load_pieces(s, meeting, [item_id], piece_ids)
-        viewers = {u.id: u for _sid, u in targets}
-        addresses = {u.id: _address(sid) for sid, u in targets}
-        views = (sharing.item_views_for_users(s, list(viewers.values()), {case.id: ctx}, data.wanted(),
-                                              channel="live overleg", addresses=addresses)
-                 if data.wanted() else {})
-        environ = socketio.server.get_environ(targets[0][0], NAMESPACE) or {}
-        with current_app.request_context(environ) if environ else nullcontext():  # url_for with the real host
-            for uid, user in viewers.items():
-                rows[uid] = live_state.piece_rows(data, views.get(uid, {}), user, ctx, data.pieces[item_id])
-    unit.commit()  # the audit rows of what is about to be shown
+    data = live_state.load_pieces(s, meeting, [item_id], piece_ids)
+    viewers = {u.id: u for _sid, u in targets}
+    addresses = {u.id: _address(sid) for sid, u in targets}
+    views = (sharing.item_views_for_users(s, list(viewers.values()), {case.id: ctx}, data.wanted(),
+                                          channel="live overleg", addresses=addresses)
+             if data.wanted() else {})
+    by_payload: dict[str, tuple[dict, list[str]]] = {}
+    sids_of: dict[int, list[str]] = defaultdict(list)
     for sid, user in targets:
-        socketio.server.emit("stuk", {"punt": item_id, "stukken": rows[user.id]}, to=sid, namespace=NAMESPACE,
-                             ignore_queue=True)
-    for sid in refused:  # they ask through the guard, which refuses (and audits) or shows
-        socketio.server.emit("melding", _notice(item_id), to=sid, namespace=NAMESPACE, ignore_queue=True)
-    return len(targets)
+        sids_of[user.id].append(sid)
+    for uid, user in viewers.items():
+        payload = {"punt": item_id, "stukken": live_state.piece_rows(data, views.get(uid, {}), user, ctx,
+                                                                     data.pieces[item_id])}
+        key = json.dumps(payload, sort_keys=True, default=str)
+        by_payload.setdefault(key, (payload, []))[1].extend(sids_of[uid])
+    delivery.groups = list(by_payload.values())
+    return delivery
 
 
 def _address(sid: str) -> str:
     environ = socketio.server.get_environ(sid, NAMESPACE) or {}
     return str(environ.get("REMOTE_ADDR") or "")[:64]
-

@@ -65,23 +65,15 @@ def notify_item(agenda_item_id: int, piece_id: int | None = None) -> None:
     """Something of a case item changed: the clients in its room fetch their item view again.
 
     A changed minutes piece or decision (*piece_id*) is pushed instead to the sockets of this process
-    that show the item, each with its own rows (:mod:`mda.live.push`); the others get the notice.
+    that show the item, each with its own rows built in this unit of work (:mod:`mda.live.push`); the
+    others get the notice.
     """
     if piece_id is None:
         _queue_notice(f"item:{agenda_item_id}", {"soort": "punt", "punt": agenda_item_id})
         return
-    queued = g.setdefault("live_pushes", set())
-    if (agenda_item_id, piece_id) in queued:
-        return
-    queued.add((agenda_item_id, piece_id))
+    from mda.live import push
 
-    def send():
-        from mda.live import push
-
-        queued.discard((agenda_item_id, piece_id))
-        push.piece_changed(agenda_item_id, piece_id)
-
-    unit.after_commit(send)
+    push.piece_changed(agenda_item_id, piece_id)
 
 
 # ----------------------------------------------------------------------------- loaders
