@@ -29,7 +29,7 @@ from mda.cases.models import PHASES, Case
 from mda.core import paging, sharing
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local, utcnow
-from mda.organisations.models import Region
+from mda.organisations import names
 
 #: the loader beside the services, shared by pages, API and socket handlers
 load = loaders.load_case
@@ -79,7 +79,8 @@ def case_page(case_id: int):
                 | {c.withdrawn_by_id for c in view.consents if c.withdrawn_by_id})
     user_names = {u.id: u.name for u in s.exec(select(User).where(User.id.in_(user_ids)))}
     return render_template(
-        "cases/case.html", view=view, case=case, region=s.get(Region, case.region_id), user_names=user_names,
+        "cases/case.html", view=view, case=case, region_name=names.region_name(s, case.region_id),
+        user_names=user_names,
         coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},
         circle=circle.circle(s, ctx), covenant=catalogue.covenant(ctx.region_code).name,
         withdraw_form=WithdrawForm(), phase_form=PhaseForm(phase=case.phase),

@@ -208,14 +208,14 @@ def record(
     from mda.core.audit_subjects import subjects_for
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    organisation = getattr(user, "organisation", None) if user is not None else None
+    organisation_id, organisation_name = _organisation_of(db, user)
     entry = Entry(
         action=action,
         fields={
             "user_id": getattr(user, "id", None),
             "user_name": user_name if user_name is not None else getattr(user, "email", ""),
-            "organisation_id": getattr(organisation, "id", None),
-            "organisation_name": getattr(organisation, "name", ""),
+            "organisation_id": organisation_id,
+            "organisation_name": organisation_name,
             "on_behalf_of": on_behalf_of,
             "object_type": object_type,
             "object_id": str(object_id) if object_id not in (None, "") else "",
@@ -229,6 +229,20 @@ def record(
         subjects=subjects_for(person_ids, subjects, basis),
     )
     queue(db, entry)
+
+
+def _organisation_of(db: Session, user) -> tuple[int | None, str]:
+    """The user's organisation (id, name); the name from the per-process cache unless it is loaded already."""
+    if user is None:
+        return None, ""
+    state = getattr(user, "_sa_instance_state", None)
+    loaded = state.dict.get("organisation") if state is not None else getattr(user, "organisation", None)
+    if loaded is not None or state is None:
+        return getattr(loaded, "id", None), getattr(loaded, "name", "")
+    from mda.organisations.names import organisation_name
+
+    organisation_id = getattr(user, "organisation_id", None)
+    return (organisation_id, organisation_name(db, organisation_id)) if organisation_id is not None else (None, "")
 
 
 def queue(db: Session, entry: Entry) -> None:
