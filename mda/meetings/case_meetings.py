@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, literal, union_all
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -36,18 +37,34 @@ def case_meetings(db: Session, user: User, case: Case) -> dict[str, list[CaseMee
     now = utcnow()
     with_case = select(AgendaItem.meeting_id).where(AgendaItem.case_id == case.id, AgendaItem.kind == "casus")
     base = access.visible_meetings_query(user).where(Meeting.id.in_(with_case))
-    coming = list(db.exec(base.where(Meeting.ends_at >= now).order_by(Meeting.starts_at).limit(LIMIT)))
-    past = list(db.exec(base.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc()).limit(LIMIT)))
-    ids = [m.id for m in coming + past]
-    mine = {i.meeting_id: i for i in db.exec(select(Invitation).where(
-        Invitation.meeting_id.in_(ids), Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None)))} \
-        if ids else {}
+
+    def part(past: bool, condition, order):
+        # each part cut at LIMIT before the union; "past" travels with the id
+        return (base.with_only_columns(Meeting.id.label("id"), literal(past).label("past"))
+                .where(condition).order_by(order).limit(LIMIT).subquery().select())
+
+    shown = union_all(part(False, Meeting.ends_at >= now, Meeting.starts_at),
+                      part(True, Meeting.ends_at < now, Meeting.starts_at.desc())).subquery()
+    # one statement: the meetings of both parts with the user's own (not withdrawn) invitation to each
+    rows = db.exec(select(Meeting, Invitation, shown.c.past).join(shown, shown.c.id == Meeting.id).outerjoin(
+        Invitation, and_(Invitation.meeting_id == Meeting.id, Invitation.user_id == user.id,
+                         Invitation.withdrawn_at.is_(None)))).all()
+    meetings: dict[int, tuple[Meeting, bool]] = {}
+    mine: dict[int, Invitation] = {}
+    for meeting, invitation, past in rows:
+        meetings[meeting.id] = (meeting, bool(past))
+        if invitation is not None:
+            mine[meeting.id] = invitation
+    planned = [mid for mid, (m, _past) in meetings.items() if access.is_planner(user, m)]
+    answers = invitations.answers_overviews(db, planned) if planned else {}
 
     def row(m: Meeting, is_past: bool) -> CaseMeetingRow:
         inv = mine.get(m.id)
         return CaseMeetingRow(m, agendas.label(m.type_code, m.title), is_past, inv.response_name if inv else None,
-                              invitations.answers_overview(db, m) if access.is_planner(user, m) else None)
+                              answers.get(m.id))
 
+    coming = sorted((m for m, past in meetings.values() if not past), key=lambda m: m.starts_at)
+    past = sorted((m for m, past in meetings.values() if past), key=lambda m: m.starts_at, reverse=True)
     return {"coming": [row(m, False) for m in coming], "past": [row(m, True) for m in past]}
 
 
