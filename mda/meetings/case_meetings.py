@@ -8,8 +8,9 @@ already limited to the case's circle. The list is bounded (the next and the last
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from sqlalchemy import and_, literal, union_all
+from sqlalchemy import and_, bindparam, literal, union_all
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -32,11 +33,22 @@ class CaseMeetingRow:
     answers: dict[str, int] | None  # for the meeting's planner only
 
 
-def case_meetings(db: Session, user: User, case: Case) -> dict[str, list[CaseMeetingRow]]:
-    """{"coming": [...], "past": [...]}: the case's meetings this user may see."""
-    now = utcnow()
-    with_case = select(AgendaItem.meeting_id).where(AgendaItem.case_id == case.id, AgendaItem.kind == "casus")
+_STATEMENT = None
+
+
+def _statement():
+    """The panel's one statement, built once per process; the user, the case and the moment are parameters.
+
+    Visibility is :func:`access.visible_meetings_query` itself, given the user's id as a parameter.
+    """
+    global _STATEMENT
+    if _STATEMENT is not None:
+        return _STATEMENT
+    user = SimpleNamespace(id=bindparam("user_id"))
+    with_case = select(AgendaItem.meeting_id).where(AgendaItem.case_id == bindparam("case_id"),
+                                                    AgendaItem.kind == "casus")
     base = access.visible_meetings_query(user).where(Meeting.id.in_(with_case))
+    now = bindparam("now")
 
     def part(past: bool, condition, order):
         # each part cut at LIMIT before the union; "past" travels with the id
@@ -45,10 +57,16 @@ def case_meetings(db: Session, user: User, case: Case) -> dict[str, list[CaseMee
 
     shown = union_all(part(False, Meeting.ends_at >= now, Meeting.starts_at),
                       part(True, Meeting.ends_at < now, Meeting.starts_at.desc())).subquery()
-    # one statement: the meetings of both parts with the user's own (not withdrawn) invitation to each
-    rows = db.exec(select(Meeting, Invitation, shown.c.past).join(shown, shown.c.id == Meeting.id).outerjoin(
+    # the meetings of both parts with the user's own (not withdrawn) invitation to each
+    _STATEMENT = select(Meeting, Invitation, shown.c.past).join(shown, shown.c.id == Meeting.id).outerjoin(
         Invitation, and_(Invitation.meeting_id == Meeting.id, Invitation.user_id == user.id,
-                         Invitation.withdrawn_at.is_(None)))).all()
+                         Invitation.withdrawn_at.is_(None)))
+    return _STATEMENT
+
+
+def case_meetings(db: Session, user: User, case: Case) -> dict[str, list[CaseMeetingRow]]:
+    """{"coming": [...], "past": [...]}: the case's meetings this user may see."""
+    rows = db.exec(_statement(), params={"user_id": user.id, "case_id": case.id, "now": utcnow()}).all()
     meetings: dict[int, tuple[Meeting, bool]] = {}
     mine: dict[int, Invitation] = {}
     for meeting, invitation, past in rows:
