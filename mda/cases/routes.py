@@ -80,7 +80,10 @@ def case_page(case_id: int):
                 | {c.recorded_by_id for c in view.consents}
                 | {c.withdrawn_by_id for c in view.consents if c.withdrawn_by_id})
     may_work = sharing.can_manage(user, ctx, "work")
-    user_names = dict(s.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+    # the context has the names of the coordinator, recorders and deciders; ask only for any it lacks
+    user_names = dict(ctx.user_names)
+    if missing := user_ids - user_names.keys():
+        user_names.update(s.exec(select(User.id, User.name).where(User.id.in_(missing))).all())
     return render_template(
         "cases/case.html", view=view, case=case, region_name=names.region_name(s, case.region_id),
         user_names=user_names,

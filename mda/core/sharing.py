@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlalchemy import event, union
+from sqlalchemy import bindparam, event, union
 from sqlmodel import Session, or_, select
 
 from mda.cases import catalogue
@@ -86,6 +86,8 @@ class CaseContext:
     break_glass: dict[tuple[int, int], BreakGlass] = field(default_factory=dict)  # (user, item)
     #: organisation of each user who recorded a consent or decision (the source of its free text)
     user_orgs: dict[int, int] = field(default_factory=dict)
+    #: the names of those users and of the coordinator (professionals, not client data), for pages
+    user_names: dict[int, str] = field(default_factory=dict)
     #: the organisation the referral came from: source of the case's reason and goal
     text_source_org_id: int | None = None
 
@@ -240,6 +242,7 @@ def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
     org_types: dict[int, str] = {}
     org_names: dict[int, str] = {}
     user_orgs: dict[int, int] = {}
+    user_names: dict[int, str] = {}
     for kind, a, b, t1, t2 in db.exec(facts, params=params):
         if kind == "c":
             circles[a].add(b)
@@ -248,7 +251,7 @@ def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
         elif kind == "o":
             org_types[a], org_names[a] = t1, t2
         elif kind == "u":
-            user_orgs[a] = b
+            user_orgs[a], user_names[a] = b, t1
         else:
             regions[a] = t1
     recipients: dict[int, set[int]] = defaultdict(set)
@@ -273,6 +276,7 @@ def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
         consents=dict(consents[case_id]),
         decisions=decisions[case_id],
         user_orgs=user_orgs,
+        user_names=user_names,
         text_source_org_id=case.source_organisation_id or user_orgs.get(case.coordinator_id),
     ) for case_id, case in by_id.items()}
 
@@ -312,7 +316,7 @@ def _context_statements() -> tuple:
             CaseMember.case_id.in_(case_ids), CaseMember.removed_at.is_(None)),
         fact("o", Organisation.id, t1=Organisation.type_code, t2=Organisation.name).where(
             Organisation.id.in_(_involved_organisations(case_ids))),
-        fact("u", UserModel.id, UserModel.organisation_id).where(UserModel.id.in_(recorders)),
+        fact("u", UserModel.id, UserModel.organisation_id, UserModel.name).where(UserModel.id.in_(recorders)),
     )
     consent_rows = (select(Consent, ConsentRecipient.organisation_id)
                     .outerjoin(ConsentRecipient, ConsentRecipient.consent_id == Consent.id)
@@ -348,15 +352,23 @@ def load_organisations(db: Session | None, ctx: CaseContext, org_ids) -> None:
             ctx.org_types[o.id], ctx.org_names[o.id] = o.type_code, o.name
 
 
+# the statements of a case view, built once (only the ids change): building them cost more than running them
+_ITEMS = (select(Item).where(Item.case_id == bindparam("case_id"), Item.destroyed_at.is_(None))
+          .order_by(Item.category, Item.recorded_on, Item.id))
+_ITEM_PERSONS = select(ItemPerson).where(ItemPerson.item_id.in_(bindparam("item_ids", expanding=True)))
+_BREAK_GLASS = select(BreakGlass).where(BreakGlass.case_id == bindparam("case_id"),
+                                        BreakGlass.user_id == bindparam("user_id"))
+_PERSONS = (select(Person).where(Person.case_id == bindparam("case_id"), Person.destroyed_at.is_(None))
+            .order_by(Person.id))
+
+
 def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
-    items = list(db.exec(select(Item).where(Item.case_id == ctx.case.id, Item.destroyed_at.is_(None))
-                         .order_by(Item.category, Item.recorded_on, Item.id)))
+    items = list(db.exec(_ITEMS, params={"case_id": ctx.case.id}))
     if items:
-        for link in db.exec(select(ItemPerson).where(ItemPerson.item_id.in_([i.id for i in items]))):
+        for link in db.exec(_ITEM_PERSONS, params={"item_ids": [i.id for i in items]}):
             ctx.item_persons.setdefault(link.item_id, []).append(link.person_id)
         now = utcnow()
-        for bg in db.exec(select(BreakGlass).where(BreakGlass.case_id == ctx.case.id,
-                                                   BreakGlass.user_id == user.id)):
+        for bg in db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}):
             if as_utc(bg.expires_at) > now:
                 ctx.break_glass[(bg.user_id, bg.item_id)] = bg
     return items
@@ -575,8 +587,7 @@ def case_view(db: Session, user: User, case: Case, ctx: CaseContext | None = Non
     ctx = ctx or load_context(db, case)
     if not can_open_case(user, case, ctx):
         abort(404)
-    persons = [p for p in db.exec(select(Person).where(Person.case_id == case.id,
-                                                       Person.destroyed_at.is_(None)).order_by(Person.id))]
+    persons = list(db.exec(_PERSONS, params={"case_id": case.id}))
     person_views = [person_view(user, ctx, p) for p in persons]
     items = _load_items(db, ctx, user)
     if item_filter is not None:
