@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, or_, select
 
 from mda.auth.models import User
@@ -33,18 +33,23 @@ def _coordinator_only(user: User, ctx: sharing.CaseContext) -> None:
         raise PermissionError("alleen de procesregisseur van de casus")
 
 
+#: each circle organisation (by name) with only the people shown: named professionals and team leads (by
+#: name), not every user of every circle organisation; built once, the ids are parameters
+_CIRCLE = (select(Organisation, User)
+           .outerjoin(User, and_(User.organisation_id == Organisation.id, User.active,
+                                 or_(User.id.in_(bindparam("member_ids", expanding=True)),
+                                     User.roles_text.contains("team_lead"))))
+           .where(Organisation.id.in_(bindparam("org_ids", expanding=True)))
+           .order_by(Organisation.name, Organisation.id, User.name))
+
+
 def circle(db: Session, ctx: sharing.CaseContext) -> list[CircleOrganisation]:
     """The organisations of the circle with their named professionals and team leads (no client data)."""
     if not ctx.circle_org_ids:
         return []
-    # One statement: each organisation (by name) with only the people shown (named members and team
-    # leads, by name), not every user of every circle organisation.
-    shown = and_(User.organisation_id == Organisation.id, User.active,
-                 or_(User.id.in_(ctx.member_user_ids), User.roles_text.contains("team_lead")))
     entries: dict[int, CircleOrganisation] = {}
-    for org, user in db.exec(select(Organisation, User).outerjoin(User, shown)
-                             .where(Organisation.id.in_(ctx.circle_org_ids))
-                             .order_by(Organisation.name, Organisation.id, User.name)):
+    for org, user in db.exec(_CIRCLE, params={"org_ids": list(ctx.circle_org_ids),
+                                              "member_ids": list(ctx.member_user_ids)}):
         entry = entries.setdefault(org.id, CircleOrganisation(org, [], []))
         if user is not None:
             if user.id in ctx.member_user_ids:
