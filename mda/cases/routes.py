@@ -89,8 +89,6 @@ def case_page(case_id: int):
         user_names=user_names,
         coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},
         circle=circle.circle(s, ctx), covenant=catalogue.covenant(ctx.region_code).name,
-        # the withdrawal form (and its CSRF field) only for who may withdraw
-        withdraw_form=WithdrawForm() if may_work and case.purged_at is None else None,
         can_work=may_work and case.phase != "afgesloten",
         can_withdraw=may_work and case.purged_at is None,
         can_coordinate=sharing.can_manage(user, ctx, "coordinate"),
