@@ -283,7 +283,12 @@ def _write_pending(db: Session) -> None:
             seq += 1
             row["seq"], row["prev_hash"] = seq, prev_hash
             prev_hash = row["hash"] = hashlib.sha256(canonical(row).encode()).hexdigest()
-    ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    if sqlite:
+        # one multi-row INSERT; each row's id is matched to its entry by its (unique) seq
+        ids_by_seq = dict(conn.execute(table.insert().returning(table.c.seq, table.c.id), rows).all())
+        ids = [ids_by_seq[row["seq"]] for row in rows]
+    else:
+        ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
     if sqlite:
         conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
                      {"seq": seq, "h": prev_hash})
@@ -347,10 +352,12 @@ def _lock_head(conn: Connection, *, wait: bool) -> tuple[int, str] | None:
             return 0, GENESIS_HASH
     else:
         # SQLite: the write lock taken by this statement serialises sealers (and all writers).
-        if conn.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")).rowcount == 0:
+        row = conn.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 "
+                                "RETURNING last_seq, last_hash")).first()
+        if row is None:
             conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
                          {"h": GENESIS_HASH})
-        row = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).first()
+            row = (0, GENESIS_HASH)
     return (row[0], row[1]) if row is not None else None
 
 
