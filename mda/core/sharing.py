@@ -288,7 +288,7 @@ def _context_statements() -> tuple:
     """The three statements of :func:`_load_contexts`, with the case ids as one expanding parameter."""
     if "contexts" in _STATEMENTS:
         return _STATEMENTS["contexts"]
-    from sqlalchemy import Integer, String, bindparam, cast, literal_column, null, union_all
+    from sqlalchemy import Integer, String, cast, literal_column, null, union_all
 
     from mda.auth.models import User as UserModel
 
@@ -321,8 +321,9 @@ def _context_statements() -> tuple:
     consent_rows = (select(Consent, ConsentRecipient.organisation_id)
                     .outerjoin(ConsentRecipient, ConsentRecipient.consent_id == Consent.id)
                     .where(Consent.case_id.in_(case_ids)).order_by(Consent.id))
-    decision_rows = select(DutyConflictDecision).where(DutyConflictDecision.case_id.in_(case_ids),
-                                                       DutyConflictDecision.revoked_at.is_(None))
+    decision_rows = (select(DutyConflictDecision).where(DutyConflictDecision.case_id.in_(case_ids),
+                                                        DutyConflictDecision.revoked_at.is_(None))
+                     .order_by(DutyConflictDecision.id))
     _STATEMENTS["contexts"] = facts, consent_rows, decision_rows
     return _STATEMENTS["contexts"]
 
