@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, or_, select
 
 from mda.auth.models import User
@@ -32,18 +33,30 @@ def _coordinator_only(user: User, ctx: sharing.CaseContext) -> None:
         raise PermissionError("alleen de procesregisseur van de casus")
 
 
+#: each circle organisation (by name) with only the people shown: named professionals and team leads (by
+#: name), not every user of every circle organisation; built once, the ids are parameters
+_CIRCLE = (select(Organisation, User)
+           .outerjoin(User, and_(User.organisation_id == Organisation.id, User.active,
+                                 or_(User.id.in_(bindparam("member_ids", expanding=True)),
+                                     User.roles_text.contains("team_lead"))))
+           .where(Organisation.id.in_(bindparam("org_ids", expanding=True)))
+           .order_by(Organisation.name, Organisation.id, User.name))
+
+
 def circle(db: Session, ctx: sharing.CaseContext) -> list[CircleOrganisation]:
     """The organisations of the circle with their named professionals and team leads (no client data)."""
-    orgs = list(db.exec(select(Organisation).where(Organisation.id.in_(ctx.circle_org_ids))
-                        .order_by(Organisation.name))) if ctx.circle_org_ids else []
-    # Only the people shown: named members and team leads, not every user of every circle organisation.
-    users = list(db.exec(select(User).where(
-        User.organisation_id.in_(ctx.circle_org_ids), User.active,
-        or_(User.id.in_(ctx.member_user_ids), User.roles_text.contains("team_lead")))
-        .order_by(User.name))) if ctx.circle_org_ids else []
-    return [CircleOrganisation(o, [u for u in users if u.organisation_id == o.id and u.id in ctx.member_user_ids],
-                               [u for u in users if u.organisation_id == o.id and "team_lead" in u.roles])
-            for o in orgs]
+    if not ctx.circle_org_ids:
+        return []
+    entries: dict[int, CircleOrganisation] = {}
+    for org, user in db.exec(_CIRCLE, params={"org_ids": list(ctx.circle_org_ids),
+                                              "member_ids": list(ctx.member_user_ids)}):
+        entry = entries.setdefault(org.id, CircleOrganisation(org, [], []))
+        if user is not None:
+            if user.id in ctx.member_user_ids:
+                entry.members.append(user)
+            if "team_lead" in user.roles:
+                entry.team_leads.append(user)
+    return list(entries.values())
 
 
 def candidate_organisations(db: Session, ctx: sharing.CaseContext) -> list[Organisation]:

@@ -15,9 +15,11 @@ from mda.core import audit, sharing
 
 def load_case(case_id: int, action: str | None = None):
     """The case and its context (404 outside the circle); 403 when *action* is not the user's to do."""
-    case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
-    if action is not None and not sharing.can_manage(current_user, ctx, action):
-        audit.record(db.session(), "denied", user=current_user, object_type="case", object_id=case.id,
+    # the user object itself, not the request-local proxy: the engine reads it for every decision
+    user = current_user._get_current_object()
+    case, ctx = sharing.load_case_or_404(db.session(), user, case_id)
+    if action is not None and not sharing.can_manage(user, ctx, action):
+        audit.record(db.session(), "denied", user=user, object_type="case", object_id=case.id,
                      case_id=case.id, summary=f"handeling '{action}' op casus {case.reference} geweigerd")
         abort(403)
     return case, ctx

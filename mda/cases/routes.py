@@ -29,7 +29,7 @@ from mda.cases.models import PHASES, Case
 from mda.core import paging, sharing
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local, utcnow
-from mda.organisations.models import Region
+from mda.organisations import names
 
 #: the loader beside the services, shared by pages, API and socket handlers
 load = loaders.load_case
@@ -73,21 +73,27 @@ def case_page(case_id: int):
     """The case as this user may see it: persons, items by category with their basis, consents, grounds."""
     case, ctx = load(case_id)
     s = db.session()
-    view = sharing.case_view(s, current_user, case, ctx)
+    # the user object itself, not the request-local proxy: the engine reads it for every decision it makes
+    user = current_user._get_current_object()
+    view = sharing.case_view(s, user, case, ctx)
     user_ids = ({case.coordinator_id} | {d.decided_by_id for d in view.decisions}
                 | {c.recorded_by_id for c in view.consents}
                 | {c.withdrawn_by_id for c in view.consents if c.withdrawn_by_id})
-    user_names = {u.id: u.name for u in s.exec(select(User).where(User.id.in_(user_ids)))}
+    may_work = sharing.can_manage(user, ctx, "work")
+    # the context has the names of the coordinator, recorders and deciders; ask only for any it lacks
+    user_names = dict(ctx.user_names)
+    if missing := user_ids - user_names.keys():
+        user_names.update(s.exec(select(User.id, User.name).where(User.id.in_(missing))).all())
     return render_template(
-        "cases/case.html", view=view, case=case, region=s.get(Region, case.region_id), user_names=user_names,
+        "cases/case.html", view=view, case=case, region_name=names.region_name(s, case.region_id),
+        user_names=user_names,
         coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},
         circle=circle.circle(s, ctx), covenant=catalogue.covenant(ctx.region_code).name,
-        withdraw_form=WithdrawForm(), phase_form=PhaseForm(phase=case.phase),
-        can_work=sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten",
-        can_withdraw=sharing.can_manage(current_user, ctx, "work") and case.purged_at is None,
-        can_coordinate=sharing.can_manage(current_user, ctx, "coordinate"),
-        can_decide=sharing.can_manage(current_user, ctx, "duty_conflict") and case.phase != "afgesloten",
-        can_break_glass=has_permission(current_user, "case.break_glass"))
+        can_work=may_work and case.phase != "afgesloten",
+        can_withdraw=may_work and case.purged_at is None,
+        can_coordinate=sharing.can_manage(user, ctx, "coordinate"),
+        can_decide=sharing.can_manage(user, ctx, "duty_conflict") and case.phase != "afgesloten",
+        can_break_glass=has_permission(user, "case.break_glass"))
 
 
 @bp.route("/<int:case_id>/personen/nieuw", methods=["GET", "POST"])

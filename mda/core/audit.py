@@ -208,14 +208,14 @@ def record(
     from mda.core.audit_subjects import subjects_for
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    organisation = getattr(user, "organisation", None) if user is not None else None
+    organisation_id, organisation_name = _organisation_of(db, user)
     entry = Entry(
         action=action,
         fields={
             "user_id": getattr(user, "id", None),
             "user_name": user_name if user_name is not None else getattr(user, "email", ""),
-            "organisation_id": getattr(organisation, "id", None),
-            "organisation_name": getattr(organisation, "name", ""),
+            "organisation_id": organisation_id,
+            "organisation_name": organisation_name,
             "on_behalf_of": on_behalf_of,
             "object_type": object_type,
             "object_id": str(object_id) if object_id not in (None, "") else "",
@@ -229,6 +229,20 @@ def record(
         subjects=subjects_for(person_ids, subjects, basis),
     )
     queue(db, entry)
+
+
+def _organisation_of(db: Session, user) -> tuple[int | None, str]:
+    """The user's organisation (id, name); the name from the per-process cache unless it is loaded already."""
+    if user is None:
+        return None, ""
+    state = getattr(user, "_sa_instance_state", None)
+    loaded = state.dict.get("organisation") if state is not None else getattr(user, "organisation", None)
+    if loaded is not None or state is None:
+        return getattr(loaded, "id", None), getattr(loaded, "name", "")
+    from mda.organisations.names import organisation_name
+
+    organisation_id = getattr(user, "organisation_id", None)
+    return (organisation_id, organisation_name(db, organisation_id)) if organisation_id is not None else (None, "")
 
 
 def queue(db: Session, entry: Entry) -> None:
@@ -279,7 +293,12 @@ def _write_pending(db: Session) -> None:
             seq += 1
             row["seq"], row["prev_hash"] = seq, prev_hash
             prev_hash = row["hash"] = hashlib.sha256(canonical(row).encode()).hexdigest()
-    ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    if sqlite:
+        # one multi-row INSERT; each row's id is matched to its entry by its (unique) seq
+        ids_by_seq = dict(conn.execute(table.insert().returning(table.c.seq, table.c.id), rows).all())
+        ids = [ids_by_seq[row["seq"]] for row in rows]
+    else:
+        ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
     if sqlite:
         conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
                      {"seq": seq, "h": prev_hash})
@@ -343,10 +362,12 @@ def _lock_head(conn: Connection, *, wait: bool) -> tuple[int, str] | None:
             return 0, GENESIS_HASH
     else:
         # SQLite: the write lock taken by this statement serialises sealers (and all writers).
-        if conn.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")).rowcount == 0:
+        row = conn.execute(text("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 "
+                                "RETURNING last_seq, last_hash")).first()
+        if row is None:
             conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
                          {"h": GENESIS_HASH})
-        row = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).first()
+            row = (0, GENESIS_HASH)
     return (row[0], row[1]) if row is not None else None
 
 

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlalchemy import event, union
+from sqlalchemy import bindparam, event, union
 from sqlmodel import Session, or_, select
 
 from mda.cases import catalogue
@@ -86,6 +86,8 @@ class CaseContext:
     break_glass: dict[tuple[int, int], BreakGlass] = field(default_factory=dict)  # (user, item)
     #: organisation of each user who recorded a consent or decision (the source of its free text)
     user_orgs: dict[int, int] = field(default_factory=dict)
+    #: the names of those users and of the coordinator (professionals, not client data), for pages
+    user_names: dict[int, str] = field(default_factory=dict)
     #: the organisation the referral came from: source of the case's reason and goal
     text_source_org_id: int | None = None
 
@@ -225,56 +227,108 @@ def load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
 
 
 def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
+    # Three statements whatever the number of cases: the small facts (region code, circle, named
+    # professionals, involved organisations, organisation of each recorder and decider) as one
+    # tagged union, then the consents with their recipients, then the decisions. The statements
+    # are built once per process (only the ids change), which costs less than building them anew.
     by_id = {c.id: c for c in cases if c is not None}
     if not by_id:
         return {}
-    ids = list(by_id)
-    regions = {r.id: r.code for r in db.exec(select(Region).where(
-        Region.id.in_({c.region_id for c in by_id.values()})))}
+    facts, consent_rows, decision_rows = _context_statements()
+    params = {"case_ids": list(by_id)}
+    regions: dict[int, str] = {}
     circles: dict[int, set[int]] = defaultdict(set)
-    for case_id, org_id in db.exec(select(CaseOrganisation.case_id, CaseOrganisation.organisation_id).where(
-            CaseOrganisation.case_id.in_(ids), CaseOrganisation.removed_at.is_(None))):
-        circles[case_id].add(org_id)
     members: dict[int, set[int]] = defaultdict(set)
-    for case_id, user_id in db.exec(select(CaseMember.case_id, CaseMember.user_id).where(
-            CaseMember.case_id.in_(ids), CaseMember.removed_at.is_(None))):
-        members[case_id].add(user_id)
-    rows = db.exec(select(Consent).where(Consent.case_id.in_(ids)).order_by(Consent.id)).all()
+    org_types: dict[int, str] = {}
+    org_names: dict[int, str] = {}
+    user_orgs: dict[int, int] = {}
+    user_names: dict[int, str] = {}
+    for kind, a, b, t1, t2 in db.exec(facts, params=params):
+        if kind == "c":
+            circles[a].add(b)
+        elif kind == "m":
+            members[a].add(b)
+        elif kind == "o":
+            org_types[a], org_names[a] = t1, t2
+        elif kind == "u":
+            user_orgs[a], user_names[a] = b, t1
+        else:
+            regions[a] = t1
     recipients: dict[int, set[int]] = defaultdict(set)
-    if rows:
-        for rec in db.exec(select(ConsentRecipient).where(
-                ConsentRecipient.consent_id.in_([c.id for c in rows]))):
-            recipients[rec.consent_id].add(rec.organisation_id)
+    rows: dict[int, Consent] = {}
+    for consent, recipient in db.exec(consent_rows, params=params):
+        rows.setdefault(consent.id, consent)
+        if recipient is not None:
+            recipients[consent.id].add(recipient)
     consents: dict[int, dict[int, list[tuple[Consent, frozenset[int]]]]] = defaultdict(lambda: defaultdict(list))
-    for consent in rows:
+    for consent in rows.values():
         consents[consent.case_id][consent.person_id].append((consent, frozenset(recipients[consent.id])))
     decisions: dict[int, list[DutyConflictDecision]] = defaultdict(list)
-    for dec in db.exec(select(DutyConflictDecision).where(
-            DutyConflictDecision.case_id.in_(ids), DutyConflictDecision.revoked_at.is_(None))):
+    for dec in db.exec(decision_rows, params=params):
         decisions[dec.case_id].append(dec)
-    orgs = list(db.exec(select(Organisation.id, Organisation.type_code, Organisation.name)
-                        .where(Organisation.id.in_(_involved_organisations(ids)))))
-    from mda.auth.models import User as UserModel
-
-    all_decisions = [d for ds in decisions.values() for d in ds]
-    user_ids = ({c.coordinator_id for c in by_id.values()} | {c.recorded_by_id for c in rows}
-                | {c.withdrawn_by_id for c in rows if c.withdrawn_by_id} | {d.decided_by_id for d in all_decisions})
-    user_orgs = dict(db.exec(select(UserModel.id, UserModel.organisation_id).where(UserModel.id.in_(user_ids))).all())
     return {case_id: CaseContext(
         case=case,
         region_code=regions.get(case.region_id, ""),
         circle_org_ids=circles[case_id],
         member_user_ids=members[case_id],
-        org_types={o.id: o.type_code for o in orgs},
-        org_names={o.id: o.name for o in orgs},
+        org_types=dict(org_types),
+        org_names=dict(org_names),
         consents=dict(consents[case_id]),
         decisions=decisions[case_id],
         user_orgs=user_orgs,
+        user_names=user_names,
         text_source_org_id=case.source_organisation_id or user_orgs.get(case.coordinator_id),
     ) for case_id, case in by_id.items()}
 
 
-def _involved_organisations(case_ids: list[int]):
+_STATEMENTS: dict[str, tuple] = {}
+
+
+def _context_statements() -> tuple:
+    """The three statements of :func:`_load_contexts`, with the case ids as one expanding parameter."""
+    if "contexts" in _STATEMENTS:
+        return _STATEMENTS["contexts"]
+    from sqlalchemy import Integer, String, cast, literal_column, null, union_all
+
+    from mda.auth.models import User as UserModel
+
+    case_ids = bindparam("case_ids", expanding=True)
+
+    def fact(kind: str, a, b=None, t1=None, t2=None):
+        return select(literal_column(f"'{kind}'", String).label("kind"), a.label("a"),
+                      (cast(null(), Integer) if b is None else b).label("b"),
+                      (cast(null(), String) if t1 is None else t1).label("t1"),
+                      (cast(null(), String) if t2 is None else t2).label("t2"))
+
+    # whose organisation the context needs: the coordinators and who recorded, withdrew or decided
+    recorders = union(
+        select(Case.coordinator_id).where(Case.id.in_(case_ids)),
+        select(Consent.recorded_by_id).where(Consent.case_id.in_(case_ids)),
+        select(Consent.withdrawn_by_id).where(Consent.case_id.in_(case_ids), Consent.withdrawn_by_id.is_not(None)),
+        select(DutyConflictDecision.decided_by_id).where(DutyConflictDecision.case_id.in_(case_ids),
+                                                         DutyConflictDecision.revoked_at.is_(None)))
+    facts = union_all(
+        fact("r", Region.id, t1=Region.code).where(
+            Region.id.in_(select(Case.region_id).where(Case.id.in_(case_ids)))),
+        fact("c", CaseOrganisation.case_id, CaseOrganisation.organisation_id).where(
+            CaseOrganisation.case_id.in_(case_ids), CaseOrganisation.removed_at.is_(None)),
+        fact("m", CaseMember.case_id, CaseMember.user_id).where(
+            CaseMember.case_id.in_(case_ids), CaseMember.removed_at.is_(None)),
+        fact("o", Organisation.id, t1=Organisation.type_code, t2=Organisation.name).where(
+            Organisation.id.in_(_involved_organisations(case_ids))),
+        fact("u", UserModel.id, UserModel.organisation_id, UserModel.name).where(UserModel.id.in_(recorders)),
+    )
+    consent_rows = (select(Consent, ConsentRecipient.organisation_id)
+                    .outerjoin(ConsentRecipient, ConsentRecipient.consent_id == Consent.id)
+                    .where(Consent.case_id.in_(case_ids)).order_by(Consent.id))
+    decision_rows = (select(DutyConflictDecision).where(DutyConflictDecision.case_id.in_(case_ids),
+                                                        DutyConflictDecision.revoked_at.is_(None))
+                     .order_by(DutyConflictDecision.id))
+    _STATEMENTS["contexts"] = facts, consent_rows, decision_rows
+    return _STATEMENTS["contexts"]
+
+
+def _involved_organisations(case_ids):
     """Ids of the organisations the cases' decisions and views can name: circle, sources, recipients."""
     from mda.auth.models import User as UserModel
 
@@ -299,15 +353,23 @@ def load_organisations(db: Session | None, ctx: CaseContext, org_ids) -> None:
             ctx.org_types[o.id], ctx.org_names[o.id] = o.type_code, o.name
 
 
+# the statements of a case view, built once (only the ids change): building them cost more than running them
+_ITEMS = (select(Item).where(Item.case_id == bindparam("case_id"), Item.destroyed_at.is_(None))
+          .order_by(Item.category, Item.recorded_on, Item.id))
+_ITEM_PERSONS = select(ItemPerson).where(ItemPerson.item_id.in_(bindparam("item_ids", expanding=True)))
+_BREAK_GLASS = select(BreakGlass).where(BreakGlass.case_id == bindparam("case_id"),
+                                        BreakGlass.user_id == bindparam("user_id"))
+_PERSONS = (select(Person).where(Person.case_id == bindparam("case_id"), Person.destroyed_at.is_(None))
+            .order_by(Person.id))
+
+
 def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
-    items = list(db.exec(select(Item).where(Item.case_id == ctx.case.id, Item.destroyed_at.is_(None))
-                         .order_by(Item.category, Item.recorded_on, Item.id)))
+    items = list(db.exec(_ITEMS, params={"case_id": ctx.case.id}))
     if items:
-        for link in db.exec(select(ItemPerson).where(ItemPerson.item_id.in_([i.id for i in items]))):
+        for link in db.exec(_ITEM_PERSONS, params={"item_ids": [i.id for i in items]}):
             ctx.item_persons.setdefault(link.item_id, []).append(link.person_id)
         now = utcnow()
-        for bg in db.exec(select(BreakGlass).where(BreakGlass.case_id == ctx.case.id,
-                                                   BreakGlass.user_id == user.id)):
+        for bg in db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}):
             if as_utc(bg.expires_at) > now:
                 ctx.break_glass[(bg.user_id, bg.item_id)] = bg
     return items
@@ -526,8 +588,7 @@ def case_view(db: Session, user: User, case: Case, ctx: CaseContext | None = Non
     ctx = ctx or load_context(db, case)
     if not can_open_case(user, case, ctx):
         abort(404)
-    persons = [p for p in db.exec(select(Person).where(Person.case_id == case.id,
-                                                       Person.destroyed_at.is_(None)).order_by(Person.id))]
+    persons = list(db.exec(_PERSONS, params={"case_id": case.id}))
     person_views = [person_view(user, ctx, p) for p in persons]
     items = _load_items(db, ctx, user)
     if item_filter is not None:

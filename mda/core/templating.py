@@ -40,14 +40,25 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdate"] = lambda v: format_local(v, "%d-%m-%Y")
     app.jinja_env.globals["can"] = lambda name: has_permission(current_user, name)
 
+    #: (script root, endpoint) -> address: a menu entry's address never changes while the process runs
+    addresses: dict[tuple[str, str], str] = {}
+
+    def address(endpoint: str) -> str:
+        key = (request.script_root, endpoint)
+        if key not in addresses:
+            addresses[key] = url_for(endpoint)
+        return addresses[key]
+
     @app.context_processor
     def _navigation():
         if not current_user.is_authenticated:
             return {"nav_items": []}
+        user = current_user._get_current_object()
+        # who sees an entry is decided on every request, from the roles read with the user
         items = [
-            {"label": i.label, "url": url_for(i.endpoint), "current": False}
+            {"label": i.label, "url": address(i.endpoint), "current": False}
             for i in NAV_ITEMS
-            if i.permission is None or has_permission(current_user, i.permission)
+            if i.permission is None or has_permission(user, i.permission)
         ]
         # the current page: the entry whose address is the longest start of this page's path
         path = request.path

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -124,10 +124,14 @@ def open_on_subject(db: Session, case_id: int, kind: str, subject_id: int | None
     return db.exec(query).first()
 
 
+#: built once (every case page asks): the escalations of one case in order
+_OF_CASE = select(Escalation).where(Escalation.case_id == bindparam("case_id")).order_by(Escalation.id)
+
+
 def subjects_of_case(db: Session, case_id: int) -> dict[tuple[str, int | None], Escalation]:
     """(subject kind, id) -> the escalation to show beside it: an open one, else the latest decided one."""
     marks: dict[tuple[str, int | None], Escalation] = {}
-    for esc in db.exec(select(Escalation).where(Escalation.case_id == case_id).order_by(Escalation.id)):
+    for esc in db.exec(_OF_CASE, params={"case_id": case_id}):
         key = (esc.subject_kind, esc.subject_id)
         if esc.is_open or esc.decided_at is not None or key not in marks:
             if key in marks and marks[key].is_open and not esc.is_open:

@@ -8,7 +8,9 @@ already limited to the case's circle. The list is bounded (the next and the last
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
+from sqlalchemy import and_, bindparam, literal, union_all
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -31,23 +33,56 @@ class CaseMeetingRow:
     answers: dict[str, int] | None  # for the meeting's planner only
 
 
+_STATEMENT = None
+
+
+def _statement():
+    """The panel's one statement, built once per process; the user, the case and the moment are parameters.
+
+    Visibility is :func:`access.visible_meetings_query` itself, given the user's id as a parameter.
+    """
+    global _STATEMENT
+    if _STATEMENT is not None:
+        return _STATEMENT
+    user = SimpleNamespace(id=bindparam("user_id"))
+    with_case = select(AgendaItem.meeting_id).where(AgendaItem.case_id == bindparam("case_id"),
+                                                    AgendaItem.kind == "casus")
+    base = access.visible_meetings_query(user).where(Meeting.id.in_(with_case))
+    now = bindparam("now")
+
+    def part(past: bool, condition, order):
+        # each part cut at LIMIT before the union; "past" travels with the id
+        return (base.with_only_columns(Meeting.id.label("id"), literal(past).label("past"))
+                .where(condition).order_by(order).limit(LIMIT).subquery().select())
+
+    shown = union_all(part(False, Meeting.ends_at >= now, Meeting.starts_at),
+                      part(True, Meeting.ends_at < now, Meeting.starts_at.desc())).subquery()
+    # the meetings of both parts with the user's own (not withdrawn) invitation to each
+    _STATEMENT = select(Meeting, Invitation, shown.c.past).join(shown, shown.c.id == Meeting.id).outerjoin(
+        Invitation, and_(Invitation.meeting_id == Meeting.id, Invitation.user_id == user.id,
+                         Invitation.withdrawn_at.is_(None)))
+    return _STATEMENT
+
+
 def case_meetings(db: Session, user: User, case: Case) -> dict[str, list[CaseMeetingRow]]:
     """{"coming": [...], "past": [...]}: the case's meetings this user may see."""
-    now = utcnow()
-    with_case = select(AgendaItem.meeting_id).where(AgendaItem.case_id == case.id, AgendaItem.kind == "casus")
-    base = access.visible_meetings_query(user).where(Meeting.id.in_(with_case))
-    coming = list(db.exec(base.where(Meeting.ends_at >= now).order_by(Meeting.starts_at).limit(LIMIT)))
-    past = list(db.exec(base.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc()).limit(LIMIT)))
-    ids = [m.id for m in coming + past]
-    mine = {i.meeting_id: i for i in db.exec(select(Invitation).where(
-        Invitation.meeting_id.in_(ids), Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None)))} \
-        if ids else {}
+    rows = db.exec(_statement(), params={"user_id": user.id, "case_id": case.id, "now": utcnow()}).all()
+    meetings: dict[int, tuple[Meeting, bool]] = {}
+    mine: dict[int, Invitation] = {}
+    for meeting, invitation, past in rows:
+        meetings[meeting.id] = (meeting, bool(past))
+        if invitation is not None:
+            mine[meeting.id] = invitation
+    planned = [mid for mid, (m, _past) in meetings.items() if access.is_planner(user, m)]
+    answers = invitations.answers_overviews(db, planned) if planned else {}
 
     def row(m: Meeting, is_past: bool) -> CaseMeetingRow:
         inv = mine.get(m.id)
         return CaseMeetingRow(m, agendas.label(m.type_code, m.title), is_past, inv.response_name if inv else None,
-                              invitations.answers_overview(db, m) if access.is_planner(user, m) else None)
+                              answers.get(m.id))
 
+    coming = sorted((m for m, past in meetings.values() if not past), key=lambda m: m.starts_at)
+    past = sorted((m for m, past in meetings.values() if past), key=lambda m: m.starts_at, reverse=True)
     return {"coming": [row(m, False) for m in coming], "past": [row(m, True) for m in past]}
 
 
