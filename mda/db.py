@@ -66,9 +66,10 @@ def before_commit(callback: Callable[[], None]) -> bool:
     Queued once per unit of work: False when *callback* is already waiting for this commit.
     """
     session()
-    if callback in g.before_commit:
+    queued = g.setdefault("before_commit", [])
+    if callback in queued:
         return False
-    g.before_commit.append(callback)
+    queued.append(callback)
     return True
 
 
@@ -82,8 +83,9 @@ def commit() -> None:
     """Commit the unit of work, then run what was queued for after the commit."""
     if "db_session" not in g:
         return
-    while g.before_commit:
-        g.before_commit.pop(0)()
+    queued = g.setdefault("before_commit", [])
+    while queued:
+        queued.pop(0)()
     g.db_session.commit()
     callbacks, g.after_commit = g.after_commit, []
     for callback in callbacks:
