@@ -24,6 +24,7 @@ names the missing basis. Every view writes audit rows naming the basis used.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -281,13 +282,9 @@ def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
     ) for case_id, case in by_id.items()}
 
 
-_STATEMENTS: dict[str, tuple] = {}
-
-
+@functools.cache
 def _context_statements() -> tuple:
-    """The three statements of :func:`_load_contexts`, with the case ids as one expanding parameter."""
-    if "contexts" in _STATEMENTS:
-        return _STATEMENTS["contexts"]
+    """The three statements of :func:`_load_contexts` (built once), with the case ids as one expanding parameter."""
     from sqlalchemy import Integer, String, cast, literal_column, null, union_all
 
     from mda.auth.models import User as UserModel
@@ -324,8 +321,7 @@ def _context_statements() -> tuple:
     decision_rows = (select(DutyConflictDecision).where(DutyConflictDecision.case_id.in_(case_ids),
                                                         DutyConflictDecision.revoked_at.is_(None))
                      .order_by(DutyConflictDecision.id))
-    _STATEMENTS["contexts"] = facts, consent_rows, decision_rows
-    return _STATEMENTS["contexts"]
+    return facts, consent_rows, decision_rows
 
 
 def _involved_organisations(case_ids):

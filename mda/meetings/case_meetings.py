@@ -7,6 +7,7 @@ already limited to the case's circle. The list is bounded (the next and the last
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -33,17 +34,12 @@ class CaseMeetingRow:
     answers: dict[str, int] | None  # for the meeting's planner only
 
 
-_STATEMENT = None
-
-
+@functools.cache
 def _statement():
     """The panel's one statement, built once per process; the user, the case and the moment are parameters.
 
     Visibility is :func:`access.visible_meetings_query` itself, given the user's id as a parameter.
     """
-    global _STATEMENT
-    if _STATEMENT is not None:
-        return _STATEMENT
     user = SimpleNamespace(id=bindparam("user_id"))
     with_case = select(AgendaItem.meeting_id).where(AgendaItem.case_id == bindparam("case_id"),
                                                     AgendaItem.kind == "casus")
@@ -58,10 +54,9 @@ def _statement():
     shown = union_all(part(False, Meeting.ends_at >= now, Meeting.starts_at),
                       part(True, Meeting.ends_at < now, Meeting.starts_at.desc())).subquery()
     # the meetings of both parts with the user's own (not withdrawn) invitation to each
-    _STATEMENT = select(Meeting, Invitation, shown.c.past).join(shown, shown.c.id == Meeting.id).outerjoin(
+    return select(Meeting, Invitation, shown.c.past).join(shown, shown.c.id == Meeting.id).outerjoin(
         Invitation, and_(Invitation.meeting_id == Meeting.id, Invitation.user_id == user.id,
                          Invitation.withdrawn_at.is_(None)))
-    return _STATEMENT
 
 
 def case_meetings(db: Session, user: User, case: Case) -> dict[str, list[CaseMeetingRow]]:

@@ -10,7 +10,6 @@ register_nav("Organisaties", "organisations.organisations", "admin.manage", posi
 register_nav("Gebruikers", "organisations.users", "admin.manage", position=91)
 
 
-
 @bp.app_template_global("organisation_name")
 def _organisation_name(organisation_id: int | None) -> str:
     """An organisation's display name, from the per-process cache (see :mod:`.names`)."""
