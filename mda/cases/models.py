@@ -35,7 +35,12 @@ class Case(SQLModel, table=True):
     """An MDA++ case: one household, one coordinator, one circle of partners."""
 
     # a coordinator's cases newest first without sorting (sharing.visible_case_ids)
-    __table_args__ = (Index("ix_case_coordinator_newest", "coordinator_id", "id"),)
+    __table_args__ = (
+        Index("ix_case_coordinator_newest", "coordinator_id", "id"),
+        # the few purged cases, skipped by each source of sharing.visible_case_ids
+        Index("ix_case_purged", "id", postgresql_where=text("purged_at IS NOT NULL"),
+              sqlite_where=text("purged_at IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, index=True, max_length=20)
@@ -94,7 +99,12 @@ class CaseMember(SQLModel, table=True):
     """A professional in the circle of a case (their organisation must be in the circle)."""
 
     __tablename__ = "case_member"
-    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "user_id"),
+        # a professional's cases newest first from the index alone (sharing.visible_case_ids)
+        Index("ix_case_member_active_by_user", "user_id", "case_id",
+              postgresql_where=text("removed_at IS NULL"), sqlite_where=text("removed_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
