@@ -48,6 +48,7 @@ os.environ["MDA_INSTANCE_PATH"] = str(TMP / "instance")
 os.environ.setdefault("MDA_SECRET_KEY", "faults-secret-key-faults-secret-key-0123456789")
 os.environ.setdefault("MDA_TOTP_KEYS", "U74B5_0u1xuTUwu36EhbMAxgWZNq044f-_yBK2Goatw=")
 
+from bench import doc  # noqa: E402
 from bench.seed import PASSWORD, seed  # noqa: E402
 from mda import create_app, db  # noqa: E402
 from mda.cli import run_migrations  # noqa: E402
@@ -497,19 +498,6 @@ def render(results: dict, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def merge(report: str) -> None:
-    target = ROOT / "docs" / "benchmarks.md"
-    current = target.read_text() if target.exists() else "# Benchmarks\n"
-    head = "## Faults (`make soak`"
-    if head in current:
-        before, rest = current.split(head, 1)
-        after = rest.split("\n## ", 1)[1] if "\n## " in rest else ""
-        current = before + report + ("\n## " + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + report
-    target.write_text(current)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each run")
@@ -531,7 +519,7 @@ def main() -> None:
     report = render(results, args.seconds)
     print(report)
     if not args.no_write:
-        merge(report)
+        doc.write("faults", report)
     shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(0 if all(r["ok"] for r in results.values()) else 1)
 

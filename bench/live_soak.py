@@ -33,6 +33,7 @@ from pathlib import Path
 
 import socketio
 
+from bench import doc
 from bench.live import ORIGIN, SECRET, UA, _free_port, _rss_mb, _wait, seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,17 +264,7 @@ def main() -> None:
     result = soak(args.clients, args.seconds)
     print(json.dumps(result, ensure_ascii=False))
     if args.write:
-        target = ROOT / "docs" / "benchmarks.md"
-        current = target.read_text()
-        head = "## Live soak ("
-        section = render(result)
-        if head in current:
-            before, rest = current.split(head, 1)
-            after = rest.split("\n## ", 1)[1] if "\n## " in rest else ""
-            current = before + section + ("\n## " + after if after else "")
-        else:
-            current = current.rstrip("\n") + "\n\n" + section
-        target.write_text(current)
+        doc.write("live_soak", render(result))
     sys.exit(0 if result["ok"] else 1)
 
 
