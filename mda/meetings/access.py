@@ -113,7 +113,8 @@ class CaseAccess:
     def can_open(self, case_id: int | None) -> bool:
         if case_id is None:
             return False
-        self.preload([case_id])
+        if case_id not in self._answers:
+            self.preload([case_id])
         return self._answers[case_id]
 
     def reference(self, case_id: int | None) -> str | None:

@@ -178,9 +178,12 @@ def type_name(code: str) -> str:
         return code
 
 
-def label(type_code: str, title: str) -> str:
-    """How a meeting is named: its title, preceded by its type unless the title already starts with it."""
-    name = type_name(type_code)
+def label(type_code: str, title: str, *, name: str | None = None) -> str:
+    """How a meeting is named: its title, preceded by its type unless the title already starts with it.
+
+    *name* is the type's name when the caller has already looked it up.
+    """
+    name = type_name(type_code) if name is None else name
     return title if title.lower().startswith(name.lower()) else f"{name}: {title}"
 
 

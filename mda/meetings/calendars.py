@@ -58,8 +58,28 @@ class CalendarBuilder:
         self.include_declined = include_declined
         self.cases = CaseAccess(db, user)
         self._users: dict[int, User] = {}
+        self._url_parts: tuple[str, str] | None = None
+        self._type_names: dict[str, str] = {}
         self._agendas: dict[int, list[AgendaItem]] = {}
         self._invitations_by_id: dict[int, Invitation] = {}
+
+    # a feed names hundreds of meetings: one url_for and one agenda-file look-up per feed, not per event
+    def _url(self, meeting: Meeting) -> str:
+        """:func:`meeting_url`, with the address built once per builder."""
+        if self._url_parts is None:
+            sentinel = "918273645"
+            prefix, _, suffix = mail.public_url("meetings.show", meeting_id=int(sentinel)).rpartition(sentinel)
+            self._url_parts = prefix, suffix
+        return f"{self._url_parts[0]}{meeting.id}{self._url_parts[1]}"
+
+    def _type_name(self, code: str) -> str:
+        if code not in self._type_names:
+            self._type_names[code] = type_name(code)
+        return self._type_names[code]
+
+    def _label(self, code: str, title: str) -> str:
+        """:func:`~mda.meetings.agendas.label`, with the type's name looked up once per builder."""
+        return label(code, title, name=self._type_name(code))
 
     def _prefetch(self, meetings: list[Meeting], invitations: dict[int, list[Invitation]],
                   series: list[MeetingSeries]) -> None:
@@ -150,12 +170,12 @@ class CalendarBuilder:
         return lines
 
     def _description(self, meeting: Meeting, lines: list[str]) -> str:
-        parts = [label(meeting.type_code, meeting.title)]
+        parts = [self._label(meeting.type_code, meeting.title)]
         if meeting.online_link:
             parts.append(f"Online deelnemen: {meeting.online_link}")
         if lines:
             parts += ["", "Agenda:", *lines]
-        parts += ["", f"Bekijk het overleg en beantwoord de uitnodiging in MDA++: {meeting_url(meeting)}"]
+        parts += ["", f"Bekijk het overleg en beantwoord de uitnodiging in MDA++: {self._url(meeting)}"]
         return "\n".join(parts)
 
     # ------------------------------------------------------------------ events
@@ -163,9 +183,9 @@ class CalendarBuilder:
         whole = [i for i in invitations if i.whole_meeting]
         return ics.EventSpec(
             uid=meeting.uid, start=meeting.starts_at, end=meeting.ends_at,
-            summary=label(meeting.type_code, meeting.title),
+            summary=self._label(meeting.type_code, meeting.title),
             description=self._description(meeting, self._agenda_lines(meeting, self._agenda(meeting))),
-            url=meeting_url(meeting), sequence=meeting.sequence, organizer=self._organizer(meeting),
+            url=self._url(meeting), sequence=meeting.sequence, organizer=self._organizer(meeting),
             location=self._where(meeting), attendees=[self._person(i) for i in whole],
             last_modified=meeting.updated_at)
 
@@ -178,7 +198,7 @@ class CalendarBuilder:
                                            f"{format_local(item.ends_at, '%H:%M')}  {case_label}"])
         return ics.EventSpec(
             uid=item.uid, start=item.starts_at, end=item.ends_at,
-            summary=f"{type_name(meeting.type_code)}: {case_label}", description=text, url=meeting_url(meeting),
+            summary=f"{self._type_name(meeting.type_code)}: {case_label}", description=text, url=self._url(meeting),
             sequence=item.sequence + meeting.sequence, organizer=self._organizer(meeting),
             location=self._where(meeting), attendees=[self._person(i) for i in invited],
             last_modified=meeting.updated_at, item_label=case_label)
@@ -198,11 +218,11 @@ class CalendarBuilder:
         master = ics.EventSpec(
             uid=series.uid, start=series.first_start,
             end=series.first_start + timedelta(minutes=series.duration_minutes),
-            summary=label(series.type_code, series.title),
-            description=(f"{label(series.type_code, series.title)}\n"
+            summary=self._label(series.type_code, series.title),
+            description=(f"{self._label(series.type_code, series.title)}\n"
                          f"{Rule.starting(series.frequency, to_local(series.first_start)).describe().capitalize()}.\n\n"
-                         f"De agenda en de casussen staan per bijeenkomst in MDA++: {meeting_url(reference)}"),
-            url=meeting_url(reference), sequence=series.sequence, organizer=self._organizer(series),
+                         f"De agenda en de casussen staan per bijeenkomst in MDA++: {self._url(reference)}"),
+            url=self._url(reference), sequence=series.sequence, organizer=self._organizer(series),
             location=series.location or ("Online" if series.online_link else ""),
             attendees=[self._person(i) for i in invitations[reference.id] if i.whole_meeting],
             rrule=Rule.starting(series.frequency, to_local(series.first_start)).ical(as_utc(last_start)),
@@ -243,8 +263,8 @@ class CalendarBuilder:
             overrides.append(ics.EventSpec(
                 uid=self.series_item_uid(series), recurrence_id=m.original_start,
                 start=min(i.starts_at for i in items), end=max(i.ends_at for i in items),
-                summary=f"{type_name(m.type_code)}: {', '.join(labels)}", description=self._description(m, lines),
-                url=meeting_url(m), sequence=max([m.sequence, series.sequence] + [i.sequence for i in items]),
+                summary=f"{self._type_name(m.type_code)}: {', '.join(labels)}", description=self._description(m, lines),
+                url=self._url(m), sequence=max([m.sequence, series.sequence] + [i.sequence for i in items]),
                 organizer=self._organizer(m), location=self._where(m),
                 attendees=[self._person(i) for i in invited], last_modified=m.updated_at,
                 item_label=", ".join(labels)))

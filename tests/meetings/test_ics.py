@@ -282,3 +282,21 @@ def test_cached_events_give_the_same_file_as_writing_it_whole(monkeypatch):
     specs[0].summary = "Overleg afgelast"
     ics.render(specs, method="PUBLISH", reminders=[15], now=stamp)
     assert len(ics._EVENT_CACHE) == 2
+
+
+def test_every_event_in_a_feed_links_to_its_own_meeting(app, client, db, world, plan, invite, service):
+    """Does each event of a feed with several meetings carry the address of its own meeting (built once per
+    feed), on the configured base address, in its URL and its description?"""
+    vt = world["users"]["VT"]
+    meetings = [plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90,
+                     start=future_monday() + timedelta(days=k)) for k in range(3)]
+    for meeting in meetings:
+        invite(meeting, world["coordinator"], vt)
+    token = service(feeds.renew_token, vt)
+    cal = Calendar.from_ical(client.get(f"/overleggen/feed/{token}.ics").data)
+    by_uid = {str(e["UID"]): e for e in events(cal)}
+    for meeting in meetings:
+        event = by_uid[meeting.uid]
+        expected = app.config["BASE_URL"] + f"/overleggen/{meeting.id}"
+        assert str(event["URL"]) == expected
+        assert str(event["DESCRIPTION"]).endswith(expected)
