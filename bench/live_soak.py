@@ -252,7 +252,9 @@ def render(r: dict) -> str:
         "|---|---|---|---|---|---|---|---|---|",
         f"| {r['acknowledged']} | {r['stored']} | {r['lost']} | {r['duplicated']} | {r['drops']} | {r['resent']} | "
         f"{r['clients_whose_live_view_differs']} | {r['clients_whose_view_differs']} | {r['server_rss_mb']} MB |", "",
-        f"Result: {'ok' if r['ok'] else 'FAILED ' + json.dumps(r['errors'], ensure_ascii=False)}.", ""])
+        f"Result: {'ok' if r['ok'] else 'FAILED ' + json.dumps(r['errors'], ensure_ascii=False)}. Measured "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC on {os.cpu_count()} cores, load average at the end "
+        f"{os.getloadavg()[0]:.1f}.", ""])
 
 
 def main() -> None:
