@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlalchemy import bindparam, event, union
+from sqlalchemy import bindparam, event, inspect, union
 from sqlmodel import Session, or_, select
 
 from mda.cases import catalogue
@@ -204,19 +204,82 @@ _CONTEXT_CACHE = "mda_case_contexts"
 
 
 def _forget_contexts(session, *_args) -> None:
-    """Any write (or the end of the unit of work) makes the loaded contexts stale: load them again."""
+    """The end of the unit of work makes the loaded contexts stale: load them again."""
     session.info.pop(_CONTEXT_CACHE, None)
 
 
-for _name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+for _name in ("after_commit", "after_rollback", "after_soft_rollback"):
     event.listen(Session, _name, _forget_contexts)
+
+#: the models a context is loaded from or holds rows of (see :func:`_context_statements`, the item loads):
+#: a flush that adds, changes or deletes one of these makes the loaded contexts stale
+_CONTEXT_MODELS: tuple[type, ...] = (Case, CaseOrganisation, CaseMember, Consent, ConsentRecipient,
+                                     DutyConflictDecision, BreakGlass, Item, ItemPerson, Person, Organisation,
+                                     Region)
+#: changes of these attributes alone leave every context as it was: an item's text (a live minutes piece
+#: saved) is not read by any context; its category, source, case and destruction are (or may be)
+_CONTEXT_FREE_ATTRIBUTES: dict[type, frozenset[str]] = {Item: frozenset({"content"})}
+
+
+_CONTEXT_TABLES: dict[str, tuple | frozenset] = {}
+
+
+def _context_models() -> tuple[type, ...]:
+    """:data:`_CONTEXT_MODELS` and users (the coordinator, the recorders' names and organisations)."""
+    if "models" not in _CONTEXT_TABLES:
+        from mda.auth.models import User as UserModel
+
+        models = (*_CONTEXT_MODELS, UserModel)
+        _CONTEXT_TABLES["models"] = models
+        _CONTEXT_TABLES["tables"] = frozenset(m.__table__.name for m in models)
+    return _CONTEXT_TABLES["models"]
+
+
+def _changed_beyond_free_attributes(obj) -> bool:
+    free = _CONTEXT_FREE_ATTRIBUTES.get(type(obj))
+    if free is None:
+        return True
+    return any(attr.key not in free and attr.history.has_changes() for attr in inspect(obj).attrs)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_contexts_after_flush(session, _flush_context) -> None:
+    """Forget the loaded contexts when this flush wrote a row they are loaded from (a consent, a circle
+    organisation, a decision ...); keep them when it wrote only other rows (a live piece, its revision,
+    an item's text), so that the writer's own push does not load the same context again.
+
+    Here (after the flush, before its bookkeeping is reset) ``new``, ``dirty`` and ``deleted`` still name
+    what the flush wrote, with each attribute's history.
+    """
+    if _CONTEXT_CACHE not in session.info:
+        return
+    models = _context_models()
+    if (any(isinstance(obj, models) for obj in session.new)
+            or any(isinstance(obj, models) for obj in session.deleted)
+            or any(isinstance(obj, models) and _changed_beyond_free_attributes(obj) for obj in session.dirty)):
+        session.info.pop(_CONTEXT_CACHE, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_contexts_on_statement(state) -> None:
+    """A statement that writes without the unit of work's objects (``update(Consent)``, raw SQL): forget the
+    contexts unless it is an ORM insert, update or delete of a table no context is loaded from."""
+    if state.is_select or _CONTEXT_CACHE not in state.session.info:
+        return
+    dml = state.is_insert or state.is_update or state.is_delete
+    table = getattr(state.statement, "table", None) if dml else None
+    _context_models()
+    if getattr(table, "name", None) in (None, *_CONTEXT_TABLES["tables"]):
+        state.session.info.pop(_CONTEXT_CACHE, None)
 
 
 def load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
     """The contexts of several cases in the same handful of queries as one (meeting pages, feeds).
 
-    Within one unit of work a context is loaded once until something is written: the parts of a
-    page (agenda, invitations, open actions) then share it instead of each loading it again.
+    Within one unit of work a context is loaded once until something it is loaded from is written
+    (a consent, the circle, a decision ...: see :func:`_forget_contexts_after_flush`): the parts of a
+    page (agenda, invitations, open actions) and a live save with its push then share it instead of
+    each loading it again.
     """
     cache: dict[int, CaseContext] = db.info.setdefault(_CONTEXT_CACHE, {})
     wanted = {c.id: c for c in cases if c is not None}

@@ -186,3 +186,35 @@ def test_who_may_enter_is_the_same_asked_for_all_at_once_as_for_each(app, db, wo
             assert {u.id for u in users if access.may_enter(s, u, m, item)} == each
             assert each and each != {u.id for u in users}  # the check can fail both ways
         unit.rollback()
+
+
+def test_a_save_and_its_push_load_the_case_context_once(app, db, live, world, meeting):
+    """Does the writer's save and the push it builds in the same unit of work load the case's consents (the case
+    context) once, not again after the save's flush (which wrote only the piece, its text and revision)?"""
+    from mda.auth.models import User
+    from mda.live import services
+    from mda.meetings.models import Meeting
+
+    chair, (pol,) = _started(live, world, meeting, "POL")
+    _viewing(meeting, chair, pol)
+    created = chair.send("stuk_nieuw", {"id": "push-ctx-001", "punt": meeting.item_a, "tekst": "Begin (fictief)"})
+    engine = app.extensions["mda_engine"]
+    consent_loads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT consent.id"):
+            consent_loads.append(statement)
+
+    with app.test_request_context():
+        s = unit.session()
+        writer = s.get(User, world["coordinator"].id)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            services.save_piece(s, writer, s.get(Meeting, meeting.id), created["stuk"], base_version=1,
+                                content="Tweede versie (fictief)")
+            delivery = push.build(s, meeting.item_a, {created["stuk"]})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        unit.rollback()
+    assert len(delivery.pushed) == 2  # the push was built for both viewers, with the context it had
+    assert len(consent_loads) == 1
