@@ -823,16 +823,37 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
     for item in items:
         by_case[item.case_id].append(item)
         contexts[item.case_id].item_persons[item.id] = persons.get(item.id, [])
+    # Viewers the rules cannot tell apart get the same decisions: decided once per group, audited per user.
+    decided: dict[tuple, tuple[list[ItemView], list[tuple[str, str, list]]]] = {}
     for user in users:
         for case_id in sorted(openers[user.id] & by_case.keys()):
             ctx = contexts[case_id]
-            views = _item_views(db, user, ctx, by_case[case_id], authors)
-            visible = [v for v in views if v.decision.visible]
-            if visible:
+            key = (case_id, decision_group(user, ctx, by_case[case_id]))
+            if key not in decided:
+                views = _item_views(db, user, ctx, by_case[case_id], authors)
+                visible = [v for v in views if v.decision.visible]
+                decided[key] = views, (_audit_groups(CaseView(ctx.case, ctx, [], visible)) if visible else [])
+            views, groups = decided[key]
+            if groups:
                 with audit.acting_from(addresses.get(user.id, "") if addresses is not None else None):
-                    _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], visible), channel)
+                    _record_view(db, user, ctx.case, groups, channel)
             result[user.id].update({v.id: v for v in views})
     return result
+
+
+def decision_group(user: User, ctx: CaseContext, items: list[Item]) -> tuple:
+    """What :func:`decide` reads of *user* for these items of the case: users with the same group get the same
+    decisions, so a batch decides once per group (the audit rows stay per user).
+
+    The rules read of a viewer only whether they may open the case (rule 1: coordinator, named member, a lead of a
+    circle organisation), their organisation (its type for the covenant; consents, recipients and conflict-of-duties
+    decisions name organisations) and their own break-glass openings (rule 6, personal, with their own number in
+    the basis). A viewer with a break-glass opening of one of *items* is a group of their own. A rule that reads
+    more of the user must add it here (``tests/cases/test_engine_views.py`` compares groups with single users).
+    """
+    if any((user.id, item.id) in ctx.break_glass for item in items):
+        return ("persoonlijk", user.id)
+    return (can_open_case(user, ctx.case, ctx), user.organisation_id)
 
 
 def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) -> Item:
@@ -889,6 +910,12 @@ def _audit_view(db: Session, user: User, case: Case, view: CaseView, channel: st
     The summary only counts; which persons, items, texts, consents and decisions were
     seen, and on what basis, is in the indexed link rows (no truncation).
     """
+    _record_view(db, user, case, _audit_groups(view), channel)
+
+
+def _audit_groups(view: CaseView) -> list[tuple[str, str, list]]:
+    """What :func:`_audit_view` writes for *view*, per basis used: (kind, basis, subjects). The same for every
+    viewer who got the same view, so a batch builds it once per group of viewers."""
     from mda.core.audit_subjects import Subject
 
     groups: dict[tuple[str, str], list[Subject]] = {}
@@ -917,10 +944,15 @@ def _audit_view(db: Session, user: User, case: Case, view: CaseView, channel: st
     for dec in view.decisions:
         if dec.decision.visible and dec.reason:
             add(dec.decision, [dec.person_id] if dec.person_id else all_persons, None, f"besluit nr. {dec.id}")
+    return [(kind, basis, subjects) for (kind, basis), subjects in groups.items()]
+
+
+def _record_view(db: Session, user: User, case: Case, groups: list[tuple[str, str, list]], channel: str) -> None:
+    """The audit rows of one viewer's view: one per basis in *groups* (or one saying nothing personal showed)."""
     if not groups:
         audit.record(db, "view", user=user, object_type="case", object_id=case.id, case_id=case.id,
                      summary=f"casus {case.reference} bekeken via {channel}; geen persoonsgegevens zichtbaar")
-    for (kind, basis), subjects in groups.items():
+    for kind, basis, subjects in groups:
         pids = sorted({s.person_id for s in subjects if s.person_id is not None})
         n_items = len({s.item_id for s in subjects if s.item_id is not None})
         audit.record(db, "view", user=user, object_type="case", object_id=case.id, case_id=case.id,

@@ -218,3 +218,25 @@ def test_a_save_and_its_push_load_the_case_context_once(app, db, live, world, me
         unit.rollback()
     assert len(delivery.pushed) == 2  # the push was built for both viewers, with the context it had
     assert len(consent_loads) == 1
+
+
+def test_colleagues_decided_alike_each_get_their_own_being_edited_by(app, db, live, world, meeting, invite,
+                                                                     make_consent):
+    """When two police users whom the engine decides alike get a pushed piece while one of them is editing it, does
+    the editor get rows without their own name under "being edited by" and the colleague rows naming the editor
+    (rows built once per group, but not across that difference)?"""
+    victim = world["persons"][0]
+    make_consent(world["case_a"], victim, [world["orgs"]["POL"]], ["overleg"], world["coordinator"])
+    invite(meeting, world["coordinator"], world["users"]["LEAD_POL"], [meeting.item_a])
+    chair, (pol, lead) = _started(live, world, meeting, "POL", "LEAD_POL")
+    _viewing(meeting, chair, pol, lead)
+    created = chair.send("stuk_nieuw", {"id": "push-edit-01", "punt": meeting.item_a, "tekst": "Begin (fictief)",
+                                        "personen": [victim.id]})
+    assert pol.send("bewerken", {"stuk": created["stuk"]})["ok"]
+    pol.received(), lead.received()
+    saved = chair.send("stuk_opslaan", {"id": "push-edit-02", "stuk": created["stuk"], "versie": 1,
+                                        "tekst": "Tweede versie (fictief)"})
+    assert saved["ok"], saved
+    pol_row, lead_row = (_pushed(client, meeting.item_a)[-1]["stukken"][0] for client in (pol, lead))
+    assert pol_row["zichtbaar"] and lead_row["zichtbaar"]
+    assert pol_row["bewerkt_door"] == [] and lead_row["bewerkt_door"] == [world["users"]["POL"].name]
