@@ -429,8 +429,12 @@ _PERSONS = (select(Person).where(Person.case_id == bindparam("case_id"), Person.
 def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
     items = list(db.exec(_ITEMS, params={"case_id": ctx.case.id}))
     if items:
-        for link in db.exec(_ITEM_PERSONS, params={"item_ids": [i.id for i in items]}):
-            ctx.item_persons.setdefault(link.item_id, []).append(link.person_id)
+        # each item's persons as stored now (replacing what an earlier load in this unit of work put there:
+        # the context outlives flushes that do not touch it, and a second load must not count a person twice)
+        persons: dict[int, list[int]] = {i.id: [] for i in items}
+        for link in db.exec(_ITEM_PERSONS, params={"item_ids": list(persons)}):
+            persons[link.item_id].append(link.person_id)
+        ctx.item_persons.update(persons)
         now = utcnow()
         for bg in db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}):
             if as_utc(bg.expires_at) > now:

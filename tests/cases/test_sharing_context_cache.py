@@ -130,3 +130,21 @@ def test_a_flush_of_unrelated_rows_keeps_the_context_without_queries(app, shared
         s.flush()
         assert sharing.load_context(s, case) is not ctx
         s.rollback()
+
+
+def test_a_kept_context_counts_each_person_of_an_item_once(app, shared):
+    """When a page loads the case's items twice in one unit of work with an unrelated flush in between (the
+    context kept), is each person of an item still named once (decisions and audit links not doubled)?"""
+    from mda.cases.models import Case, Item
+
+    with Session(app.extensions["mda_engine"], expire_on_commit=False) as s, app.test_request_context():
+        case, user = s.get(Case, shared["case_id"]), s.get(type(shared["users"]["POL"]), shared["users"]["POL"].id)
+        ctx = sharing.load_context(s, case)
+        sharing._load_items(s, ctx, user)
+        item = s.get(Item, shared["item_id"])
+        item.content = "Nieuwe tekst (fictief)"
+        s.add(item)
+        s.flush()
+        sharing._load_items(s, sharing.load_context(s, case), user)
+        assert sharing.load_context(s, case) is ctx and len(ctx.item_persons[shared["item_id"]]) == 1
+        s.rollback()
