@@ -832,7 +832,7 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
     for user in users:
         for case_id in sorted(openers[user.id] & by_case.keys()):
             ctx = contexts[case_id]
-            key = (case_id, decision_group(user, ctx, by_case[case_id]))
+            key = (case_id, decision_group(user, ctx, by_case[case_id], opens=True))  # openers: may open it
             if key not in decided:
                 views = _item_views(db, user, ctx, by_case[case_id], authors)
                 visible = [v for v in views if v.decision.visible]
@@ -845,7 +845,7 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
     return result
 
 
-def decision_group(user: User, ctx: CaseContext, items: list[Item]) -> tuple:
+def decision_group(user: User, ctx: CaseContext, items: list[Item], *, opens: bool | None = None) -> tuple:
     """What :func:`decide` reads of *user* for these items of the case: users with the same group get the same
     decisions, so a batch decides once per group (the audit rows stay per user).
 
@@ -854,10 +854,11 @@ def decision_group(user: User, ctx: CaseContext, items: list[Item]) -> tuple:
     decisions name organisations) and their own break-glass openings (rule 6, personal, with their own number in
     the basis). A viewer with a break-glass opening of one of *items* is a group of their own. A rule that reads
     more of the user must add it here (``tests/cases/test_engine_views.py`` compares groups with single users).
+    *opens*: rule 1's answer for *user* when the caller has it already.
     """
     if any((user.id, item.id) in ctx.break_glass for item in items):
         return ("persoonlijk", user.id)
-    return (can_open_case(user, ctx.case, ctx), user.organisation_id)
+    return (can_open_case(user, ctx.case, ctx) if opens is None else opens, user.organisation_id)
 
 
 def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) -> Item:
