@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlalchemy import bindparam, event, union
+from sqlalchemy import bindparam, event, inspect, union
 from sqlmodel import Session, or_, select
 
 from mda.cases import catalogue
@@ -207,19 +207,82 @@ _CONTEXT_CACHE = "mda_case_contexts"
 
 
 def _forget_contexts(session, *_args) -> None:
-    """Any write (or the end of the unit of work) makes the loaded contexts stale: load them again."""
+    """The end of the unit of work makes the loaded contexts stale: load them again."""
     session.info.pop(_CONTEXT_CACHE, None)
 
 
-for _name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+for _name in ("after_commit", "after_rollback", "after_soft_rollback"):
     event.listen(Session, _name, _forget_contexts)
+
+#: the models a context is loaded from or holds rows of (see :func:`_context_statements`, the item loads):
+#: a flush that adds, changes or deletes one of these makes the loaded contexts stale
+_CONTEXT_MODELS: tuple[type, ...] = (Case, CaseOrganisation, CaseMember, Consent, ConsentRecipient,
+                                     DutyConflictDecision, BreakGlass, Item, ItemPerson, Person, Organisation,
+                                     Region)
+#: changes of these attributes alone leave every context as it was: an item's text (a live minutes piece
+#: saved) is not read by any context; its category, source, case and destruction are (or may be)
+_CONTEXT_FREE_ATTRIBUTES: dict[type, frozenset[str]] = {Item: frozenset({"content"})}
+
+
+_CONTEXT_TABLES: dict[str, tuple | frozenset] = {}
+
+
+def _context_models() -> tuple[type, ...]:
+    """:data:`_CONTEXT_MODELS` and users (the coordinator, the recorders' names and organisations)."""
+    if "models" not in _CONTEXT_TABLES:
+        from mda.auth.models import User as UserModel
+
+        models = (*_CONTEXT_MODELS, UserModel)
+        _CONTEXT_TABLES["models"] = models
+        _CONTEXT_TABLES["tables"] = frozenset(m.__table__.name for m in models)
+    return _CONTEXT_TABLES["models"]
+
+
+def _changed_beyond_free_attributes(obj) -> bool:
+    free = _CONTEXT_FREE_ATTRIBUTES.get(type(obj))
+    if free is None:
+        return True
+    return any(attr.key not in free and attr.history.has_changes() for attr in inspect(obj).attrs)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_contexts_after_flush(session, _flush_context) -> None:
+    """Forget the loaded contexts when this flush wrote a row they are loaded from (a consent, a circle
+    organisation, a decision ...); keep them when it wrote only other rows (a live piece, its revision,
+    an item's text), so that the writer's own push does not load the same context again.
+
+    Here (after the flush, before its bookkeeping is reset) ``new``, ``dirty`` and ``deleted`` still name
+    what the flush wrote, with each attribute's history.
+    """
+    if _CONTEXT_CACHE not in session.info:
+        return
+    models = _context_models()
+    if (any(isinstance(obj, models) for obj in session.new)
+            or any(isinstance(obj, models) for obj in session.deleted)
+            or any(isinstance(obj, models) and _changed_beyond_free_attributes(obj) for obj in session.dirty)):
+        session.info.pop(_CONTEXT_CACHE, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_contexts_on_statement(state) -> None:
+    """A statement that writes without the unit of work's objects (``update(Consent)``, raw SQL): forget the
+    contexts unless it is an ORM insert, update or delete of a table no context is loaded from."""
+    if state.is_select or _CONTEXT_CACHE not in state.session.info:
+        return
+    dml = state.is_insert or state.is_update or state.is_delete
+    table = getattr(state.statement, "table", None) if dml else None
+    _context_models()
+    if getattr(table, "name", None) in (None, *_CONTEXT_TABLES["tables"]):
+        state.session.info.pop(_CONTEXT_CACHE, None)
 
 
 def load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
     """The contexts of several cases in the same handful of queries as one (meeting pages, feeds).
 
-    Within one unit of work a context is loaded once until something is written: the parts of a
-    page (agenda, invitations, open actions) then share it instead of each loading it again.
+    Within one unit of work a context is loaded once until something it is loaded from is written
+    (a consent, the circle, a decision ...: see :func:`_forget_contexts_after_flush`): the parts of a
+    page (agenda, invitations, open actions) and a live save with its push then share it instead of
+    each loading it again.
     """
     cache: dict[int, CaseContext] = db.info.setdefault(_CONTEXT_CACHE, {})
     wanted = {c.id: c for c in cases if c is not None}
@@ -364,8 +427,12 @@ _PERSONS = (select(Person).where(Person.case_id == bindparam("case_id"), Person.
 def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
     items = list(db.exec(_ITEMS, params={"case_id": ctx.case.id}))
     if items:
-        for link in db.exec(_ITEM_PERSONS, params={"item_ids": [i.id for i in items]}):
-            ctx.item_persons.setdefault(link.item_id, []).append(link.person_id)
+        # each item's persons as stored now (replacing what an earlier load in this unit of work put there:
+        # the context outlives flushes that do not touch it, and a second load must not count a person twice)
+        persons: dict[int, list[int]] = {i.id: [] for i in items}
+        for link in db.exec(_ITEM_PERSONS, params={"item_ids": list(persons)}):
+            persons[link.item_id].append(link.person_id)
+        ctx.item_persons.update(persons)
         now = utcnow()
         for bg in db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}):
             if as_utc(bg.expires_at) > now:
@@ -758,16 +825,38 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
     for item in items:
         by_case[item.case_id].append(item)
         contexts[item.case_id].item_persons[item.id] = persons.get(item.id, [])
+    # Viewers the rules cannot tell apart get the same decisions: decided once per group, audited per user.
+    decided: dict[tuple, tuple[list[ItemView], list[tuple[str, str, list]]]] = {}
     for user in users:
         for case_id in sorted(openers[user.id] & by_case.keys()):
             ctx = contexts[case_id]
-            views = _item_views(db, user, ctx, by_case[case_id], authors)
-            visible = [v for v in views if v.decision.visible]
-            if visible:
+            key = (case_id, decision_group(user, ctx, by_case[case_id], opens=True))  # openers: may open it
+            if key not in decided:
+                views = _item_views(db, user, ctx, by_case[case_id], authors)
+                visible = [v for v in views if v.decision.visible]
+                decided[key] = views, (_audit_groups(CaseView(ctx.case, ctx, [], visible)) if visible else [])
+            views, groups = decided[key]
+            if groups:
                 with audit.acting_from(addresses.get(user.id, "") if addresses is not None else None):
-                    _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], visible), channel)
+                    _record_view(db, user, ctx.case, groups, channel)
             result[user.id].update({v.id: v for v in views})
     return result
+
+
+def decision_group(user: User, ctx: CaseContext, items: list[Item], *, opens: bool | None = None) -> tuple:
+    """What :func:`decide` reads of *user* for these items of the case: users with the same group get the same
+    decisions, so a batch decides once per group (the audit rows stay per user).
+
+    The rules read of a viewer only whether they may open the case (rule 1: coordinator, named member, a lead of a
+    circle organisation), their organisation (its type for the covenant; consents, recipients and conflict-of-duties
+    decisions name organisations) and their own break-glass openings (rule 6, personal, with their own number in
+    the basis). A viewer with a break-glass opening of one of *items* is a group of their own. A rule that reads
+    more of the user must add it here (``tests/cases/test_engine_views.py`` compares groups with single users).
+    *opens*: rule 1's answer for *user* when the caller has it already.
+    """
+    if any((user.id, item.id) in ctx.break_glass for item in items):
+        return ("persoonlijk", user.id)
+    return (can_open_case(user, ctx.case, ctx) if opens is None else opens, user.organisation_id)
 
 
 def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) -> Item:
@@ -824,6 +913,12 @@ def _audit_view(db: Session, user: User, case: Case, view: CaseView, channel: st
     The summary only counts; which persons, items, texts, consents and decisions were
     seen, and on what basis, is in the indexed link rows (no truncation).
     """
+    _record_view(db, user, case, _audit_groups(view), channel)
+
+
+def _audit_groups(view: CaseView) -> list[tuple[str, str, list]]:
+    """What :func:`_audit_view` writes for *view*, per basis used: (kind, basis, subjects). The same for every
+    viewer who got the same view, so a batch builds it once per group of viewers."""
     from mda.core.audit_subjects import Subject
 
     groups: dict[tuple[str, str], list[Subject]] = {}
@@ -852,10 +947,15 @@ def _audit_view(db: Session, user: User, case: Case, view: CaseView, channel: st
     for dec in view.decisions:
         if dec.decision.visible and dec.reason:
             add(dec.decision, [dec.person_id] if dec.person_id else all_persons, None, f"besluit nr. {dec.id}")
+    return [(kind, basis, subjects) for (kind, basis), subjects in groups.items()]
+
+
+def _record_view(db: Session, user: User, case: Case, groups: list[tuple[str, str, list]], channel: str) -> None:
+    """The audit rows of one viewer's view: one per basis in *groups* (or one saying nothing personal showed)."""
     if not groups:
         audit.record(db, "view", user=user, object_type="case", object_id=case.id, case_id=case.id,
                      summary=f"casus {case.reference} bekeken via {channel}; geen persoonsgegevens zichtbaar")
-    for (kind, basis), subjects in groups.items():
+    for kind, basis, subjects in groups:
         pids = sorted({s.person_id for s in subjects if s.person_id is not None})
         n_items = len({s.item_id for s in subjects if s.item_id is not None})
         audit.record(db, "view", user=user, object_type="case", object_id=case.id, case_id=case.id,

@@ -68,22 +68,24 @@ def enterers(db: Session, users: list[User], meeting: Meeting, item: AgendaItem 
              and getattr(u, "is_authenticated", False) and u.active]
     if not users:
         return set()
-    invitations: dict[int, Invitation] = {}
-    for inv in db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                Invitation.user_id.in_([u.id for u in users]),
-                                                Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)):
-        invitations.setdefault(inv.user_id, inv)
-    partial = [inv.id for inv in invitations.values() if not inv.whole_meeting]
+    # (id, whole meeting) of each user's first open invitation: rows, not objects (a room of 200 reads 200)
+    invitations: dict[int, tuple[int, bool]] = {}
+    for inv_id, user_id, whole_meeting in db.exec(
+            select(Invitation.id, Invitation.user_id, Invitation.whole_meeting).where(
+                Invitation.meeting_id == meeting.id, Invitation.user_id.in_([u.id for u in users]),
+                Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)):
+        invitations.setdefault(user_id, (inv_id, whole_meeting))
+    partial = [inv_id for inv_id, whole_meeting in invitations.values() if not whole_meeting]
     covers = set(db.exec(select(InvitationItem.invitation_id).where(
         InvitationItem.invitation_id.in_(partial), InvitationItem.agenda_item_id == item.id))) if partial else set()
-    case = db.get(Case, item.case_id)
+    case = case_ctx.case if case_ctx is not None and case_ctx.case.id == item.case_id else db.get(Case, item.case_id)
     if case is None:
         return set()
     result = set()
     for user in users:
         if user.id != meeting.coordinator_id:
             invitation = invitations.get(user.id)
-            if invitation is None or not (invitation.whole_meeting or invitation.id in covers):
+            if invitation is None or not (invitation[1] or invitation[0] in covers):
                 continue
         if sharing.can_open_case(user, case, case_ctx):
             result.add(user.id)

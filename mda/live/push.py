@@ -8,9 +8,10 @@ this process's sockets showing that item, just before it commits:
 1. the sockets' login sessions are checked as the guard checks them on every event (account
    active, session version, idle and absolute timeouts), with one query for all of them;
 2. who may still enter the item's room: :func:`mda.live.access.enterers`, the rule of joining;
-3. every text is decided and audited per user by the sharing engine
-   (:func:`mda.core.sharing.item_views_for_users`), each audit row with that user's own address,
-   in the same transaction as the change (the change and the views it caused commit together);
+3. every text is decided by the sharing engine (:func:`mda.core.sharing.item_views_for_users`, which decides
+   once for each group of viewers its rules cannot tell apart) and audited per user, each audit row with that
+   user's own address, in the same transaction as the change (the change and the views it caused commit
+   together); the rows are built once per group of the engine's views (:func:`mda.live.state.piece_rows_key`);
 4. after the commit (commit, then emit) each socket gets its own rows (``stuk``), never a payload
    meant for all: sockets whose rows are identical get them in one emit.
 
@@ -66,13 +67,20 @@ class Delivery:
 def piece_changed(item_id: int, piece_id: int) -> None:
     """Called in the writer's unit of work when *piece_id* of agenda item *item_id* changed (after flush)."""
     if unit.before_commit(_build_pending):  # the first change of this unit of work (a rolled back one left none)
-        g.live_push = {}
+        g.live_push, g.live_push_held = {}, []
+    if item_id not in g.live_push:
+        # The writer's agenda item and meeting are in the session now; the session holds its objects only while
+        # something else does, so hold them until the push is built instead of reading them again then.
+        s = unit.session()
+        item = s.get(AgendaItem, item_id)
+        g.live_push_held += [item, s.get(Meeting, item.meeting_id) if item is not None else None]
     g.live_push.setdefault(item_id, set()).add(piece_id)
 
 
 def _build_pending() -> None:
     """Just before the writer commits: build every changed item's rows; send them once it has committed."""
     s = unit.session()
+    held = g.pop("live_push_held", [])  # noqa: F841  (kept alive until the rows are built)
     for item_id, piece_ids in sorted(g.pop("live_push", {}).items()):
         mark = audit.pending_mark(s)
         try:
@@ -115,10 +123,15 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
     sids_of: dict[int, list[str]] = defaultdict(list)
     for sid, user in targets:
         sids_of[user.id].append(sid)
+    built: dict[tuple, tuple[dict, str]] = {}  # rows per group of the engine's views (and editor), built once
     for uid, user in viewers.items():
-        payload = {"punt": item_id, "stukken": live_state.piece_rows(data, views.get(uid, {}), user, ctx,
-                                                                     data.pieces[item_id])}
-        key = json.dumps(payload, sort_keys=True, default=str)
+        user_views = views.get(uid, {})
+        rows_key = live_state.piece_rows_key(data, user_views, user)
+        if rows_key not in built:
+            payload = {"punt": item_id, "stukken": live_state.piece_rows(data, user_views, user, ctx,
+                                                                         data.pieces[item_id])}
+            built[rows_key] = payload, json.dumps(payload, sort_keys=True, default=str)
+        payload, key = built[rows_key]
         by_payload.setdefault(key, (payload, []))[1].extend(sids_of[uid])
     delivery.groups = list(by_payload.values())
     return delivery

@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import g
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from mda import db as unit
@@ -334,6 +335,13 @@ def create_piece(db: Session, user: User, meeting: Meeting, item: AgendaItem, *,
 
 def load_piece(db: Session, user: User, meeting: Meeting, piece_id: int | None) -> tuple[LivePiece, AgendaItem]:
     """A piece of this meeting in an item *user* may enter, whose text the engine shows *user*."""
+    piece, item, _record = _load_piece(db, user, meeting, piece_id)
+    return piece, item
+
+
+def _load_piece(db: Session, user: User, meeting: Meeting, piece_id: int | None,
+                ) -> tuple[LivePiece, AgendaItem, Item]:
+    """:func:`load_piece`, with the piece's case item (for a caller that changes it)."""
     piece = db.get(LivePiece, piece_id) if piece_id else None
     if piece is None or piece.meeting_id != meeting.id:
         raise LiveError("Deze tekst bestaat niet (meer).", denied=True)
@@ -342,7 +350,7 @@ def load_piece(db: Session, user: User, meeting: Meeting, piece_id: int | None) 
     record = sharing.load_item_or_404(db, user, ctx, piece.item_id)
     if not sharing.item_decision(user, ctx, record).visible:
         raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True)
-    return piece, item
+    return piece, item, record
 
 
 class StaleSave(LiveError):
@@ -352,11 +360,11 @@ class StaleSave(LiveError):
 def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_version, content,
                reason: str = "") -> LivePiece:
     """Save a new version of a piece when nobody saved in between (optimistic concurrency)."""
-    piece, item = load_piece(db, user, meeting, piece_id)
+    piece, item, record = _load_piece(db, user, meeting, piece_id)
     live = live_of(db, meeting)
     reason = _text(reason, "De reden", required=False, limit=1000)
     _writable(db, user, meeting, live, reason=reason)
-    if refusal := history.item_lock_refusal(db, db.get(Item, piece.item_id)):  # e.g. a decision in escalation
+    if refusal := history.item_lock_refusal(db, record):  # e.g. a decision in escalation
         raise LiveError(refusal)
     text = _text(content, "De tekst")
     if not isinstance(base_version, int) or isinstance(base_version, bool):
@@ -373,8 +381,9 @@ def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_vers
                         "vergelijk hieronder en sla opnieuw op.", field="versie",
                         extra={"verouderd": True, "stuk": piece.id, "versie": piece.version,
                                "huidige_tekst": current.item.content if current.decision.visible else None})
-    db.refresh(piece)
-    record = db.get(Item, piece.item_id)
+    # the compare-and-set wrote exactly these values: no need to read the row back
+    for name, value in (("version", base_version + 1), ("updated_by_id", user.id), ("updated_at", now)):
+        set_committed_value(piece, name, value)
     record.content = text
     db.add(record)
     db.add(LiveRevision(piece_id=piece.id, version=piece.version, content=text, saved_by_id=user.id,

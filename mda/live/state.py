@@ -169,9 +169,19 @@ def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: s
     return PieceData(pieces, dissents, disputed, names, editing)
 
 
+def piece_rows_key(data: PieceData, views: dict[int, sharing.ItemView], user: User) -> tuple:
+    """Everything :func:`piece_rows` reads of *views* and *user*: the engine's view objects (the engine gives
+    viewers it decided as one group the same objects) and, for someone editing a piece, who they are (they are
+    left out of its "being edited by"). Equal keys give equal rows, so a push builds them once per key."""
+    editing = user.id if any(row.user_id == user.id for row in data.editing) else None
+    return tuple(sorted((item_id, id(view)) for item_id, view in views.items())), editing
+
+
 def piece_rows(data: PieceData, views: dict[int, sharing.ItemView], user: User, ctx: sharing.CaseContext,
                pieces: list[LivePiece]) -> list[dict]:
-    """*pieces* as *user* sees them: each text only as the engine decided in *views* (item id -> view)."""
+    """*pieces* as *user* sees them: each text only as the engine decided in *views* (item id -> view).
+
+    Reads of *user* only what :func:`piece_rows_key` names; keep the two together."""
     editing: dict[int, set[str]] = defaultdict(set)
     for row in data.editing:
         if row.user_id != user.id:

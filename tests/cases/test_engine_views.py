@@ -200,3 +200,72 @@ def test_views_for_several_users_are_each_users_own_views(app, db, strict, make_
     assert together == alone and together_rows == alone_rows
     pol = strict["users"]["pol"].id
     assert any(v[0] for v in alone[pol].values()) and not all(v[0] for v in alone[pol].values())  # can fail
+
+
+def test_viewers_the_rules_cannot_tell_apart_are_decided_once_and_audited_each(app, db, strict, make_user, make_item,
+                                                                                monkeypatch):
+    """When several police officers view the same items at once (the live push), are the decisions made once for
+    those the rules cannot tell apart, while one with a personal break-glass opening, one who may not open the
+    case and a team lead each get exactly what they get alone, and every user who saw something gets their own
+    audit rows?"""
+    from datetime import timedelta
+
+    from mda import db as unit
+    from mda.auth.models import User
+    from mda.cases.models import BreakGlass, Case, CaseMember
+    from mda.core import sharing
+    from mda.core.audit import AuditEvent
+
+    case, orgs, victim = strict["case"], strict["orgs"], strict["victim"]
+    police = [strict["users"]["pol"]] + [make_user(roles=("professional",), org=orgs["POL"]) for _ in range(3)]
+    lead = make_user(roles=("team_lead",), org=orgs["POL"])
+    outsider = make_user(roles=("professional",), org=orgs["POL"])  # same organisation, not named in the circle
+    for officer in police[1:]:
+        db.add(CaseMember(case_id=case.id, user_id=officer.id, added_at=utcnow()))
+    health = make_item(case, orgs["GGZ"], "gezondheid", persons=[victim])
+    own = make_item(case, orgs["POL"], "risicosignalen", persons=[victim])
+    now = utcnow()
+    db.add(BreakGlass(case_id=case.id, item_id=health.id, user_id=police[3].id, reason="Acuut gevaar (fictief)",
+                      opened_at=now, expires_at=now + timedelta(hours=4)))
+    db.commit()
+    ids, user_ids = [health.id, own.id], [u.id for u in [*police, lead, outsider, strict["users"]["coordinator"]]]
+    decided = []
+    real_decision = sharing.item_decision
+
+    def counted(user, ctx, item):
+        decided.append(user.id)
+        return real_decision(user, ctx, item)
+
+    monkeypatch.setattr(sharing, "item_decision", counted)
+
+    def run(batch: bool):
+        decided.clear()
+        with app.test_request_context():
+            s = unit.session()
+            first = s.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first() or 0
+            users = [s.get(User, uid) for uid in user_ids]
+            contexts = sharing.load_contexts(s, [s.get(Case, case.id)])
+            if batch:
+                views = sharing.item_views_for_users(s, users, contexts, ids, channel="live overleg")
+            else:
+                views = {u.id: sharing.item_views(s, u, contexts, ids, channel="live overleg") for u in users}
+            unit.commit()
+            shown = {uid: {iid: (v.decision.visible, v.decision.kind, v.decision.basis, v.decision.withheld_reason,
+                                 v.item.content if v.item else None) for iid, v in by_item.items()}
+                     for uid, by_item in views.items()}
+            rows = sorted((r.user_id, r.action, r.basis, r.summary, r.person_ids) for r in s.exec(
+                select(AuditEvent).where(AuditEvent.id > first)))
+            return shown, rows, len(decided)
+
+    alone, alone_rows, alone_decisions = run(batch=False)
+    together, together_rows, together_decisions = run(batch=True)
+    assert together == alone and together_rows == alone_rows
+    # the check can fail: the break-glass officer sees the health item, the others of the police do not
+    assert alone[police[3].id][health.id][1] == "doorbraak" and not alone[police[0].id][health.id][0]
+    assert alone[outsider.id] == {} and alone[lead.id][own.id][0]
+    # one's own rows for each officer who saw something (the coordinator, ZVH, has no basis for either item here)
+    assert not any(v[0] for v in alone[strict["users"]["coordinator"].id].values())
+    assert {row[0] for row in together_rows} == {u.id for u in [*police, lead]}
+    # alone: every user who may open the case decides both items; together: the four members and the lead of
+    # the police are two groups (the break-glass officer on their own), the coordinator a third
+    assert alone_decisions == 2 * 6 and together_decisions == 2 * 3

@@ -186,3 +186,57 @@ def test_who_may_enter_is_the_same_asked_for_all_at_once_as_for_each(app, db, wo
             assert {u.id for u in users if access.may_enter(s, u, m, item)} == each
             assert each and each != {u.id for u in users}  # the check can fail both ways
         unit.rollback()
+
+
+def test_a_save_and_its_push_load_the_case_context_once(app, db, live, world, meeting):
+    """Does the writer's save and the push it builds in the same unit of work load the case's consents (the case
+    context) once, not again after the save's flush (which wrote only the piece, its text and revision)?"""
+    from mda.auth.models import User
+    from mda.live import services
+    from mda.meetings.models import Meeting
+
+    chair, (pol,) = _started(live, world, meeting, "POL")
+    _viewing(meeting, chair, pol)
+    created = chair.send("stuk_nieuw", {"id": "push-ctx-001", "punt": meeting.item_a, "tekst": "Begin (fictief)"})
+    engine = app.extensions["mda_engine"]
+    consent_loads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT consent.id"):
+            consent_loads.append(statement)
+
+    with app.test_request_context():
+        s = unit.session()
+        writer = s.get(User, world["coordinator"].id)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            services.save_piece(s, writer, s.get(Meeting, meeting.id), created["stuk"], base_version=1,
+                                content="Tweede versie (fictief)")
+            delivery = push.build(s, meeting.item_a, {created["stuk"]})
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        unit.rollback()
+    assert len(delivery.pushed) == 2  # the push was built for both viewers, with the context it had
+    assert len(consent_loads) == 1
+
+
+def test_colleagues_decided_alike_each_get_their_own_being_edited_by(app, db, live, world, meeting, invite,
+                                                                     make_consent):
+    """When two police users whom the engine decides alike get a pushed piece while one of them is editing it, does
+    the editor get rows without their own name under "being edited by" and the colleague rows naming the editor
+    (rows built once per group, but not across that difference)?"""
+    victim = world["persons"][0]
+    make_consent(world["case_a"], victim, [world["orgs"]["POL"]], ["overleg"], world["coordinator"])
+    invite(meeting, world["coordinator"], world["users"]["LEAD_POL"], [meeting.item_a])
+    chair, (pol, lead) = _started(live, world, meeting, "POL", "LEAD_POL")
+    _viewing(meeting, chair, pol, lead)
+    created = chair.send("stuk_nieuw", {"id": "push-edit-01", "punt": meeting.item_a, "tekst": "Begin (fictief)",
+                                        "personen": [victim.id]})
+    assert pol.send("bewerken", {"stuk": created["stuk"]})["ok"]
+    pol.received(), lead.received()
+    saved = chair.send("stuk_opslaan", {"id": "push-edit-02", "stuk": created["stuk"], "versie": 1,
+                                        "tekst": "Tweede versie (fictief)"})
+    assert saved["ok"], saved
+    pol_row, lead_row = (_pushed(client, meeting.item_a)[-1]["stukken"][0] for client in (pol, lead))
+    assert pol_row["zichtbaar"] and lead_row["zichtbaar"]
+    assert pol_row["bewerkt_door"] == [] and lead_row["bewerkt_door"] == [world["users"]["POL"].name]
