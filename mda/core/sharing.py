@@ -224,18 +224,14 @@ _CONTEXT_MODELS: tuple[type, ...] = (Case, CaseOrganisation, CaseMember, Consent
 _CONTEXT_FREE_ATTRIBUTES: dict[type, frozenset[str]] = {Item: frozenset({"content"})}
 
 
-_CONTEXT_TABLES: dict[str, tuple | frozenset] = {}
+@functools.cache
+def _context_models() -> tuple[tuple[type, ...], frozenset[str]]:
+    """:data:`_CONTEXT_MODELS` and users (the coordinator, the recorders' names and organisations), with their
+    tables' names (built once)."""
+    from mda.auth.models import User as UserModel
 
-
-def _context_models() -> tuple[type, ...]:
-    """:data:`_CONTEXT_MODELS` and users (the coordinator, the recorders' names and organisations)."""
-    if "models" not in _CONTEXT_TABLES:
-        from mda.auth.models import User as UserModel
-
-        models = (*_CONTEXT_MODELS, UserModel)
-        _CONTEXT_TABLES["models"] = models
-        _CONTEXT_TABLES["tables"] = frozenset(m.__table__.name for m in models)
-    return _CONTEXT_TABLES["models"]
+    models = (*_CONTEXT_MODELS, UserModel)
+    return models, frozenset(m.__table__.name for m in models)
 
 
 def _changed_beyond_free_attributes(obj) -> bool:
@@ -256,7 +252,7 @@ def _forget_contexts_after_flush(session, _flush_context) -> None:
     """
     if _CONTEXT_CACHE not in session.info:
         return
-    models = _context_models()
+    models, _tables = _context_models()
     if (any(isinstance(obj, models) for obj in session.new)
             or any(isinstance(obj, models) for obj in session.deleted)
             or any(isinstance(obj, models) and _changed_beyond_free_attributes(obj) for obj in session.dirty)):
@@ -271,8 +267,7 @@ def _forget_contexts_on_statement(state) -> None:
         return
     dml = state.is_insert or state.is_update or state.is_delete
     table = getattr(state.statement, "table", None) if dml else None
-    _context_models()
-    if getattr(table, "name", None) in (None, *_CONTEXT_TABLES["tables"]):
+    if getattr(table, "name", None) in (None, *_context_models()[1]):
         state.session.info.pop(_CONTEXT_CACHE, None)
 
 
