@@ -358,7 +358,9 @@ def load_organisations(db: Session | None, ctx: CaseContext, org_ids) -> None:
 # the statements of a case view, built once (only the ids change): building them cost more than running them
 _ITEMS = (select(Item).where(Item.case_id == bindparam("case_id"), Item.destroyed_at.is_(None))
           .order_by(Item.category, Item.recorded_on, Item.id))
-_ITEM_PERSONS = select(ItemPerson).where(ItemPerson.item_id.in_(bindparam("item_ids", expanding=True)))
+# the persons of an item in id order, on every channel and database alike (pages name them in this order)
+_ITEM_PERSONS = (select(ItemPerson).where(ItemPerson.item_id.in_(bindparam("item_ids", expanding=True)))
+                 .order_by(ItemPerson.item_id, ItemPerson.person_id))
 _BREAK_GLASS = select(BreakGlass).where(BreakGlass.case_id == bindparam("case_id"),
                                         BreakGlass.user_id == bindparam("user_id"))
 
@@ -752,7 +754,8 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
     ids = [i.id for i in items]
     persons: dict[int, list[int]] = defaultdict(list)
     for item_id, person_id in db.exec(select(ItemPerson.item_id, ItemPerson.person_id)
-                                      .where(ItemPerson.item_id.in_(ids))):
+                                      .where(ItemPerson.item_id.in_(ids))
+                                      .order_by(ItemPerson.item_id, ItemPerson.person_id)):
         persons[item_id].append(person_id)
     now = utcnow()
     for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id.in_(ids),
@@ -787,7 +790,8 @@ def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) ->
     item = db.get(Item, item_id)
     if item is None or item.case_id != ctx.case.id or item.destroyed_at is not None:
         abort(404)
-    ctx.item_persons[item.id] = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == item.id)))
+    ctx.item_persons[item.id] = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == item.id)
+                                             .order_by(ItemPerson.person_id)))
     now = utcnow()
     for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id == item.id, BreakGlass.user_id == user.id)):
         if as_utc(bg.expires_at) > now:
