@@ -21,11 +21,19 @@ from mda.core.timeutil import utcnow
 from mda.organisations.models import Organisation
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """An organisation or a professional of the circle as pages show them: number and name."""
+
+    id: int
+    name: str
+
+
 @dataclass
 class CircleOrganisation:
-    organisation: Organisation
-    members: list[User]
-    team_leads: list[User]
+    organisation: Named
+    members: list[Named]
+    team_leads: list[Named]
 
 
 def _coordinator_only(user: User, ctx: sharing.CaseContext) -> None:
@@ -34,8 +42,10 @@ def _coordinator_only(user: User, ctx: sharing.CaseContext) -> None:
 
 
 #: each circle organisation (by name) with only the people shown: named professionals and team leads (by
-#: name), not every user of every circle organisation; built once, the ids are parameters
-_CIRCLE = (select(Organisation, User)
+#: name), not every user of every circle organisation; built once, the ids are parameters; plain columns,
+#: not model objects: the pages show numbers and names only
+_CIRCLE = (select(Organisation.id, Organisation.name, User.id.label("user_id"), User.name.label("user_name"),
+                  User.roles_text)
            .outerjoin(User, and_(User.organisation_id == Organisation.id, User.active,
                                  or_(User.id.in_(bindparam("member_ids", expanding=True)),
                                      User.roles_text.contains("team_lead"))))
@@ -48,14 +58,14 @@ def circle(db: Session, ctx: sharing.CaseContext) -> list[CircleOrganisation]:
     if not ctx.circle_org_ids:
         return []
     entries: dict[int, CircleOrganisation] = {}
-    for org, user in db.exec(_CIRCLE, params={"org_ids": list(ctx.circle_org_ids),
-                                              "member_ids": list(ctx.member_user_ids)}):
-        entry = entries.setdefault(org.id, CircleOrganisation(org, [], []))
-        if user is not None:
-            if user.id in ctx.member_user_ids:
-                entry.members.append(user)
-            if "team_lead" in user.roles:
-                entry.team_leads.append(user)
+    for org_id, org_name, user_id, user_name, roles_text in db.exec(
+            _CIRCLE, params={"org_ids": list(ctx.circle_org_ids), "member_ids": list(ctx.member_user_ids)}):
+        entry = entries.setdefault(org_id, CircleOrganisation(Named(org_id, org_name), [], []))
+        if user_id is not None:
+            if user_id in ctx.member_user_ids:
+                entry.members.append(Named(user_id, user_name))
+            if "team_lead" in roles_text.split():
+                entry.team_leads.append(Named(user_id, user_name))
     return list(entries.values())
 
 

@@ -47,12 +47,13 @@ from mda.cases.models import (
     ItemPerson,
     Person,
 )
-from mda.core import audit
+from mda.core import audit, view_rows
 from mda.core.timeutil import LOCAL_TZ, as_utc, format_local, utcnow
 from mda.organisations.models import ORGANISATION_TYPES, Organisation, Region
 
 if TYPE_CHECKING:
     from mda.auth.models import User
+    from mda.core.view_rows import BreakGlassRow, ItemRow, PersonRow
 
 BREAK_GLASS_DURATION = timedelta(hours=4)
 
@@ -84,7 +85,8 @@ class CaseContext:
     consents: dict[int, list[tuple[Consent, frozenset[int]]]]  # person id -> consents
     decisions: list[DutyConflictDecision]
     item_persons: dict[int, list[int]] = field(default_factory=dict)
-    break_glass: dict[tuple[int, int], BreakGlass] = field(default_factory=dict)  # (user, item)
+    #: (user, item) -> an opening not yet expired (a model object or a row with its id and expiry)
+    break_glass: dict[tuple[int, int], BreakGlass | BreakGlassRow] = field(default_factory=dict)
     #: organisation of each user who recorded a consent or decision (the source of its free text)
     user_orgs: dict[int, int] = field(default_factory=dict)
     #: the names of those users and of the coordinator (professionals, not client data), for pages
@@ -412,11 +414,11 @@ def load_organisations(db: Session | None, ctx: CaseContext, org_ids) -> None:
 # the statements of a case view, built once (only the ids change): building them cost more than running them
 _ITEMS = (select(Item).where(Item.case_id == bindparam("case_id"), Item.destroyed_at.is_(None))
           .order_by(Item.category, Item.recorded_on, Item.id))
-_ITEM_PERSONS = select(ItemPerson).where(ItemPerson.item_id.in_(bindparam("item_ids", expanding=True)))
+# the persons of an item in id order, on every channel and database alike (pages name them in this order)
+_ITEM_PERSONS = (select(ItemPerson).where(ItemPerson.item_id.in_(bindparam("item_ids", expanding=True)))
+                 .order_by(ItemPerson.item_id, ItemPerson.person_id))
 _BREAK_GLASS = select(BreakGlass).where(BreakGlass.case_id == bindparam("case_id"),
                                         BreakGlass.user_id == bindparam("user_id"))
-_PERSONS = (select(Person).where(Person.case_id == bindparam("case_id"), Person.destroyed_at.is_(None))
-            .order_by(Person.id))
 
 
 def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
@@ -428,11 +430,16 @@ def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
         for link in db.exec(_ITEM_PERSONS, params={"item_ids": list(persons)}):
             persons[link.item_id].append(link.person_id)
         ctx.item_persons.update(persons)
-        now = utcnow()
-        for bg in db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}):
-            if as_utc(bg.expires_at) > now:
-                ctx.break_glass[(bg.user_id, bg.item_id)] = bg
+        _keep_break_glass(ctx, db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}))
     return items
+
+
+def _keep_break_glass(ctx: CaseContext, grants) -> None:
+    """Put the break-glass openings that have not yet expired in the context (rule 6 reads them there)."""
+    now = utcnow()
+    for bg in grants:
+        if as_utc(bg.expires_at) > now:
+            ctx.break_glass[(bg.user_id, bg.item_id)] = bg
 
 
 # ----------------------------------------------------------------------------- decisions
@@ -500,7 +507,7 @@ def decide(user: User, ctx: CaseContext, *, category: str, source_org_id: int,
     return Decision(False, withheld_reason=f"geen toestemming voor {cat.name} aan {recipient}")
 
 
-def item_decision(user: User, ctx: CaseContext, item: Item) -> Decision:
+def item_decision(user: User, ctx: CaseContext, item: Item | ItemRow) -> Decision:
     """The decision for one item of the case."""
     return decide(user, ctx, category=item.category, source_org_id=item.source_organisation_id,
                   person_ids=ctx.item_persons.get(item.id, []), item_id=item.id)
@@ -516,7 +523,7 @@ class ItemView:
     category_name: str
     special: bool
     decision: Decision
-    item: Item | None  # None when withheld: the content never leaves the server
+    item: Item | ItemRow | None  # None when withheld: the content never leaves the server
     person_ids: list[int]
     source_organisation: str
     author: str = ""  # the professional who recorded it (only filled when visible)
@@ -626,7 +633,7 @@ def person_label(view: PersonView | None, person_id: int | None = None) -> str:
     return f"{view.name} ({view.role_name})" if view.name else f"Persoon nr. {view.id} ({view.role_name})"
 
 
-def person_view(user: User, ctx: CaseContext, person: Person) -> PersonView:
+def person_view(user: User, ctx: CaseContext, person: Person | PersonRow) -> PersonView:
     """Identity (category *huishouden*) and address (category *adres*) of one person."""
     identity = decide(user, ctx, category="huishouden", source_org_id=person.source_organisation_id,
                       person_ids=[person.id])
@@ -648,12 +655,13 @@ def case_view(db: Session, user: User, case: Case, ctx: CaseContext | None = Non
     ctx = ctx or load_context(db, case)
     if not can_open_case(user, case, ctx):
         abort(404)
-    persons = list(db.exec(_PERSONS, params={"case_id": case.id}))
+    rows = view_rows.load(db, case.id, user.id)
+    persons = rows.persons
     person_views = [person_view(user, ctx, p) for p in persons]
-    items = _load_items(db, ctx, user)
-    if item_filter is not None:
-        items = [i for i in items if i.id in item_filter]
-    item_views = _item_views(db, user, ctx, items)
+    ctx.item_persons.update(rows.item_persons)
+    _keep_break_glass(ctx, rows.break_glass)
+    items = rows.items if item_filter is None else [i for i in rows.items if i.id in item_filter]
+    item_views = _item_views(db, user, ctx, items, rows.authors)
     view = CaseView(case, ctx, person_views, item_views)
     if item_filter is None:  # the whole case: its reason, goal, consents and decisions too
         view.texts = text_views(user, ctx, [p.id for p in persons])
@@ -749,7 +757,7 @@ def single_consent_view(db: Session, user: User, ctx: CaseContext, consent: Cons
     return view
 
 
-def _item_views(db: Session, user: User, ctx: CaseContext, items: list[Item],
+def _item_views(db: Session, user: User, ctx: CaseContext, items: list[Item] | list[ItemRow],
                 authors: dict[int, str] | None = None) -> list[ItemView]:
     from mda.auth.models import User as UserModel
 
@@ -806,7 +814,8 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
     ids = [i.id for i in items]
     persons: dict[int, list[int]] = defaultdict(list)
     for item_id, person_id in db.exec(select(ItemPerson.item_id, ItemPerson.person_id)
-                                      .where(ItemPerson.item_id.in_(ids))):
+                                      .where(ItemPerson.item_id.in_(ids))
+                                      .order_by(ItemPerson.item_id, ItemPerson.person_id)):
         persons[item_id].append(person_id)
     now = utcnow()
     for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id.in_(ids),
@@ -863,7 +872,8 @@ def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) ->
     item = db.get(Item, item_id)
     if item is None or item.case_id != ctx.case.id or item.destroyed_at is not None:
         abort(404)
-    ctx.item_persons[item.id] = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == item.id)))
+    ctx.item_persons[item.id] = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == item.id)
+                                             .order_by(ItemPerson.person_id)))
     now = utcnow()
     for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id == item.id, BreakGlass.user_id == user.id)):
         if as_utc(bg.expires_at) > now:

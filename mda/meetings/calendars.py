@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.core import mail
+from mda.core.templating import UrlPattern
 from mda.core.timeutil import as_utc, format_local, to_local, utcnow
 from mda.meetings import ics
 from mda.meetings.access import HIDDEN_CASE, CaseAccess, agenda_items
@@ -58,7 +59,7 @@ class CalendarBuilder:
         self.include_declined = include_declined
         self.cases = CaseAccess(db, user)
         self._users: dict[int, User] = {}
-        self._url_parts: tuple[str, str] | None = None
+        self._meeting_url = UrlPattern("meetings.show", "meeting_id", build=mail.public_url)
         self._type_names: dict[str, str] = {}
         self._agendas: dict[int, list[AgendaItem]] = {}
         self._invitations_by_id: dict[int, Invitation] = {}
@@ -66,11 +67,7 @@ class CalendarBuilder:
     # a feed names hundreds of meetings: one url_for and one agenda-file look-up per feed, not per event
     def _url(self, meeting: Meeting) -> str:
         """:func:`meeting_url`, with the address built once per builder."""
-        if self._url_parts is None:
-            sentinel = "918273645"
-            prefix, _, suffix = mail.public_url("meetings.show", meeting_id=int(sentinel)).rpartition(sentinel)
-            self._url_parts = prefix, suffix
-        return f"{self._url_parts[0]}{meeting.id}{self._url_parts[1]}"
+        return self._meeting_url(meeting.id)
 
     def _type_name(self, code: str) -> str:
         if code not in self._type_names:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, literal, union_all
@@ -19,15 +20,30 @@ from mda.cases.models import Case
 from mda.core.permissions import has_permission
 from mda.core.timeutil import utcnow
 from mda.meetings import access, agendas, invitations
-from mda.meetings.models import AgendaItem, Invitation, Meeting
+from mda.meetings.models import RESPONSES, AgendaItem, Invitation, Meeting
 
 #: at most this many coming and this many past meetings on the case page
 LIMIT = 10
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingRow:
+    """A meeting as the panel shows it (plain columns, not a model object): what the page and the planner
+    check read."""
+
+    id: int
+    type_code: str
+    title: str
+    starts_at: datetime
+    status: str
+    coordinator_id: int
+
+    cancelled = Meeting.cancelled  # the model's own rule, not a copy of it
+
+
 @dataclass
 class CaseMeetingRow:
-    meeting: Meeting
+    meeting: MeetingRow
     label: str
     past: bool
     my_answer: str | None
@@ -54,7 +70,9 @@ def _statement():
     shown = union_all(part(False, Meeting.ends_at >= now, Meeting.starts_at),
                       part(True, Meeting.ends_at < now, Meeting.starts_at.desc())).subquery()
     # the meetings of both parts with the user's own (not withdrawn) invitation to each
-    return select(Meeting, Invitation, shown.c.past).join(shown, shown.c.id == Meeting.id).outerjoin(
+    return select(Meeting.id, Meeting.type_code, Meeting.title, Meeting.starts_at, Meeting.status,
+                  Meeting.coordinator_id, Invitation.response, shown.c.past).join(
+        shown, shown.c.id == Meeting.id).outerjoin(
         Invitation, and_(Invitation.meeting_id == Meeting.id, Invitation.user_id == user.id,
                          Invitation.withdrawn_at.is_(None)))
 
@@ -62,19 +80,20 @@ def _statement():
 def case_meetings(db: Session, user: User, case: Case) -> dict[str, list[CaseMeetingRow]]:
     """{"coming": [...], "past": [...]}: the case's meetings this user may see."""
     rows = db.exec(_statement(), params={"user_id": user.id, "case_id": case.id, "now": utcnow()}).all()
-    meetings: dict[int, tuple[Meeting, bool]] = {}
-    mine: dict[int, Invitation] = {}
-    for meeting, invitation, past in rows:
-        meetings[meeting.id] = (meeting, bool(past))
-        if invitation is not None:
-            mine[meeting.id] = invitation
+    meetings: dict[int, tuple[MeetingRow, bool]] = {}
+    mine: dict[int, str] = {}  # meeting id -> the user's own answer
+    for *meeting, response, past in rows:
+        m = MeetingRow(*meeting)
+        meetings[m.id] = (m, bool(past))
+        if response is not None:
+            mine[m.id] = response
     planned = [mid for mid, (m, _past) in meetings.items() if access.is_planner(user, m)]
     answers = invitations.answers_overviews(db, planned) if planned else {}
 
-    def row(m: Meeting, is_past: bool) -> CaseMeetingRow:
-        inv = mine.get(m.id)
-        return CaseMeetingRow(m, agendas.label(m.type_code, m.title), is_past, inv.response_name if inv else None,
-                              answers.get(m.id))
+    def row(m: MeetingRow, is_past: bool) -> CaseMeetingRow:
+        response = mine.get(m.id)
+        return CaseMeetingRow(m, agendas.label(m.type_code, m.title), is_past,
+                              RESPONSES.get(response, response) if response is not None else None, answers.get(m.id))
 
     coming = sorted((m for m, past in meetings.values() if not past), key=lambda m: m.starts_at)
     past = sorted((m for m, past in meetings.values() if past), key=lambda m: m.starts_at, reverse=True)

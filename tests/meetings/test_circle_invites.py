@@ -46,6 +46,27 @@ def test_case_page_lists_its_meetings_and_offers_planning(client, auth, world, p
     assert "uw antwoord: nog geen antwoord" in text
 
 
+
+def test_case_page_marks_a_cancelled_meeting_and_shows_its_planner_the_answers(client, auth, world, plan, invite,
+                                                                               db):
+    """Does the case page's meetings panel show the planner how many invitees answered what, and mark a
+    meeting that was cancelled?"""
+    import re
+
+    meeting = plan(cases=[world["case_a"]], type_code="mda-conferentie", minutes=90)
+    invite(meeting, world["coordinator"], world["users"]["POL"],
+           item_ids=[case_items(db, meeting)[world["case_a"].id]])
+    auth.login(world["coordinator"])
+    text = text_of(client.get(f"/casussen/{world['case_a'].id}").text)
+    assert re.search(r"\d+ komen, \d+ komen niet, \d+ onder voorbehoud, [1-9]\d* nog geen antwoord", text), text
+    assert "(geannuleerd)" not in text
+    meeting = db.get(Meeting, meeting.id)
+    meeting.status = "geannuleerd"
+    db.add(meeting)
+    db.commit()
+    text = text_of(client.get(f"/casussen/{world['case_a'].id}").text)
+    assert "(geannuleerd)" in text
+
 def test_planning_from_the_case_invites_each_circle_for_its_own_case(app, client, auth, world, db):
     """Does planning a casuïstiekoverleg for two cases with "kring uitnodigen" invite every named professional
     of each circle for that case's item only (need-to-know per case), with one audit row per case?"""

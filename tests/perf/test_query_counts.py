@@ -84,8 +84,11 @@ def test_case_page_query_count_does_not_grow_with_items(client, auth, count_quer
     make_person(case, source_org=p["orgs"][2])
     many = _measure(count_queries, client, url.format(id=case.id))
     assert len(many) == len(few), many
-    # today 19 (page) and 17 (API) with meetings, plan and escalation panels, audit insert and seal included (was 30)
-    assert len(few) <= 22, few
+    # today 16 (page) and 14 (API) with meetings, plan and escalation panels and the audit insert included (was
+    # 30, then 19 and 17): the persons, items, their links, the break-glass and the authors are one statement;
+    # PostgreSQL seals the audit rows after the commit in a short transaction of its own (3 statements more)
+    sealing = 3 if db.get_bind().dialect.name == "postgresql" else 0
+    assert len(few) <= (16 if url.startswith("/casussen") else 14) + sealing, few
 
 
 def test_visible_case_ids_follow_the_same_rule_as_the_case_query(db, region_people, make_case, make_person,

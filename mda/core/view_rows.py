@@ -1,0 +1,131 @@
+"""The rows a case view is built from: persons, items, their links and the viewer's break-glass, in one statement.
+
+Plain Core rows in small frozen records instead of ORM entities: a view reads each row once and
+never changes it, and building and tracking an entity per row cost more than running the query.
+Nothing here decides anything; :mod:`mda.core.sharing` decides and audits every person and item
+from these records exactly as from the models (the records have the attributes it reads).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, String, bindparam, cast, func, literal_column, null, union_all
+from sqlmodel import Session, select
+
+from mda.cases.models import BreakGlass, Item, ItemPerson, Person
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A person of the case as the engine reads it for a view (same attributes as :class:`Person`)."""
+
+    id: int
+    case_id: int
+    role: str
+    name: str
+    date_of_birth: date | None
+    bsn: str | None
+    address: str
+    source_organisation_id: int
+    destroyed_at: datetime | None = None
+
+    # the model's own rules for the role's name and the masked BSN, not a copy of them
+    role_name = Person.role_name
+    bsn_masked = Person.bsn_masked
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """An item of the case as the engine reads it for a view (same attributes as :class:`Item`)."""
+
+    id: int
+    case_id: int
+    category: str
+    content: str
+    source_organisation_id: int
+    author_id: int | None
+    recorded_on: date
+    created_at: datetime
+    destroyed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlassRow:
+    """A break-glass opening as a decision reads it: its number, whose, which item, until when."""
+
+    id: int
+    user_id: int
+    item_id: int
+    expires_at: datetime
+
+
+@dataclass
+class ViewRows:
+    """What :func:`load` returns: persons in id order, items in page order, links, break-glass, authors."""
+
+    persons: list[PersonRow]
+    items: list[ItemRow]
+    item_persons: dict[int, list[int]]  # item id -> person ids, in id order
+    break_glass: list[BreakGlassRow]
+    authors: dict[int, str]  # author id -> name (a professional's name, shown only with a visible item)
+
+
+@functools.cache
+def _statement():
+    """One tagged UNION ALL: persons ('p'), items with their author's name ('i'), links ('l'), break-glass ('b').
+
+    Items keep the page's order (category, date, id) through a row number; the rest comes in id order.
+    """
+    from mda.auth.models import User
+
+    case_id, user_id = bindparam("case_id"), bindparam("user_id")
+
+    def row(kind: str, id_, a=None, b=None, n=None, day=None, at=None, t1=None, t2=None, t3=None, t4=None):
+        def nullable(value, type_):
+            return cast(null(), type_) if value is None else value
+
+        return select(literal_column(f"'{kind}'", String).label("kind"), id_.label("id"),
+                      nullable(a, Integer).label("a"), nullable(b, Integer).label("b"),
+                      nullable(n, Integer).label("n"), nullable(day, Date).label("day"),
+                      nullable(at, DateTime).label("at"), nullable(t1, String).label("t1"),
+                      nullable(t2, String).label("t2"), nullable(t3, String).label("t3"),
+                      nullable(t4, String).label("t4"))
+
+    author = select(User.name).where(User.id == Item.author_id).scalar_subquery()
+    live_items = (Item.case_id == case_id, Item.destroyed_at.is_(None))
+    # the item branch first: the result's column types (dates, times) are taken from it
+    stmt = union_all(
+        row("i", Item.id, Item.source_organisation_id, Item.author_id,
+            func.row_number().over(order_by=(Item.category, Item.recorded_on, Item.id)), Item.recorded_on,
+            Item.created_at, Item.category, Item.content, author).where(*live_items),
+        row("p", Person.id, Person.source_organisation_id, day=Person.date_of_birth, t1=Person.role,
+            t2=Person.name, t3=Person.address, t4=Person.bsn).where(Person.case_id == case_id,
+                                                                    Person.destroyed_at.is_(None)),
+        row("l", ItemPerson.item_id, ItemPerson.person_id).join(Item, Item.id == ItemPerson.item_id).where(
+            *live_items),
+        row("b", BreakGlass.id, BreakGlass.item_id, BreakGlass.user_id, at=BreakGlass.expires_at).where(
+            BreakGlass.case_id == case_id, BreakGlass.user_id == user_id),
+    )
+    return stmt.order_by(*(stmt.selected_columns[c] for c in ("kind", "n", "id", "a")))
+
+
+def load(db: Session, case_id: int, user_id: int) -> ViewRows:
+    """The rows of one case's view for one viewer, in one statement (built once per process)."""
+    rows = ViewRows([], [], {}, [], {})
+    for kind, id_, a, b, _n, day, at, t1, t2, t3, t4 in db.execute(_statement(),
+                                                                  {"case_id": case_id, "user_id": user_id}):
+        if kind == "i":
+            rows.items.append(ItemRow(id_, case_id, t1, t2, a, b, day, at))
+            rows.item_persons[id_] = []
+            if b is not None and t3 is not None:
+                rows.authors[b] = t3
+        elif kind == "l":
+            rows.item_persons[id_].append(a)
+        elif kind == "p":
+            rows.persons.append(PersonRow(id_, case_id, t1, t2, day, t4, t3, a))
+        else:
+            rows.break_glass.append(BreakGlassRow(id_, b, a, at))
+    return rows
