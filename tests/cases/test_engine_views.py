@@ -161,11 +161,6 @@ def test_consent_list_in_db_is_unchanged_by_masking(db, strict, make_consent):
 def test_views_for_several_users_are_each_users_own_views(app, db, strict, make_item, make_consent):
     """Does the engine's batch for several users (the live push) decide and audit exactly as it does for each
     user alone: the same visible texts, bases and withheld reasons, and the same audit rows per user?"""
-    from mda import db as unit
-    from mda.auth.models import User
-    from mda.cases.models import Case
-    from mda.core import sharing
-    from mda.core.audit import AuditEvent
 
     case, orgs, victim = strict["case"], strict["orgs"], strict["victim"]
     make_consent(case, victim, [orgs["POL"]], ["risicosignalen"], strict["users"]["coordinator"])
@@ -177,24 +172,10 @@ def test_views_for_several_users_are_each_users_own_views(app, db, strict, make_
     ids = [i.id for i in items]
     user_ids = [u.id for u in strict["users"].values()]
 
-    def run(batch: bool):
-        with app.test_request_context():
-            s = unit.session()
-            first = s.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first() or 0
-            users = [s.get(User, uid) for uid in user_ids]
-            contexts = sharing.load_contexts(s, [s.get(Case, case.id)])
-            if batch:
-                views = sharing.item_views_for_users(s, users, contexts, ids, channel="live overleg")
-            else:
-                views = {u.id: sharing.item_views(s, u, contexts, ids, channel="live overleg") for u in users}
-            unit.commit()
-            shown = {uid: {iid: (v.decision.visible, v.decision.basis, v.decision.withheld_reason,
-                                 v.item.content if v.item else None) for iid, v in by_item.items()}
-                     for uid, by_item in views.items()}
-            rows = sorted((r.user_id, r.action, r.basis, r.summary) for r in s.exec(
-                select(AuditEvent).where(AuditEvent.id > first)))
-            return shown, rows
-
+    run = _viewing(app, case.id, ids, user_ids,
+                   shown=lambda v: (v.decision.visible, v.decision.basis, v.decision.withheld_reason,
+                                    v.item.content if v.item else None),
+                   row=lambda r: (r.user_id, r.action, r.basis, r.summary))
     alone, alone_rows = run(batch=False)
     together, together_rows = run(batch=True)
     assert together == alone and together_rows == alone_rows
@@ -210,11 +191,8 @@ def test_viewers_the_rules_cannot_tell_apart_are_decided_once_and_audited_each(a
     audit rows?"""
     from datetime import timedelta
 
-    from mda import db as unit
-    from mda.auth.models import User
-    from mda.cases.models import BreakGlass, Case, CaseMember
+    from mda.cases.models import BreakGlass, CaseMember
     from mda.core import sharing
-    from mda.core.audit import AuditEvent
 
     case, orgs, victim = strict["case"], strict["orgs"], strict["victim"]
     police = [strict["users"]["pol"]] + [make_user(roles=("professional",), org=orgs["POL"]) for _ in range(3)]
@@ -238,24 +216,14 @@ def test_viewers_the_rules_cannot_tell_apart_are_decided_once_and_audited_each(a
 
     monkeypatch.setattr(sharing, "item_decision", counted)
 
+    viewing = _viewing(app, case.id, ids, user_ids,
+                       shown=lambda v: (v.decision.visible, v.decision.kind, v.decision.basis,
+                                        v.decision.withheld_reason, v.item.content if v.item else None),
+                       row=lambda r: (r.user_id, r.action, r.basis, r.summary, r.person_ids))
+
     def run(batch: bool):
         decided.clear()
-        with app.test_request_context():
-            s = unit.session()
-            first = s.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first() or 0
-            users = [s.get(User, uid) for uid in user_ids]
-            contexts = sharing.load_contexts(s, [s.get(Case, case.id)])
-            if batch:
-                views = sharing.item_views_for_users(s, users, contexts, ids, channel="live overleg")
-            else:
-                views = {u.id: sharing.item_views(s, u, contexts, ids, channel="live overleg") for u in users}
-            unit.commit()
-            shown = {uid: {iid: (v.decision.visible, v.decision.kind, v.decision.basis, v.decision.withheld_reason,
-                                 v.item.content if v.item else None) for iid, v in by_item.items()}
-                     for uid, by_item in views.items()}
-            rows = sorted((r.user_id, r.action, r.basis, r.summary, r.person_ids) for r in s.exec(
-                select(AuditEvent).where(AuditEvent.id > first)))
-            return shown, rows, len(decided)
+        return (*viewing(batch), len(decided))
 
     alone, alone_rows, alone_decisions = run(batch=False)
     together, together_rows, together_decisions = run(batch=True)
@@ -269,3 +237,29 @@ def test_viewers_the_rules_cannot_tell_apart_are_decided_once_and_audited_each(a
     # alone: every user who may open the case decides both items; together: the four members and the lead of
     # the police are two groups (the break-glass officer on their own), the coordinator a third
     assert alone_decisions == 2 * 6 and together_decisions == 2 * 3
+
+
+def _viewing(app, case_id: int, item_ids: list[int], user_ids: list[int], *, shown, row):
+    """``run(batch)``: the views of *item_ids* for *user_ids* (one engine call per user, or the engine's batch for
+    all of them) as ``shown(view)`` per user and item, and the audit rows they wrote as ``row(event)``, sorted."""
+    from mda import db as unit
+    from mda.auth.models import User
+    from mda.cases.models import Case
+    from mda.core import sharing
+    from mda.core.audit import AuditEvent
+
+    def run(batch: bool):
+        with app.test_request_context():
+            s = unit.session()
+            first = s.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first() or 0
+            users = [s.get(User, uid) for uid in user_ids]
+            contexts = sharing.load_contexts(s, [s.get(Case, case_id)])
+            if batch:
+                views = sharing.item_views_for_users(s, users, contexts, item_ids, channel="live overleg")
+            else:
+                views = {u.id: sharing.item_views(s, u, contexts, item_ids, channel="live overleg") for u in users}
+            unit.commit()
+            return ({uid: {iid: shown(v) for iid, v in by_item.items()} for uid, by_item in views.items()},
+                    sorted(row(r) for r in s.exec(select(AuditEvent).where(AuditEvent.id > first))))
+
+    return run
