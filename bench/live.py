@@ -17,6 +17,7 @@ real path: connect (session + CSRF), join, enter the item room, save through the
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import statistics
@@ -159,6 +160,7 @@ class Client:
     def _on_push(self, data):
         """The changed piece as this user may see it, pushed by the server: notice and own view at once."""
         now = time.perf_counter()
+        Client.payload = data
         self.notice.setdefault(Client.current, now)
         self.view.setdefault(Client.current, now)
 
@@ -172,6 +174,7 @@ class Client:
 
 
 Client.current = None
+Client.payload = {}  # the last pushed rows: the bare broadcast sends the same payload
 
 
 def measure(clients: list[Client], trigger, rounds: int, done_key: str) -> tuple[list[float], list[float]]:
@@ -251,14 +254,16 @@ def run() -> None:
                                          namespace="/live", timeout=30)
                 version[0] = answer.get("versie", version[0])
 
-            def broadcast(rnd):
-                bare_writer.sio.emit("go", {"soort": "punt", "punt": ids["item"], "rnd": rnd})
+            def broadcast(rnd, payload=None):
+                bare_writer.sio.emit("go", {**payload, "soort": "punt", "punt": ids["item"], "rnd": rnd})
 
             for c in mda_clients:
                 c.notice.clear()
                 c.view.clear()
             notices, views = measure(mda_clients, save, ROUNDS, "view")
-            bare, _ = measure(bare_clients, broadcast, ROUNDS, "notice")
+            # the same payload as the rows MDA pushed (a notice of a few bytes would flatter the baseline)
+            bare, _ = measure(bare_clients, functools.partial(broadcast, payload=dict(Client.payload)), ROUNDS,
+                              "notice")
             rss = _rss_mb(mda_proc.pid)
             rows.append((size, bare, notices, views, rss))
             print(f"{size} clients: {failures[0]} view fetches timed out (30 s) so far", flush=True)
@@ -278,8 +283,9 @@ def run() -> None:
                   f"{_pct(views, 95):.1f} ms ({ratio:.2f}×) | {rss:.0f} MB |")
         for c in [*mda_clients, *bare_clients, writer, bare_writer]:
             c.fetch = None
-        for c in [*mda_clients, *bare_clients, writer, bare_writer]:
-            c.sio.disconnect()
+        # No client.disconnect(): websocket-client's close can wait forever for a close frame that the
+        # client's own read loop took (two benches hung there). The servers stop below; the clients' threads
+        # are daemons.
     finally:
         mda_proc.terminate()
         bare_proc.terminate()

@@ -156,6 +156,15 @@ class Entry:
         """
         return self.action in SURVIVING_ACTIONS
 
+    def by(self, db: Session, user: "User", address: str | None = None) -> "Entry":
+        """The same row for another *user* (from *address*; None: the current request's), e.g. the same view
+        shown to everyone in a live room: only who, their organisation and where differ."""
+        organisation_id, organisation_name = _organisation_of(db, user)
+        return Entry(self.action, {**self.fields, "user_id": user.id, "user_name": getattr(user, "email", ""),
+                                   "organisation_id": organisation_id, "organisation_name": organisation_name,
+                                   "client_address": (address if address is not None else _client_address())[:64]},
+                     subjects=self.subjects)
+
 
 def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -253,6 +262,11 @@ def queue(db: Session, entry: Entry) -> None:
 def pending_mark(db: Session) -> int:
     """How many entries *db* holds now; :func:`discard_since` drops those queued after this mark."""
     return len(db.info.get(_PENDING_KEY, []))
+
+
+def pending_since(db: Session, mark: int) -> list[Entry]:
+    """The entries queued after *mark*."""
+    return db.info.get(_PENDING_KEY, [])[mark:]
 
 
 def discard_since(db: Session, mark: int) -> None:

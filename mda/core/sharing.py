@@ -831,6 +831,7 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
         contexts[item.case_id].item_persons[item.id] = persons.get(item.id, [])
     # Viewers the rules cannot tell apart get the same decisions: decided once per group, audited per user.
     decided: dict[tuple, tuple[list[ItemView], list[tuple[str, str, list]]]] = {}
+    shown: dict[tuple, list[User]] = defaultdict(list)  # who was shown what each group was decided
     for user in users:
         for case_id in sorted(openers[user.id] & by_case.keys()):
             ctx = contexts[case_id]
@@ -841,10 +842,28 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
                 decided[key] = views, (_audit_groups(CaseView(ctx.case, ctx, [], visible)) if visible else [])
             views, groups = decided[key]
             if groups:
-                with audit.acting_from(addresses.get(user.id, "") if addresses is not None else None):
-                    _record_view(db, user, ctx.case, groups, channel)
+                shown[key].append(user)
             result[user.id].update({v.id: v for v in views})
+    for (case_id, _group), viewers in shown.items():
+        _record_views(db, viewers, contexts[case_id].case, decided[case_id, _group][1], channel, addresses)
     return result
+
+
+def _record_views(db: Session, users: list[User], case: Case, groups: list[tuple[str, str, list]], channel: str,
+                  addresses: dict[int, str] | None) -> None:
+    """:func:`_record_view` for each of *users*, who were all shown the same: the rows are built for the first
+    and copied for the others with their own user, organisation and address (*addresses*; None: the request's)."""
+    def address(user: User) -> str | None:
+        return addresses.get(user.id, "") if addresses is not None else None
+
+    first, *others = users
+    mark = audit.pending_mark(db)
+    with audit.acting_from(address(first)):
+        _record_view(db, first, case, groups, channel)
+    rows = audit.pending_since(db, mark)
+    for user in others:
+        for entry in rows:
+            audit.queue(db, entry.by(db, user, address(user)))
 
 
 def decision_group(user: User, ctx: CaseContext, items: list[Item], *, opens: bool | None = None) -> tuple:

@@ -175,7 +175,8 @@ def test_views_for_several_users_are_each_users_own_views(app, db, strict, make_
     run = _viewing(app, case.id, ids, user_ids,
                    shown=lambda v: (v.decision.visible, v.decision.basis, v.decision.withheld_reason,
                                     v.item.content if v.item else None),
-                   row=lambda r: (r.user_id, r.action, r.basis, r.summary))
+                   row=lambda r: (r.user_id, r.user_name, r.organisation_id, r.organisation_name, r.client_address,
+                                 r.action, r.basis, r.summary))
     alone, alone_rows = run(batch=False)
     together, together_rows = run(batch=True)
     assert together == alone and together_rows == alone_rows
@@ -219,7 +220,8 @@ def test_viewers_the_rules_cannot_tell_apart_are_decided_once_and_audited_each(a
     viewing = _viewing(app, case.id, ids, user_ids,
                        shown=lambda v: (v.decision.visible, v.decision.kind, v.decision.basis,
                                         v.decision.withheld_reason, v.item.content if v.item else None),
-                       row=lambda r: (r.user_id, r.action, r.basis, r.summary, r.person_ids))
+                       row=lambda r: (r.user_id, r.user_name, r.organisation_id, r.organisation_name, r.client_address,
+                                     r.action, r.basis, r.summary, r.person_ids))
 
     def run(batch: bool):
         decided.clear()

@@ -208,6 +208,31 @@ def test_audit_row_records_who_what_when_where(app, client, auth, make_user, db)
     assert row.occurred_at is not None and row.outcome == "success"
 
 
+def test_a_row_copied_for_another_viewer_names_that_viewer_and_keeps_what_was_seen(app, make_user, make_org, db):
+    """Does the row a live push copies for another viewer (``Entry.by``) name that viewer, their organisation
+    and their own address, and keep the action, case, persons, basis, summary and subject links of the original?"""
+    first, other = make_user(), make_user(org=make_org("POL"))
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.0.0.1"}), mda_db.unit_of_work() as s:
+        audit.record(s, "view", user=first, object_type="case", object_id=7, person_ids=[3, 5],
+                     basis="toestemming nr. 1", summary="casus bekeken via live overleg")
+        [entry] = audit.pending_since(s, 0)
+        audit.queue(s, entry.by(s, other, "10.0.0.2"))
+    original, copy = audit_rows(db, action="view")
+    assert (original.user_id, original.client_address) == (first.id, "10.0.0.1")
+    assert (copy.user_id, copy.user_name, copy.organisation_id, copy.client_address) == (
+        other.id, other.email, other.organisation_id, "10.0.0.2")
+    assert copy.organisation_name == db.get(Organisation, other.organisation_id).name != original.organisation_name
+    same = ("action", "object_type", "object_id", "case_id", "person_ids", "basis", "outcome", "summary")
+    assert [getattr(copy, f) for f in same] == [getattr(original, f) for f in same]
+    from mda.core.audit_subjects import AuditSubject
+
+    links = {original.id: [], copy.id: []}
+    for link in db.exec(select(AuditSubject).where(AuditSubject.event_id.in_(links)).order_by(AuditSubject.person_id)):
+        links[link.event_id].append((link.person_id, link.basis))
+    assert links[copy.id] == links[original.id] == [(3, "toestemming nr. 1"), (5, "toestemming nr. 1")]
+    assert verify_chain(db).intact
+
+
 # ------------------------------------------------------------------ concurrency
 def _threaded_writers(app, workers: int, units: int, region_id: int) -> list[BaseException]:
     errors: list[BaseException] = []
