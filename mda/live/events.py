@@ -79,6 +79,11 @@ class LiveNamespace(Namespace):
         """The browser's heartbeat (every 30 s): the guard refreshed this socket's presence."""
         return {}
 
+    @live_event("aanwezig")
+    def on_aanwezig(self, ctx: EventContext):
+        """Who is connected now (after an ``aanwezig`` notice): the meeting is checked as for its whole view."""
+        return {"aanwezig": state.presence(ctx.db, self._meeting(ctx))}
+
     @live_event("overleg")
     def on_overleg(self, ctx: EventContext):
         meeting = self._meeting(ctx)

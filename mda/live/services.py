@@ -58,8 +58,14 @@ def _queue_notice(room: str, body: dict) -> None:
 
 
 def notify_meeting(meeting_id: int) -> None:
-    """Agenda, presence or chairing changed: every joined client fetches its meeting view again."""
+    """Agenda, status or chairing changed: every joined client fetches its meeting view again."""
     _queue_notice(f"meeting:{meeting_id}", {"soort": "overleg", "overleg": meeting_id})
+
+
+def notify_presence(meeting_id: int) -> None:
+    """Someone joined or left: every joined client fetches the presence list again (one statement), not its
+    whole meeting view; 200 people joining one after the other would otherwise cost 200 x 200 meeting views."""
+    _queue_notice(f"meeting:{meeting_id}", {"soort": "aanwezig", "overleg": meeting_id})
 
 
 def notify_item(agenda_item_id: int, piece_id: int | None = None) -> None:
@@ -145,7 +151,7 @@ def join(db: Session, user: User, meeting: Meeting, sid: str) -> LivePresence:
     if live.status == "bezig":
         _mark_attended(db, user, meeting)
     db.flush()
-    notify_meeting(meeting.id)
+    notify_presence(meeting.id)
     return row
 
 
@@ -189,7 +195,7 @@ def leave_socket(sid: str) -> None:
             meeting_id, rooms = row.meeting_id, row.room_ids
             s.delete(row)
             s.commit()
-            socketio.emit("melding", {"soort": "overleg", "overleg": meeting_id}, to=f"meeting:{meeting_id}",
+            socketio.emit("melding", {"soort": "aanwezig", "overleg": meeting_id}, to=f"meeting:{meeting_id}",
                           namespace=NAMESPACE)
             for item_id in rooms:
                 socketio.emit("melding", {"soort": "punt", "punt": item_id}, to=f"item:{item_id}",

@@ -32,20 +32,19 @@ def _iso(value) -> str | None:
 
 
 def presence(db: Session, meeting: Meeting) -> list[dict]:
-    """Who is connected: name and organisation, once per user (not case data)."""
+    """Who is connected: name and organisation, once per user (not case data), in one statement however many."""
     from mda.live.guard import PRESENCE_TTL
 
     seen, result = set(), []
-    rows = db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id,
-                                              LivePresence.seen_at >= utcnow() - PRESENCE_TTL)
+    rows = db.exec(select(LivePresence.user_id, User.name, Organisation.name)
+                   .join(User, User.id == LivePresence.user_id)
+                   .join(Organisation, Organisation.id == User.organisation_id, isouter=True)
+                   .where(LivePresence.meeting_id == meeting.id, LivePresence.seen_at >= utcnow() - PRESENCE_TTL)
                    .order_by(LivePresence.id))
-    for row in rows:
-        if row.user_id in seen:
-            continue
-        seen.add(row.user_id)
-        user = db.get(User, row.user_id)
-        org = db.get(Organisation, user.organisation_id)
-        result.append({"naam": user.name, "organisatie": org.name if org else ""})
+    for user_id, name, organisation in rows:
+        if user_id not in seen:
+            seen.add(user_id)
+            result.append({"naam": name, "organisatie": organisation or ""})
     return result
 
 

@@ -78,9 +78,7 @@
       }
       agenda.appendChild(li);
     });
-    var present = $("live-aanwezig");
-    present.textContent = "";
-    o.aanwezig.forEach(function (p) { present.appendChild(el("li", {}, p.naam + " (" + p.organisatie + ")")); });
+    renderPresence(o.aanwezig);
     if (!before || before.huidig_punt !== o.huidig_punt) {
       var cur = o.agenda.filter(function (a) { return a.id === o.huidig_punt; })[0];
       if (cur) { announce("Nu aan de orde: " + cur.titel); }
@@ -90,8 +88,22 @@
       clearItem();
     }
   }
+  function renderPresence(list) {
+    var present = $("live-aanwezig");
+    present.textContent = "";
+    list.forEach(function (p) { present.appendChild(el("li", {}, p.naam + " (" + p.organisatie + ")")); });
+  }
   function refreshMeeting() {
     return send("overleg", {}).then(function (a) { if (a.ok) { renderMeeting(a.overleg); } });
+  }
+  /* presence notices that arrive close together (a room filling up) lead to one fetch, a quarter second later */
+  var pending = {};
+  function soon(name, fetch) {
+    if (pending[name]) { return; }
+    pending[name] = setTimeout(function () { pending[name] = null; fetch(); }, 250);
+  }
+  function refreshPresence() {
+    return send("aanwezig", {}).then(function (a) { if (a.ok) { renderPresence(a.aanwezig); } });
   }
   function tick() {
     var t = $("live-timer");
@@ -334,6 +346,7 @@
   socket.on("fout", function (m) { showError(m && m.fout); });
   socket.on("melding", function (m) {
     if (m.soort === "overleg") { refreshMeeting(); }
+    if (m.soort === "aanwezig") { soon("aanwezig", refreshPresence); }
     if (m.soort === "punt" && m.punt === openItem) {
       var before = current ? JSON.stringify([current.stukken.length, current.acties.length]) : "";
       openItemView(openItem, false).then(function () {

@@ -36,3 +36,76 @@ def test_a_socket_not_heard_of_drops_out_and_a_heartbeat_keeps_one_in(app, db, l
     db.expire_all()
     rows = db.exec(select(LivePresence)).all()
     assert [r.user_id for r in rows] == [world["coordinator"].id]
+
+
+def _notices(client) -> list[str]:
+    return [m["args"][0]["soort"] for m in client.received() if m["name"] == "melding"]
+
+
+def test_a_join_or_leave_asks_the_others_for_the_presence_list_not_their_whole_meeting_view(live, world, meeting):
+    """When a participant joins or leaves, do the others get an ``aanwezig`` notice (and no ``overleg`` notice, which
+    makes every window fetch its whole meeting view), and does the ``aanwezig`` event then name who is there?"""
+    chair = live(world["coordinator"])
+    assert chair.send("deelnemen", {"overleg": meeting.id})["ok"]
+    chair.received()
+    pol = live(world["users"]["POL"])
+    assert pol.send("deelnemen", {"overleg": meeting.id})["ok"]
+    assert _notices(chair) == ["aanwezig"]
+    answer = chair.send("aanwezig")
+    assert answer["ok"] and {p["naam"] for p in answer["aanwezig"]} == {world["coordinator"].name,
+                                                                        world["users"]["POL"].name}
+    assert {p["organisatie"] for p in answer["aanwezig"]} == {world["coordinator"].organisation.name,
+                                                              world["users"]["POL"].organisation.name}
+    pol.disconnect()
+    assert _notices(chair) == ["aanwezig"]
+    assert {p["naam"] for p in chair.send("aanwezig")["aanwezig"]} == {world["coordinator"].name}
+
+
+def test_the_presence_list_is_only_for_those_who_joined_the_meeting(live, world, meeting, make_user):
+    """Is the ``aanwezig`` event refused, with a Dutch message and no names, to a socket that has not joined and to
+    a user who is not invited (who cannot join)?"""
+    chair = live(world["coordinator"])
+    assert chair.send("deelnemen", {"overleg": meeting.id})["ok"]
+    pol = live(world["users"]["POL"])
+    answer = pol.send("aanwezig")
+    assert answer["ok"] is False and "Neem eerst deel" in answer["fout"] and "aanwezig" not in answer
+    outsider = live(make_user())
+    assert outsider.send("deelnemen", {"overleg": meeting.id})["ok"] is False
+    answer = outsider.send("aanwezig")
+    assert answer["ok"] is False and world["coordinator"].name not in str(answer)
+
+
+def test_the_presence_list_takes_one_statement_however_many_are_there(app, live, world, meeting):
+    """Does the presence list read the database as often with five participants connected as with one?"""
+    from sqlalchemy import event
+
+    from mda import db as mdadb
+    from mda.live import state
+    from mda.meetings.models import Meeting
+
+    def statements() -> tuple[int, int]:
+        count = [0]
+
+        def counter(*_args):
+            count[0] += 1
+
+        engine = app.extensions["mda_engine"]
+        with app.test_request_context():
+            s = mdadb.session()
+            m = s.get(Meeting, meeting.id)
+            event.listen(engine, "before_cursor_execute", counter)
+            try:
+                names = state.presence(s, m)
+            finally:
+                event.remove(engine, "before_cursor_execute", counter)
+            mdadb.rollback()
+        return count[0], len(names)
+
+    chair = live(world["coordinator"])
+    assert chair.send("deelnemen", {"overleg": meeting.id})["ok"]
+    one = statements()
+    for key in ("POL", "GGZ", "LT", "VT"):
+        assert live(world["users"][key]).send("deelnemen", {"overleg": meeting.id})["ok"]
+    five = statements()
+    assert (one[1], five[1]) == (1, 5)
+    assert five[0] == one[0] == 1, (one, five)
