@@ -17,7 +17,6 @@ real path: connect (session + CSRF), join, enter the item room, save through the
 
 from __future__ import annotations
 
-import functools
 import os
 import socket
 import statistics
@@ -254,16 +253,17 @@ def run() -> None:
                                          namespace="/live", timeout=30)
                 version[0] = answer.get("versie", version[0])
 
-            def broadcast(rnd, payload=None):
-                bare_writer.sio.emit("go", {**payload, "soort": "punt", "punt": ids["item"], "rnd": rnd})
-
             for c in mda_clients:
                 c.notice.clear()
                 c.view.clear()
             notices, views = measure(mda_clients, save, ROUNDS, "view")
             # the same payload as the rows MDA pushed (a notice of a few bytes would flatter the baseline)
-            bare, _ = measure(bare_clients, functools.partial(broadcast, payload=dict(Client.payload)), ROUNDS,
-                              "notice")
+            pushed = dict(Client.payload)
+
+            def broadcast(rnd, pushed=pushed):
+                bare_writer.sio.emit("go", {**pushed, "soort": "punt", "punt": ids["item"], "rnd": rnd})
+
+            bare, _ = measure(bare_clients, broadcast, ROUNDS, "notice")
             rss = _rss_mb(mda_proc.pid)
             rows.append((size, bare, notices, views, rss))
             print(f"{size} clients: {failures[0]} view fetches timed out (30 s) so far", flush=True)

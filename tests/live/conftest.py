@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import AuthActions, csrf_token
 from tests.meetings.conftest import case_items, invite, plan, service, world  # noqa: F401  (fixtures)
+from tests.perf.conftest import count_queries  # noqa: F401  (fixture)
 
 
 @pytest.fixture

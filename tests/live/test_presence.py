@@ -75,31 +75,20 @@ def test_the_presence_list_is_only_for_those_who_joined_the_meeting(live, world,
     assert answer["ok"] is False and world["coordinator"].name not in str(answer)
 
 
-def test_the_presence_list_takes_one_statement_however_many_are_there(app, live, world, meeting):
+def test_the_presence_list_takes_one_statement_however_many_are_there(app, count_queries, live, world, meeting):
     """Does the presence list read the database as often with five participants connected as with one?"""
-    from sqlalchemy import event
-
     from mda import db as mdadb
     from mda.live import state
     from mda.meetings.models import Meeting
 
     def statements() -> tuple[int, int]:
-        count = [0]
-
-        def counter(*_args):
-            count[0] += 1
-
-        engine = app.extensions["mda_engine"]
         with app.test_request_context():
             s = mdadb.session()
             m = s.get(Meeting, meeting.id)
-            event.listen(engine, "before_cursor_execute", counter)
-            try:
+            with count_queries() as counted:
                 names = state.presence(s, m)
-            finally:
-                event.remove(engine, "before_cursor_execute", counter)
             mdadb.rollback()
-        return count[0], len(names)
+        return len(counted), len(names)
 
     chair = live(world["coordinator"])
     assert chair.send("deelnemen", {"overleg": meeting.id})["ok"]

@@ -1,31 +1,21 @@
 """The live item view asks the database a bounded number of times, however much was written."""
 
-from sqlalchemy import event
-
 from mda.auth.models import User
 from mda.live import services, state
 from mda.meetings.models import AgendaItem, Meeting
 
 
-def _queries_for_item_state(app, world, meeting) -> int:
+def _queries_for_item_state(app, count_queries, world, meeting) -> int:
     from mda import db as mdadb
 
     with app.test_request_context():
         s = mdadb.session()
-        count = [0]
-
-        def counter(*_args):
-            count[0] += 1
-
-        engine = app.extensions["mda_engine"]
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
-            state.item_state(s, s.get(User, world["coordinator"].id), s.get(Meeting, meeting.id),
-                             s.get(AgendaItem, meeting.item_a))
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
+        user, m = s.get(User, world["coordinator"].id), s.get(Meeting, meeting.id)
+        item = s.get(AgendaItem, meeting.item_a)
+        with count_queries() as counted:
+            state.item_state(s, user, m, item)
         mdadb.rollback()
-        return count[0]
+        return len(counted)
 
 
 def _write(app, world, meeting, n: int) -> None:
@@ -41,12 +31,12 @@ def _write(app, world, meeting, n: int) -> None:
         mdadb.commit()
 
 
-def test_item_view_query_count_does_not_grow_with_the_pieces(app, world, meeting):
+def test_item_view_query_count_does_not_grow_with_the_pieces(app, count_queries, world, meeting):
     """Does the live view of a case item take as many queries with 12 decisions as with 2?"""
     _write(app, world, meeting, 2)
-    few = _queries_for_item_state(app, world, meeting)
+    few = _queries_for_item_state(app, count_queries, world, meeting)
     _write(app, world, meeting, 10)
-    many = _queries_for_item_state(app, world, meeting)
+    many = _queries_for_item_state(app, count_queries, world, meeting)
     assert many == few, (few, many)
 
 
@@ -69,34 +59,25 @@ def _work_on(app, world, meeting, item_id: int) -> None:
         mdadb.commit()
 
 
-def _panel_selects(app, world, meeting) -> tuple[int, dict]:
+def _panel_selects(app, count_queries, world, meeting) -> tuple[int, dict]:
     from mda import db as mdadb
 
     with app.test_request_context():
         s = mdadb.session()
-        selects = [0]
-
-        def counter(_conn, _cursor, statement, *_args):
-            if statement.lstrip().upper().startswith("SELECT"):
-                selects[0] += 1
-
-        engine = app.extensions["mda_engine"]
-        event.listen(engine, "before_cursor_execute", counter)
-        try:
-            panel = state.panel(s, s.get(User, world["coordinator"].id), s.get(Meeting, meeting.id))
-        finally:
-            event.remove(engine, "before_cursor_execute", counter)
+        user, m = s.get(User, world["coordinator"].id), s.get(Meeting, meeting.id)
+        with count_queries() as counted:
+            panel = state.panel(s, user, m)
         mdadb.rollback()
-        return selects[0], panel
+        return sum(1 for st in counted.statements if st.upper().startswith("SELECT")), panel
 
 
-def test_meeting_panel_reads_as_often_with_work_on_two_cases_as_on_one(app, world, meeting):
+def test_meeting_panel_reads_as_often_with_work_on_two_cases_as_on_one(app, count_queries, world, meeting):
     """With decisions, dissent, actions and score rounds on both case items, does the meeting page's live
     panel read the database as often as with them on one (and still show both items' work, engine-decided)?"""
     _work_on(app, world, meeting, meeting.item_a)
-    one, _ = _panel_selects(app, world, meeting)
+    one, _ = _panel_selects(app, count_queries, world, meeting)
     _work_on(app, world, meeting, meeting.item_b)
-    two, panel = _panel_selects(app, world, meeting)
+    two, panel = _panel_selects(app, count_queries, world, meeting)
     assert two == one, (one, two)
     for item_id in (meeting.item_a, meeting.item_b):
         item = panel["punten"][item_id]
@@ -106,12 +87,12 @@ def test_meeting_panel_reads_as_often_with_work_on_two_cases_as_on_one(app, worl
         assert item["acties"][0]["tekst"] == "Huisbezoek (fictief)" and item["score"]["open"] is not None
 
 
-def test_item_state_is_the_panels_view_of_one_item(app, world, meeting):
+def test_item_state_is_the_panels_view_of_one_item(app, count_queries, world, meeting):
     """Does the socket's item_state give the same view of an item as the meeting page's batched panel?"""
     from mda import db as mdadb
 
     _work_on(app, world, meeting, meeting.item_a)
-    _, panel = _panel_selects(app, world, meeting)
+    _, panel = _panel_selects(app, count_queries, world, meeting)
     with app.test_request_context():
         s = mdadb.session()
         single = state.item_state(s, s.get(User, world["coordinator"].id), s.get(Meeting, meeting.id),
