@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 UA = "mda-bench"
 ORIGIN = "http://mda.bench"
 SIZES = [int(x) for x in os.environ.get("MDA_BENCH_LIVE_SIZES", "50,100,200").split(",")]
-ROUNDS = int(os.environ.get("MDA_BENCH_LIVE_ROUNDS", "20"))
+ROUNDS = int(os.environ.get("MDA_BENCH_LIVE_ROUNDS", "40"))
+WARMUP = 3
 SECRET = "bench-live-secret-key-0123456789-abcdefghijkl"
 
 BARE_SERVER = '''
@@ -176,20 +177,19 @@ Client.current = None
 Client.payload = {}  # the last pushed rows: the bare broadcast sends the same payload
 
 
-def measure(clients: list[Client], trigger, rounds: int, done_key: str) -> tuple[list[float], list[float]]:
-    notices, views = [], []
-    for rnd in range(rounds):
-        Client.current = rnd
-        start = time.perf_counter()
-        trigger(rnd)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if all(rnd in getattr(c, done_key) for c in clients):
-                break
-            time.sleep(0.002)
-        notices += [(c.notice[rnd] - start) * 1000 for c in clients if rnd in c.notice]
-        views += [(c.view[rnd] - start) * 1000 for c in clients if rnd in c.view]
-        time.sleep(0.05)
+def one_round(clients: list[Client], trigger, rnd: int, done_key: str) -> tuple[list[float], list[float]]:
+    """Trigger round *rnd* and wait (at most 30 s) until every client has it; the times in ms."""
+    Client.current = rnd
+    start = time.perf_counter()
+    trigger(rnd)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if all(rnd in getattr(c, done_key) for c in clients):
+            break
+        time.sleep(0.002)
+    notices = [(c.notice[rnd] - start) * 1000 for c in clients if rnd in c.notice]
+    views = [(c.view[rnd] - start) * 1000 for c in clients if rnd in c.view]
+    time.sleep(0.05)
     return notices, views
 
 
@@ -253,17 +253,28 @@ def run() -> None:
                                          namespace="/live", timeout=30)
                 version[0] = answer.get("versie", version[0])
 
-            for c in mda_clients:
+            for c in [*mda_clients, *bare_clients]:  # the rounds' numbers start again for this size
                 c.notice.clear()
                 c.view.clear()
-            notices, views = measure(mda_clients, save, ROUNDS, "view")
-            # the same payload as the rows MDA pushed (a notice of a few bytes would flatter the baseline)
-            pushed = dict(Client.payload)
 
-            def broadcast(rnd, pushed=pushed):
-                bare_writer.sio.emit("go", {**pushed, "soort": "punt", "punt": ids["item"], "rnd": rnd})
+            def broadcast(rnd):  # the same payload as the rows MDA pushed (a few-byte notice would flatter it)
+                bare_writer.sio.emit("go", {**Client.payload, "soort": "punt", "punt": ids["item"], "rnd": rnd})
 
-            bare, _ = measure(bare_clients, broadcast, ROUNDS, "notice")
+            # Rounds of MDA and of the bare broadcast alternate (and take turns going first), so that the machine
+            # drifting during the run weighs on both alike; the first WARMUP rounds of each are not counted.
+            notices, views, bare = [], [], []
+            for rnd in range(-WARMUP, ROUNDS):
+                mda_first = rnd % 2 == 0
+                for which in ("mda", "bare") if mda_first else ("bare", "mda"):
+                    if which == "mda":
+                        got_notices, got_views = one_round(mda_clients, save, rnd, "view")
+                        if rnd >= 0:
+                            notices += got_notices
+                            views += got_views
+                    elif Client.payload:  # the bare side sends what MDA pushed last
+                        got_bare, _ = one_round(bare_clients, broadcast, rnd, "notice")
+                        if rnd >= 0:
+                            bare += got_bare
             rss = _rss_mb(mda_proc.pid)
             rows.append((size, bare, notices, views, rss))
             print(f"{size} clients: {failures[0]} view fetches timed out (30 s) so far", flush=True)

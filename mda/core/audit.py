@@ -246,7 +246,7 @@ def _organisation_of(db: Session, user) -> tuple[int | None, str]:
         return None, ""
     state = getattr(user, "_sa_instance_state", None)
     loaded = state.dict.get("organisation") if state is not None else getattr(user, "organisation", None)
-    if loaded is not None or state is None:
+    if loaded is not None:
         return getattr(loaded, "id", None), getattr(loaded, "name", "")
     from mda.organisations.names import organisation_name
 
@@ -290,12 +290,11 @@ def _write_pending(db: Session) -> None:
     db.flush()  # the work first (its rows may be what the audit rows name)
     conn = db.connection()
     # Core, not model objects: a live push writes a row per viewer, a page several; each object cost more
-    # than its insert. RETURNING in parameter order gives each entry its row id for its subject links.
+    # than its insert.
     table = AuditEvent.__table__
     rows = [{**_EMPTY_FIELDS, **entry.fields, "occurred_at": entry.occurred_at, "action": entry.action}
             for entry in pending]
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
+    if conn.dialect.name == "sqlite":
         # SQLite lets one writer at a time in anyway: take the chain's head now and insert the rows sealed,
         # which saves reading them back and a second commit. Rows left pending by anything else (the partial
         # index finds them without a scan) are sealed first, so the chain keeps the order of insertion.
@@ -303,20 +302,21 @@ def _write_pending(db: Session) -> None:
         if conn.execute(text("SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1")).first() is not None:
             _seal_batch(conn, seq, prev_hash, batch=10_000)
             seq, prev_hash = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).one()
+        # This transaction holds the one write lock, so the next ids are known: the rows go in with them in one
+        # executemany, without RETURNING (which cost more per row than the insert itself).
+        last_id = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM audit_event")).scalar_one()
         for row in rows:
             seq += 1
-            row["seq"], row["prev_hash"] = seq, prev_hash
+            last_id += 1
+            row["id"], row["seq"], row["prev_hash"] = last_id, seq, prev_hash
             prev_hash = row["hash"] = hashlib.sha256(canonical(row).encode()).hexdigest()
-    if sqlite:
-        # one multi-row INSERT; each row's id is matched to its entry by its (unique) seq
-        ids_by_seq = dict(conn.execute(table.insert().returning(table.c.seq, table.c.id), rows).all())
-        ids = [ids_by_seq[row["seq"]] for row in rows]
-    else:
-        ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    if sqlite:
+        conn.execute(table.insert(), rows)
         conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
                      {"seq": seq, "h": prev_hash})
+        ids = [row["id"] for row in rows]
     else:
+        # pending rows; RETURNING in parameter order gives each entry its row id for its subject links
+        ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
         db.info[_SEAL_KEY] = True
     from mda.core.audit_subjects import AuditSubject
 

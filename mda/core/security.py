@@ -3,6 +3,7 @@ is the request forged, and which headers go out with every response."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from flask import Flask, flash, g, redirect, request, session, url_for
@@ -57,12 +58,23 @@ def init_app(app: Flask) -> None:
     app.after_request(_no_store)
 
 
+@functools.cache
+def _without_seeds() -> tuple:
+    """Load options that leave the 2FA seeds unread (built once, after the models are imported)."""
+    from sqlalchemy.orm import defer
+
+    from mda.auth.models import User
+
+    return (defer(User.totp_secret), defer(User.totp_pending_secret))
+
+
 def _load_user(user_id: str):
     from mda.auth.models import User
 
     try:
         raw_id, raw_version = user_id.split(":")
-        user = db.session().get(User, int(raw_id))
+        # the 2FA seeds are decrypted only where 2FA reads them, not on every request and live event
+        user = db.session().get(User, int(raw_id), options=_without_seeds())
     except (ValueError, TypeError):
         return None
     if user is None or not user.active or str(user.session_version) != raw_version:

@@ -799,33 +799,23 @@ def item_views_for_users(db: Session, users: list[User], contexts: dict[int, Cas
     The live session uses it to build the views of everyone in a room after one change; *addresses*
     (user id -> client address) then names each user's own address in that user's audit rows.
     """
-    from mda.auth.models import User as UserModel
-
     result: dict[int, dict[int, ItemView]] = {u.id: {} for u in users}
     openers = {u.id: {case_id for case_id, ctx in contexts.items() if can_open_case(u, ctx.case, ctx)}
                for u in users}
     wanted_cases = set().union(*openers.values()) if openers else set()
     if not wanted_cases or not item_ids:
         return result
-    items = [i for i in db.exec(select(Item).where(Item.id.in_(set(item_ids)), Item.destroyed_at.is_(None)))
-             if i.case_id in wanted_cases]
+    rows = view_rows.load_items(db, item_ids, [u.id for u in users])  # items, persons, break-glass: one statement
+    items = [i for i in rows.items if i.case_id in wanted_cases]
     if not items:
         return result
-    ids = [i.id for i in items]
-    persons: dict[int, list[int]] = defaultdict(list)
-    for item_id, person_id in db.exec(select(ItemPerson.item_id, ItemPerson.person_id)
-                                      .where(ItemPerson.item_id.in_(ids))
-                                      .order_by(ItemPerson.item_id, ItemPerson.person_id)):
-        persons[item_id].append(person_id)
+    persons = rows.item_persons
     now = utcnow()
-    for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id.in_(ids),
-                                               BreakGlass.user_id.in_([u.id for u in users]))):
-        if as_utc(bg.expires_at) > now and bg.case_id in contexts:
-            contexts[bg.case_id].break_glass[(bg.user_id, bg.item_id)] = bg
-    author_ids = {i.author_id for i in items if i.author_id is not None}
-    authors = ({u.id: u.name for u in db.exec(select(UserModel.id, UserModel.name)
-                                              .where(UserModel.id.in_(author_ids)))} if author_ids else {})
-    by_case: dict[int, list[Item]] = defaultdict(list)
+    for case_id, bg in rows.break_glass:
+        if as_utc(bg.expires_at) > now and case_id in contexts:
+            contexts[case_id].break_glass[(bg.user_id, bg.item_id)] = bg
+    authors = rows.authors
+    by_case: dict[int, list[ItemRow]] = defaultdict(list)
     for item in items:
         by_case[item.case_id].append(item)
         contexts[item.case_id].item_persons[item.id] = persons.get(item.id, [])
@@ -891,12 +881,9 @@ def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) ->
     item = db.get(Item, item_id)
     if item is None or item.case_id != ctx.case.id or item.destroyed_at is not None:
         abort(404)
-    ctx.item_persons[item.id] = list(db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == item.id)
-                                             .order_by(ItemPerson.person_id)))
-    now = utcnow()
-    for bg in db.exec(select(BreakGlass).where(BreakGlass.item_id == item.id, BreakGlass.user_id == user.id)):
-        if as_utc(bg.expires_at) > now:
-            ctx.break_glass[(bg.user_id, bg.item_id)] = bg
+    # its persons and the user's break-glass openings of the case (statements built once per process)
+    ctx.item_persons[item.id] = [link.person_id for link in db.exec(_ITEM_PERSONS, params={"item_ids": [item.id]})]
+    _keep_break_glass(ctx, db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}))
     return item
 
 

@@ -62,6 +62,44 @@ class BreakGlassRow:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ViewerRow:
+    """A user as a live push reads a viewer (same attributes as :class:`mda.auth.models.User` for the session
+    checks, the rule of joining, the engine's decisions and the audit rows): a room of 200 viewers is read on
+    every change, and an entity per viewer cost more than the query."""
+
+    id: int
+    email: str
+    name: str
+    organisation_id: int
+    roles_text: str
+    active: bool
+    session_version: int
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles_text.split() if r)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+
+def load_viewers(db: Session, user_ids) -> dict[int, ViewerRow]:
+    """The users *user_ids* (id -> row) as of now, in one statement."""
+    if not user_ids:
+        return {}
+    return {row.id: ViewerRow(*row) for row in db.execute(_viewers_statement(), {"ids": list(user_ids)})}
+
+
+@functools.cache
+def _viewers_statement():
+    from mda.auth.models import User
+
+    return (select(User.id, User.email, User.name, User.organisation_id, User.roles_text, User.active,
+                   User.session_version).where(User.id.in_(bindparam("ids", expanding=True))))
+
+
 @dataclass
 class ViewRows:
     """What :func:`load` returns: persons in id order, items in page order, links, break-glass, authors."""
@@ -110,6 +148,67 @@ def _statement():
             BreakGlass.case_id == case_id, BreakGlass.user_id == user_id),
     )
     return stmt.order_by(*(stmt.selected_columns[c] for c in ("kind", "n", "id", "a")))
+
+
+@functools.cache
+def _items_statement():
+    """One tagged UNION ALL for chosen items of any cases and several viewers: the items with their author's
+    name ('i'), their persons ('l'), and those viewers' break-glass openings of them ('b')."""
+    from mda.auth.models import User
+
+    item_ids, user_ids = bindparam("item_ids", expanding=True), bindparam("user_ids", expanding=True)
+
+    def row(kind: str, id_, a=None, b=None, n=None, day=None, at=None, t1=None, t2=None, t3=None):
+        def nullable(value, type_):
+            return cast(null(), type_) if value is None else value
+
+        return select(literal_column(f"'{kind}'", String).label("kind"), id_.label("id"),
+                      nullable(a, Integer).label("a"), nullable(b, Integer).label("b"),
+                      nullable(n, Integer).label("n"), nullable(day, Date).label("day"),
+                      nullable(at, DateTime).label("at"), nullable(t1, String).label("t1"),
+                      nullable(t2, String).label("t2"), nullable(t3, String).label("t3"))
+
+    author = select(User.name).where(User.id == Item.author_id).scalar_subquery()
+    # the item branch first: the result's column types (dates, times) are taken from it
+    stmt = union_all(
+        row("i", Item.id, Item.source_organisation_id, Item.author_id, Item.case_id, Item.recorded_on,
+            Item.created_at, Item.category, Item.content, author).where(Item.id.in_(item_ids),
+                                                                        Item.destroyed_at.is_(None)),
+        row("l", ItemPerson.item_id, ItemPerson.person_id).where(ItemPerson.item_id.in_(item_ids)),
+        row("b", BreakGlass.id, BreakGlass.item_id, BreakGlass.user_id, BreakGlass.case_id,
+            at=BreakGlass.expires_at).where(BreakGlass.item_id.in_(item_ids), BreakGlass.user_id.in_(user_ids)),
+    )
+    return stmt.order_by(*(stmt.selected_columns[c] for c in ("kind", "id", "a")))
+
+
+@dataclass
+class ItemRows:
+    """What :func:`load_items` returns: the live items in id order, their persons, break-glass, authors."""
+
+    items: list[ItemRow]
+    item_persons: dict[int, list[int]]  # item id -> person ids, in id order
+    break_glass: list[tuple[int, BreakGlassRow]]  # (case id, opening)
+    authors: dict[int, str]  # author id -> name
+
+
+def load_items(db: Session, item_ids, user_ids) -> ItemRows:
+    """Chosen items (not destroyed) with their persons, and the break-glass openings *user_ids* hold on them,
+    in one statement (built once per process). Items that do not exist or were destroyed are left out."""
+    rows = ItemRows([], {}, [], {})
+    if not item_ids:
+        return rows
+    for kind, id_, a, b, n, day, at, t1, t2, t3 in db.execute(
+            _items_statement(), {"item_ids": sorted(set(item_ids)), "user_ids": sorted(set(user_ids)) or [-1]}):
+        if kind == "i":
+            rows.items.append(ItemRow(id_, n, t1, t2, a, b, day, at))
+            if b is not None and t3 is not None:
+                rows.authors[b] = t3
+        elif kind == "l":
+            rows.item_persons.setdefault(id_, []).append(a)
+        else:
+            rows.break_glass.append((n, BreakGlassRow(id_, b, a, at)))
+    rows.item_persons = {i.id: rows.item_persons.get(i.id, []) for i in rows.items}
+    return rows
 
 
 def load(db: Session, case_id: int, user_id: int) -> ViewRows:

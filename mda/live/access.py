@@ -7,8 +7,10 @@ room: only those whose invitation covers that item *and* who may open the case
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from mda.cases.models import Case
@@ -70,14 +72,13 @@ def enterers(db: Session, users: list[User], meeting: Meeting, item: AgendaItem 
         return set()
     # (id, whole meeting) of each user's first open invitation: rows, not objects (a room of 200 reads 200)
     invitations: dict[int, tuple[int, bool]] = {}
-    for inv_id, user_id, whole_meeting in db.exec(
-            select(Invitation.id, Invitation.user_id, Invitation.whole_meeting).where(
-                Invitation.meeting_id == meeting.id, Invitation.user_id.in_([u.id for u in users]),
-                Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)):
+    open_invitations, covering = _statements()
+    for inv_id, user_id, whole_meeting in db.execute(open_invitations, {"meeting_id": meeting.id,
+                                                                         "user_ids": [u.id for u in users]}):
         invitations.setdefault(user_id, (inv_id, whole_meeting))
     partial = [inv_id for inv_id, whole_meeting in invitations.values() if not whole_meeting]
-    covers = set(db.exec(select(InvitationItem.invitation_id).where(
-        InvitationItem.invitation_id.in_(partial), InvitationItem.agenda_item_id == item.id))) if partial else set()
+    covers = (set(db.execute(covering, {"invitation_ids": partial, "item_id": item.id}).scalars()) if partial
+              else set())
     case = case_ctx.case if case_ctx is not None and case_ctx.case.id == item.case_id else db.get(Case, item.case_id)
     if case is None:
         return set()
@@ -90,3 +91,16 @@ def enterers(db: Session, users: list[User], meeting: Meeting, item: AgendaItem 
         if sharing.can_open_case(user, case, case_ctx):
             result.add(user.id)
     return result
+
+
+@functools.cache
+def _statements() -> tuple:
+    """The two statements of :func:`enterers` (built once per process; only the ids change): the users' open
+    invitations to the meeting, and which of the partial ones cover the item."""
+    open_invitations = select(Invitation.id, Invitation.user_id, Invitation.whole_meeting).where(
+        Invitation.meeting_id == bindparam("meeting_id"), Invitation.user_id.in_(bindparam("user_ids", expanding=True)),
+        Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)
+    covering = select(InvitationItem.invitation_id).where(
+        InvitationItem.invitation_id.in_(bindparam("invitation_ids", expanding=True)),
+        InvitationItem.agenda_item_id == bindparam("item_id"))
+    return open_invitations, covering

@@ -17,6 +17,7 @@ Socket events do not pass the HTTP request lifecycle (CSRF, timeouts, the single
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -29,6 +30,7 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_socketio import disconnect, emit
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 from werkzeug.exceptions import HTTPException
 
@@ -297,13 +299,19 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
 
 
 def _processed(s: Session, user_id: int, event_id: str) -> dict | None:
-    from mda.live.models import LiveProcessedEvent
-
-    row = s.exec(select(LiveProcessedEvent).where(LiveProcessedEvent.user_id == user_id,
-                                                  LiveProcessedEvent.event_id == event_id)).first()
+    row = s.exec(_processed_statement(), params={"user_id": user_id, "event_id": event_id}).first()
     if row is None:
         return None
     try:
         return json.loads(row.answer)
     except ValueError:
         return {"ok": True}
+
+
+@functools.cache
+def _processed_statement():
+    """The answer stored for a user's event id (built once per process; asked on every change)."""
+    from mda.live.models import LiveProcessedEvent
+
+    return select(LiveProcessedEvent).where(LiveProcessedEvent.user_id == bindparam("user_id"),
+                                            LiveProcessedEvent.event_id == bindparam("event_id"))

@@ -30,13 +30,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import g
-from sqlalchemy.orm import load_only
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from mda import db as unit
-from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import audit, sharing
+from mda.core import audit, sharing, view_rows
 from mda.core.timeutil import utcnow
 from mda.extensions import socketio
 from mda.live import access
@@ -118,10 +116,9 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
     case = s.get(Case, item.case_id) if item is not None and item.case_id else None
     if not sockets or case is None or meeting is None:
         return delivery
-    # only what the checks, the engine and the audit rows read of a viewer (not the 2FA seeds, which would be
-    # decrypted for every viewer of every change); anything else would be loaded when read
-    users = {u.id: u for u in s.exec(select(User).options(load_only(*_VIEWER_COLUMNS))
-                                     .where(User.id.in_({st.user_id for _sid, st in sockets})))}
+    # plain rows with what the checks, the engine and the audit rows read of a viewer (not entities, and not the
+    # 2FA seeds, which would be decrypted for every viewer of every change)
+    users = view_rows.load_viewers(s, {st.user_id for _sid, st in sockets})
     now = utcnow()
     checked = [(sid, users.get(state.user_id)) for sid, state in sockets
                if session_still_valid(state, users.get(state.user_id), now)]
@@ -154,10 +151,6 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
         by_payload.setdefault(key, (payload, []))[1].extend(sids_of[uid])
     delivery.groups = list(by_payload.values())
     return delivery
-
-
-_VIEWER_COLUMNS = (User.id, User.email, User.name, User.organisation_id, User.roles_text, User.active,
-                   User.session_version)
 
 
 def _address(sid: str) -> str:

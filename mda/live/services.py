@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import g
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -84,9 +84,14 @@ def notify_item(agenda_item_id: int, piece_id: int | None = None) -> None:
 
 
 # ----------------------------------------------------------------------------- loaders
+# statements asked on (nearly) every live event, built once per process
+_LIVE_OF = select(LiveMeeting).where(LiveMeeting.meeting_id == bindparam("meeting_id"))
+_PRESENCE_OF = select(LivePresence).where(LivePresence.sid == bindparam("sid"))
+
+
 def live_of(db: Session, meeting: Meeting) -> LiveMeeting:
     """The meeting's live state (created, not started, on first use)."""
-    live = db.exec(select(LiveMeeting).where(LiveMeeting.meeting_id == meeting.id)).first()
+    live = db.exec(_LIVE_OF, params={"meeting_id": meeting.id}).first()
     if live is None:
         live = LiveMeeting(meeting_id=meeting.id)
         db.add(live)
@@ -103,16 +108,23 @@ def load_meeting(db: Session, user: User, meeting_id: int | None) -> Meeting:
 
 
 def load_item(db: Session, user: User, meeting: Meeting, agenda_item_id: int | None) -> AgendaItem:
-    """A case item of the meeting that *user* may enter; else an audited refusal."""
+    """A case item of the meeting that *user* may enter; else an audited refusal.
+
+    The case's context is loaded here for the check and kept for this unit of work, so that the caller's
+    :func:`case_context` (and a push) reuse it instead of loading the case again."""
     item = db.get(AgendaItem, agenda_item_id) if agenda_item_id else None
-    if item is None or not access.may_enter(db, user, meeting, item):
+    ctx = (case_context(db, item) if item is not None and item.meeting_id == meeting.id and item.kind == "casus"
+           and item.case_id is not None else None)
+    if item is None or ctx is None or not access.may_enter(db, user, meeting, item, ctx):
         raise LiveError("Dit agendapunt bestaat niet, of u neemt niet deel aan de bespreking van deze casus.",
                         denied=True)
     return item
 
 
-def case_context(db: Session, item: AgendaItem) -> sharing.CaseContext:
-    return sharing.load_context(db, db.get(Case, item.case_id))
+def case_context(db: Session, item: AgendaItem) -> sharing.CaseContext | None:
+    """The context of the item's case (None when the case is gone)."""
+    case = db.get(Case, item.case_id)
+    return sharing.load_context(db, case) if case is not None else None
 
 
 def _require_open(live: LiveMeeting) -> None:
@@ -166,7 +178,7 @@ def _mark_attended(db: Session, user: User, meeting: Meeting) -> None:
 
 
 def presence_of(db: Session, sid: str) -> LivePresence | None:
-    return db.exec(select(LivePresence).where(LivePresence.sid == sid)).first()
+    return db.exec(_PRESENCE_OF, params={"sid": sid}).first()
 
 
 def enter_item(db: Session, presence: LivePresence, item: AgendaItem) -> bool:

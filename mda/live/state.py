@@ -7,10 +7,12 @@ case item comes from :func:`mda.core.sharing.items_view`, which decides and audi
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import abort, current_app, url_for
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -143,29 +145,48 @@ class PieceData:
 
 def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: set[int] | None = None) -> PieceData:
     """The pieces of these agenda items (only *piece_ids* when given) with their dissents, escalation marks,
-    names and editing indicators, in five queries whatever their number."""
+    names and editing indicators, in at most five queries whatever their number."""
     from mda.live.guard import PRESENCE_TTL
 
+    st = _piece_statements()
     pieces: dict[int, list[LivePiece]] = defaultdict(list)
-    query = select(LivePiece).where(LivePiece.agenda_item_id.in_(item_ids), LivePiece.meeting_id == meeting.id)
+    params = {"item_ids": list(item_ids), "meeting_id": meeting.id}
+    query = st["pieces"] if piece_ids is None else st["chosen_pieces"]
     if piece_ids is not None:
-        query = query.where(LivePiece.id.in_(piece_ids))
-    for piece in db.exec(query.order_by(LivePiece.id)):
+        params["piece_ids"] = list(piece_ids)
+    for piece in db.exec(query, params=params):
         pieces[piece.agenda_item_id].append(piece)
     all_pieces = [p for ps in pieces.values() for p in ps]
     dissents: dict[int, list[LiveDissent]] = defaultdict(list)
-    if all_pieces:
-        for d in db.exec(select(LiveDissent).where(LiveDissent.piece_id.in_([p.id for p in all_pieces]))
-                         .order_by(LiveDissent.id)):
+    decisions = [p.id for p in all_pieces if p.kind == "besluit"]  # dissent is only ever on a decision
+    if decisions:
+        for d in db.exec(st["dissents"], params={"piece_ids": decisions}):
             dissents[d.piece_id].append(d)
-    disputed = escalation_marks(db, [p.id for p in all_pieces if p.kind == "besluit"])
-    editing = list(db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id,
-                                                      LivePresence.editing_piece_id.is_not(None),
-                                                      LivePresence.seen_at >= utcnow() - PRESENCE_TTL)))
+    disputed = escalation_marks(db, decisions)
+    editing = list(db.exec(st["editing"], params={"meeting_id": meeting.id, "since": utcnow() - PRESENCE_TTL}))
     user_ids = ({p.updated_by_id for p in all_pieces} | {d.user_id for ds in dissents.values() for d in ds}
                 | {r.user_id for r in editing})
-    names = dict(db.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    names = dict(db.execute(st["names"], {"user_ids": list(user_ids)}).all()) if user_ids else {}
     return PieceData(pieces, dissents, disputed, names, editing)
+
+
+@functools.cache
+def _piece_statements() -> dict:
+    """The statements of :func:`load_pieces`, built once per process (only the ids change)."""
+    def ids(name: str):
+        return bindparam(name, expanding=True)
+
+    pieces = select(LivePiece).where(LivePiece.agenda_item_id.in_(ids("item_ids")),
+                                     LivePiece.meeting_id == bindparam("meeting_id"))
+    return {
+        "pieces": pieces.order_by(LivePiece.id),
+        "chosen_pieces": pieces.where(LivePiece.id.in_(ids("piece_ids"))).order_by(LivePiece.id),
+        "dissents": select(LiveDissent).where(LiveDissent.piece_id.in_(ids("piece_ids"))).order_by(LiveDissent.id),
+        "editing": select(LivePresence).where(LivePresence.meeting_id == bindparam("meeting_id"),
+                                              LivePresence.editing_piece_id.is_not(None),
+                                              LivePresence.seen_at >= bindparam("since")),
+        "names": select(User.id, User.name).where(User.id.in_(ids("user_ids"))),
+    }
 
 
 def piece_rows_key(data: PieceData, views: dict[int, sharing.ItemView], user: User) -> tuple:
