@@ -74,11 +74,13 @@ bench: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.feed
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live
 
-## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users) and the live soak
-## (50 clients, 60 s, random disconnects); writes docs/benchmarks.md
+## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users), the live soak
+## (50 clients, 60 s, random disconnects; writes docs/benchmarks.md) and the full hostile-input walk (every
+## value on every route as every caller; make test walks a third of the values per caller)
 soak: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.faults $(SOAK_ARGS)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live_soak --clients 50 --seconds 60 --write
+	MDA_ROBUSTNESS_FULL=1 $(BIN)/pytest -q tests/core/test_robustness.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
