@@ -156,10 +156,12 @@ class Entry:
         """
         return self.action in SURVIVING_ACTIONS
 
-    def by(self, db: Session, user: "User", address: str | None = None) -> "Entry":
+    def by(self, db: Session, user: "User", address: str | None = None,
+           organisation: tuple[int | None, str] | None = None) -> "Entry":
         """The same row for another *user* (from *address*; None: the current request's), e.g. the same view
-        shown to everyone in a live room: only who, their organisation and where differ."""
-        organisation_id, organisation_name = _organisation_of(db, user)
+        shown to everyone in a live room: only who, their organisation and where differ. *organisation*: the
+        user's (id, name) when the caller has it (:func:`organisation_of`)."""
+        organisation_id, organisation_name = organisation or organisation_of(db, user)
         return Entry(self.action, {**self.fields, "user_id": user.id, "user_name": getattr(user, "email", ""),
                                    "organisation_id": organisation_id, "organisation_name": organisation_name,
                                    "client_address": (address if address is not None else _client_address())[:64]},
@@ -217,7 +219,7 @@ def record(
     from mda.core.audit_subjects import subjects_for
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    organisation_id, organisation_name = _organisation_of(db, user)
+    organisation_id, organisation_name = organisation_of(db, user)
     entry = Entry(
         action=action,
         fields={
@@ -240,8 +242,9 @@ def record(
     queue(db, entry)
 
 
-def _organisation_of(db: Session, user) -> tuple[int | None, str]:
-    """The user's organisation (id, name); the name from the per-process cache unless it is loaded already."""
+def organisation_of(db: Session, user) -> tuple[int | None, str]:
+    """The user's organisation (id, name) as audit rows name it; the name from the per-process cache unless it is
+    loaded already."""
     if user is None:
         return None, ""
     state = getattr(user, "_sa_instance_state", None)
@@ -299,12 +302,14 @@ def _write_pending(db: Session) -> None:
         # which saves reading them back and a second commit. Rows left pending by anything else (the partial
         # index finds them without a scan) are sealed first, so the chain keeps the order of insertion.
         seq, prev_hash = _lock_head(conn, wait=True)
-        if conn.execute(text("SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1")).first() is not None:
-            _seal_batch(conn, seq, prev_hash, batch=10_000)
-            seq, prev_hash = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).one()
         # This transaction holds the one write lock, so the next ids are known: the rows go in with them in one
         # executemany, without RETURNING (which cost more per row than the insert itself).
-        last_id = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM audit_event")).scalar_one()
+        pending_left, last_id = conn.execute(text(
+            "SELECT (SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1), "
+            "(SELECT COALESCE(MAX(id), 0) FROM audit_event)")).one()
+        if pending_left is not None:
+            _seal_batch(conn, seq, prev_hash, batch=10_000)
+            seq, prev_hash = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).one()
         for row in rows:
             seq += 1
             last_id += 1

@@ -851,9 +851,13 @@ def _record_views(db: Session, users: list[User], case: Case, groups: list[tuple
     with audit.acting_from(address(first)):
         _record_view(db, first, case, groups, channel)
     rows = audit.pending_since(db, mark)
+    organisations: dict[int | None, tuple[int | None, str]] = {}  # a room holds a few organisations, many users
     for user in others:
+        key = getattr(user, "organisation_id", None)
+        if key not in organisations:
+            organisations[key] = audit.organisation_of(db, user)
         for entry in rows:
-            audit.queue(db, entry.by(db, user, address(user)))
+            audit.queue(db, entry.by(db, user, address(user), organisations[key]))
 
 
 def decision_group(user: User, ctx: CaseContext, items: list[Item], *, opens: bool | None = None) -> tuple:

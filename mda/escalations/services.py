@@ -16,6 +16,7 @@ runs in two processes at once.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import bindparam, update
@@ -164,9 +165,7 @@ def open_on_decisions(db: Session, piece_ids: list[int]) -> dict[int, Escalation
 
 def decision_item_refusal(db: Session, item) -> str | None:
     """Item lock provider: the text of a conference decision under an open escalation does not change."""
-    from mda.live.models import LivePiece
-
-    piece = db.exec(select(LivePiece).where(LivePiece.item_id == item.id, LivePiece.kind == "besluit")).first()
+    piece = db.execute(_decision_of_item(), {"item_id": item.id}).first()  # every live save asks: built once
     if piece is None:
         return None
     esc = open_on_subject(db, piece.case_id, "besluit", piece.id)
@@ -174,6 +173,15 @@ def decision_item_refusal(db: Session, item) -> str | None:
         return None
     return (f"Over dit besluit loopt escalatie {esc.reference}: het kan niet worden gewijzigd tot over de "
             "escalatie is besloten of zij is ingetrokken.")
+
+
+@functools.cache
+def _decision_of_item():
+    """The conference decision whose text is this case item (id and case), if it is one."""
+    from mda.live.models import LivePiece
+
+    return select(LivePiece.id, LivePiece.case_id).where(LivePiece.item_id == bindparam("item_id"),
+                                                         LivePiece.kind == "besluit")
 
 
 def subject_is_locked(db: Session, case_id: int, kind: str, subject_id: int | None) -> bool:

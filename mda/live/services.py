@@ -87,6 +87,10 @@ def notify_item(agenda_item_id: int, piece_id: int | None = None) -> None:
 # statements asked on (nearly) every live event, built once per process
 _LIVE_OF = select(LiveMeeting).where(LiveMeeting.meeting_id == bindparam("meeting_id"))
 _PRESENCE_OF = select(LivePresence).where(LivePresence.sid == bindparam("sid"))
+#: a save's compare-and-set (the saved piece's attributes are set from what it wrote, so no session sync)
+_SAVE_VERSION = (update(LivePiece).where(LivePiece.id == bindparam("piece_id"), LivePiece.version == bindparam("base"))
+                 .values(version=bindparam("version"), updated_by_id=bindparam("user_id"), updated_at=bindparam("at"))
+                 .execution_options(synchronize_session=False))
 
 
 def live_of(db: Session, meeting: Meeting) -> LiveMeeting:
@@ -389,8 +393,8 @@ def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_vers
         raise LiveError("De versie ontbreekt; laad de tekst opnieuw.", field="versie")
     now = utcnow()
     # compare-and-set: two processes saving the same version cannot both win
-    result = db.execute(update(LivePiece).where(LivePiece.id == piece.id, LivePiece.version == base_version)
-                        .values(version=base_version + 1, updated_by_id=user.id, updated_at=now))
+    result = db.execute(_SAVE_VERSION, {"piece_id": piece.id, "base": base_version, "version": base_version + 1,
+                                        "user_id": user.id, "at": now})
     if result.rowcount != 1:
         db.refresh(piece)
         # the newer text goes back through the engine like every other delivery: decided and audited
