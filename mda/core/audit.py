@@ -29,10 +29,11 @@ except the single transition from pending to sealed that fills only ``seq``,
 """
 
 
+import functools
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
-from sqlalchemy import Index, event, func, text
+from sqlalchemy import Index, bindparam, event, func, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -315,7 +316,9 @@ def _write_pending(db: Session) -> None:
             last_id += 1
             row["id"], row["seq"], row["prev_hash"] = last_id, seq, prev_hash
             prev_hash = row["hash"] = hashlib.sha256(canonical(row).encode()).hexdigest()
-        conn.execute(table.insert(), rows)
+        sql, columns, when = _sqlite_insert(conn.dialect)
+        conn.exec_driver_sql(sql, [tuple(when(row[c]) if c == "occurred_at" else row[c] for c in columns)
+                                   for row in rows])
         conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
                      {"seq": seq, "h": prev_hash})
         ids = [row["id"] for row in rows]
@@ -329,6 +332,17 @@ def _write_pending(db: Session) -> None:
               "basis": s.basis[:1000]} for entry, event_id in zip(pending, ids, strict=True) for s in entry.subjects]
     if links:
         conn.execute(AuditSubject.__table__.insert(), links)
+
+
+@functools.cache
+def _sqlite_insert(dialect) -> tuple[str, tuple[str, ...], Callable]:
+    """The SQLite insert of whole audit rows, for one executemany of plain tuples (SQLAlchemy's per-row parameter
+    handling cost more than the insert): its SQL, the columns in its order, and the time column's own conversion,
+    so that rows are stored exactly as the model stores them."""
+    table = AuditEvent.__table__
+    compiled = table.insert().values({c.name: bindparam(c.name) for c in table.columns}).compile(dialect=dialect)
+    when = table.c.occurred_at.type.bind_processor(dialect)
+    return str(compiled), tuple(compiled.positiontup), when or (lambda value: value)
 
 
 @event.listens_for(Session, "after_commit")
