@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlmodel import select
 
 from mda import db
 from mda.core.timeutil import utcnow
@@ -59,22 +60,24 @@ def init_app(app: Flask) -> None:
 
 
 @functools.cache
-def _without_seeds() -> tuple:
-    """Load options that leave the 2FA seeds unread (built once, after the models are imported)."""
+def _session_user():
+    """The logged-in user of a session, without the 2FA seeds (read only where 2FA needs them): built once, asked
+    on every request and live event."""
+    from sqlalchemy import bindparam
     from sqlalchemy.orm import defer
 
     from mda.auth.models import User
 
-    return (defer(User.totp_secret), defer(User.totp_pending_secret))
+    return (select(User).options(defer(User.totp_secret), defer(User.totp_pending_secret))
+            .where(User.id == bindparam("user_id")))
 
 
 def _load_user(user_id: str):
-    from mda.auth.models import User
 
     try:
         raw_id, raw_version = user_id.split(":")
         # the 2FA seeds are decrypted only where 2FA reads them, not on every request and live event
-        user = db.session().get(User, int(raw_id), options=_without_seeds())
+        user = db.session().exec(_session_user(), params={"user_id": int(raw_id)}).first()
     except (ValueError, TypeError):
         return None
     if user is None or not user.active or str(user.session_version) != raw_version:
