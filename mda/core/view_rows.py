@@ -75,10 +75,7 @@ class ViewerRow:
     roles_text: str
     active: bool
     session_version: int
-
-    @property
-    def roles(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles_text.split() if r)
+    roles: frozenset[str]  # read several times per viewer (joining, circle): split once
 
     @property
     def is_authenticated(self) -> bool:
@@ -89,7 +86,8 @@ def load_viewers(db: Session, user_ids) -> dict[int, ViewerRow]:
     """The users *user_ids* (id -> row) as of now, in one statement."""
     if not user_ids:
         return {}
-    return {row.id: ViewerRow(*row) for row in db.execute(_viewers_statement(), {"ids": list(user_ids)})}
+    return {row.id: ViewerRow(*row, frozenset(row.roles_text.split()))
+            for row in db.execute(_viewers_statement(), {"ids": list(user_ids)})}
 
 
 @functools.cache

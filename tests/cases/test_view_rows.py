@@ -100,3 +100,56 @@ def test_url_pattern_gives_what_url_for_gives(app):
         with pytest.raises(ValueError):
             pattern("1; drop")  # an id is a number, nothing else reaches the address
 
+
+
+def test_chosen_items_from_one_statement_equal_the_models(db, busy_case):
+    """Do chosen items loaded in one statement (the live push's) carry what the model objects carry, with their
+    persons in order, the break-glass of the asked users only (expired ones too: the engine drops those), authors,
+    and no destroyed or unknown item?"""
+    from mda.cases.models import Item, ItemPerson
+    from mda.core import view_rows
+
+    s = busy_case
+    items = db.exec(select(Item).where(Item.case_id == s.case.id).order_by(Item.id)).all()
+    wanted = [i.id for i in items] + [10**9]
+    rows = view_rows.load_items(db, wanted, [s.users["pol"].id, s.users["ggz"].id])
+    live = [i for i in items if i.destroyed_at is None]
+    assert [(r.id, r.case_id, r.category, r.content, r.source_organisation_id, r.author_id, r.recorded_on,
+             r.created_at) for r in rows.items] == [
+        (i.id, i.case_id, i.category, i.content, i.source_organisation_id, i.author_id, i.recorded_on, i.created_at)
+        for i in live]
+    assert len(live) < len(items)  # the destroyed item was asked for and left out
+    for item in live:
+        links = db.exec(select(ItemPerson.person_id).where(ItemPerson.item_id == item.id)
+                        .order_by(ItemPerson.person_id)).all()
+        assert rows.item_persons[item.id] == list(links)
+    assert any(len(p) == 2 for p in rows.item_persons.values())
+    grants = db.exec(select(BreakGlass)).all()
+    assert sorted((case_id, bg.id, bg.user_id, bg.item_id) for case_id, bg in rows.break_glass) == sorted(
+        (g.case_id, g.id, g.user_id, g.item_id) for g in grants if g.item_id in {i.id for i in live})
+    assert not view_rows.load_items(db, wanted, [s.users["vt"].id]).break_glass  # only the asked users' own
+    assert rows.authors[s.users["ggz"].id] == s.users["ggz"].name
+
+
+@pytest.mark.parametrize("who", ["coordinator", "pol", "ggz", "lt", "vt", "om", "lt_lead", "om_lead", "admin"])
+def test_a_viewer_row_is_decided_and_audited_as_its_user(app, db, busy_case, who):
+    """Does a viewer loaded as a plain row (the live push's) get from the rules of joining, the engine and the
+    audit exactly what the user's model object gets: permissions, circle, decision group, views, audit names?"""
+    from mda.core import audit, view_rows
+    from mda.core.permissions import has_permission
+
+    s = busy_case
+    user = s.users[who]
+    row = view_rows.load_viewers(db, [user.id])[user.id]
+    ctx = sharing._load_contexts(db, [s.case])[s.case.id]
+    assert has_permission(row, "meeting.attend") == has_permission(user, "meeting.attend")
+    assert sharing.can_open_case(row, s.case, ctx) == sharing.can_open_case(user, s.case, ctx)
+    items = [s.items[k] for k in ("health", "justice", "risk")]
+    assert sharing.decision_group(row, ctx, items) == sharing.decision_group(user, ctx, items)
+    assert audit.organisation_of(db, row) == audit.organisation_of(db, user) != (None, "")
+    with app.test_request_context():
+        ids = [i.id for i in items]
+        by_row = sharing.item_views_for_users(db, [row], {s.case.id: ctx}, ids)[user.id]
+        by_user = sharing.item_views_for_users(db, [user], {s.case.id: ctx}, ids)[user.id]
+        db.rollback()
+    assert {k: _item_fields(v) for k, v in by_row.items()} == {k: _item_fields(v) for k, v in by_user.items()}
