@@ -109,6 +109,20 @@ class ViewRows:
     authors: dict[int, str]  # author id -> name (a professional's name, shown only with a visible item)
 
 
+def _tagged_row(kind: str, id_, a=None, b=None, n=None, day=None, at=None, t1=None, t2=None, t3=None, t4=None):
+    """One branch of a tagged UNION ALL: the tag, an id, three numbers, a date, a time and four texts (NULL where
+    the branch has none, typed so that every branch has the same columns)."""
+    def nullable(value, type_):
+        return cast(null(), type_) if value is None else value
+
+    return select(literal_column(f"'{kind}'", String).label("kind"), id_.label("id"),
+                  nullable(a, Integer).label("a"), nullable(b, Integer).label("b"),
+                  nullable(n, Integer).label("n"), nullable(day, Date).label("day"),
+                  nullable(at, DateTime).label("at"), nullable(t1, String).label("t1"),
+                  nullable(t2, String).label("t2"), nullable(t3, String).label("t3"),
+                  nullable(t4, String).label("t4"))
+
+
 @functools.cache
 def _statement():
     """One tagged UNION ALL: persons ('p'), items with their author's name ('i'), links ('l'), break-glass ('b').
@@ -118,18 +132,7 @@ def _statement():
     from mda.auth.models import User
 
     case_id, user_id = bindparam("case_id"), bindparam("user_id")
-
-    def row(kind: str, id_, a=None, b=None, n=None, day=None, at=None, t1=None, t2=None, t3=None, t4=None):
-        def nullable(value, type_):
-            return cast(null(), type_) if value is None else value
-
-        return select(literal_column(f"'{kind}'", String).label("kind"), id_.label("id"),
-                      nullable(a, Integer).label("a"), nullable(b, Integer).label("b"),
-                      nullable(n, Integer).label("n"), nullable(day, Date).label("day"),
-                      nullable(at, DateTime).label("at"), nullable(t1, String).label("t1"),
-                      nullable(t2, String).label("t2"), nullable(t3, String).label("t3"),
-                      nullable(t4, String).label("t4"))
-
+    row = _tagged_row
     author = select(User.name).where(User.id == Item.author_id).scalar_subquery()
     live_items = (Item.case_id == case_id, Item.destroyed_at.is_(None))
     # the item branch first: the result's column types (dates, times) are taken from it
@@ -155,17 +158,7 @@ def _items_statement():
     from mda.auth.models import User
 
     item_ids, user_ids = bindparam("item_ids", expanding=True), bindparam("user_ids", expanding=True)
-
-    def row(kind: str, id_, a=None, b=None, n=None, day=None, at=None, t1=None, t2=None, t3=None):
-        def nullable(value, type_):
-            return cast(null(), type_) if value is None else value
-
-        return select(literal_column(f"'{kind}'", String).label("kind"), id_.label("id"),
-                      nullable(a, Integer).label("a"), nullable(b, Integer).label("b"),
-                      nullable(n, Integer).label("n"), nullable(day, Date).label("day"),
-                      nullable(at, DateTime).label("at"), nullable(t1, String).label("t1"),
-                      nullable(t2, String).label("t2"), nullable(t3, String).label("t3"))
-
+    row = _tagged_row
     author = select(User.name).where(User.id == Item.author_id).scalar_subquery()
     # the item branch first: the result's column types (dates, times) are taken from it
     stmt = union_all(
@@ -195,7 +188,7 @@ def load_items(db: Session, item_ids, user_ids) -> ItemRows:
     rows = ItemRows([], {}, [], {})
     if not item_ids:
         return rows
-    for kind, id_, a, b, n, day, at, t1, t2, t3 in db.execute(
+    for kind, id_, a, b, n, day, at, t1, t2, t3, _t4 in db.execute(
             _items_statement(), {"item_ids": sorted(set(item_ids)), "user_ids": sorted(set(user_ids)) or [-1]}):
         if kind == "i":
             rows.items.append(ItemRow(id_, n, t1, t2, a, b, day, at))
