@@ -260,21 +260,25 @@ def run() -> None:
             def broadcast(rnd):  # the same payload as the rows MDA pushed (a few-byte notice would flatter it)
                 bare_writer.sio.emit("go", {**Client.payload, "soort": "punt", "punt": ids["item"], "rnd": rnd})
 
-            # Rounds of MDA and of the bare broadcast alternate (and take turns going first), so that the machine
-            # drifting during the run weighs on both alike; the first WARMUP rounds of each are not counted.
             notices, views, bare = [], [], []
+
+            def mda_round(rnd, notices=notices, views=views):
+                got_notices, got_views = one_round(mda_clients, save, rnd, "view")
+                if rnd >= 0:
+                    notices.extend(got_notices)
+                    views.extend(got_views)
+
+            def bare_round(rnd, bare=bare):
+                got, _ = one_round(bare_clients, broadcast, rnd, "notice")
+                if rnd >= 0:
+                    bare.extend(got)
+
+            # Rounds of MDA and of the bare broadcast alternate (and take turns going first, MDA in the first round,
+            # whose rows the bare side then sends), so that the machine drifting during the run weighs on both
+            # alike; the first WARMUP rounds of each are not counted.
             for rnd in range(-WARMUP, ROUNDS):
-                mda_first = rnd % 2 == 0
-                for which in ("mda", "bare") if mda_first else ("bare", "mda"):
-                    if which == "mda":
-                        got_notices, got_views = one_round(mda_clients, save, rnd, "view")
-                        if rnd >= 0:
-                            notices += got_notices
-                            views += got_views
-                    elif Client.payload:  # the bare side sends what MDA pushed last
-                        got_bare, _ = one_round(bare_clients, broadcast, rnd, "notice")
-                        if rnd >= 0:
-                            bare += got_bare
+                for side in (mda_round, bare_round) if (rnd + WARMUP) % 2 == 0 else (bare_round, mda_round):
+                    side(rnd)
             rss = _rss_mb(mda_proc.pid)
             rows.append((size, bare, notices, views, rss))
             print(f"{size} clients: {failures[0]} view fetches timed out (30 s) so far", flush=True)

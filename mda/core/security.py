@@ -8,6 +8,8 @@ from datetime import datetime
 
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import bindparam
+from sqlalchemy.orm import defer
 from sqlmodel import select
 
 from mda import db
@@ -63,9 +65,6 @@ def init_app(app: Flask) -> None:
 def _session_user():
     """The logged-in user of a session, without the 2FA seeds (read only where 2FA needs them): built once, asked
     on every request and live event."""
-    from sqlalchemy import bindparam
-    from sqlalchemy.orm import defer
-
     from mda.auth.models import User
 
     return (select(User).options(defer(User.totp_secret), defer(User.totp_pending_secret))
@@ -73,7 +72,6 @@ def _session_user():
 
 
 def _load_user(user_id: str):
-
     try:
         raw_id, raw_version = user_id.split(":")
         # the 2FA seeds are decrypted only where 2FA reads them, not on every request and live event

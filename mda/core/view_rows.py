@@ -189,7 +189,7 @@ def load_items(db: Session, item_ids, user_ids) -> ItemRows:
     if not item_ids:
         return rows
     for kind, id_, a, b, n, day, at, t1, t2, t3, _t4 in db.execute(
-            _items_statement(), {"item_ids": sorted(set(item_ids)), "user_ids": sorted(set(user_ids)) or [-1]}):
+            _items_statement(), {"item_ids": sorted(set(item_ids)), "user_ids": sorted(set(user_ids))}):
         if kind == "i":
             rows.items.append(ItemRow(id_, n, t1, t2, a, b, day, at))
             if b is not None and t3 is not None:
