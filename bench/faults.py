@@ -202,10 +202,24 @@ class Server:
         return log.count("Traceback")
 
 
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a failed request (urllib3 wraps it in MaxRetryError), short enough for the report."""
+    for _ in range(8):
+        inner = getattr(exc, "reason", None) or exc.__context__
+        if not isinstance(inner, BaseException) or inner is exc:
+            break
+        exc = inner
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
+
+
 def login(host: str, email: str) -> requests.Session:
-    """A logged-in session that, like a browser, retries a GET once when a kept-alive connection was closed."""
+    """A logged-in session that, like a browser, retries a GET once when a kept-alive connection was closed.
+
+    gunicorn closes an idle kept-alive connection after two seconds; a request sent on it at that moment is
+    reset. urllib3 counts that reset as a read error, so ``read=1`` is what lets the GET be retried.
+    """
     s = requests.Session()
-    s.mount("http://", requests.adapters.HTTPAdapter(max_retries=Retry(total=1, connect=1, read=0, status=0,
+    s.mount("http://", requests.adapters.HTTPAdapter(max_retries=Retry(total=1, connect=1, read=1, status=0,
                                                                        allowed_methods=["GET"])))
     page = s.get(host + "/login", timeout=10)
     match = _CSRF.search(page.text)
@@ -421,7 +435,7 @@ def run_mix(seconds: float, users: int = 20) -> dict:
                 try:
                     status = s.get(server.host + pages[kind], timeout=30).status_code
                 except requests.RequestException as exc:
-                    status = f"{type(exc).__name__} ({str(exc)[:80]})"
+                    status = f"{type(exc).__name__} ({_reason(exc)})"
                 with lock:
                     if status == 200:
                         done[kind] += 1
