@@ -10,7 +10,8 @@ Writing and chaining are two steps, so that no request waits on a global lock:
 1. **Append.** The unit of work inserts its rows *pending* (``seq`` is NULL, no
    hash), like any other row: no shared row is touched, so concurrent requests in
    any number of processes never wait on each other here.
-2. **Seal.** Right after a commit that added rows, the committing process tries to
+2. **Seal.** After a commit that added rows (in a unit of work: after what waited
+   for the commit, such as a live push, ran), the committing process tries to
    become the one *sealer* (``SELECT … FOR UPDATE SKIP LOCKED`` on the
    ``audit_head`` row on PostgreSQL; SQLite serialises writers anyway). The sealer
    gives every pending row, in insertion order, the next ``seq``, the previous
@@ -70,6 +71,7 @@ _EMPTY_FIELDS = {"user_id": None, "user_name": "", "organisation_id": None, "org
                  "on_behalf_of": "", "object_type": "", "object_id": "", "case_id": None, "person_ids": "",
                  "basis": "", "client_address": "", "outcome": "success", "summary": "", "prev_hash": "", "hash": ""}
 _SEAL_KEY = "mda_audit_seal_after_commit"
+_LATER_KEY = "mda_audit_seal_later"
 log = logging.getLogger(__name__)
 
 
@@ -347,7 +349,28 @@ def _sqlite_insert(dialect) -> tuple[str, tuple[str, ...], Callable]:
 
 @event.listens_for(Session, "after_commit")
 def _seal_after_commit(db: Session) -> None:
-    """Chain the rows this commit added (and any others pending); never wait for a busy sealer."""
+    """Chain the rows this commit added (and any others pending), unless :func:`sealing_later` holds the seal."""
+    if not db.info.get(_LATER_KEY):
+        seal_committed(db)
+
+
+@contextmanager
+def sealing_later(db: Session) -> Iterator[None]:
+    """Commits of *db* inside this block leave their rows pending; they are sealed when the block ends.
+
+    The unit of work commits in such a block, so that what waits for the commit (a live push, an e-mail)
+    does not also wait for a second write transaction: sealing only chains rows already stored.
+    """
+    db.info[_LATER_KEY] = True
+    try:
+        yield
+    finally:
+        db.info.pop(_LATER_KEY, None)
+        seal_committed(db)
+
+
+def seal_committed(db: Session) -> None:
+    """Chain what the last commit of *db* added (if it added rows); never wait for a busy sealer."""
     if not db.info.pop(_SEAL_KEY, False):
         return
     try:

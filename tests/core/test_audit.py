@@ -370,3 +370,18 @@ def test_a_busy_sealer_does_not_make_a_request_wait(app, db):
         tx.rollback()
         holder.close()
     assert verify_chain(db).intact and verify_chain(db, seal=False).checked == 2
+
+
+def test_what_waits_for_the_commit_does_not_wait_for_the_seal(app, db):
+    """Does an after-commit callback (a live push) run before the seal, and is everything sealed once commit returns?"""
+    seen = []
+    with app.app_context():
+        session = mda_db.session()
+        audit.record(session, "view", user_name="tester", object_type="test", object_id=1, summary="regel")
+        mda_db.after_commit(lambda: seen.append(verify_chain(db, seal=False).pending))
+        mda_db.commit()
+        db.expire_all()
+        after = verify_chain(db, seal=False)
+    # on PostgreSQL the row is sealed after the commit by one sealer; SQLite seals inside the transaction
+    assert seen == ([1] if db.get_bind().dialect.name == "postgresql" else [0])
+    assert (after.pending, after.checked) == (0, 1) and after.intact
