@@ -221,6 +221,7 @@ def run() -> None:
         version = [piece["versie"]]
         mda_clients: list[Client] = []
         bare_writer = Client(bare_url, "/")
+        bare_writer.sio.call("enter", {}, timeout=30)  # MDA's writer is in its item's room too, and gets the push
         bare_clients: list[Client] = []
 
         failures = [0]
@@ -258,7 +259,9 @@ def run() -> None:
                 c.view.clear()
 
             def broadcast(rnd):  # the same payload as the rows MDA pushed (a few-byte notice would flatter it)
-                bare_writer.sio.emit("go", {**Client.payload, "soort": "punt", "punt": ids["item"], "rnd": rnd})
+                # a call, like MDA's save: the writer waits for its answer, which the server sends after the emit
+                bare_writer.sio.call("go", {**Client.payload, "soort": "punt", "punt": ids["item"], "rnd": rnd},
+                                     timeout=30)
 
             notices, views, bare = [], [], []
 

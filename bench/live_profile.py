@@ -1,10 +1,11 @@
-"""``python -m bench.live_profile [viewers] [changes]``: where the time of one live change goes, with pyinstrument.
+"""``python -m bench.live_profile [viewers] [changes] [--plain]``: where one live change spends its time (pyinstrument).
 
 Seeds the live bench's meeting (:func:`bench.live.seed`: one case item, *viewers* professionals of one
 organisation in its circle; default 50) in a temporary SQLite database, joins them all to the item's room
 with Flask-SocketIO's in-process test clients (real session cookies and CSRF tokens, every event through the
 guard), and has the first one save a minutes piece *changes* times (default 300), each pushed to everyone.
-Prints the time per change (p50 / p90, wall and CPU) and pyinstrument's call tree of the saves.
+Prints the time per change (p50 / p90, wall and CPU) and pyinstrument's call tree of the saves; with ``--plain``
+only the times, measured without the profiler (for comparing two versions of the code).
 
 In process, so without the network and the sampling troubles of a threaded server (py-spy cannot keep up with
 one thread per socket); the test clients' own emit costs more than a websocket's, so the emit's share is
@@ -24,8 +25,10 @@ from bench import live
 
 
 def main() -> None:
-    viewers = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    changes = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    args = [a for a in sys.argv[1:] if a != "--plain"]
+    plain = "--plain" in sys.argv[1:]
+    viewers = int(args[0]) if args else 50
+    changes = int(args[1]) if len(args) > 1 else 300
     tmp = Path(tempfile.mkdtemp(prefix="mda-live-profile-"))
     url = f"sqlite:///{tmp / 'live.sqlite'}"
     ids = live.seed(url, viewers)
@@ -55,7 +58,8 @@ def main() -> None:
     tune_garbage_collector()
     walls, cpus = [], []
     profiler = Profiler(interval=0.0005)
-    profiler.start()
+    if not plain:
+        profiler.start()
     for rnd in range(changes):
         wall, cpu = time.perf_counter(), time.thread_time()
         answer = writer.emit("stuk_opslaan", {"id": f"profile-{rnd:06d}", "stuk": piece["stuk"], "versie": version,
@@ -69,10 +73,11 @@ def main() -> None:
         if rnd % 10 == 0:  # keep the test clients' queues short
             for client in clients:
                 client.get_received("/live")
-    profiler.stop()
     walls.sort()
     cpus.sort()
-    print(profiler.output_text(unicode=True, color=False, show_all=False))  # noqa: T201
+    if not plain:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))  # noqa: T201
     print(f"{viewers} viewers, {changes} changes: save + push p50 {walls[len(walls) // 2]:.2f} ms, "  # noqa: T201
           f"p90 {walls[int(len(walls) * 0.9)]:.2f} ms; CPU p50 {cpus[len(cpus) // 2]:.2f} ms")
 
