@@ -304,12 +304,14 @@ def _write_pending(db: Session) -> None:
         # SQLite lets one writer at a time in anyway: take the chain's head now and insert the rows sealed,
         # which saves reading them back and a second commit. Rows left pending by anything else (the partial
         # index finds them without a scan) are sealed first, so the chain keeps the order of insertion.
-        seq, prev_hash = _lock_head(conn, wait=True)
-        # This transaction holds the one write lock, so the next ids are known: the rows go in with them in one
-        # executemany, without RETURNING (which cost more per row than the insert itself).
-        pending_left, last_id = conn.execute(text(
-            "SELECT (SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1), "
-            "(SELECT COALESCE(MAX(id), 0) FROM audit_event)")).one()
+        # This transaction holds the one write lock once it has touched the head, so the next ids are known: the
+        # rows go in with them in one executemany, without RETURNING (which cost more per row than the insert).
+        # The head, whether rows are pending and the last id come back from the one statement that locks it.
+        head = conn.execute(text(_SQLITE_HEAD)).first()
+        if head is None:  # a fresh database: no head row yet
+            _lock_head(conn, wait=True)
+            head = conn.execute(text(_SQLITE_HEAD)).one()
+        seq, prev_hash, pending_left, last_id = head
         if pending_left is not None:
             _seal_batch(conn, seq, prev_hash, batch=10_000)
             seq, prev_hash = conn.execute(text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")).one()
@@ -334,6 +336,10 @@ def _write_pending(db: Session) -> None:
               "basis": s.basis[:1000]} for entry, event_id in zip(pending, ids, strict=True) for s in entry.subjects]
     if links:
         conn.execute(AuditSubject.__table__.insert(), links)
+
+
+_SQLITE_HEAD = ("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash, "
+                "(SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1), (SELECT COALESCE(MAX(id), 0) FROM audit_event)")
 
 
 @functools.cache

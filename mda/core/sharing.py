@@ -414,11 +414,6 @@ def load_organisations(db: Session | None, ctx: CaseContext, org_ids) -> None:
 # the statements of a case view, built once (only the ids change): building them cost more than running them
 _ITEMS = (select(Item).where(Item.case_id == bindparam("case_id"), Item.destroyed_at.is_(None))
           .order_by(Item.category, Item.recorded_on, Item.id))
-# the persons of an item in id order, on every channel and database alike (pages name them in this order)
-_ITEM_PERSONS = (select(ItemPerson).where(ItemPerson.item_id.in_(bindparam("item_ids", expanding=True)))
-                 .order_by(ItemPerson.item_id, ItemPerson.person_id))
-_BREAK_GLASS = select(BreakGlass).where(BreakGlass.case_id == bindparam("case_id"),
-                                        BreakGlass.user_id == bindparam("user_id"))
 
 
 def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
@@ -426,11 +421,9 @@ def _load_items(db: Session, ctx: CaseContext, user: User) -> list[Item]:
     if items:
         # each item's persons as stored now (replacing what an earlier load in this unit of work put there:
         # the context outlives flushes that do not touch it, and a second load must not count a person twice)
-        persons: dict[int, list[int]] = {i.id: [] for i in items}
-        for link in db.exec(_ITEM_PERSONS, params={"item_ids": list(persons)}):
-            persons[link.item_id].append(link.person_id)
+        persons, openings = view_rows.load_links(db, [i.id for i in items], ctx.case.id, user.id)
         ctx.item_persons.update(persons)
-        _keep_break_glass(ctx, db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}))
+        _keep_break_glass(ctx, openings)
     return items
 
 
@@ -885,9 +878,10 @@ def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) ->
     item = db.get(Item, item_id)
     if item is None or item.case_id != ctx.case.id or item.destroyed_at is not None:
         abort(404)
-    # its persons and the user's break-glass openings of the case (statements built once per process)
-    ctx.item_persons[item.id] = [link.person_id for link in db.exec(_ITEM_PERSONS, params={"item_ids": [item.id]})]
-    _keep_break_glass(ctx, db.exec(_BREAK_GLASS, params={"case_id": ctx.case.id, "user_id": user.id}))
+    # its persons and the user's break-glass openings of the case (one statement, built once per process)
+    persons, openings = view_rows.load_links(db, [item.id], ctx.case.id, user.id)
+    ctx.item_persons.update(persons)
+    _keep_break_glass(ctx, openings)
     return item
 
 

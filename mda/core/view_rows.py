@@ -172,6 +172,34 @@ def _items_statement():
     return stmt.order_by(*(stmt.selected_columns[c] for c in ("kind", "id", "a")))
 
 
+@functools.cache
+def _links_statement():
+    """One tagged UNION ALL: chosen items' persons ('l'), and one viewer's break-glass openings in a case ('b')."""
+    row = _tagged_row
+    # the break-glass branch first: the result's column types (its time) are taken from it
+    stmt = union_all(
+        row("b", BreakGlass.id, BreakGlass.item_id, BreakGlass.user_id, at=BreakGlass.expires_at).where(
+            BreakGlass.case_id == bindparam("case_id"), BreakGlass.user_id == bindparam("user_id")),
+        row("l", ItemPerson.item_id, ItemPerson.person_id).where(
+            ItemPerson.item_id.in_(bindparam("item_ids", expanding=True))),
+    )
+    return stmt.order_by(*(stmt.selected_columns[c] for c in ("kind", "id", "a")))
+
+
+def load_links(db: Session, item_ids, case_id: int, user_id: int) -> tuple[dict[int, list[int]], list[BreakGlassRow]]:
+    """The persons of *item_ids* (item id -> person ids in id order, every item named) and the break-glass
+    openings *user_id* holds in case *case_id*, in one statement (built once per process)."""
+    persons: dict[int, list[int]] = {item_id: [] for item_id in item_ids}
+    openings: list[BreakGlassRow] = []
+    for kind, id_, a, b, _n, _day, at, *_texts in db.execute(
+            _links_statement(), {"item_ids": list(persons), "case_id": case_id, "user_id": user_id}):
+        if kind == "l":
+            persons[id_].append(a)
+        else:
+            openings.append(BreakGlassRow(id_, b, a, at))
+    return persons, openings
+
+
 @dataclass
 class ItemRows:
     """What :func:`load_items` returns: the live items in id order, their persons, break-glass, authors."""

@@ -39,6 +39,7 @@ from mda.core.timeutil import utcnow
 from mda.extensions import socketio
 from mda.live import access
 from mda.live.guard import NAMESPACE, SOCKETS, session_still_valid
+from mda.live.models import LivePiece
 from mda.meetings.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,13 @@ def piece_changed(item_id: int, piece_id: int) -> None:
     """Called in the writer's unit of work when *piece_id* of agenda item *item_id* changed (after flush)."""
     if unit.before_commit(_build_pending):  # the first change of this unit of work (a rolled back one left none)
         g.live_push, g.live_push_held = {}, []
+    # The writer's piece, agenda item and meeting are in the session now; the session holds its objects only while
+    # something else does, so hold them until the push is built instead of reading them again then.
+    s = unit.session()
     if item_id not in g.live_push:
-        # The writer's agenda item and meeting are in the session now; the session holds its objects only while
-        # something else does, so hold them until the push is built instead of reading them again then.
-        s = unit.session()
         item = s.get(AgendaItem, item_id)
         g.live_push_held += [item, s.get(Meeting, item.meeting_id) if item is not None else None]
+    g.live_push_held.append(s.get(LivePiece, piece_id))
     g.live_push.setdefault(item_id, set()).add(piece_id)
 
 
@@ -129,7 +131,7 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
         return delivery
     from mda.live import state as live_state
 
-    data = live_state.load_pieces(s, meeting, [item_id], piece_ids)
+    data = live_state.load_pieces(s, meeting, [item_id], piece_ids, names={u.id: u.name for u in users.values()})
     viewers = {u.id: u for _sid, u in targets}
     addresses = {u.id: _address(sid) for sid, u in targets}
     views = (sharing.item_views_for_users(s, list(viewers.values()), {case.id: ctx}, data.wanted(),

@@ -143,19 +143,24 @@ class PieceData:
                 | {d.item_id for ds in self.dissents.values() for d in ds})
 
 
-def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: set[int] | None = None) -> PieceData:
+def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: set[int] | None = None, *,
+                names: dict[int, str] | None = None) -> PieceData:
     """The pieces of these agenda items (only *piece_ids* when given) with their dissents, escalation marks,
-    names and editing indicators, in at most five queries whatever their number."""
+    names and editing indicators, in at most five queries whatever their number.
+
+    Chosen pieces are taken from the session when it holds them (a push, in the unit of work that changed them);
+    *names* (user id -> name) that the caller read already are not asked again."""
     from mda.live.guard import PRESENCE_TTL
 
     st = _piece_statements()
     pieces: dict[int, list[LivePiece]] = defaultdict(list)
-    params = {"item_ids": list(item_ids), "meeting_id": meeting.id}
-    query = st["pieces"] if piece_ids is None else st["chosen_pieces"]
-    if piece_ids is not None:
-        params["piece_ids"] = list(piece_ids)
-    for piece in db.exec(query, params=params):
-        pieces[piece.agenda_item_id].append(piece)
+    if piece_ids is None:
+        found = db.exec(st["pieces"], params={"item_ids": list(item_ids), "meeting_id": meeting.id})
+    else:
+        found = (db.get(LivePiece, piece_id) for piece_id in sorted(piece_ids))
+    for piece in found:
+        if piece is not None and piece.agenda_item_id in item_ids and piece.meeting_id == meeting.id:
+            pieces[piece.agenda_item_id].append(piece)
     all_pieces = [p for ps in pieces.values() for p in ps]
     dissents: dict[int, list[LiveDissent]] = defaultdict(list)
     decisions = [p.id for p in all_pieces if p.kind == "besluit"]  # dissent is only ever on a decision
@@ -166,8 +171,11 @@ def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: s
     editing = list(db.exec(st["editing"], params={"meeting_id": meeting.id, "since": utcnow() - PRESENCE_TTL}))
     user_ids = ({p.updated_by_id for p in all_pieces} | {d.user_id for ds in dissents.values() for d in ds}
                 | {r.user_id for r in editing})
-    names = dict(db.execute(st["names"], {"user_ids": list(user_ids)}).all()) if user_ids else {}
-    return PieceData(pieces, dissents, disputed, names, editing)
+    known = {uid: names[uid] for uid in user_ids if uid in names} if names else {}
+    missing = list(user_ids - known.keys())
+    if missing:
+        known.update(db.execute(st["names"], {"user_ids": missing}).all())
+    return PieceData(pieces, dissents, disputed, known, editing)
 
 
 @functools.cache
@@ -180,7 +188,6 @@ def _piece_statements() -> dict:
                                      LivePiece.meeting_id == bindparam("meeting_id"))
     return {
         "pieces": pieces.order_by(LivePiece.id),
-        "chosen_pieces": pieces.where(LivePiece.id.in_(ids("piece_ids"))).order_by(LivePiece.id),
         "dissents": select(LiveDissent).where(LiveDissent.piece_id.in_(ids("piece_ids"))).order_by(LiveDissent.id),
         "editing": select(LivePresence).where(LivePresence.meeting_id == bindparam("meeting_id"),
                                               LivePresence.editing_piece_id.is_not(None),

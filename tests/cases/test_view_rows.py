@@ -153,3 +153,25 @@ def test_a_viewer_row_is_decided_and_audited_as_its_user(app, db, busy_case, who
         by_user = sharing.item_views_for_users(db, [user], {s.case.id: ctx}, ids)[user.id]
         db.rollback()
     assert {k: _item_fields(v) for k, v in by_row.items()} == {k: _item_fields(v) for k, v in by_user.items()}
+
+
+@pytest.mark.parametrize("who", ["pol", "ggz", "vt"])
+def test_item_links_from_one_statement_equal_the_models(db, busy_case, who):
+    """Do an item's persons (in id order, every item named) and a viewer's break-glass openings in the case, read
+    in one statement, equal what the models hold, the openings of other viewers left out?"""
+    from mda.cases.models import Item, ItemPerson
+    from mda.core import view_rows
+
+    s = busy_case
+    user = s.users[who]
+    item_ids = [i.id for i in db.exec(select(Item).where(Item.case_id == s.case.id))]
+    persons, openings = view_rows.load_links(db, item_ids, s.case.id, user.id)
+    want_persons = {i: [link.person_id for link in db.exec(select(ItemPerson).where(ItemPerson.item_id == i)
+                                                            .order_by(ItemPerson.person_id))] for i in item_ids}
+    want_openings = {(bg.id, bg.user_id, bg.item_id, bg.expires_at) for bg in db.exec(
+        select(BreakGlass).where(BreakGlass.case_id == s.case.id, BreakGlass.user_id == user.id))}
+    assert persons == want_persons
+    assert {(o.id, o.user_id, o.item_id, o.expires_at) for o in openings} == want_openings
+    # the fixture reaches what it is meant to: an item about two persons; pol and ggz each hold an opening
+    assert any(len(p) == 2 for p in persons.values())
+    assert len(openings) == (0 if who == "vt" else 1)

@@ -385,3 +385,13 @@ def test_what_waits_for_the_commit_does_not_wait_for_the_seal(app, db):
     # on PostgreSQL the row is sealed after the commit by one sealer; SQLite seals inside the transaction
     assert seen == ([1] if db.get_bind().dialect.name == "postgresql" else [0])
     assert (after.pending, after.checked) == (0, 1) and after.intact
+
+
+def test_the_first_audited_commit_creates_a_missing_chain_head(db):
+    """Without the chain's head row (a database not built by the migrations), does the first audited commit make it
+    and start the chain at 1?"""
+    db.execute(text("DELETE FROM audit_head"))
+    db.commit()
+    _write(db, 2)
+    assert [r.seq for r in audit_rows(db)] == [1, 2]
+    assert verify_chain(db).intact
