@@ -127,7 +127,11 @@ def canonical(row) -> str:
     """
     payload = {name: row[name] for name in _HASHED}
     payload["occurred_at"] = _as_utc(row["occurred_at"]).isoformat()
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
+    return _CANONICAL.encode(payload)
+
+
+#: what ``json.dumps(payload, sort_keys=True, ensure_ascii=False)`` writes, without a new encoder per row
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 class AuditHead(SQLModel, table=True):
@@ -320,7 +324,7 @@ def _write_pending(db: Session) -> None:
             last_id += 1
             row["id"], row["seq"], row["prev_hash"] = last_id, seq, prev_hash
             prev_hash = row["hash"] = hashlib.sha256(canonical(row).encode()).hexdigest()
-        sql, columns, when = _sqlite_insert(conn.dialect)
+        sql, columns, when = _sqlite_insert(conn.dialect, table)
         conn.exec_driver_sql(sql, [tuple(when(row[c]) if c == "occurred_at" else row[c] for c in columns)
                                    for row in rows])
         conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
@@ -334,7 +338,10 @@ def _write_pending(db: Session) -> None:
 
     links = [{"event_id": event_id, "person_id": s.person_id, "item_id": s.item_id, "kind": s.kind[:40],
               "basis": s.basis[:1000]} for entry, event_id in zip(pending, ids, strict=True) for s in entry.subjects]
-    if links:
+    if links and conn.dialect.name == "sqlite":  # a row per viewer of a live push: plain tuples, as above
+        sql, columns, _when = _sqlite_insert(conn.dialect, AuditSubject.__table__, _SUBJECT_COLUMNS)
+        conn.exec_driver_sql(sql, [tuple(link[c] for c in columns) for link in links])
+    elif links:
         conn.execute(AuditSubject.__table__.insert(), links)
 
 
@@ -342,14 +349,18 @@ _SQLITE_HEAD = ("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNIN
                 "(SELECT 1 FROM audit_event WHERE seq IS NULL LIMIT 1), (SELECT COALESCE(MAX(id), 0) FROM audit_event)")
 
 
+#: the columns an audit subject row is inserted with (its id is the database's)
+_SUBJECT_COLUMNS = ("event_id", "person_id", "item_id", "kind", "basis")
+
+
 @functools.cache
-def _sqlite_insert(dialect) -> tuple[str, tuple[str, ...], Callable]:
-    """The SQLite insert of whole audit rows, for one executemany of plain tuples (SQLAlchemy's per-row parameter
-    handling cost more than the insert): its SQL, the columns in its order, and the time column's own conversion,
-    so that rows are stored exactly as the model stores them."""
-    table = AuditEvent.__table__
-    compiled = table.insert().values({c.name: bindparam(c.name) for c in table.columns}).compile(dialect=dialect)
-    when = table.c.occurred_at.type.bind_processor(dialect)
+def _sqlite_insert(dialect, table, columns: tuple[str, ...] | None = None) -> tuple[str, tuple[str, ...], Callable]:
+    """The SQLite insert of rows of *table* (*columns*; None: all), for one executemany of plain tuples
+    (SQLAlchemy's per-row parameter handling cost more than the insert): its SQL, the columns in its order, and
+    the time column's own conversion (audit rows), so that rows are stored exactly as the model stores them."""
+    names = columns or tuple(c.name for c in table.columns)
+    compiled = table.insert().values({name: bindparam(name) for name in names}).compile(dialect=dialect)
+    when = table.c.occurred_at.type.bind_processor(dialect) if "occurred_at" in table.c else None
     return str(compiled), tuple(compiled.positiontup), when or (lambda value: value)
 
 

@@ -4,7 +4,7 @@ is the request forged, and which headers go out with every response."""
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
@@ -123,22 +123,28 @@ def _check_session():
     return None
 
 
+def session_limits() -> tuple[timedelta, timedelta]:
+    """The idle timeout and the absolute lifetime of a login session, as configured."""
+    from flask import current_app
+
+    return current_app.config["IDLE_TIMEOUT"], current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
 def session_expired(last_seen: str | datetime | None, started: str | datetime | None,
-                    now: datetime | None = None) -> bool:
+                    now: datetime | None = None, limits: tuple[timedelta, timedelta] | None = None) -> bool:
     """Has a login session passed its idle timeout or its absolute lifetime?
 
     The one rule for HTTP requests and socket events alike (socket events do not pass
-    :func:`_check_session`; :mod:`mda.live.guard` asks this on every event).
+    :func:`_check_session`; :mod:`mda.live.guard` asks this on every event). *limits*: :func:`session_limits`,
+    when the caller asks for many sessions at once.
     """
-    from flask import current_app
-
     now = now or utcnow()
     if last_seen is None or started is None:
         return True
+    idle, lifetime = limits or session_limits()
     last_seen = datetime.fromisoformat(last_seen) if isinstance(last_seen, str) else last_seen
     started = datetime.fromisoformat(started) if isinstance(started, str) else started
-    return (now - last_seen > current_app.config["IDLE_TIMEOUT"]
-            or now - started > current_app.config["PERMANENT_SESSION_LIFETIME"])
+    return now - last_seen > idle or now - started > lifetime
 
 
 def load_session_user(user_id: str | None):

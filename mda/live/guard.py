@@ -171,13 +171,14 @@ def check_session(s: Session, sid: str):
     return user
 
 
-def session_still_valid(state: SocketState, user, now: datetime) -> bool:
+def session_still_valid(state: SocketState, user, now: datetime,
+                         limits: tuple[timedelta, timedelta] | None = None) -> bool:
     """For a push (no event, so no login session to read): is the account *user* of this socket still active,
     its session version the one the socket connected with, and neither timeout passed? Activity is not
-    refreshed: a push is not the user doing something."""
+    refreshed: a push is not the user doing something. *limits*: :func:`mda.core.security.session_limits`."""
     return (user is not None and user.id == state.user_id and user.active
             and str(user.session_version) == state.session_version
-            and not session_expired(state.last_seen, state.auth_at, now))
+            and not session_expired(state.last_seen, state.auth_at, now, limits))
 
 
 def _size(payload: Any) -> int:

@@ -35,6 +35,7 @@ from sqlmodel import Session
 from mda import db as unit
 from mda.cases.models import Case
 from mda.core import audit, sharing, view_rows
+from mda.core.security import session_limits
 from mda.core.timeutil import utcnow
 from mda.extensions import socketio
 from mda.live import access
@@ -121,9 +122,9 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
     # plain rows with what the checks, the engine and the audit rows read of a viewer (not entities, and not the
     # 2FA seeds, which would be decrypted for every viewer of every change)
     users = view_rows.load_viewers(s, {st.user_id for _sid, st in sockets})
-    now = utcnow()
+    now, limits = utcnow(), session_limits()
     checked = [(sid, users.get(state.user_id)) for sid, state in sockets
-               if session_still_valid(state, users.get(state.user_id), now)]
+               if session_still_valid(state, users.get(state.user_id), now, limits)]
     ctx = sharing.load_context(s, case)
     allowed = access.enterers(s, [u for _sid, u in checked], meeting, item, ctx)
     targets = [(sid, u) for sid, u in checked if u.id in allowed]
