@@ -135,7 +135,9 @@ class LiveNamespace(Namespace):
         piece = services.save_piece(ctx.db, ctx.user, self._meeting(ctx), ctx.get("stuk", label="De tekst"),
                                     base_version=ctx.get("versie", label="De versie"),
                                     content=ctx.payload.get("tekst"), reason=ctx.payload.get("reden") or "")
-        services.set_editing(ctx.db, self._presence(ctx), None)
+        if ctx.state.editing:  # only this socket's own "bewerken" marks its presence as editing
+            services.set_editing(ctx.db, self._presence(ctx), None)
+            db.after_commit(lambda: setattr(ctx.state, "editing", False))
         return {"stuk": piece.id, "versie": piece.version}
 
     @live_event("bewerken")
@@ -148,6 +150,7 @@ class LiveNamespace(Namespace):
         presence = self._presence(ctx)
         before = presence.editing_piece_id
         services.set_editing(ctx.db, presence, piece.id if piece else None)
+        ctx.state.editing = ctx.state.editing or piece is not None  # cleared when a save has cleared the row
         for changed in {before, piece.id if piece else None} - {None}:
             from mda.live.models import LivePiece
 

@@ -72,6 +72,9 @@ class SocketState:
     viewing: int | None = None
     #: when this process last refreshed the socket's presence row (monotonic seconds)
     presence_refreshed: float = 0.0
+    #: whether the socket's presence row may name a piece it is editing: only its own "bewerken" sets one, so
+    #: a save by a socket that never said so need not read the row to clear it
+    editing: bool = False
 
 
 @dataclass

@@ -240,3 +240,26 @@ def test_colleagues_decided_alike_each_get_their_own_being_edited_by(app, db, li
     pol_row, lead_row = (_pushed(client, meeting.item_a)[-1]["stukken"][0] for client in (pol, lead))
     assert pol_row["zichtbaar"] and lead_row["zichtbaar"]
     assert pol_row["bewerkt_door"] == [] and lead_row["bewerkt_door"] == [world["users"]["POL"].name]
+
+
+def test_an_editors_own_save_clears_being_edited_by_for_the_others(app, db, live, world, meeting, invite,
+                                                                  make_consent):
+    """When a police user marks a piece as being edited and then saves it, do the others' pushed rows stop naming
+    them under "being edited by", and does a later save by them (no longer editing) still go through?"""
+    victim = world["persons"][0]
+    make_consent(world["case_a"], victim, [world["orgs"]["POL"]], ["overleg"], world["coordinator"])
+    invite(meeting, world["coordinator"], world["users"]["LEAD_POL"], [meeting.item_a])
+    chair, (pol, lead) = _started(live, world, meeting, "POL", "LEAD_POL")
+    _viewing(meeting, chair, pol, lead)
+    created = chair.send("stuk_nieuw", {"id": "push-clear-01", "punt": meeting.item_a, "tekst": "Begin (fictief)",
+                                        "personen": [victim.id]})
+    assert pol.send("bewerken", {"stuk": created["stuk"]})["ok"]
+    saved = pol.send("stuk_opslaan", {"id": "push-clear-02", "stuk": created["stuk"], "versie": 1,
+                                      "tekst": "Tweede versie (fictief)"})
+    assert saved["ok"], saved
+    lead.received()
+    again = pol.send("stuk_opslaan", {"id": "push-clear-03", "stuk": created["stuk"], "versie": 2,
+                                      "tekst": "Derde versie (fictief)"})
+    assert again["ok"], again
+    row = _pushed(lead, meeting.item_a)[-1]["stukken"][0]
+    assert row["zichtbaar"] and row["versie"] == 3 and row["bewerkt_door"] == []
