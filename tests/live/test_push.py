@@ -220,19 +220,26 @@ def test_a_save_and_its_push_load_the_case_context_once(app, db, live, world, me
     assert len(consent_loads) == 1
 
 
-def test_colleagues_decided_alike_each_get_their_own_being_edited_by(app, db, live, world, meeting, invite,
-                                                                     make_consent):
-    """When two police users whom the engine decides alike get a pushed piece while one of them is editing it, does
-    the editor get rows without their own name under "being edited by" and the colleague rows naming the editor
-    (rows built once per group, but not across that difference)?"""
+def _police_editing(live, world, meeting, invite, make_consent, prefix: str):
+    """A piece about the victim (shared with the police) in item A, viewed by the chair and two police users of whom
+    the first has said they are editing it: (chair, pol, lead, the created piece's answer)."""
     victim = world["persons"][0]
     make_consent(world["case_a"], victim, [world["orgs"]["POL"]], ["overleg"], world["coordinator"])
     invite(meeting, world["coordinator"], world["users"]["LEAD_POL"], [meeting.item_a])
     chair, (pol, lead) = _started(live, world, meeting, "POL", "LEAD_POL")
     _viewing(meeting, chair, pol, lead)
-    created = chair.send("stuk_nieuw", {"id": "push-edit-01", "punt": meeting.item_a, "tekst": "Begin (fictief)",
+    created = chair.send("stuk_nieuw", {"id": f"{prefix}-01", "punt": meeting.item_a, "tekst": "Begin (fictief)",
                                         "personen": [victim.id]})
     assert pol.send("bewerken", {"stuk": created["stuk"]})["ok"]
+    return chair, pol, lead, created
+
+
+def test_colleagues_decided_alike_each_get_their_own_being_edited_by(app, db, live, world, meeting, invite,
+                                                                     make_consent):
+    """When two police users whom the engine decides alike get a pushed piece while one of them is editing it, does
+    the editor get rows without their own name under "being edited by" and the colleague rows naming the editor
+    (rows built once per group, but not across that difference)?"""
+    chair, pol, lead, created = _police_editing(live, world, meeting, invite, make_consent, "push-edit")
     pol.received(), lead.received()
     saved = chair.send("stuk_opslaan", {"id": "push-edit-02", "stuk": created["stuk"], "versie": 1,
                                         "tekst": "Tweede versie (fictief)"})
@@ -246,14 +253,7 @@ def test_an_editors_own_save_clears_being_edited_by_for_the_others(app, db, live
                                                                   make_consent):
     """When a police user marks a piece as being edited and then saves it, do the others' pushed rows stop naming
     them under "being edited by", and does a later save by them (no longer editing) still go through?"""
-    victim = world["persons"][0]
-    make_consent(world["case_a"], victim, [world["orgs"]["POL"]], ["overleg"], world["coordinator"])
-    invite(meeting, world["coordinator"], world["users"]["LEAD_POL"], [meeting.item_a])
-    chair, (pol, lead) = _started(live, world, meeting, "POL", "LEAD_POL")
-    _viewing(meeting, chair, pol, lead)
-    created = chair.send("stuk_nieuw", {"id": "push-clear-01", "punt": meeting.item_a, "tekst": "Begin (fictief)",
-                                        "personen": [victim.id]})
-    assert pol.send("bewerken", {"stuk": created["stuk"]})["ok"]
+    _chair, pol, lead, created = _police_editing(live, world, meeting, invite, make_consent, "push-clear")
     saved = pol.send("stuk_opslaan", {"id": "push-clear-02", "stuk": created["stuk"], "versie": 1,
                                       "tekst": "Tweede versie (fictief)"})
     assert saved["ok"], saved
