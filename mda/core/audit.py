@@ -376,8 +376,12 @@ def sealing_later(db: Session) -> Iterator[None]:
     """Commits of *db* inside this block leave their rows pending; they are sealed when the block ends.
 
     The unit of work commits in such a block, so that what waits for the commit (a live push, an e-mail)
-    does not also wait for a second write transaction: sealing only chains rows already stored.
+    does not also wait for a second write transaction: sealing only chains rows already stored. Nested (a
+    callback that commits again), only the outermost block seals.
     """
+    if db.info.get(_LATER_KEY):
+        yield
+        return
     db.info[_LATER_KEY] = True
     try:
         yield
