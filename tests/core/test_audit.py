@@ -395,3 +395,20 @@ def test_the_first_audited_commit_creates_a_missing_chain_head(db):
     _write(db, 2)
     assert [r.seq for r in audit_rows(db)] == [1, 2]
     assert verify_chain(db).intact
+
+
+def test_a_commit_in_a_nested_sealing_block_is_sealed_by_the_outermost(app, db):
+    """When an after-commit callback commits again (a nested block), are its rows sealed only when the outermost
+    block ends, and then all of them?"""
+    with app.app_context():
+        session = mda_db.session()
+        with audit.sealing_later(session):
+            with audit.sealing_later(session):
+                audit.record(session, "view", user_name="tester", object_type="test", object_id=1, summary="regel")
+                session.commit()
+            db.expire_all()
+            inner = verify_chain(db, seal=False).pending
+        db.expire_all()
+        after = verify_chain(db, seal=False)
+    assert inner == (1 if db.get_bind().dialect.name == "postgresql" else 0)
+    assert (after.pending, after.checked) == (0, 1)
