@@ -143,6 +143,9 @@ def seed(database_url: str, n_users: int) -> dict:
                 cookies.append((f"{app.config['SESSION_COOKIE_NAME']}={value}", token))
     app.extensions["mda_engine"].dispose()
     ids["cookies"] = cookies
+    # the server's clock starts where the seeder's stood (in a test: the suite's named instant), or the
+    # sessions' "last seen" and the meeting's day would lie in another time than the server's
+    ids["clock_start"] = now.isoformat()
     return ids
 
 
@@ -202,7 +205,7 @@ def run() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MDA_")}
     env.update({"MDA_DATABASE_URL": database_url, "MDA_SECRET_KEY": SECRET, "MDA_PORT": str(mda_port),
                 "MDA_INSTANCE_PATH": str(tmp / "instance"), "MDA_BASE_URL": ORIGIN, "MDA_RATELIMIT_ENABLED": "0",
-                "PYTHONPATH": str(ROOT)})
+                "MDA_CLOCK_START": ids["clock_start"], "PYTHONPATH": str(ROOT)})
     mda_proc = subprocess.Popen([sys.executable, "-m", "mda"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
     bare_proc = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)], stdout=subprocess.DEVNULL,

@@ -164,7 +164,7 @@ def soak(clients: int, seconds: float, drop_chance: float = 0.05) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MDA_")}
     env.update({"MDA_DATABASE_URL": database_url, "MDA_SECRET_KEY": SECRET, "MDA_PORT": str(port),
                 "MDA_INSTANCE_PATH": str(tmp / "instance"), "MDA_BASE_URL": ORIGIN, "MDA_RATELIMIT_ENABLED": "0",
-                "MDA_SCHEDULER_MINUTES": "0", "PYTHONPATH": str(ROOT)})
+                "MDA_SCHEDULER_MINUTES": "0", "MDA_CLOCK_START": ids["clock_start"], "PYTHONPATH": str(ROOT)})
     server = subprocess.Popen([sys.executable, "-m", "mda"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:

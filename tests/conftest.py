@@ -13,7 +13,9 @@ import os
 import re
 import shutil
 import tempfile
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -34,8 +36,61 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 from mda import create_app  # noqa: E402
 from mda.auth import passwords  # noqa: E402
 from mda.auth.models import User  # noqa: E402
+from mda.core import clock, workdays  # noqa: E402
 from mda.core.timeutil import utcnow  # noqa: E402
 from mda.organisations.models import Organisation, Region  # noqa: E402
+
+# ---------------------------------------------------------------- time
+# No test reads the machine's clock or calendar. The application's clock (mda.core.clock) starts
+# every test at a named instant and runs on from there; a test where the day matters says which
+# with ``@pytest.mark.now(INSTANT)`` or ``clock.frozen(...)``, and asks ``working_day(...)`` for
+# "a working day next week" instead of adding days to today.
+AMS = ZoneInfo("Europe/Amsterdam")
+#: the instant every test starts at unless it names another: an ordinary working day
+TEST_NOW = datetime(2026, 12, 3, 10, 0, tzinfo=AMS)  # Thursday
+#: instants where the calendar bites
+A_MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=AMS)
+A_SATURDAY = datetime(2026, 12, 12, 10, 0, tzinfo=AMS)
+CHRISTMAS_EVE = datetime(2026, 12, 24, 17, 30, tzinfo=AMS)  # Thursday; Friday and Saturday are holidays
+SATURDAY_BEFORE_WINTER_TIME = datetime(2026, 10, 24, 23, 30, tzinfo=AMS)  # clocks go back on Sunday 03:00
+NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 30, tzinfo=AMS)
+
+clock.set_now(TEST_NOW, tick=True)  # for collection and session fixtures; each test starts afresh
+
+# The check run (.ci/run): MDA_TEST_WALL_CLOCK moves this process' own clock (time.time, datetime.now,
+# date.today) to a Saturday or Christmas Eve with time-machine, so a test that still read the real
+# clock would meet that day and fail. The browser package pauses it (Chromium keeps the real time).
+WALL_CLOCK = None
+if os.environ.get("MDA_TEST_WALL_CLOCK"):
+    import time_machine
+
+    WALL_CLOCK = time_machine.travel(datetime.fromisoformat(os.environ["MDA_TEST_WALL_CLOCK"]), tick=True)
+    WALL_CLOCK.start()
+
+
+@pytest.fixture(autouse=True)
+def clock_start(request) -> datetime:
+    """The instant the application's clock starts at in this test: TEST_NOW, or the test's ``now`` mark."""
+    marker = request.node.get_closest_marker("now")
+    when = marker.args[0] if marker else TEST_NOW
+    clock.set_now(when, tick=True)
+    yield when
+    clock.set_now(TEST_NOW, tick=True)
+
+
+def today() -> date:
+    """The test's today in Amsterdam (by the application's clock, never the machine's)."""
+    return clock.today()
+
+
+def working_day(days: int = 7, *, after: date | None = None) -> date:
+    """The first working day at least *days* days after *after* (default: the test's today).
+
+    "A working day next week" for a test that plans something: never a weekend or a Dutch public holiday.
+    """
+    day = (after or clock.today()) + timedelta(days=days)
+    return day if workdays.is_working_day(day) else workdays.next_working_day(day)
+
 
 PG_URL = os.environ.get("MDA_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("MDA_TEST_REDIS_URL")

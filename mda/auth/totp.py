@@ -43,7 +43,7 @@ def matching_step(secret: str | None, code: str, after_step: int = 0) -> int | N
     if not (code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
-    now = int(time.time())
+    now = int(time.time())  # real clock: the authenticator app on the phone keeps the real time
     for offset in (0, -1, 1):
         moment = now + offset * totp.interval
         step = totp.timecode(datetime.fromtimestamp(moment, UTC))

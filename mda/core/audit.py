@@ -46,6 +46,8 @@ from sqlalchemy import Index, bindparam, event, func, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel, select
 
+from mda.core import clock
+
 if TYPE_CHECKING:
     from mda.auth.models import User
 
@@ -150,7 +152,7 @@ class Entry:
 
     action: str
     fields: dict[str, Any] = field(default_factory=dict)
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = field(default_factory=clock.now)
     #: persons and items the row is about (``audit_subject`` link rows, see audit_subjects)
     subjects: tuple = ()
 

@@ -8,6 +8,7 @@ and shown to administrators on the development outbox page.
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -88,7 +89,9 @@ def deliver(app, msg: EmailMessage) -> None:
         return
     outbox = Path(app.config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}.eml"
+    # the time orders the outbox; the random part keeps two messages of one instant apart (a job sends
+    # its messages within one frozen instant in tests, and processes may write at the same microsecond)
+    name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}-{secrets.token_hex(4)}.eml"
     (outbox / name).write_bytes(bytes(msg))
     # the subject may name a meeting or case: no personal data in log lines, so only the file
     log.info("mail written to outbox", extra={"file": name})

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+from mda.core import clock
+from mda.core.clock import LOCAL_TZ
 
 
 def utcnow() -> datetime:
-    """The current time as an aware UTC datetime."""
-    return datetime.now(UTC)
+    """The current time as an aware UTC datetime, from the application's clock (tests set it)."""
+    return clock.now()
 
 
 def as_utc(value: datetime) -> datetime:

@@ -21,12 +21,11 @@ from sqlmodel import Session, select
 from mda.auth import passwords
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import audit, sharing
+from mda.core import audit, clock, sharing
 from mda.core.timeutil import utcnow
 from mda.demo.accounts import DEMO_PASSWORD, demo_organisation, demo_user
 from mda.escalations import notify, services
 from mda.escalations.models import Escalation
-from mda.jobs import clock
 from mda.safety_plan.models import PlanEntry
 
 LADDER_ACCOUNTS = [

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-import holidays
-
 from mda import ROOT
-from mda.core.timeutil import LOCAL_TZ, as_utc
+from mda.core.timeutil import as_utc
+from mda.core.workdays import add_working_days
 from mda.organisations.models import ORGANISATION_TYPES
 
 LADDER_DIR = ROOT / "escalations" / "ladders"
@@ -155,38 +154,6 @@ def validate_all(directory: Path | None = None) -> None:
 
 
 # ----------------------------------------------------------------------------- time limits
-@cache
-def _dutch_holidays(year: int) -> frozenset:
-    return frozenset(holidays.country_holidays("NL", years=year).keys())
-
-
-def is_working_day(day) -> bool:
-    """Monday to Friday and not a Dutch public holiday."""
-    return day.weekday() < 5 and day not in _dutch_holidays(day.year)
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """*days* working days after *start*: the same local clock time on the n-th working day after it.
-
-    Weekends and Dutch public holidays do not count. A start outside a working day counts
-    from the beginning of the next working day (so an escalation raised on Saturday has
-    the full limit).
-    """
-    local = as_utc(start).astimezone(LOCAL_TZ)
-    if not is_working_day(local.date()):
-        day = local.date()
-        while not is_working_day(day):
-            day += timedelta(days=1)
-        local = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
-    day, left = local.date(), days
-    while left > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            left -= 1
-    due = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=LOCAL_TZ)
-    return as_utc(due)
-
-
 def deadline(level: Level, urgency: str, start: datetime) -> datetime:
     """When the time limit of *level* runs out for an escalation that reached it at *start*."""
     if urgency == "acuut":

@@ -66,7 +66,7 @@ def escalation_event(db: Session, ctx: sharing.CaseContext, esc: Escalation, eve
     text = MESSAGES[event].format(ref=esc.reference, case=ctx.case.reference, level=esc.level,
                                   deadline=format_local(esc.deadline_at))
     link = mail.public_url("escalations.show", case_id=esc.case_id, escalation_id=esc.id)
-    from mda.jobs import clock
+    from mda.core import clock
 
     now = clock.now()
     sent = 0

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.auth.services import ServiceError
-from mda.core import audit, sharing
+from mda.core import audit, clock, sharing
 from mda.core.timeutil import as_utc
 from mda.escalations import ladder as ladders
 from mda.escalations import notify
@@ -37,7 +37,6 @@ from mda.escalations.models import (
     EscalationPosition,
     EscalationStep,
 )
-from mda.jobs import clock
 
 MAX_POSITION = 4000
 MAX_RISK = 1000

@@ -11,7 +11,7 @@ Two ways to run the jobs, the same code both times:
 - under ``make run`` an APScheduler background scheduler runs them every few minutes
   (:func:`start_scheduler`).
 
-Time comes from :func:`mda.jobs.clock.now`, which tests can set.
+Time comes from :func:`mda.core.clock.now`, which tests can set.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from mda.jobs import clock
+from mda.core import clock
 
 log = logging.getLogger(__name__)
 

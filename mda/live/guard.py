@@ -131,7 +131,7 @@ def allow_event(user_id: int) -> tuple[bool, bool]:
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         client = _redis(redis_url)
-        key = f"mda:live:rate:{user_id}:{int(time.time() // seconds)}"
+        key = f"mda:live:rate:{user_id}:{int(time.time() // seconds)}"  # real clock: a rate window, not a date
         count = client.incr(key)
         if count == 1:
             client.expire(key, seconds * 2)

@@ -12,7 +12,7 @@ from sqlmodel import select
 from mda import db
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import confirmations, paging, sharing
+from mda.core import clock, confirmations, paging, sharing, workdays
 from mda.core.errors import ServiceError
 from mda.core.forms import ConfirmForm, confirm_page
 from mda.core.permissions import require_permission
@@ -197,7 +197,7 @@ def week():
                                                             "meeting": meeting})
     return render_template("meetings/week.html", days=days, monday=monday,
                            previous=monday - timedelta(days=7), following=monday + timedelta(days=7),
-                           holidays={d: slots.holiday_name(d) for d in days})
+                           holidays={d: workdays.holiday_name(d) for d in days})
 
 
 # ----------------------------------------------------------------------------- the meeting page
@@ -347,13 +347,13 @@ def create():
         if proposal and proposal[0].case_id in {c for c, _ in form.case_ids.choices}:
             form.escalation_id.data, form.case_ids.data = proposal[0].id, [proposal[0].case_id]
             form.title.data = f"{mtype.name} {proposal[0].reference}"
-        form.start_time.data, form.end_time.data = time(10, 0), (datetime.combine(date.today(), time(10, 0))
+        form.start_time.data, form.end_time.data = time(10, 0), (datetime.combine(clock.today(), time(10, 0))
                                                                  + timedelta(minutes=mtype.minutes)).time()
         _fill_agenda(form, list(mtype.items))
         if from_case and from_case in {c for c, _ in form.case_ids.choices}:
             form.case_ids.data, form.invite_circle.data = [from_case], True
             if not request.args.get("datum"):  # a plan's evaluation date wins over "the next working day"
-                form.day.data = slots.next_working_day(to_local(utcnow()).date())
+                form.day.data = workdays.next_working_day(to_local(utcnow()).date())
     elif form.validate_on_submit():
         try:
             data = form_data(form, type_code)

@@ -10,43 +10,19 @@ The warnings name no other meeting: its title may not be for the planner's eyes.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
-from functools import cache
+from datetime import datetime, time, timedelta
 
-import holidays
 from sqlmodel import Session, func, select
 
 from mda.auth.models import User
 from mda.core.timeutil import LOCAL_TZ, as_utc, format_local, local_to_utc, to_local
+from mda.core.workdays import holiday_name, is_working_day
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
 
 WORK_START, WORK_END = time(9, 0), time(17, 0)
 STEP = timedelta(minutes=15)
 HORIZON = timedelta(days=42)
 Interval = tuple[datetime, datetime]
-
-
-@cache
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("NL", years=year, language="nl")
-
-
-def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a Dutch public holiday."""
-    return day.weekday() < 5 and day not in _holidays(day.year)
-
-
-def next_working_day(day: date) -> date:
-    """The first working day after *day*."""
-    day += timedelta(days=1)
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
-
-
-def holiday_name(day: date) -> str | None:
-    """The name of the Dutch public holiday on *day*, if any."""
-    return _holidays(day.year).get(day)
 
 
 def _overlaps(a: Interval, b: Interval) -> bool:

@@ -1,6 +1,6 @@
 """``Idempotency-Key`` on the API's writes: a retried request is applied once, and says so."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -8,9 +8,9 @@ from sqlmodel import select
 from mda.api.idempotency import ApiIdempotencyKey, forget_expired
 from mda.core.timeutil import utcnow
 from mda.safety_plan.models import PlanAction
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, working_day
 
-FUTURE = date.today() + timedelta(days=10)
+FUTURE = working_day(10)
 
 
 @pytest.fixture

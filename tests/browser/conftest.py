@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_NOW, WALL_CLOCK
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,6 +72,7 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         "MDA_SECRET_KEY": "browser-test-secret-key-0123456789-abcdefghij",
         "MDA_RATELIMIT_ENABLED": "0",
         "MDA_BASE_URL": f"http://127.0.0.1:{port}",
+        "MDA_CLOCK_START": TEST_NOW.isoformat(),  # the server's days are the suite's named days
         "PYTHONUNBUFFERED": "1",
     })
     return env
@@ -116,6 +119,20 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
             pass
         time.sleep(STARTUP_INTERVAL)
     pytest.fail(f"the server did not answer {url}/healthz:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="package", autouse=True)
+def real_wall_clock() -> Iterator[None]:
+    """Chromium keeps the machine's time: the check run's moved wall clock (tests/conftest.py) pauses here,
+    or the server's cookies would expire in the browser. The application's clock stays at the named instant."""
+    if WALL_CLOCK is None:
+        yield
+        return
+    WALL_CLOCK.stop()
+    try:
+        yield
+    finally:
+        WALL_CLOCK.start()
 
 
 @pytest.fixture(scope="package")

@@ -72,8 +72,9 @@ def _as(chromium, base_url, email):
 def _let_the_limit_pass(database_url: str, escalation_id: int) -> int:
     """Run the escalation job once, with the jobs' clock just past the escalation's limit."""
     from mda import create_app
+    from mda.core import clock
     from mda.escalations.models import Escalation
-    from mda.jobs import clock, run_due
+    from mda.jobs import run_due
 
     app = create_app({"DATABASE_URL": database_url, "TESTING": True})
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from docx import Document
 from playwright.sync_api import expect
 
 from tests.browser.helpers import axe_violations, describe_violations, login, structure_violations
+from tests.conftest import working_day
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_team_lead_approves_and_downloads_the_plan_with_a_partners_action(page, 
     page.get_by_label("Beschrijving van de actie").fill(ACTION)
     page.get_by_label("Eigenaar (één professional").select_option(label="Vita Vrijhaven (fictief) (Vrouwenopvang "
                                                                         "Demodam (fictief))")
-    page.get_by_label("Termijn", exact=True).fill((date.today() + timedelta(days=12)).isoformat())
+    page.get_by_label("Termijn", exact=True).fill((working_day(12)).isoformat())
     page.get_by_role("button", name="Actie toevoegen").click()
     expect(page.get_by_role("status")).to_contain_text("De actie is toegevoegd.")
     expect(page.get_by_role("table")).to_contain_text(ACTION)

@@ -1,12 +1,12 @@
 """The case page and its forms: what each partner sees, and what bad input does."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlmodel import select
 
 from mda.cases.models import Consent, DutyConflictDecision, Item, Person
 from tests.cases.conftest import api_post
-from tests.conftest import audit_rows, audit_subjects, form_post
+from tests.conftest import audit_rows, audit_subjects, form_post, working_day
 
 
 def _page(client, case):
@@ -58,7 +58,7 @@ def test_add_person_with_future_birth_date_is_refused(app, client, switch_to, db
     """Does a date of birth in the future give a Dutch message, a 422, and no new person?"""
     switch_to(scenario.users["lt"])
     before = len(db.exec(select(Person)).all())
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (working_day(2)).isoformat()
     resp = form_post(app, client, f"/casussen/{scenario.case.id}/personen/nieuw",
                      {"role": "kind", "name": "Kim Toekomst (fictief)", "date_of_birth": tomorrow})
     assert resp.status_code == 422 and "De geboortedatum ligt in de toekomst." in resp.text

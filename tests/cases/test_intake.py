@@ -1,6 +1,6 @@
 """Intake (aanmelding) and triage: requesting MDA++, the 'already known?' check, accepting and declining."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -10,7 +10,7 @@ from sqlmodel import select
 from mda.cases.models import Case, CaseMember, CaseOrganisation, Person, Referral, ReferralPerson
 from mda.core.timeutil import utcnow
 from tests.cases.conftest import demodam_region
-from tests.conftest import audit_rows, form_post
+from tests.conftest import audit_rows, form_post, working_day
 
 
 def _intake_data(partners=(), **persons):
@@ -51,7 +51,7 @@ def test_professional_submits_referral_with_persons_and_partners(app, client, sw
 def test_intake_refuses_future_birth_date_and_bad_bsn_without_saving(app, client, switch_to, db, scenario):
     """Do a future date of birth and a BSN failing the elfproef give Dutch messages and no referral?"""
     switch_to(scenario.users["lt"])
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (working_day(3)).isoformat()
     resp = form_post(app, client, "/casussen/aanmelden", _intake_data(rows=[
         {"role": "kind", "name": "Kind Toekomst", "date_of_birth": future},
         {"role": "ouder_verzorger", "name": "Ouder Fout", "bsn": "111222334"}]))

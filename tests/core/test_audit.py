@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from mda import ROOT
 from mda import db as mda_db
-from mda.core import audit
+from mda.core import audit, clock
 from mda.core.audit import AuditEvent, verify_chain
 from mda.organisations.models import Organisation
 from mda.organisations.services import save_organisation
@@ -308,7 +308,7 @@ def test_chain_stays_intact_with_concurrent_processes(app, app_config, db, make_
 # ------------------------------------------------------------------ pending and sealed rows
 def _insert_pending(session: Session, n: int) -> None:
     """Commit rows without sealing them, as a process killed right after its commit leaves them."""
-    session.add_all(AuditEvent(occurred_at=audit.datetime.now(audit.UTC), action="view", user_name="tester",
+    session.add_all(AuditEvent(occurred_at=clock.now(), action="view", user_name="tester",
                                object_type="test", object_id=str(i), summary=f"onverzegeld {i}")
                     for i in range(n))
     session.commit()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
 
 from mda.config import load_config
 
@@ -72,10 +71,3 @@ def test_length_messages_say_tekens(app):
         assert not form.validate()
         (message,) = form.text.errors
         assert "tekens" in message and "karakter" not in message
-
-
-def test_holiday_names_are_dutch():
-    """Is Christmas called "Eerste kerstdag" (not "Christmas Day") in the week view and slot search?"""
-    from mda.meetings.slots import holiday_name
-
-    assert holiday_name(date(2026, 12, 25)) == "Eerste kerstdag"

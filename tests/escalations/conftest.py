@@ -6,9 +6,8 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from mda.core import sharing
+from mda.core import clock, sharing
 from mda.core.timeutil import LOCAL_TZ
-from mda.jobs import clock
 from mda.safety_plan import services as plan
 from tests.cases.conftest import api_post, demodam_region, scenario, switch_to  # noqa: F401
 

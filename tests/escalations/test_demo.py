@@ -2,10 +2,10 @@
 
 from sqlmodel import select
 
+from mda.core.clock import now
 from mda.demo import load_demo
 from mda.escalations.models import Escalation
 from mda.jobs import run_due
-from mda.jobs.clock import now
 
 
 def _load(app):

@@ -7,8 +7,9 @@ import pytest
 from sqlmodel import select
 
 from mda import create_app
+from mda.core import clock
 from mda.escalations.models import Escalation, EscalationStep
-from mda.jobs import clock, run_due
+from mda.jobs import run_due
 from mda.jobs.models import JobMark
 from tests.escalations.conftest import at
 

@@ -60,16 +60,29 @@ def test_the_app_does_not_start_with_a_broken_ladder(app_config, tmp_path):
         create_app({**app_config, "LADDERS_DIR": str(tmp_path)})
 
 
-def test_working_days_skip_a_weekend_and_a_public_holiday():
-    """Raised on Thursday 24 December 2026, do 2 working days skip Christmas (Fri) and the weekend (to Tue 29)?"""
-    due = ladder.add_working_days(at(date(2026, 12, 24), 10), 2)
+def test_a_deadline_over_christmas_skips_both_holidays_and_the_weekend():
+    """Raised on Thursday 24 December 2026 at 10:00, does a 2-working-day limit skip Christmas (Fri), Boxing Day
+    and the weekend, and end on Tuesday 29 December at 10:00?"""
+    level = ladder.ladder("DEMODAM").level(1)
+    due = ladder.deadline(level, "regulier", at(date(2026, 12, 24), 10))
     assert due.astimezone(LOCAL_TZ) == datetime(2026, 12, 29, 10, 0, tzinfo=LOCAL_TZ)
 
 
 def test_raised_on_a_weekend_the_limit_counts_from_the_next_working_day():
-    """Raised on Saturday, does the full limit still apply (counting from Monday)?"""
-    due = ladder.add_working_days(at(date(2026, 11, 21), 15), 1)
-    assert due.astimezone(LOCAL_TZ) == datetime(2026, 11, 24, 0, 0, tzinfo=LOCAL_TZ)
+    """Raised on Saturday 21 November at 15:00, does the full limit still apply (counting from Monday 00:00)?"""
+    level = ladder.ladder("DEMODAM").level(1)
+    due = ladder.deadline(level, "regulier", at(date(2026, 11, 21), 15))
+    assert due.astimezone(LOCAL_TZ) == datetime(2026, 11, 25, 0, 0, tzinfo=LOCAL_TZ)
+
+
+def test_a_deadline_across_the_change_to_winter_time_keeps_the_wall_clock_hour():
+    """Raised on Friday 23 October 2026 at 16:00 (summer time), does a 2-working-day limit end on Tuesday
+    27 October at 16:00 on the wall (winter time), which is 25 hours later in UTC than without the change?"""
+    level = ladder.ladder("DEMODAM").level(1)
+    start = at(date(2026, 10, 23), 16)
+    due = ladder.deadline(level, "regulier", start)
+    assert due.astimezone(LOCAL_TZ) == datetime(2026, 10, 27, 16, 0, tzinfo=LOCAL_TZ)
+    assert (due - start).total_seconds() == (4 * 24 + 1) * 3600
 
 
 def test_acute_limits_are_clock_hours_across_the_night():

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from mda.escalations.models import Escalation
 from mda.safety_plan.models import PlanEntry
-from tests.conftest import audit_rows, form_post, text_of
+from tests.conftest import audit_rows, form_post, text_of, today, working_day
 from tests.escalations.conftest import api_post
 
 
@@ -202,12 +202,14 @@ def test_dashboards_have_a_bounded_query_count(app, client, auth, ladder_people,
 
 def test_the_team_lead_sees_countdowns_and_overdue(app, client, auth, ladder_people, seeded, db):
     """Does the team lead's dashboard show the escalation with its countdown, and overdue once the limit passed?"""
-    from mda.jobs import clock
+    from mda.core import clock
 
     auth.login(ladder_people.users["vt_lead"])
     page = text_of(client.get("/escalaties?weergave=beslissen").text)
     assert seeded.reference in page and "nog " in page
     with clock.frozen(seeded.deadline_at + timedelta(days=3)):
+        assert client.get("/").status_code == 302  # three days on, the idle session has ended: log in again
+        auth.login(ladder_people.users["vt_lead"])
         page = text_of(client.get("/escalaties?weergave=beslissen").text)
     assert "te laat" in page and "1 over de termijn" in page
 
@@ -215,7 +217,7 @@ def test_the_team_lead_sees_countdowns_and_overdue(app, client, auth, ladder_peo
 def test_steering_figures_hold_no_names_or_case_references(app, client, auth, ladder_people, seeded, db):
     """Do the steering page, its CSV and its API give counts only: no names, e-mail, case references or content?"""
     auth.login(ladder_people.users["vt_manager"])
-    period = f"van={(date.today() - timedelta(days=400)).isoformat()}&tot={(date.today() + timedelta(days=1))}"
+    period = f"van={(today() - timedelta(days=400)).isoformat()}&tot={(working_day(1))}"
     page = client.get(f"/escalaties/stuurinformatie?{period}")
     csv = client.get(f"/escalaties/stuurinformatie.csv?{period}")
     api = client.get("/api/v1/escalations/steering")
@@ -241,8 +243,8 @@ def test_the_default_steering_period_ends_on_the_amsterdam_date(app):
     """At 23:30 UTC (already tomorrow in Amsterdam), does the default steering period end on Amsterdam's date?"""
     from datetime import datetime
 
+    from mda.core import clock
     from mda.escalations.routes import _period
-    from mda.jobs import clock
 
     late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
     with app.test_request_context("/escalaties/stuurinformatie"), clock.frozen(late):
@@ -254,7 +256,6 @@ def test_the_escalatieoverleg_link_invites_the_deciders_and_the_parties(app, cli
                                                                         switch_to):
     """At level 2, does "Escalatieoverleg plannen" open a form with the case and a list of the level's deciders
     and the parties, and does saving it invite them for the case (the planner not counted)?"""
-    from datetime import date, timedelta
 
     from mda.meetings.models import Invitation, Meeting
 
@@ -274,7 +275,7 @@ def test_the_escalatieoverleg_link_invites_the_deciders_and_the_parties(app, cli
     assert f"Escalatieoverleg voor escalatie {seeded.reference} (niveau 2)" in page
     assert s.users["vt_manager"].name in page and s.users["lt_manager"].name in page
     assert s.users["bestuurder"].name not in page  # level 3 decides later
-    day = (date.today() + timedelta(days=7)).isoformat()
+    day = (working_day(7)).isoformat()
     resp = form_post(app, client, link, {
         "type_code": "escalatieoverleg", "escalation_id": str(seeded.id),
         "title": f"Escalatieoverleg {seeded.reference}",

@@ -8,7 +8,7 @@ from mda.escalations import services
 from mda.escalations.models import Escalation, EscalationStep, Notification
 from mda.safety_plan import services as plan
 from mda.safety_plan.models import PlanEntry
-from tests.conftest import audit_rows
+from tests.conftest import audit_rows, working_day
 
 pytestmark = pytest.mark.usefixtures("in_app")
 
@@ -236,11 +236,10 @@ def test_the_phase_cannot_change_while_an_escalation_disputes_it(db, raise_on, l
 
 def test_a_disputed_action_cannot_be_changed_or_followed_up_while_open(db, ladder_people, ctx_of):
     """Is an action in escalation locked for edits and status changes, by either party?"""
-    from datetime import date, timedelta
 
     s = ladder_people
     action = plan.add_action(db, s.users["vt"], ctx_of(s.case), description="Huisbezoek",
-                             owner_user_id=s.users["vt"].id, deadline=date.today() + timedelta(days=10))
+                             owner_user_id=s.users["vt"].id, deadline=working_day(10))
     db.commit()
     services.raise_escalation(db, s.users["lt"], ctx_of(s.case), subject_kind="plan_action", subject_id=action.id,
                               subject_text="actie huisbezoek", urgency="acuut",

@@ -7,15 +7,15 @@ import pytest
 from sqlmodel import select
 
 from mda import create_app
-from mda.core import sharing
+from mda.core import clock, sharing
 from mda.core.mail import outbox_messages
 from mda.core.timeutil import LOCAL_TZ
-from mda.jobs import clock, load_jobs, run_due
+from mda.jobs import load_jobs, run_due
 from mda.jobs.models import JobMark
 from mda.safety_plan import services
-from tests.conftest import audit_rows
+from tests.conftest import audit_rows, working_day
 
-DEADLINE = date.today() + timedelta(days=20)
+DEADLINE = working_day(20)
 
 
 def at(day: date, hour: int = 7) -> datetime:

@@ -3,6 +3,7 @@
 from sqlmodel import select
 
 from mda.live.models import LivePiece, LiveRevision
+from tests.conftest import today
 from tests.live.test_working import _started
 
 
@@ -39,7 +40,6 @@ def test_end_of_retention_blanks_every_revision_of_the_case(app, db, live, world
 def test_destruction_on_request_blanks_the_revisions_of_that_persons_texts(app, db, live, world, meeting, make_user):
     """When a person's data is destroyed on request, do the revisions of live texts about them lose their text,
     while a live text about nobody in particular keeps its revisions?"""
-    from datetime import date
 
     from mda.privacy import subjects
 
@@ -54,7 +54,7 @@ def test_destruction_on_request_blanks_the_revisions_of_that_persons_texts(app, 
         s = unit.session()
         subjects.destroy(s, s.get(type(officer), officer.id), subjects.load_subject(s, victim.id),
                          requested_by="Betrokkene zelf (fictief)",
-                         requested_on=date.today(), reason="Vermoeden weerlegd door onderzoek (fictief)",
+                         requested_on=today(), reason="Vermoeden weerlegd door onderzoek (fictief)",
                          refuted=True)
         unit.commit()
     assert _texts(db, about_victim) == ["", ""]

@@ -5,8 +5,9 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import select
 
+from mda.core import clock
 from mda.core.timeutil import utcnow
-from mda.jobs import clock, run_due
+from mda.jobs import run_due
 from mda.live import guard
 from mda.live.models import LivePresence
 

@@ -15,6 +15,7 @@ import pytest
 import socketio
 from werkzeug.serving import make_server
 
+from mda.core import clock
 from tests.conftest import REDIS_URL, AuthActions, csrf_token
 
 UA = "mda-live-test"
@@ -128,6 +129,7 @@ def _start_process(app, database_url: str, port: int, tmp: Path) -> subprocess.P
     env = {**os.environ, "MDA_SECRET_KEY": app.config["SECRET_KEY"], "MDA_DATABASE_URL": database_url,
            "MDA_REDIS_URL": REDIS_URL, "MDA_PORT": str(port),
            "MDA_HOST": "127.0.0.1", "MDA_INSTANCE_PATH": str(tmp), "MDA_BASE_URL": "http://mda.test",
+           "MDA_CLOCK_START": clock.now().isoformat(),  # the test's instant, not the machine's
            "PYTHONPATH": str(ROOT)}
     tmp.mkdir(parents=True, exist_ok=True)
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - the process writes to it until it ends

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlmodel import func, select
 
@@ -11,14 +11,6 @@ from mda.meetings import slots
 from mda.meetings.models import Meeting
 from tests.conftest import form_post, text_of
 from tests.meetings.conftest import future_monday, local
-
-
-def test_working_days_exclude_weekends_and_dutch_public_holidays():
-    """Are Christmas, Boxing Day, King's Day and weekends no working days, and an ordinary Tuesday one?"""
-    assert not slots.is_working_day(date(2026, 12, 25)) and not slots.is_working_day(date(2026, 12, 26))
-    assert not slots.is_working_day(date(2027, 4, 27))  # Koningsdag
-    assert not slots.is_working_day(date(2026, 12, 5))  # a Saturday
-    assert slots.is_working_day(date(2026, 12, 8))
 
 
 def test_free_slots_skip_holidays_weekends_and_busy_people(app, db, world, plan, invite):

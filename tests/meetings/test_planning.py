@@ -9,7 +9,7 @@ from sqlmodel import select
 from mda.core.timeutil import as_utc, to_local
 from mda.meetings.access import agenda_items
 from mda.meetings.models import AgendaItem, Meeting, MeetingSeries
-from tests.conftest import audit_rows, csrf_token, form_post, text_of
+from tests.conftest import audit_rows, csrf_token, form_post, text_of, today, working_day
 from tests.meetings.conftest import AMS, case_items, future_monday, mail_to
 
 #: a Tuesday some weeks ahead: the dates here were once fixed, and a fixed date goes by (planning in the
@@ -104,7 +104,7 @@ def test_a_case_outside_the_coordinators_circle_cannot_be_put_on_the_agenda(app,
 def test_api_plans_a_series_and_lists_it(app, client, auth, db, world):
     """Does POST /api/v1/meetings plan a weekly series (every occurrence stored) and GET list it?"""
     auth.login(world["coordinator"])
-    start = (datetime.now(AMS) + timedelta(days=14)).date()
+    start = working_day(14)
     body = {"type": "casuistiekoverleg", "title": "Wekelijks overleg", "start": f"{start}T10:00",
             "end": f"{start}T12:00", "location": "Zaal 1", "case_ids": [world["case_a"].id],
             "series": {"frequency": "wekelijks", "until": str(start + timedelta(weeks=3))}}
@@ -194,7 +194,7 @@ def test_add_and_remove_a_case_item_retimes_the_agenda(app, client, auth, db, wo
 def test_the_api_asks_to_confirm_a_start_in_the_past(app, client, auth, db, world):
     """Is a meeting starting yesterday refused through the API with a Dutch question, and stored once confirmed?"""
     auth.login(world["coordinator"])
-    day = (datetime.now(AMS) - timedelta(days=1)).date()
+    day = today() - timedelta(days=1)
     body = {"type": "casuistiekoverleg", "title": "Overleg achteraf", "start": f"{day}T10:00", "end": f"{day}T11:00",
             "location": "Zaal 1", "case_ids": [world["case_a"].id]}
     headers = {"X-CSRFToken": csrf_token(app, client)}

@@ -3,9 +3,10 @@ meetings, occurrences and cases; sent once even when the job runs twice; no case
 
 from datetime import timedelta
 
+from mda.core import clock
 from mda.core.mail import outbox_messages
 from mda.core.timeutil import as_utc
-from mda.jobs import clock, run_due
+from mda.jobs import run_due
 from tests.conftest import form_post
 from tests.meetings.conftest import case_items, future_monday
 

@@ -3,13 +3,12 @@
 import csv
 import io
 import json
-from datetime import date
 
 from sqlmodel import select
 
 from mda.cases.models import Consent, Item, Person
 from mda.privacy.models import DestructionRecord
-from tests.conftest import audit_rows, form_post
+from tests.conftest import audit_rows, form_post, today
 
 
 def test_access_log_lists_who_saw_the_person_on_what_basis(app, client, switch_to, db, scenario):
@@ -129,7 +128,7 @@ def test_destruction_needs_refuted_suspicion_and_records_what_was_destroyed(app,
     consent = make_consent(scenario.case, victim, [scenario.orgs["POL"]], ["gezondheid"], scenario.users["ggz"])
     switch_to(scenario.users["privacy"])
     url = f"/privacy/personen/{victim.id}/vernietigen"
-    data = {"requested_by": "Betrokkene zelf (fictief)", "requested_on": date.today().isoformat(),
+    data = {"requested_by": "Betrokkene zelf (fictief)", "requested_on": today().isoformat(),
             "reason": "Vermoeden weerlegd door onderzoek Veilig Thuis"}
     resp = form_post(app, client, url, data)
     assert resp.status_code == 422 and "weerlegd" in resp.text

@@ -1,6 +1,5 @@
 """The plan API: the engine's views as JSON, Dutch errors, and the OpenAPI document."""
 
-from datetime import date, timedelta
 
 from sqlmodel import select
 
@@ -8,8 +7,9 @@ from mda.core import sharing
 from mda.safety_plan import services
 from mda.safety_plan.models import PlanAction
 from tests.cases.conftest import api_post
+from tests.conftest import working_day
 
-FUTURE = date.today() + timedelta(days=10)
+FUTURE = working_day(10)
 
 
 def test_plan_json_withholds_special_content(client, auth, db, scenario):

@@ -3,7 +3,7 @@
 import io
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from docx import Document
@@ -11,9 +11,9 @@ from docx import Document
 from mda.core import sharing
 from mda.safety_plan import services, versions
 from mda.safety_plan.export_docx import dutch_date
-from tests.conftest import audit_rows
+from tests.conftest import audit_rows, working_day
 
-FUTURE = date.today() + timedelta(days=21)
+FUTURE = working_day(21)
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """Open actions at the case's next meeting, under the agenda item "Openstaande acties"."""
 
-from datetime import date, timedelta
 
 from mda.core import sharing
 from mda.safety_plan import services
-from tests.conftest import text_of
+from tests.conftest import text_of, working_day
 from tests.meetings.conftest import case_items
 
-FUTURE = date.today() + timedelta(days=9)
+FUTURE = working_day(9)
 
 
 def test_meeting_lists_open_actions_of_visible_cases_through_the_engine(app, client, auth, db, world, plan, invite):

@@ -1,7 +1,7 @@
 """The plan pages: sections, inline forms, actions with filters and paging, "Mijn acties", home panel."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import event
@@ -10,9 +10,9 @@ from sqlmodel import select
 from mda.core import sharing
 from mda.safety_plan import services
 from mda.safety_plan.models import PlanAction, PlanEntry
-from tests.conftest import audit_rows, form_post, text_of
+from tests.conftest import audit_rows, form_post, text_of, working_day
 
-FUTURE = date.today() + timedelta(days=14)
+FUTURE = working_day(14)
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_plan_page_and_my_actions_have_a_bounded_query_count(app, client, auth, 
 
 def test_next_evaluation_proposes_the_next_conference(app, client, auth, filled, db):
     """Does setting the next evaluation offer the coordinator a meeting form filled with that date and case?"""
-    day = date.today() + timedelta(days=28)
+    day = working_day(28)
     auth.login(filled.users["coordinator"])
     url = f"/casussen/{filled.case.id}/plan"
     assert form_post(app, client, f"{url}/evaluatie", {"next_evaluation_on": day.isoformat()}).status_code == 302

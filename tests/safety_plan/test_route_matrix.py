@@ -6,7 +6,6 @@ outside the circle gets 404; coordinating is for the case's own coordinator (403
 """
 
 import shutil
-from datetime import date, timedelta
 
 import pytest
 
@@ -14,7 +13,7 @@ from mda.core import sharing
 from mda.safety_plan import services, versions
 from tests.cases.test_route_matrix import HOLDERS as CASE_HOLDERS
 from tests.cases.test_route_matrix import IN_CIRCLE, OK, ROLES
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, working_day
 
 HOLDERS = {**CASE_HOLDERS,  # from the role definitions: plan.approve/export are coordinators' and team leads'
            "plan.approve": {"coordinator", "other_coordinator", "lead_in", "lead_out"},
@@ -66,7 +65,7 @@ def targets(db, scenario):
     ctx = sharing.load_context(db, s.case)
     entry = services.add_entry(db, s.users["coordinator"], ctx, section="zorg", text="Zorg")
     action = services.add_action(db, s.users["coordinator"], ctx, description="Actie",
-                                 deadline=date.today() + timedelta(days=9), owner_is_family=True)
+                                 deadline=working_day(9), owner_is_family=True)
     version = versions.propose(db, s.users["coordinator"], ctx)
     db.commit()
     return {"case": s.case.id, "entry": entry.id, "action": action.id, "version": version.id}
@@ -78,12 +77,12 @@ def _call(app, client, method: str, url: str):
     headers = {"X-CSRFToken": csrf_token(app, client)}
     if method == "API":
         payload = ({"status": "bezig", "comment": "Gestart in de matrixtest"} if url.endswith("/status") else
-                   {"description": "Matrixactie", "deadline": (date.today() + timedelta(days=5)).isoformat(),
+                   {"description": "Matrixactie", "deadline": (working_day(5)).isoformat(),
                     "owner_is_family": True})
         return client.post(url, json=payload, headers=headers)
     data = {"csrf_token": csrf_token(app, client)}
     if url.endswith("/evaluatie"):
-        data["next_evaluation_on"] = (date.today() + timedelta(days=40)).isoformat()
+        data["next_evaluation_on"] = (working_day(40)).isoformat()
     return client.post(url, data=data)
 
 

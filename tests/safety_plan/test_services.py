@@ -1,6 +1,6 @@
 """The plan's services: actions, entries, status changes and safety scores."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlmodel import select
@@ -9,9 +9,9 @@ from mda.auth.services import ServiceError
 from mda.core.timeutil import utcnow
 from mda.safety_plan import services
 from mda.safety_plan.models import ActionStatusChange, PlanAction, SafetyPlan, SafetyScore
-from tests.conftest import audit_rows
+from tests.conftest import audit_rows, working_day
 
-FUTURE = date.today() + timedelta(days=14)
+FUTURE = working_day(14)
 
 
 def test_add_action_stores_owner_deadline_and_audits(db, scenario, ctx_of):

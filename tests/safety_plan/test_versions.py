@@ -1,6 +1,5 @@
 """Versions of the plan: propose, approve (conference or team leads), frozen, stale approvals, comparison."""
 
-from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -9,9 +8,9 @@ from mda.auth.services import ServiceError
 from mda.core import sharing
 from mda.safety_plan import services, versions
 from mda.safety_plan.models import FrozenVersionError, PlanVersion
-from tests.conftest import form_post, text_of
+from tests.conftest import form_post, text_of, working_day
 
-FUTURE = date.today() + timedelta(days=30)
+FUTURE = working_day(30)
 
 
 @pytest.fixture
