@@ -101,8 +101,11 @@ def edit_reason_goal(case_id: int):
     case, ctx = load(case_id, "coordinate")
     s = db.session()
     form, error = ReasonGoalForm(), None
-    if not form.is_submitted():
-        form.reason.data, form.goal.data = case.reason, case.goal
+    if not form.is_submitted():  # the texts as the engine lets the coordinator see them (audited)
+        texts = {t.kind: t for t in sharing.case_texts_view(s, current_user, ctx, channel="bewerken")}
+        if texts["aanleiding"].text is None or texts["doel"].text is None:
+            abort(403)  # one cannot correct what one may not read
+        form.reason.data, form.goal.data = texts["aanleiding"].text, texts["doel"].text
     if form.validate_on_submit():
         try:
             changed = history.edit_reason_goal(s, current_user, ctx, reason=form.reason.data, goal=form.goal.data)
@@ -124,9 +127,12 @@ def edit_consent(case_id: int, consent_id: int):
     case, ctx = load(case_id, "work")
     s = db.session()
     consent = services.load_consent(s, ctx, consent_id) or abort(404)
+    if not sharing.consent_decision(current_user, ctx, consent).visible:
+        abort(403)  # one cannot correct a purpose one may not read
     form, error = ConsentEditForm(), None
-    if not form.is_submitted():
-        form.purpose.data, form.method.data = consent.purpose, consent.method
+    if not form.is_submitted():  # the consent as the engine lets this user see it (audited)
+        view = sharing.single_consent_view(s, current_user, ctx, consent, channel="bewerken")
+        form.purpose.data, form.method.data = view.purpose, view.method
     if form.validate_on_submit():
         try:
             changed = history.edit_consent(s, current_user, ctx, consent, purpose=form.purpose.data,

@@ -546,6 +546,8 @@ class TextView:
     category_name: str
     decision: Decision
     text: str | None  # None when withheld
+    #: the persons the text is about (every person of the case), named in the audit trail
+    person_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -576,6 +578,12 @@ class ConsentView:
     withdrawn_at: datetime | None
     recorded_by_id: int
     withdrawn_by_id: int | None
+
+    @property
+    def correctable(self) -> bool:
+        """May this viewer correct its text? Only a consent in force whose text they may see (one cannot
+        correct what one may not read); whether they may work on the case is the route's guard."""
+        return self.withdrawn_at is None and self.decision.visible
 
 
 @dataclass
@@ -676,8 +684,20 @@ def text_views(user: User, ctx: CaseContext, person_ids: list[int]) -> list[Text
                           person_ids=person_ids)
         cat = cats.get(category)
         views.append(TextView(kind, category, cat.name if cat else category, decision,
-                              text if decision.visible else None))
+                              text if decision.visible else None, list(person_ids)))
     return views
+
+
+def case_texts_view(db: Session, user: User, ctx: CaseContext, *, channel: str = "pagina") -> list[TextView]:
+    """The case's reason and goal as *user* may see them (the same decision as on the case page), audited
+    per basis with every person of the case named; for pages that show (a version of) them without the case."""
+    if not can_open_case(user, ctx.case, ctx):
+        abort(404)
+    person_ids = list(db.exec(select(Person.id).where(Person.case_id == ctx.case.id,
+                                                      Person.destroyed_at.is_(None)).order_by(Person.id)))
+    texts = text_views(user, ctx, person_ids)
+    _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], [], texts=texts), channel)
+    return texts
 
 
 def consent_status(consent: Consent, today: date) -> str:
@@ -687,6 +707,16 @@ def consent_status(consent: Consent, today: date) -> str:
     if consent.given_on > today:
         return "nog niet geldig"
     return "geldig" if consent_is_valid(consent, today) else "verlopen"
+
+
+def consent_decision(user: User, ctx: CaseContext, consent: Consent, today: date | None = None) -> Decision:
+    """May *user* see who gave *consent* and its purpose? Data about the person (category *huishouden*) from
+    the organisation of whoever recorded it: the decision of :func:`consent_view`, for services that must
+    refuse a change of what the user may not see."""
+    if consent.recorded_by_id not in ctx.user_orgs and (db := Session.object_session(consent)) is not None:
+        _know_users(db, ctx, [consent.recorded_by_id])
+    return decide(user, ctx, category="huishouden", source_org_id=ctx.user_orgs.get(consent.recorded_by_id, 0),
+                  person_ids=[consent.person_id], today=today)
 
 
 def consent_view(user: User, ctx: CaseContext, consent: Consent, recipients, person: PersonView | None,
@@ -699,8 +729,7 @@ def consent_view(user: User, ctx: CaseContext, consent: Consent, recipients, per
     today = today or _today()
     cats = catalogue.categories()
     recorder = ctx.user_orgs.get(consent.recorded_by_id, 0)
-    decision = decide(user, ctx, category="huishouden", source_org_id=recorder, person_ids=[consent.person_id],
-                      today=today)
+    decision = consent_decision(user, ctx, consent, today)
     withdrawal = decision
     if consent.withdrawn_by_id and ctx.user_orgs.get(consent.withdrawn_by_id) != recorder:
         withdrawal = decide(user, ctx, category="huishouden", person_ids=[consent.person_id], today=today,
@@ -733,17 +762,22 @@ def decision_view(user: User, ctx: CaseContext, dec: DutyConflictDecision, perso
         decided_at=dec.decided_at, valid_until=dec.valid_until)
 
 
+def _know_users(db: Session, ctx: CaseContext, user_ids) -> None:
+    """Put the organisations of recorders the context does not know yet (a consent newer than it) in it."""
+    from mda.auth.models import User as UserModel
+
+    for uid in user_ids:
+        if uid and uid not in ctx.user_orgs:
+            ctx.user_orgs[uid] = db.get(UserModel, uid).organisation_id
+
+
 def single_consent_view(db: Session, user: User, ctx: CaseContext, consent: Consent, *,
                         channel: str = "api") -> ConsentView:
     """One consent as *user* may see it (e.g. the answer to recording or withdrawing it), audited."""
     person = db.get(Person, consent.person_id)
     recipients = db.exec(select(ConsentRecipient.organisation_id)
                          .where(ConsentRecipient.consent_id == consent.id)).all()
-    from mda.auth.models import User as UserModel
-
-    for uid in (consent.recorded_by_id, consent.withdrawn_by_id):
-        if uid and uid not in ctx.user_orgs:
-            ctx.user_orgs[uid] = db.get(UserModel, uid).organisation_id
+    _know_users(db, ctx, [consent.recorded_by_id, consent.withdrawn_by_id])
     pv = person_view(user, ctx, person) if person is not None and person.destroyed_at is None else None
     view = consent_view(user, ctx, consent, recipients, pv)
     _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [pv] if pv else [], [], consents=[view]), channel)
@@ -947,7 +981,7 @@ def _audit_groups(view: CaseView) -> list[tuple[str, str, list]]:
     all_persons = [p.id for p in view.persons]
     for text in view.texts:
         if text.decision.visible and text.text:
-            add(text.decision, all_persons, None, text.kind)
+            add(text.decision, text.person_ids or all_persons, None, text.kind)
     for consent in view.consents:
         if consent.decision.visible and (consent.given_by or consent.purpose):
             add(consent.decision, [consent.person_id], None, f"toestemming nr. {consent.id}")
