@@ -693,9 +693,7 @@ def case_texts_view(db: Session, user: User, ctx: CaseContext, *, channel: str =
     per basis with every person of the case named; for pages that show (a version of) them without the case."""
     if not can_open_case(user, ctx.case, ctx):
         abort(404)
-    person_ids = list(db.exec(select(Person.id).where(Person.case_id == ctx.case.id,
-                                                      Person.destroyed_at.is_(None)).order_by(Person.id)))
-    texts = text_views(user, ctx, person_ids)
+    texts = text_views(user, ctx, case_person_ids(db, [ctx.case.id]).get(ctx.case.id, []))
     _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], [], texts=texts), channel)
     return texts
 
@@ -991,6 +989,60 @@ def _audit_groups(view: CaseView) -> list[tuple[str, str, list]]:
         if dec.decision.visible and dec.reason:
             add(dec.decision, [dec.person_id] if dec.person_id else all_persons, None, f"besluit nr. {dec.id}")
     return [(kind, basis, subjects) for (kind, basis), subjects in groups.items()]
+
+
+def case_person_ids(db: Session, case_ids) -> dict[int, list[int]]:
+    """The persons (not destroyed) of each case, in one statement: whom content about the household is about."""
+    result: dict[int, list[int]] = defaultdict(list)
+    if case_ids:
+        for case_id, person_id in db.exec(select(Person.case_id, Person.id).where(
+                Person.case_id.in_(set(case_ids)), Person.destroyed_at.is_(None)).order_by(Person.id)):
+            result[case_id].append(person_id)
+    return result
+
+
+def audit_content_view(db: Session, user: User, ctx: CaseContext, shown, channel: str, *, object_type: str,
+                       object_id: int, label: str, person_ids: list[int] | None = None,
+                       quiet: bool = False) -> None:
+    """The audit of content about the household as a whole (plan entries and actions, escalation content),
+    decided with :func:`decide` without single persons: one row per basis used, with every person of the case
+    (*person_ids*; None: loaded) named in ``audit_subject`` for each piece seen, so that the view shows in each
+    person's access log. *shown*: (decision, what) pairs, *what* naming the piece ("regel:12", "standpunt").
+    Nothing visible: one row saying so, or none when *quiet* (a list that shows nothing personal)."""
+    from mda.core.audit_subjects import Subject
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for decision, what in shown:
+        if decision.visible:
+            groups.setdefault((decision.kind, decision.basis), []).append(what)
+    case = ctx.case
+    if not groups:
+        if not quiet:
+            audit.record(db, "view", user=user, object_type=object_type, object_id=object_id, case_id=case.id,
+                         summary=f"{label} bekeken via {channel}; geen inhoud zichtbaar")
+        return
+    if person_ids is None:
+        person_ids = case_person_ids(db, [case.id]).get(case.id, [])
+    head = f"{label} via {channel}: "
+    for (kind, basis), whats in groups.items():
+        full = f"{kind}: {basis}"
+        for chunk in _chunks(whats, 500 - len(head)):  # a summary holds 500 characters: never cut a name off
+            subjects = [Subject(pid, None, full, what) for what in chunk for pid in person_ids] or [
+                Subject(None, None, full, what) for what in chunk]
+            audit.record(db, "view", user=user, object_type=object_type, object_id=object_id, case_id=case.id,
+                         person_ids=person_ids, basis=full, subjects=subjects, summary=head + ", ".join(chunk))
+
+
+def _chunks(whats: list[str], width: int) -> list[list[str]]:
+    """*whats* in as few groups as possible whose ', '-joined text is at most *width* characters."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    for what in whats:
+        if current and len(", ".join([*current, what])) > width:
+            chunks.append(current)
+            current = []
+        current.append(what)
+    return [*chunks, current] if current else chunks
 
 
 def _record_view(db: Session, user: User, case: Case, groups: list[tuple[str, str, list]], channel: str) -> None:

@@ -10,7 +10,7 @@ from mda.core import sharing
 from mda.core.timeutil import LOCAL_TZ
 from mda.jobs import clock
 from mda.safety_plan import services as plan
-from tests.cases.conftest import api_post, demodam_region, scenario, switch_to  # noqa: F401
+from tests.cases.conftest import api_post, demodam_region, scenario, strict_covenant, switch_to  # noqa: F401
 
 
 def at(day, hour: int = 10, minute: int = 0) -> datetime:
