@@ -32,8 +32,9 @@ def edit_item(case_id: int, item_id: int):
     if not history.may_edit_item(current_user, ctx, item):
         abort(403)
     form, error = ItemEditForm(), None
-    if not form.is_submitted():
-        form.content.data, form.recorded_on.data = item.content, item.recorded_on
+    if not form.is_submitted():  # the item as the engine shows it (its own source sees it), audited
+        view = sharing.item_view(s, current_user, ctx, item.id, channel="bewerken")
+        form.content.data, form.recorded_on.data = view.item.content, view.item.recorded_on
     if form.validate_on_submit():
         try:
             changed = history.edit_item(s, current_user, ctx, item, content=form.content.data,

@@ -243,3 +243,16 @@ def test_old_reason_and_goal_are_decided_like_the_current_ones(app, client, swit
     switch_to(coordinator)
     resp = client.get(f"/casussen/{case.id}/reden-en-doel")
     assert resp.status_code == 403 and "GEHEIM-REDEN" not in resp.text
+
+
+def test_the_correction_form_prefilled_with_an_item_is_an_audited_view(app, client, switch_to, db, scenario,
+                                                                       strict_covenant):
+    """Under a covenant without wildcard rules, does opening the correction form of its own item (the text
+    pre-filled) write a view row for GGZ naming the item and the person it is about?"""
+    item = scenario.items["health"]
+    switch_to(scenario.users["ggz"])
+    resp = client.get(f"/casussen/{scenario.case.id}/gegevens/{item.id}/bewerken")
+    assert resp.status_code == 200 and "GEHEIM-GGZ behandeling van het slachtoffer" in resp.text
+    seen = {(sub.person_id, sub.item_id) for _row, sub in audit_subjects(db, user_id=scenario.users["ggz"].id,
+                                                                         action="view")}
+    assert (scenario.persons["victim"].id, item.id) in seen
