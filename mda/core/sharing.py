@@ -901,6 +901,24 @@ def decision_group(user: User, ctx: CaseContext, items: list[Item], *, opens: bo
     return (can_open_case(user, ctx.case, ctx) if opens is None else opens, user.organisation_id)
 
 
+@dataclass
+class RevisionView:
+    """A saved version of an item's text (a live piece's revision) as one viewer may see it."""
+
+    version: int
+    saved_at: datetime
+    content: str | None  # None when the engine withholds the item
+    reason: str | None  # the reason of a correction after the minutes were final (free text too)
+
+
+def revision_views(view: ItemView, revisions) -> list[RevisionView]:
+    """The saved versions of the item of *view* (already decided and audited by :func:`items_view`) as its
+    viewer may see them: their texts only when the item shows; version numbers and times always."""
+    shown = view.decision.visible
+    return [RevisionView(r.version, r.saved_at, r.content if shown else None, r.reason if shown else None)
+            for r in revisions]
+
+
 def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) -> Item:
     """An item of the case (not destroyed), with its persons and the user's break-glass loaded; else 404.
 
