@@ -130,10 +130,10 @@ def edit_consent(case_id: int, consent_id: int):
     consent = services.load_consent(s, ctx, consent_id) or abort(404)
     if not sharing.consent_decision(current_user, ctx, consent).visible:
         abort(403)  # one cannot correct a purpose one may not read
-    form, error = ConsentEditForm(), None
-    if not form.is_submitted():  # the consent as the engine lets this user see it (audited)
+    form, error, person = ConsentEditForm(), None, None
+    if not form.is_submitted():  # the consent as the engine lets this user see it (audited: person and purpose)
         view = sharing.single_consent_view(s, current_user, ctx, consent, channel="bewerken")
-        form.purpose.data, form.method.data = view.purpose, view.method
+        form.purpose.data, form.method.data, person = view.purpose, view.method, view.person
     if form.validate_on_submit():
         try:
             changed = history.edit_consent(s, current_user, ctx, consent, purpose=form.purpose.data,
@@ -146,4 +146,5 @@ def edit_consent(case_id: int, consent_id: int):
                   "success")
             return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
     versions = history.history(s, current_user, ctx, "consent", consent.id)
-    return _page("cases/edit_consent.html", form, error, case=case, consent_id=consent.id, versions=versions)
+    return _page("cases/edit_consent.html", form, error, case=case, consent_id=consent.id, person=person,
+                 versions=versions)
