@@ -32,8 +32,9 @@ def edit_item(case_id: int, item_id: int):
     if not history.may_edit_item(current_user, ctx, item):
         abort(403)
     form, error = ItemEditForm(), None
-    if not form.is_submitted():
-        form.content.data, form.recorded_on.data = item.content, item.recorded_on
+    if not form.is_submitted():  # the item as the engine shows it (its own source sees it), audited
+        view = sharing.item_view(s, current_user, ctx, item.id, channel="bewerken")
+        form.content.data, form.recorded_on.data = view.item.content, view.item.recorded_on
     if form.validate_on_submit():
         try:
             changed = history.edit_item(s, current_user, ctx, item, content=form.content.data,
@@ -101,8 +102,11 @@ def edit_reason_goal(case_id: int):
     case, ctx = load(case_id, "coordinate")
     s = db.session()
     form, error = ReasonGoalForm(), None
-    if not form.is_submitted():
-        form.reason.data, form.goal.data = case.reason, case.goal
+    if not form.is_submitted():  # the texts as the engine lets the coordinator see them (audited)
+        texts = {t.kind: t for t in sharing.case_texts_view(s, current_user, ctx, channel="bewerken")}
+        if texts["aanleiding"].text is None or texts["doel"].text is None:
+            abort(403)  # one cannot correct what one may not read
+        form.reason.data, form.goal.data = texts["aanleiding"].text, texts["doel"].text
     if form.validate_on_submit():
         try:
             changed = history.edit_reason_goal(s, current_user, ctx, reason=form.reason.data, goal=form.goal.data)
@@ -124,9 +128,12 @@ def edit_consent(case_id: int, consent_id: int):
     case, ctx = load(case_id, "work")
     s = db.session()
     consent = services.load_consent(s, ctx, consent_id) or abort(404)
-    form, error = ConsentEditForm(), None
-    if not form.is_submitted():
-        form.purpose.data, form.method.data = consent.purpose, consent.method
+    if not sharing.consent_decision(current_user, ctx, consent).visible:
+        abort(403)  # one cannot correct a purpose one may not read
+    form, error, person = ConsentEditForm(), None, None
+    if not form.is_submitted():  # the consent as the engine lets this user see it (audited: person and purpose)
+        view = sharing.single_consent_view(s, current_user, ctx, consent, channel="bewerken")
+        form.purpose.data, form.method.data, person = view.purpose, view.method, view.person
     if form.validate_on_submit():
         try:
             changed = history.edit_consent(s, current_user, ctx, consent, purpose=form.purpose.data,
@@ -139,4 +146,5 @@ def edit_consent(case_id: int, consent_id: int):
                   "success")
             return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
     versions = history.history(s, current_user, ctx, "consent", consent.id)
-    return _page("cases/edit_consent.html", form, error, case=case, consent_id=consent.id, versions=versions)
+    return _page("cases/edit_consent.html", form, error, case=case, consent_id=consent.id, person=person,
+                 versions=versions)

@@ -5,7 +5,8 @@ the old values) in the same unit of work as the change and its audit row. Who ma
 old version is decided by the sharing engine exactly as for the current version: an item's
 history only when :func:`mda.core.sharing.item_view` shows the item, a person's old name
 and birth date only when the identity is visible, the old address only when the address
-is; reason and goal are visible to the whole circle, as on the case page. Destroying stays
+is; old reasons and goals with the category decision of the current ones, old purposes of a consent with
+the decision on its current purpose (:func:`mda.core.sharing.consent_decision`). Destroying stays
 the privacy officer's (:mod:`mda.privacy`), which also destroys this history.
 """
 
@@ -174,6 +175,8 @@ def edit_consent(db: Session, user: User, ctx: sharing.CaseContext, consent: Con
         raise ServiceError("U kunt toestemmingen van deze casus niet corrigeren.")
     if consent.case_id != ctx.case.id:
         raise ServiceError("Deze toestemming hoort niet bij deze casus.")
+    if not sharing.consent_decision(user, ctx, consent).visible:
+        raise ServiceError("U kunt alleen een toestemming corrigeren waarvan u het doel mag zien.")
     if consent.withdrawn_at is not None:
         raise ServiceError("Een ingetrokken toestemming wordt niet meer gewijzigd.")
     purpose = (purpose or "").strip()
@@ -227,10 +230,14 @@ def history(db: Session, user: User, ctx: sharing.CaseContext, object_type: str,
             audit.record(db, "view", user=user, object_type="person", object_id=person.id, case_id=ctx.case.id,
                          person_ids=[person.id], basis=f"{basis.kind}: {basis.basis}",
                          summary=f"eerdere versies van persoon nr. {person.id} van {ctx.case.reference} bekeken")
-    elif object_type == "case":
-        allowed = {"reason", "goal"} if sharing.can_open_case(user, ctx.case, ctx) else set()
-    elif object_type == "consent":  # purpose and method are shown to the whole circle, as on the case page
-        allowed = {"purpose", "method"} if sharing.can_open_case(user, ctx.case, ctx) else set()
+    elif object_type == "case":  # each text with the decision of its current version (audited when shown)
+        texts = {t.kind: t for t in sharing.case_texts_view(db, user, ctx, channel="geschiedenis")}
+        allowed = ({"reason"} if texts["aanleiding"].decision.visible else set()) | (
+            {"goal"} if texts["doel"].decision.visible else set())
+    elif object_type == "consent":  # the method is shown to the circle, the purpose only as the engine decides
+        consent = db.get(Consent, object_id)
+        view = sharing.single_consent_view(db, user, ctx, consent, channel="geschiedenis")
+        allowed = {"method"} | ({"purpose"} if view.purpose is not None else set())
     else:
         raise KeyError(object_type)
     if not allowed:

@@ -175,21 +175,22 @@ def submit_referral(db: Session, user: User, *, reason: str, goal: str, urgency:
 # ----------------------------------------------------------------------------- already known?
 @dataclass(frozen=True)
 class KnownMatch:
-    """THAT a person of the referral is known in another case, and whom to contact. Nothing else."""
+    """THAT a person of the referral is known in another case. Nothing else: not which case, not who
+    coordinates it (a user outside its circle may not learn either); the referral is routed to that
+    coordinator instead (:func:`route_to_coordinators`)."""
 
     person_number: int  # position of the person in the referral (1-based)
     recent_closed: bool  # the case was closed less than 12 months ago (else it is active)
-    contact_name: str
-    contact_organisation: str
-    contact_email: str
-    case_id: int  # internal: for the repeat flag, never shown
+    case_id: int  # internal: for the repeat flag, the routing and a coordinator's own case; never shown
+    coordinator_id: int  # internal: whom the referral is routed to; never shown
+    person_id: int  # internal: the matched person, named in the routing's audit row
 
 
 def check_known(db: Session, user: User, referral: Referral) -> list[KnownMatch]:
     """Search active and recently closed cases for the referral's persons (name + birth date, or BSN).
 
-    Reveals only that a match exists and who coordinates that case; the search is audited
-    with the persons it matched, so it shows in their access log.
+    Reveals only that a match exists; the search is audited with the persons it matched, so it
+    shows in their access log.
     """
     persons = [p for p in db.exec(select(ReferralPerson).where(ReferralPerson.referral_id == referral.id)
                                   .order_by(ReferralPerson.id)) if p.cleared_at is None]
@@ -204,8 +205,6 @@ def check_known(db: Session, user: User, referral: Referral) -> list[KnownMatch]
         rows = db.exec(select(Person, Case).join(Case, Case.id == Person.case_id).where(
             Person.destroyed_at.is_(None), Case.purged_at.is_(None),
             or_(Case.closed_at.is_(None), Case.closed_at >= cutoff), or_(*keys))).all()
-        coordinators = {u.id: u for u in db.exec(select(User).where(
-            User.id.in_({c.coordinator_id for _, c in rows})))} if rows else {}
         seen: set[tuple[int, int]] = set()
         for number, wanted in enumerate(persons, start=1):
             for person, case in rows:
@@ -216,9 +215,8 @@ def check_known(db: Session, user: User, referral: Referral) -> list[KnownMatch]
                     continue
                 seen.add((number, case.id))
                 matched_ids.add(person.id)
-                contact = coordinators[case.coordinator_id]
-                matches.append(KnownMatch(number, case.closed_at is not None, contact.name,
-                                          contact.organisation.name, contact.email, case.id))
+                matches.append(KnownMatch(number, case.closed_at is not None, case.id, case.coordinator_id,
+                                          person.id))
     referral.known_checked_at = utcnow()
     db.add(referral)
     audit.record(db, "search", user=user, object_type="referral", object_id=referral.id,
@@ -226,6 +224,40 @@ def check_known(db: Session, user: User, referral: Referral) -> list[KnownMatch]
                  summary=f"controle 'al bekend?' voor aanmelding {referral.reference}: "
                          f"{len(matches)} overeenkomst(en)")
     return matches
+
+
+def route_to_coordinators(db: Session, user: User, referral: Referral) -> int:
+    """Tell the coordinator of each case 'al bekend?' matched (other than *user*) the referral's reference and
+    *user*'s contact details: they may open the case and decide what to share, *user* learns no name. The
+    e-mail names the case only to its own coordinator and no person; audited. Returns how many were told."""
+    by_coordinator: dict[int, list[KnownMatch]] = {}
+    for match in check_known(db, user, referral):
+        if match.coordinator_id != user.id:
+            by_coordinator.setdefault(match.coordinator_id, []).append(match)
+    if not by_coordinator:
+        return 0
+    cases = {c.id: c for c in db.exec(select(Case).where(Case.id.in_(
+        {m.case_id for ms in by_coordinator.values() for m in ms})))}
+    told = 0
+    for coordinator_id, found in sorted(by_coordinator.items()):
+        coordinator = db.get(User, coordinator_id)
+        if coordinator is None or not coordinator.active:
+            continue
+        lines = "\n".join(sorted({f"- persoon {m.person_number} van de aanmelding: bekend in casus "
+                                   f"{cases[m.case_id].reference}" for m in found}))
+        mail.send([coordinator.email], f"Aanmelding {referral.reference}: een persoon is bekend in uw casus",
+                  f"Beste {coordinator.name},\n\nBij de triage van aanmelding {referral.reference} bleek een persoon "
+                  f"bekend in een casus die u coördineert:\n{lines}\n\n{user.name} ({user.organisation.name}, "
+                  f"{user.email}) triageert deze aanmelding en weet niet om welke casus het gaat of wie die "
+                  f"coördineert. Neem contact op en bepaal wat er gedeeld mag worden.\n\nMet vriendelijke groet,"
+                  f"\nMDA++")
+        audit.record(db, "create", user=user, object_type="referral", object_id=referral.id,
+                     person_ids=sorted({m.person_id for m in found}),
+                     basis="triage: doorverwijzing bij 'al bekend?'",
+                     summary=f"aanmelding {referral.reference} doorgestuurd naar de procesregisseur van "
+                             f"{len({m.case_id for m in found})} casus(sen)")
+        told += 1
+    return told
 
 
 # ----------------------------------------------------------------------------- triage

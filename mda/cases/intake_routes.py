@@ -91,6 +91,22 @@ def triage_check(referral_id: int):
     return _triage_page(referral, matches=referrals.check_known(db.session(), current_user, referral))
 
 
+@bp.route("/triage/<int:referral_id>/doorsturen", methods=["POST"])
+@require_permission("case.triage")
+def triage_route(referral_id: int):
+    """Route the referral to the coordinators of the matched cases, who contact the user (no name shown here)."""
+    referral = referrals.load_referral_or_404(db.session(), current_user, referral_id, triage=True)
+    if not ConfirmActionForm().validate_on_submit():
+        abort(400)
+    if referral.status != "open":
+        return _triage_page(referral, error="Deze aanmelding is al behandeld.", status=422)
+    told = referrals.route_to_coordinators(db.session(), current_user, referral)
+    flash("De procesregisseur van de casus waarin een persoon bekend is, heeft het nummer van deze aanmelding en "
+          "uw contactgegevens gekregen en neemt contact met u op." if told else
+          "Er is geen andere procesregisseur om naar door te sturen.", "success" if told else "info")
+    return redirect(url_for("cases.triage_detail", referral_id=referral.id))
+
+
 @bp.route("/triage/<int:referral_id>/toevoegen/<int:case_id>", methods=["POST"])
 @require_permission("case.triage")
 def triage_add_to_case(referral_id: int, case_id: int):

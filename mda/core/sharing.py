@@ -546,6 +546,8 @@ class TextView:
     category_name: str
     decision: Decision
     text: str | None  # None when withheld
+    #: the persons the text is about (every person of the case), named in the audit trail
+    person_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -576,6 +578,12 @@ class ConsentView:
     withdrawn_at: datetime | None
     recorded_by_id: int
     withdrawn_by_id: int | None
+
+    @property
+    def correctable(self) -> bool:
+        """May this viewer correct its text? Only a consent in force whose text they may see (one cannot
+        correct what one may not read); whether they may work on the case is the route's guard."""
+        return self.withdrawn_at is None and self.decision.visible
 
 
 @dataclass
@@ -676,8 +684,18 @@ def text_views(user: User, ctx: CaseContext, person_ids: list[int]) -> list[Text
                           person_ids=person_ids)
         cat = cats.get(category)
         views.append(TextView(kind, category, cat.name if cat else category, decision,
-                              text if decision.visible else None))
+                              text if decision.visible else None, list(person_ids)))
     return views
+
+
+def case_texts_view(db: Session, user: User, ctx: CaseContext, *, channel: str = "pagina") -> list[TextView]:
+    """The case's reason and goal as *user* may see them (the same decision as on the case page), audited
+    per basis with every person of the case named; for pages that show (a version of) them without the case."""
+    if not can_open_case(user, ctx.case, ctx):
+        abort(404)
+    texts = text_views(user, ctx, case_person_ids(db, [ctx.case.id]).get(ctx.case.id, []))
+    _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [], [], texts=texts), channel)
+    return texts
 
 
 def consent_status(consent: Consent, today: date) -> str:
@@ -687,6 +705,16 @@ def consent_status(consent: Consent, today: date) -> str:
     if consent.given_on > today:
         return "nog niet geldig"
     return "geldig" if consent_is_valid(consent, today) else "verlopen"
+
+
+def consent_decision(user: User, ctx: CaseContext, consent: Consent, today: date | None = None) -> Decision:
+    """May *user* see who gave *consent* and its purpose? Data about the person (category *huishouden*) from
+    the organisation of whoever recorded it: the decision of :func:`consent_view`, for services that must
+    refuse a change of what the user may not see."""
+    if consent.recorded_by_id not in ctx.user_orgs and (db := Session.object_session(consent)) is not None:
+        _know_users(db, ctx, [consent.recorded_by_id])
+    return decide(user, ctx, category="huishouden", source_org_id=ctx.user_orgs.get(consent.recorded_by_id, 0),
+                  person_ids=[consent.person_id], today=today)
 
 
 def consent_view(user: User, ctx: CaseContext, consent: Consent, recipients, person: PersonView | None,
@@ -699,8 +727,7 @@ def consent_view(user: User, ctx: CaseContext, consent: Consent, recipients, per
     today = today or _today()
     cats = catalogue.categories()
     recorder = ctx.user_orgs.get(consent.recorded_by_id, 0)
-    decision = decide(user, ctx, category="huishouden", source_org_id=recorder, person_ids=[consent.person_id],
-                      today=today)
+    decision = consent_decision(user, ctx, consent, today)
     withdrawal = decision
     if consent.withdrawn_by_id and ctx.user_orgs.get(consent.withdrawn_by_id) != recorder:
         withdrawal = decide(user, ctx, category="huishouden", person_ids=[consent.person_id], today=today,
@@ -733,17 +760,22 @@ def decision_view(user: User, ctx: CaseContext, dec: DutyConflictDecision, perso
         decided_at=dec.decided_at, valid_until=dec.valid_until)
 
 
+def _know_users(db: Session, ctx: CaseContext, user_ids) -> None:
+    """Put the organisations of recorders the context does not know yet (a consent newer than it) in it."""
+    from mda.auth.models import User as UserModel
+
+    for uid in user_ids:
+        if uid and uid not in ctx.user_orgs:
+            ctx.user_orgs[uid] = db.get(UserModel, uid).organisation_id
+
+
 def single_consent_view(db: Session, user: User, ctx: CaseContext, consent: Consent, *,
                         channel: str = "api") -> ConsentView:
     """One consent as *user* may see it (e.g. the answer to recording or withdrawing it), audited."""
     person = db.get(Person, consent.person_id)
     recipients = db.exec(select(ConsentRecipient.organisation_id)
                          .where(ConsentRecipient.consent_id == consent.id)).all()
-    from mda.auth.models import User as UserModel
-
-    for uid in (consent.recorded_by_id, consent.withdrawn_by_id):
-        if uid and uid not in ctx.user_orgs:
-            ctx.user_orgs[uid] = db.get(UserModel, uid).organisation_id
+    _know_users(db, ctx, [consent.recorded_by_id, consent.withdrawn_by_id])
     pv = person_view(user, ctx, person) if person is not None and person.destroyed_at is None else None
     view = consent_view(user, ctx, consent, recipients, pv)
     _audit_view(db, user, ctx.case, CaseView(ctx.case, ctx, [pv] if pv else [], [], consents=[view]), channel)
@@ -869,6 +901,24 @@ def decision_group(user: User, ctx: CaseContext, items: list[Item], *, opens: bo
     return (can_open_case(user, ctx.case, ctx) if opens is None else opens, user.organisation_id)
 
 
+@dataclass
+class RevisionView:
+    """A saved version of an item's text (a live piece's revision) as one viewer may see it."""
+
+    version: int
+    saved_at: datetime
+    content: str | None  # None when the engine withholds the item
+    reason: str | None  # the reason of a correction after the minutes were final (free text too)
+
+
+def revision_views(view: ItemView, revisions) -> list[RevisionView]:
+    """The saved versions of the item of *view* (already decided and audited by :func:`items_view`) as its
+    viewer may see them: their texts only when the item shows; version numbers and times always."""
+    shown = view.decision.visible
+    return [RevisionView(r.version, r.saved_at, r.content if shown else None, r.reason if shown else None)
+            for r in revisions]
+
+
 def load_item_or_404(db: Session, user: User, ctx: CaseContext, item_id: int) -> Item:
     """An item of the case (not destroyed), with its persons and the user's break-glass loaded; else 404.
 
@@ -947,7 +997,7 @@ def _audit_groups(view: CaseView) -> list[tuple[str, str, list]]:
     all_persons = [p.id for p in view.persons]
     for text in view.texts:
         if text.decision.visible and text.text:
-            add(text.decision, all_persons, None, text.kind)
+            add(text.decision, text.person_ids or all_persons, None, text.kind)
     for consent in view.consents:
         if consent.decision.visible and (consent.given_by or consent.purpose):
             add(consent.decision, [consent.person_id], None, f"toestemming nr. {consent.id}")
@@ -957,6 +1007,60 @@ def _audit_groups(view: CaseView) -> list[tuple[str, str, list]]:
         if dec.decision.visible and dec.reason:
             add(dec.decision, [dec.person_id] if dec.person_id else all_persons, None, f"besluit nr. {dec.id}")
     return [(kind, basis, subjects) for (kind, basis), subjects in groups.items()]
+
+
+def case_person_ids(db: Session, case_ids) -> dict[int, list[int]]:
+    """The persons (not destroyed) of each case, in one statement: whom content about the household is about."""
+    result: dict[int, list[int]] = defaultdict(list)
+    if case_ids:
+        for case_id, person_id in db.exec(select(Person.case_id, Person.id).where(
+                Person.case_id.in_(set(case_ids)), Person.destroyed_at.is_(None)).order_by(Person.id)):
+            result[case_id].append(person_id)
+    return result
+
+
+def audit_content_view(db: Session, user: User, ctx: CaseContext, shown, channel: str, *, object_type: str,
+                       object_id: int, label: str, person_ids: list[int] | None = None,
+                       quiet: bool = False) -> None:
+    """The audit of content about the household as a whole (plan entries and actions, escalation content),
+    decided with :func:`decide` without single persons: one row per basis used, with every person of the case
+    (*person_ids*; None: loaded) named in ``audit_subject`` for each piece seen, so that the view shows in each
+    person's access log. *shown*: (decision, what) pairs, *what* naming the piece ("regel:12", "standpunt").
+    Nothing visible: one row saying so, or none when *quiet* (a list that shows nothing personal)."""
+    from mda.core.audit_subjects import Subject
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for decision, what in shown:
+        if decision.visible:
+            groups.setdefault((decision.kind, decision.basis), []).append(what)
+    case = ctx.case
+    if not groups:
+        if not quiet:
+            audit.record(db, "view", user=user, object_type=object_type, object_id=object_id, case_id=case.id,
+                         summary=f"{label} bekeken via {channel}; geen inhoud zichtbaar")
+        return
+    if person_ids is None:
+        person_ids = case_person_ids(db, [case.id]).get(case.id, [])
+    head = f"{label} via {channel}: "
+    for (kind, basis), whats in groups.items():
+        full = f"{kind}: {basis}"
+        for chunk in _chunks(whats, 500 - len(head)):  # a summary holds 500 characters: never cut a name off
+            subjects = [Subject(pid, None, full, what) for what in chunk for pid in person_ids] or [
+                Subject(None, None, full, what) for what in chunk]
+            audit.record(db, "view", user=user, object_type=object_type, object_id=object_id, case_id=case.id,
+                         person_ids=person_ids, basis=full, subjects=subjects, summary=head + ", ".join(chunk))
+
+
+def _chunks(whats: list[str], width: int) -> list[list[str]]:
+    """*whats* in as few groups as possible whose ', '-joined text is at most *width* characters."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    for what in whats:
+        if current and len(", ".join([*current, what])) > width:
+            chunks.append(current)
+            current = []
+        current.append(what)
+    return [*chunks, current] if current else chunks
 
 
 def _record_view(db: Session, user: User, case: Case, groups: list[tuple[str, str, list]], channel: str) -> None:

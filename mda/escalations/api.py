@@ -60,7 +60,7 @@ class EscalationOut(BaseModel):
     case_id: int
     subject_kind: str
     subject_id: int | None = None
-    subject_text: str
+    subject: Content
     urgency: str
     status: str
     status_name: str
@@ -164,7 +164,7 @@ def _out(v: views.EscalationView) -> dict:
     esc = v.esc
     return dict(
         id=esc.id, reference=esc.reference, case_id=esc.case_id, subject_kind=esc.subject_kind,
-        subject_id=esc.subject_id, subject_text=esc.subject_text, urgency=esc.urgency, status=esc.status,
+        subject_id=esc.subject_id, subject=_content(v.subject), urgency=esc.urgency, status=esc.status,
         status_name=esc.status_name, level=esc.level, level_name=v.level.name,
         deadline_at=as_utc(esc.deadline_at).isoformat(), version=esc.version,
         raiser_organisation=v.raiser_organisation, other_organisation=v.other_organisation,

@@ -141,7 +141,8 @@ def case_list(case_id: int):
     total = s.exec(select(func.count()).select_from(Escalation).where(Escalation.case_id == case.id)).one()
     rows = s.exec(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id.desc())
                   .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    return render_template("escalations/case_list.html", case=case, rows=rows, page=page,
+    subjects = views.subject_views(s, current_user, rows, contexts={case.id: ctx})
+    return render_template("escalations/case_list.html", case=case, rows=rows, subjects=subjects, page=page,
                            pages=max(1, -(-total // PER_PAGE)), org_names=ctx.org_names,
                            can_raise=sharing.can_manage(current_user, ctx, "work"))
 
@@ -264,7 +265,9 @@ def dashboard():
     page = page_number()
     pages = max(1, -(-len(rows) // PER_PAGE))
     shown = rows[(page - 1) * PER_PAGE: page * PER_PAGE]
-    return render_template("escalations/dashboard.html", rows=shown, total=len(rows), which=which, views=VIEWS,
+    subjects = views.subject_views(s, current_user, [r.esc for r in shown], channel="dashboard")
+    return render_template("escalations/dashboard.html", rows=shown, subjects=subjects, total=len(rows),
+                           which=which, views=VIEWS,
                            page=page, pages=pages, overdue=sum(r.state == "overdue" for r in rows),
                            soon=sum(r.state == "soon" for r in rows))
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from mda.auth.models import User
-from mda.core import audit, sharing
+from mda.core import sharing
 from mda.core.timeutil import as_utc
 from mda.escalations import ladder as ladders
 from mda.escalations import services
@@ -31,6 +31,11 @@ class Shown:
     @property
     def placeholder(self) -> str:
         return f"Niet gedeeld: {self.decision.withheld_reason}"
+
+    @property
+    def display(self) -> str:
+        """What a page shows: the value, or the placeholder naming the missing basis."""
+        return self.value if self.value is not None else self.placeholder
 
 
 @dataclass
@@ -60,6 +65,7 @@ class EscalationView:
     ladder: ladders.Ladder
     raiser_organisation: str
     other_organisation: str
+    subject: Shown  # the raiser's short free-text label of the disputed subject
     positions: list[PositionView]
     steps: list[StepView]
     decision: Shown | None
@@ -79,6 +85,32 @@ def _shown(user: User, ctx: sharing.CaseContext, source_org_id: int | None, valu
     decision = sharing.decide(user, ctx, category=ESCALATION_CATEGORY, source_org_id=source_org_id or 0,
                               person_ids=())
     return Shown(decision, value if decision.visible else None)
+
+
+def subject_shown(user: User, ctx: sharing.CaseContext, esc: Escalation) -> Shown:
+    """The escalation's free-text subject: escalation content written by the raiser's organisation."""
+    return _shown(user, ctx, esc.raiser_organisation_id, esc.subject_text)
+
+
+def subject_views(db: Session, user: User, escalations: list[Escalation], *, channel: str = "pagina",
+                  contexts: dict[int, sharing.CaseContext] | None = None) -> dict[int, Shown]:
+    """The subjects of escalations of several cases for a list (escalation id -> shown), audited where one shows,
+    in the same few statements whatever the number of rows (*contexts* by case id: those the caller has)."""
+    from mda.cases.models import Case
+
+    contexts = dict(contexts or {})
+    missing = {e.case_id for e in escalations} - contexts.keys()
+    if missing:
+        contexts.update(sharing.load_contexts(db, list(db.exec(select(Case).where(Case.id.in_(missing))))))
+    result = {e.id: subject_shown(user, contexts[e.case_id], e) for e in escalations}
+    shown = [e for e in escalations if result[e.id].value is not None]
+    persons = sharing.case_person_ids(db, {e.case_id for e in shown}) if shown else {}
+    for esc in shown:
+        ctx = contexts[esc.case_id]
+        sharing.audit_content_view(db, user, ctx, [(result[esc.id].decision, "onderwerp")], channel,
+                                   object_type="escalation", object_id=esc.id, person_ids=persons.get(esc.case_id, []),
+                                   label=f"escalatie {esc.reference} van {ctx.case.reference}")
+    return result
 
 
 def escalation_view(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalation, *,
@@ -112,7 +144,8 @@ def escalation_view(db: Session, user: User, ctx: sharing.CaseContext, esc: Esca
     level = ladder.level(esc.level)
     view = EscalationView(
         esc=esc, level=level, ladder=ladder, raiser_organisation=org(esc.raiser_organisation_id, ""),
-        other_organisation=org(esc.other_organisation_id, ""), positions=position_views, steps=step_views,
+        other_organisation=org(esc.other_organisation_id, ""), subject=subject_shown(user, ctx, esc),
+        positions=position_views, steps=step_views,
         decision=decision, reasons=reasons,
         decided_by=(f"{names.get(esc.decided_by_id, '')} ({org(esc.decider_organisation_id, '')})"
                     if esc.decided_by_id else ""),
@@ -134,18 +167,17 @@ def escalation_view(db: Session, user: User, ctx: sharing.CaseContext, esc: Esca
 
 def _audit_view(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalation, view: EscalationView,
                 channel: str) -> None:
-    shown: list[Shown] = [p.text for p in view.positions] + [p.risk_argument for p in view.positions]
-    shown += [s.note for s in view.steps if s.note is not None]
-    shown += [x for x in (view.decision, view.reasons) if x is not None]
-    bases = sorted({(s.decision.kind, s.decision.basis) for s in shown if s.decision.visible})
-    if not bases:
-        audit.record(db, "view", user=user, object_type="escalation", object_id=esc.id, case_id=esc.case_id,
-                     summary=f"escalatie {esc.reference} van {ctx.case.reference} bekeken via {channel}; "
-                             "geen inhoud zichtbaar")
-    for kind, basis in bases:
-        audit.record(db, "view", user=user, object_type="escalation", object_id=esc.id, case_id=esc.case_id,
-                     basis=f"{kind}: {basis}",
-                     summary=f"escalatie {esc.reference} van {ctx.case.reference} bekeken via {channel}")
+    """Through the engine's one audit of household content: the persons of the case named per piece seen."""
+    shown = [(view.subject.decision, "onderwerp")]
+    # short names of the pieces (audit_subject.kind holds 40 characters): the organisation by number
+    shown += [(p.text.decision, f"standpunt org. {p.organisation_id}") for p in view.positions]
+    shown += [(p.risk_argument.decision, f"risico org. {p.organisation_id}") for p in view.positions
+              if p.risk_argument.value]
+    shown += [(s.note.decision, f"toelichting {s.kind}") for s in view.steps if s.note is not None]
+    shown += [(x.decision, what) for x, what in ((view.decision, "besluit"), (view.reasons, "redenen"))
+              if x is not None]
+    sharing.audit_content_view(db, user, ctx, shown, channel, object_type="escalation", object_id=esc.id,
+                               label=f"escalatie {esc.reference} van {ctx.case.reference}")
 
 
 def countdown(deadline: datetime, now: datetime) -> tuple[str, str]:

@@ -213,7 +213,7 @@ def revisions(meeting_id: int, piece_id: int):
         abort(404)
     ctx = services.case_context(s, item)
     view = sharing.items_view(s, current_user, ctx, {piece.item_id}, channel="notulenrevisies")[piece.item_id]
-    rows = state.revisions(s, piece)
+    rows = sharing.revision_views(view, state.revisions(s, piece))
     by_version = {r.version: r for r in rows}
 
     def pick(name: str, default: int) -> int:

@@ -206,8 +206,10 @@ def my_action_views(s, user, rows: list[PlanAction]) -> list[views.ActionView]:
     contexts = {cid: sharing.load_context(s, case) for cid, case in cases.items()}
     names = views.user_names(s, {a.owner_user_id for a in rows})
     out = [views.action_view(user, contexts[a.case_id], a, names) for a in rows]
+    persons = sharing.case_person_ids(s, list(contexts))
     for cid, ctx in contexts.items():
-        views.audit_plan_view(s, user, ctx, [], [v for v in out if v.case_id == cid], "mijn acties")
+        views.audit_plan_view(s, user, ctx, [], [v for v in out if v.case_id == cid], "mijn acties",
+                              persons.get(cid, []))
     return out
 
 
@@ -279,11 +281,12 @@ def meeting_open_actions(meeting_view) -> list[tuple[Case, list[views.ActionView
     shown = {cid: rows[:MEETING_ACTIONS_PER_CASE] for cid, rows in by_case.items()}
     names = views.user_names(s, {a.owner_user_id for rows in shown.values() for a in rows})
     groups = []
+    persons = sharing.case_person_ids(s, [c.id for c in cases if shown[c.id]])
     for case in cases:
         ctx, rows = contexts[case.id], shown[case.id]
         action_views = [views.action_view(current_user, ctx, a, names) for a in rows]
         if action_views:
-            views.audit_plan_view(s, current_user, ctx, [], action_views, "overleg")
+            views.audit_plan_view(s, current_user, ctx, [], action_views, "overleg", persons.get(case.id, []))
         total = len(by_case[case.id])
         groups.append((case, action_views, total if total > len(rows) else 0))
     return groups

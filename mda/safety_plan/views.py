@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from mda.auth.models import User
 from mda.cases import catalogue
-from mda.core import audit, sharing
+from mda.core import sharing
 from mda.core.timeutil import LOCAL_TZ, utcnow
 from mda.safety_plan.models import (
     ACTION_STATUSES,
@@ -249,35 +249,13 @@ def score_history(db: Session, ctx: sharing.CaseContext, limit: int = 24) -> lis
 
 
 def audit_plan_view(db: Session, user: User, ctx: sharing.CaseContext, entries: list[EntryView],
-                    actions: list[ActionView], channel: str) -> None:
-    """One audit row per basis used, naming the entries and actions seen on that basis (never their text)."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for e in entries:
-        if e.decision.visible:
-            groups.setdefault((e.decision.kind, e.decision.basis), []).append(f"regel:{e.id}")
-    for a in actions:
-        if a.decision.visible:
-            groups.setdefault((a.decision.kind, a.decision.basis), []).append(f"actie:{a.id}")
-    case = ctx.case
-    if not groups:
-        audit.record(db, "view", user=user, object_type="safety_plan", object_id=case.id, case_id=case.id,
-                     summary=f"veiligheidsplan {case.reference} bekeken via {channel}; geen inhoud zichtbaar")
-    for (kind, basis), objs in groups.items():
-        head = f"veiligheidsplan {case.reference} via {channel}: "
-        for chunk in _chunks(objs, 500 - len(head)):  # a summary holds 500 characters: never cut an id off
-            audit.record(db, "view", user=user, object_type="safety_plan", object_id=case.id, case_id=case.id,
-                         basis=f"{kind}: {basis}", summary=head + chunk)
-
-
-def _chunks(objs: list[str], width: int) -> list[str]:
-    """*objs* joined by ', ' into as few strings of at most *width* characters as possible."""
-    chunks, current = [], ""
-    for obj in objs:
-        if current and len(current) + 2 + len(obj) > width:
-            chunks.append(current)
-            current = ""
-        current = f"{current}, {obj}" if current else obj
-    return [*chunks, current] if current else chunks
+                    actions: list[ActionView], channel: str, person_ids: list[int] | None = None) -> None:
+    """One audit row per basis used, naming the entries and actions seen on that basis (never their text), with
+    the persons of the case in ``audit_subject`` (the engine's :func:`~mda.core.sharing.audit_content_view`).
+    *person_ids*: the case's persons when a page of several cases loaded them at once (None: loaded here)."""
+    shown = [(e.decision, f"regel:{e.id}") for e in entries] + [(a.decision, f"actie:{a.id}") for a in actions]
+    sharing.audit_content_view(db, user, ctx, shown, channel, object_type="safety_plan", object_id=ctx.case.id,
+                               label=f"veiligheidsplan {ctx.case.reference}", person_ids=person_ids)
 
 
 def snapshot_rows(snapshot: dict) -> tuple[list[SimpleNamespace], list[SimpleNamespace]]:

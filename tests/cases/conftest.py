@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from mda.cases import catalogue
+from mda.cases.catalogue import Covenant, CovenantRule
 from mda.organisations.models import Region
 from tests.conftest import csrf_token
 
@@ -20,6 +22,26 @@ def demodam_region(db) -> Region:
         db.add(region)
         db.commit()
     return region
+
+
+@pytest.fixture
+def strict_covenant(monkeypatch):
+    """Demodam's covenant replaced by one without any rule, so that no ``*`` rule hides a leak; call the fixture's
+    value with an organisation type and category codes to add an explicit rule."""
+    rules: list[CovenantRule] = []
+    real = catalogue.covenant
+
+    def covenant(code, *args, **kwargs):
+        if code == "DEMODAM":
+            return Covenant("DEMODAM", "Strikt testconvenant (zonder *-regels)", tuple(rules))
+        return real(code, *args, **kwargs)
+
+    monkeypatch.setattr(catalogue, "covenant", covenant)
+
+    def allow(recipient: str, *categories: str) -> None:
+        rules.append(CovenantRule(recipient, frozenset(categories), f"strikte testregel {len(rules) + 1}"))
+
+    return allow
 
 
 @dataclass

@@ -7,10 +7,12 @@ from datetime import date
 
 from sqlmodel import select
 
+from mda.cases import history
 from mda.cases.history import EditHistory
 from mda.cases.models import DutyConflictDecision
+from mda.core import sharing
 from mda.core.confirmations import ActionReason
-from tests.conftest import audit_rows, form_post, text_of
+from tests.conftest import audit_rows, audit_subjects, form_post, text_of
 
 
 def test_source_corrects_an_item_and_the_old_version_is_kept(app, client, switch_to, db, scenario):
@@ -189,3 +191,68 @@ def test_consent_typo_is_corrected_with_history(app, client, switch_to, db, scen
     db.commit()
     resp = form_post(app, client, url, {"purpose": "Iets anders", "method": "mondeling"})
     assert resp.status_code == 422 and "ingetrokken" in resp.text
+
+
+def test_consent_purpose_withheld_on_the_case_page_is_withheld_when_correcting_it(
+        app, client, switch_to, db, scenario, strict_covenant, make_consent):
+    """Under a covenant without wildcard rules, does LT, who gets "(doel niet gedeeld)" for a consent GGZ recorded,
+    also get no correction link, a 403 on the correction form (no pre-filled purpose) and on a correction, and no
+    old purpose in the history, while GGZ (the recorder) gets all three?"""
+    s = scenario
+    consent = make_consent(s.case, s.persons["victim"], [s.orgs["POL"]], ["gezondheid"], s.users["ggz"],
+                           purpose="GEHEIM-DOEL-OUD behandeloverleg")
+    url = f"/casussen/{s.case.id}/toestemmingen/{consent.id}/bewerken"
+    switch_to(s.users["ggz"])
+    assert url in client.get(f"/casussen/{s.case.id}").text
+    assert "GEHEIM-DOEL-OUD" in client.get(url).text
+    assert form_post(app, client, url, {"purpose": "GEHEIM-DOEL-NIEUW", "method": "mondeling"}).status_code == 302
+    assert "GEHEIM-DOEL-OUD" in client.get(url).text  # the kept version, for the recorder
+    switch_to(s.users["lt"])
+    page = client.get(f"/casussen/{s.case.id}").text
+    assert "(doel niet gedeeld)" in page and "GEHEIM-DOEL" not in page and url not in page
+    assert client.get(url).status_code == 403
+    assert form_post(app, client, url, {"purpose": "overschreven", "method": "mondeling"}).status_code == 403
+    ctx = sharing.load_context(db, s.case)
+    (version,) = history.history(db, s.users["lt"], ctx, "consent", consent.id)
+    assert version.values == {"method": "schriftelijk"}
+
+
+def test_old_reason_and_goal_are_decided_like_the_current_ones(app, client, switch_to, db, make_org, make_user,
+                                                               make_case, make_person, strict_covenant):
+    """Under a covenant that gives ZVH the goal's category but not the reason's, does the coordinator see old goals
+    but no old reasons (audited with the persons named), and get a 403 instead of a form pre-filled with a reason
+    they may not read?"""
+    from tests.cases.conftest import demodam_region
+
+    strict_covenant("ZVH", "hulpverlening")
+    region = demodam_region(db)
+    zvh, lt = make_org("ZVH", region=region), make_org("LT", region=region)
+    coordinator = make_user(roles=("coordinator",), org=zvh)
+    case = make_case(coordinator, orgs=[lt], reason="GEHEIM-REDEN-OUD", goal="DOEL-OUD",
+                     source_organisation_id=lt.id)
+    person = make_person(case, source_org=lt)
+    ctx = sharing.load_context(db, case)
+    history.edit_reason_goal(db, coordinator, ctx, reason="GEHEIM-REDEN-NIEUW", goal="DOEL-NIEUW")
+    db.commit()
+    ctx = sharing.load_context(db, case)
+    (version,) = history.history(db, coordinator, ctx, "case", case.id)
+    db.commit()
+    assert version.values == {"goal": "DOEL-OUD"}
+    assert [(sub.person_id, sub.kind) for _row, sub in audit_subjects(db, user_id=coordinator.id)] == [
+        (person.id, "doel")]
+    switch_to(coordinator)
+    resp = client.get(f"/casussen/{case.id}/reden-en-doel")
+    assert resp.status_code == 403 and "GEHEIM-REDEN" not in resp.text
+
+
+def test_the_correction_form_prefilled_with_an_item_is_an_audited_view(app, client, switch_to, db, scenario,
+                                                                       strict_covenant):
+    """Under a covenant without wildcard rules, does opening the correction form of its own item (the text
+    pre-filled) write a view row for GGZ naming the item and the person it is about?"""
+    item = scenario.items["health"]
+    switch_to(scenario.users["ggz"])
+    resp = client.get(f"/casussen/{scenario.case.id}/gegevens/{item.id}/bewerken")
+    assert resp.status_code == 200 and "GEHEIM-GGZ behandeling van het slachtoffer" in resp.text
+    seen = {(sub.person_id, sub.item_id) for _row, sub in audit_subjects(db, user_id=scenario.users["ggz"].id,
+                                                                         action="view")}
+    assert (scenario.persons["victim"].id, item.id) in seen

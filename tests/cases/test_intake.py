@@ -84,8 +84,9 @@ def test_triage_list_shows_region_referrals_to_coordinator_only(app, client, swi
     assert client.get("/casussen/triage").status_code == 403
 
 
-def test_known_check_reveals_only_contact_and_is_audited(app, client, switch_to, db, scenario):
-    """Does 'already known?' reveal only that a match exists and whom to contact, and write a search audit row?"""
+def test_known_check_reveals_only_that_a_match_exists_and_is_audited(app, client, switch_to, db, scenario):
+    """Does 'already known?' tell a coordinator outside the case's circle only that a person is known (not which
+    case, not who coordinates it), and write a search audit row naming the matched person?"""
     _refer(app, client, switch_to, scenario.users["om"], rows=[
         {"role": "slachtoffer", "name": "vera  SLACHTOFFER (fictief)", "date_of_birth": "1990-01-01"}])
     referral = db.exec(select(Referral)).one()
@@ -94,10 +95,33 @@ def test_known_check_reveals_only_contact_and_is_audited(app, client, switch_to,
     assert resp.status_code == 200
     coordinator = scenario.users["coordinator"]
     assert "Persoon 1 is bekend in een lopende casus" in resp.text
-    assert coordinator.name in resp.text and coordinator.email in resp.text
+    assert coordinator.name not in resp.text and coordinator.email not in resp.text
     assert scenario.case.reference not in resp.text and "GEHEIM" not in resp.text and "Risicosignaal" not in resp.text
     rows = audit_rows(db, action="search", object_type="referral")
     assert rows and rows[-1].person_ids == str(scenario.persons["victim"].id)
+
+
+def test_a_known_referral_is_routed_to_the_coordinator_without_naming_them(app, client, switch_to, db, scenario):
+    """Can a coordinator outside the circle route the referral to the matched case's coordinator, who gets one
+    e-mail with the referral's reference and the router's contact details (no person's name), while the router's
+    pages never name that coordinator, and is the routing audited with the matched person?"""
+    _refer(app, client, switch_to, scenario.users["om"], rows=[
+        {"role": "slachtoffer", "name": "Vera Slachtoffer (fictief)", "date_of_birth": "1990-01-01"}])
+    referral = db.exec(select(Referral)).one()
+    router, coordinator = scenario.users["other_coordinator"], scenario.users["coordinator"]
+    switch_to(router)
+    before = len(_outbox(app))
+    resp = form_post(app, client, f"/casussen/triage/{referral.id}/doorsturen")
+    assert resp.status_code == 302
+    page = client.get(resp.headers["Location"]).text
+    assert "neemt contact met u op" in page
+    assert coordinator.name not in page and coordinator.email not in page and scenario.case.reference not in page
+    (message,) = _outbox(app)[before:]
+    body = message.get_body().get_content()
+    assert message["To"] == coordinator.email and referral.reference in message["Subject"]
+    assert router.email in body and scenario.case.reference in body and "Vera" not in body
+    (row,) = [r for r in audit_rows(db, action="create", object_type="referral") if "doorgestuurd" in r.summary]
+    assert row.user_id == router.id and row.person_ids == str(scenario.persons["victim"].id)
 
 
 def test_known_check_matches_on_bsn(app, client, switch_to, db, scenario):

@@ -48,6 +48,7 @@ ROUTES = [
     ("GET", "/casussen/triage", "case.triage", None, OK),
     ("GET", "/casussen/triage/{referral}", "case.triage", None, OK),
     ("POST", "/casussen/triage/{referral}/bekend", "case.triage", None, OK),
+    ("POST", "/casussen/triage/{referral}/doorsturen", "case.triage", None, {302}),
     ("POST", "/casussen/triage/{referral}/afwijzen", "case.triage", None, {422}),
     ("POST", "/casussen/triage/{referral}/toevoegen/{case}", "case.triage", None, {422}),
     ("POST", "/casussen/triage/{referral}/accepteren", "case.triage", None, {302}),

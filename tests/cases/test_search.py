@@ -42,12 +42,21 @@ def test_filters_narrow_the_list(client, auth, cases):
 
 
 def test_no_filter_widens_the_circle(client, auth, cases):
-    """Can a professional find another coordinator's case by its reference or coordinator? (must not)"""
+    """Can a professional find another coordinator's case by its reference or coordinator? (must not; while the
+    same searches find that case for its own coordinator, and the professional's own case by its reference)"""
+    foreign, own = cases["foreign"], cases["a"]
+    queries = (f"zoek={foreign.reference}", f"regisseur={cases['other'].id}", "rol=organisatie", "zoek=%25", "zoek=_")
     auth.login(cases["pol"])
-    foreign = cases["foreign"].reference
-    for query in (f"zoek={foreign}", f"regisseur={cases['other'].id}", "rol=organisatie", "zoek=%25", "zoek=_"):
-        assert foreign not in _refs(client, query), query
-        assert f'href="/casussen/{cases["foreign"].id}"' not in client.get(f"/casussen/?{query}").text
+    for query in queries:
+        assert foreign.reference not in _refs(client, query), query
+        assert f'href="/casussen/{foreign.id}"' not in client.get(f"/casussen/?{query}").text
+    assert _refs(client, f"zoek={own.reference}") == {own.reference}  # control: the search works for this user
+    assert f'href="/casussen/{own.id}"' in client.get(f"/casussen/?zoek={own.reference}").text
+    auth.logout()
+    auth.login(cases["other"])  # control: the queries above do find the case for someone in its circle
+    for query in queries[:2]:
+        assert foreign.reference in _refs(client, query), query
+        assert f'href="/casussen/{foreign.id}"' in client.get(f"/casussen/?{query}").text, query
 
 
 def test_the_page_and_the_api_agree_and_nonsense_gets_a_dutch_message(client, auth, cases):

@@ -9,7 +9,7 @@ import pytest
 from mda.core import clock, sharing
 from mda.core.timeutil import LOCAL_TZ
 from mda.safety_plan import services as plan
-from tests.cases.conftest import api_post, demodam_region, scenario, switch_to  # noqa: F401
+from tests.cases.conftest import api_post, demodam_region, scenario, strict_covenant, switch_to  # noqa: F401
 
 
 def at(day, hour: int = 10, minute: int = 0) -> datetime:

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from mda.escalations.models import Escalation
 from mda.safety_plan.models import PlanEntry
-from tests.conftest import audit_rows, form_post, text_of, today, working_day
+from tests.conftest import audit_rows, audit_subjects, form_post, text_of, today, working_day
 from tests.escalations.conftest import api_post
 
 
@@ -300,3 +300,31 @@ def test_a_foreign_or_closed_escalation_in_the_planning_link_prefills_nothing(ap
         resp = client.get(f"/overleggen/nieuw?type=escalatieoverleg&escalatie={value}")
         assert resp.status_code == 200 and "Escalatieoverleg voor escalatie" not in text_of(resp.text)
         assert seeded.reference not in resp.text
+
+
+def test_the_free_text_subject_is_shown_only_where_the_engine_decides(
+        app, client, switch_to, ladder_people, seeded, db, strict_covenant):
+    """Under a covenant without wildcard rules (nothing of category escalatie by covenant), do the police (in the
+    circle) and VT (the other party) get "Niet gedeeld" instead of the raiser's free-text subject on the case's
+    list, the escalation page, the dashboard and the API, while LT (who wrote it) gets it, audited with the
+    persons of the case named?"""
+    s, label = ladder_people, "voorwaarde: contact vader"
+    pages = {"list": f"/casussen/{s.case.id}/escalaties", "show": f"/casussen/{s.case.id}/escalaties/{seeded.id}",
+             "dashboard": "/escalaties?weergave=partij"}
+    api = f"/api/v1/cases/{s.case.id}/escalations/{seeded.id}"
+    for who in ("pol", "vt"):
+        switch_to(s.users[who])
+        for name, url in pages.items():
+            if who == "pol" and name == "dashboard":
+                continue  # not a party: the escalation is not on its dashboard at all
+            page = text_of(client.get(url).text)
+            assert label not in page and "Niet gedeeld" in page, (who, name)
+        subject = client.get(api).get_json()["subject"]
+        assert subject["text"] is None and subject["niet_gedeeld"].startswith("Niet gedeeld")
+    switch_to(s.users["lt"])
+    for url in pages.values():
+        assert label in text_of(client.get(url).text), url
+    assert client.get(api).get_json()["subject"]["text"] == label
+    seen = {(sub.person_id, sub.kind) for _row, sub in audit_subjects(db, user_id=s.users["lt"].id, action="view")}
+    assert {(p.id, "onderwerp") for p in s.persons.values()} <= seen
+    assert {(p.id, f"standpunt org. {s.orgs['LT'].id}") for p in s.persons.values()} <= seen  # the show page

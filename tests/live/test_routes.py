@@ -110,3 +110,39 @@ def test_sending_the_minutes_for_review_mails_each_participant_once(app, client,
         body = m.get_content()
         assert f"/overleggen/{meeting.id}" in body and "GEHEIM-NOTULEN" not in body
         assert all(p.name not in body for p in world["persons"])
+
+
+def test_revisions_reach_the_template_only_as_the_engines_views(app, client, auth, as_chair, meeting, world, db):
+    """In a region without a covenant, does the revisions page hand its template the engine's revision views
+    (never stored revision rows to be masked there) for the chair, and does the police (invited to the case, not
+    the minutes' source) get a 404 without the text?"""
+    from flask import template_rendered
+
+    from mda.core.sharing import RevisionView
+    from mda.live.models import LiveRevision
+
+    _started(app, client, meeting)
+    base = f"/overleggen/{meeting.id}/live"
+    form_post(app, client, f"{base}/punten/{meeting.item_a}/stukken", {"tekst": "GEHEIM-NOTULEN eerste versie"})
+    piece = db.exec(select(LivePiece)).one()
+    form_post(app, client, f"{base}/stukken/{piece.id}", {"versie": "1", "tekst": "GEHEIM-NOTULEN tweede versie"})
+    url = f"{base}/stukken/{piece.id}/revisies?a=1&b=2"
+    contexts = []
+
+    def keep(_app, template, context, **_extra):
+        contexts.append(context)
+
+    template_rendered.connect(keep, app)
+    try:
+        page = text_of(client.get(url).text)
+    finally:
+        template_rendered.disconnect(keep, app)
+    assert "GEHEIM-NOTULEN eerste versie" in page and "GEHEIM-NOTULEN tweede versie" in page
+    (context,) = contexts
+    handed = [*context["revisions"], context["left"], context["right"]]
+    assert all(isinstance(r, RevisionView) for r in handed)
+    assert not any(isinstance(v, LiveRevision) for v in [*handed, *context.values()])
+    auth.logout()
+    assert auth.login(world["users"]["POL"]).status_code == 302
+    resp = client.get(url)
+    assert resp.status_code == 404 and "GEHEIM-NOTULEN" not in resp.text

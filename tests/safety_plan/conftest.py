@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mda.core import sharing
-from tests.cases.conftest import api_post, demodam_region, scenario, switch_to  # noqa: F401
+from tests.cases.conftest import api_post, demodam_region, scenario, strict_covenant, switch_to  # noqa: F401
 from tests.meetings.conftest import invite, plan, service, world  # noqa: F401  (meetings with plan actions)
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from mda.core import sharing
 from mda.safety_plan import services
 from mda.safety_plan.models import PlanAction, PlanEntry
-from tests.conftest import audit_rows, form_post, text_of, working_day
+from tests.conftest import audit_rows, audit_subjects, form_post, text_of, working_day
 
 FUTURE = working_day(14)
 
@@ -60,6 +60,18 @@ def test_page_views_are_audited_per_basis(client, auth, filled, db):
     rows = audit_rows(db, action="view", object_type="safety_plan")
     assert rows and any("art. 7.1" in r.basis for r in rows)
     assert all("Huisbezoek" not in r.summary for r in rows)
+
+
+def test_plan_views_name_every_person_of_the_case_in_the_access_log(client, auth, filled, db, strict_covenant):
+    """Under a covenant that gives the police only the plan's category, is the police's look at the plan written
+    with ``audit_subject`` rows naming every person of the case and the entries seen (so that it shows in each
+    person's access log)?"""
+    strict_covenant("POL", "veiligheidsplan")
+    auth.login(filled.users["pol"])
+    assert client.get(f"/casussen/{filled.case.id}/plan").status_code == 200
+    links = [sub for _row, sub in audit_subjects(db, user_id=filled.users["pol"].id, object_type="safety_plan")]
+    assert {sub.person_id for sub in links} == {p.id for p in filled.persons.values()}
+    assert any(sub.kind.startswith("regel:") for sub in links)
 
 
 def test_a_partner_adds_an_action_through_the_form(app, client, auth, filled, db):
