@@ -62,7 +62,7 @@
     var before = state;
     state = o;
     $("live-status").textContent = o.status_naam + " · notulen: " + o.notulen_status_naam;
-    $("live-voorzitter").hidden = !o.voorzitter || o.status === "gesloten";
+    chairControls(o);
     var agenda = $("live-agenda");
     agenda.textContent = "";
     o.agenda.forEach(function (a) {
@@ -87,6 +87,22 @@
     } else if (openItem && !o.agenda.some(function (a) { return a.id === openItem && a.toegang; })) {
       clearItem();
     }
+  }
+  /* the page brings the buttons only to the chair; a chair handed over during the session gets them here
+     (and loses them): the server refuses a step from anyone else either way */
+  var CHAIR_STEPS = [["starten", "Overleg starten", true], ["volgende", "Volgend agendapunt"], ["sluiten", "Overleg sluiten"]];
+  function chairControls(o) {
+    var box = $("live-voorzitter");
+    if (!box) { return; }
+    if (!o.voorzitter) { box.textContent = ""; box.hidden = true; return; }
+    if (!box.querySelector("[data-actie]")) {
+      CHAIR_STEPS.forEach(function (step) {
+        var b = button(step[1], function () { send(step[0], {}, true); }, step[2]);
+        b.dataset.actie = step[0];
+        box.appendChild(b);
+      });
+    }
+    box.hidden = o.status === "gesloten";
   }
   function renderPresence(list) {
     var present = $("live-aanwezig");
