@@ -154,6 +154,7 @@
     return added;
   }
   function openItemView(id, focus) {
+    if (id !== openItem) { forgetTyping(); }
     pushedWhileFetching[id] = pushedWhileFetching[id] || [];
     return send("punt", { punt: id }).then(function (a) {
       var pushed = pushedWhileFetching[id] || [];
@@ -178,12 +179,26 @@
     b.addEventListener("click", handler);
     return b;
   }
-  var typingTimer = null;
-  function typing(pieceId) {
-    if (typingTimer) { return; }
-    send("bewerken", { stuk: pieceId });
-    typingTimer = setTimeout(function () { typingTimer = null; }, 4000);
+  /* "who is typing": the mark goes out at the first key in a piece (with the version the text started from, so
+     that a mark overtaken by this user's own save is ignored), and is taken back a few seconds after the last key;
+     a save, leaving the item and disconnecting clear it on the server */
+  var TYPING_IDLE_MS = 5000;
+  var typingMark = null, typingIdle = null;
+  function typing(pieceId, version) {
+    if (typingMark !== pieceId) {
+      typingMark = pieceId;
+      send("bewerken", { stuk: pieceId, versie: version });
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
   }
+  function stopTyping() {
+    var marked = typingMark;
+    forgetTyping();
+    if (marked !== null && socket.connected) { send("bewerken", { stuk: null }); }
+  }
+  /* the server cleared the mark itself (a save, another item, a new connection) */
+  function forgetTyping() { clearTimeout(typingIdle); typingIdle = null; typingMark = null; }
   function renderPiece(s, box) {
     var art = el("article", { class: "mda-update" });
     art.appendChild(el("p", { class: "utrecht-paragraph" }, (s.soort === "besluit" ? "Besluit" : "Notulen") +
@@ -214,7 +229,7 @@
     ta.value = draft !== null ? draft : s.tekst;
     ta.dataset.versie = getDraft(key + "-versie") || s.versie;
     if (draft === null) { ta.dataset.versie = s.versie; }
-    ta.addEventListener("input", function () { setDraft(key, ta.value); setDraft(key + "-versie", ta.dataset.versie); typing(s.id); });
+    ta.addEventListener("input", function () { setDraft(key, ta.value); setDraft(key + "-versie", ta.dataset.versie); typing(s.id, parseInt(ta.dataset.versie, 10)); });
     art.appendChild(field("Tekst", ta));
     if (draft !== null && draft !== s.tekst) { art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Niet opgeslagen wijzigingen (bewaard in deze browser).")); }
     var reason = null;
@@ -227,7 +242,7 @@
       send("stuk_opslaan", { stuk: s.id, versie: parseInt(ta.dataset.versie, 10), tekst: ta.value, reden: reason ? reason.value : "" }, true)
         .then(function (a) {
           conflict.textContent = "";
-          if (a.ok) { dropDraft(key); dropDraft(key + "-versie"); announce("Opgeslagen."); return; }
+          if (a.ok) { forgetTyping(); dropDraft(key); dropDraft(key + "-versie"); announce("Opgeslagen."); return; }
           if (a.verouderd) {
             conflict.appendChild(el("h3", { class: "utrecht-heading-3" }, "Intussen opgeslagen door iemand anders (versie " + a.versie + ")"));
             conflict.appendChild(el("p", { class: "utrecht-paragraph mda-prewrap" }, a.huidige_tekst));
@@ -344,6 +359,7 @@
   });
   socket.on("connect", function () {
     $("live-verbinding").textContent = "Verbonden. Wijzigingen verschijnen vanzelf.";
+    forgetTyping();  // a new socket: nothing of this window is marked yet
     send("deelnemen", { overleg: meetingId }).then(function (a) {
       if (!a.ok) { return; }
       state = null;
