@@ -110,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     api_spec.register(app)
 
     from mda import live
+    from mda.live.guard import NAMESPACE as LIVE_NAMESPACE
 
     live.init_app(app)
     # the socketio object outlives one app (tests build many): a message-queue manager chosen for an earlier
@@ -120,6 +121,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         message_queue=app.config["REDIS_URL"],
         cors_allowed_origins=[app.config["BASE_URL"]],
         manage_session=False,
+        # only namespaces with handlers answer (``/live``); python-socketio otherwise accepts anyone on ``/``
+        namespaces=[LIVE_NAMESPACE],
     )
 
     from mda.cli import register_cli

@@ -32,6 +32,10 @@ def init_app(app) -> None:
         handler._set_socketio(socketio)
         socketio.namespace_handlers.append(handler)
     recheck.install()
+    from mda.live.access import closed_meetings
+    from mda.meetings.access import register_closed
+
+    register_closed(closed_meetings)
     from mda.cases import history
     from mda.live.services import forget_revisions
 

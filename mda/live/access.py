@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam
+from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import Session, select
 
 from mda.cases.models import Case
 from mda.core import sharing
 from mda.core.permissions import has_permission
+from mda.live.models import LiveMeeting
 from mda.meetings import access as meeting_access
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
 
@@ -37,6 +38,12 @@ def is_chair(user: User, meeting: Meeting) -> bool:
 def keeps_minutes(user: User, meeting: Meeting) -> bool:
     """Chair, coordinator and minute-taker move the minutes through review and correct final minutes."""
     return is_chair(user, meeting) or (user.id == meeting.minute_taker_id and has_permission(user, "meeting.attend"))
+
+
+def closed_meetings() -> ColumnElement[bool]:
+    """SQL: the meeting was closed in its live session (registered with
+    :func:`mda.meetings.access.register_closed`: it leaves "Komende overleggen")."""
+    return Meeting.id.in_(select(LiveMeeting.meeting_id).where(LiveMeeting.status == "gesloten"))
 
 
 def enterable_item_ids(db: Session, user: User, meeting: Meeting, view: meeting_access.MeetingView) -> set[int]:

@@ -9,7 +9,7 @@ carry an ``id`` so that a retry is applied once):
 ``starten`` / ``volgende`` {punt?} / ``sluiten``           chairing
 ``stuk_nieuw`` {id, punt, soort, tekst, categorie}      minutes piece or decision
 ``stuk_opslaan`` {id, stuk, versie, tekst, reden?}     save; a stale version is refused with the current text
-``bewerken`` {stuk|null}               "who is editing" indicator
+``bewerken`` {stuk, versie?} | {stuk: null}  "who is typing": marked at the first key, null when idle
 ``afwijkend`` {id, stuk, reden}        dissent on a decision
 ``ronde_open`` / ``ronde_sluiten`` {punt}; ``score`` {id, punt, score}
 ``actie`` {id, punt, omschrijving, deadline, eigenaar_gebruiker|eigenaar_organisatie|eigenaar_gezin, categorie}
@@ -103,6 +103,8 @@ class LiveNamespace(Namespace):
         if services.enter_item(ctx.db, presence, item):
             join_room(f"item:{item.id}")
             join_room(f"case:{item.case_id}")
+        if ctx.state.editing and ctx.state.viewing != item.id:  # moved on: no longer typing in the other item
+            self._stop_editing(ctx, presence)
         ctx.state.viewing = item.id
         return {"punt": state.item_state(ctx.db, ctx.user, meeting, item)}
 
@@ -142,19 +144,22 @@ class LiveNamespace(Namespace):
 
     @live_event("bewerken")
     def on_bewerken(self, ctx: EventContext):
+        """Mark the piece this socket types in ({stuk, versie}: the version the text started from), or none
+        ({stuk: null}: the browser sends it a few seconds after the last key)."""
         meeting = self._meeting(ctx)
         piece_id = ctx.get("stuk", required=False)
+        base_version = ctx.get("versie", required=False)
         piece = None
         if piece_id is not None:
             piece, _item = services.load_piece(ctx.db, ctx.user, meeting, piece_id)
+            if services.mark_overtaken(ctx.user, piece, base_version):
+                piece = None
         presence = self._presence(ctx)
         before = presence.editing_piece_id
         services.set_editing(ctx.db, presence, piece.id if piece else None)
         ctx.state.editing = ctx.state.editing or piece is not None  # cleared when a save has cleared the row
         for changed in {before, piece.id if piece else None} - {None}:
-            from mda.live.models import LivePiece
-
-            services.notify_item(ctx.db.get(LivePiece, changed).agenda_item_id, changed)
+            self._notify_piece(ctx, changed)
 
     @live_event("afwijkend", dedup=True)
     def on_afwijkend(self, ctx: EventContext):
@@ -204,6 +209,21 @@ class LiveNamespace(Namespace):
         if presence is None:
             raise LiveError("Neem eerst deel aan een overleg.")
         return presence
+
+    def _notify_piece(self, ctx: EventContext, piece_id: int) -> None:
+        from mda.live.models import LivePiece
+
+        piece = ctx.db.get(LivePiece, piece_id)
+        if piece is not None:
+            services.notify_item(piece.agenda_item_id, piece_id)
+
+    def _stop_editing(self, ctx: EventContext, presence) -> None:
+        """Clear this socket's "being edited by" mark (the others get the piece without it, after the commit)."""
+        before = presence.editing_piece_id
+        services.set_editing(ctx.db, presence, None)
+        db.after_commit(lambda: setattr(ctx.state, "editing", False))
+        if before is not None:
+            self._notify_piece(ctx, before)
 
     def _leave(self, ctx: EventContext, presence, item_id: int) -> None:
         """Leave an item room this user may no longer enter (kept by the unit of work's commit)."""

@@ -225,6 +225,13 @@ def set_editing(db: Session, presence: LivePresence, piece_id: int | None) -> No
         db.add(presence)
 
 
+def mark_overtaken(user: User, piece: LivePiece, base_version) -> bool:
+    """Is a "being edited by" mark of *user* older than their own save of *piece*? The browser sends the mark and
+    the save as separate events, which the server may handle in either order; a mark typed on a version before the
+    one *user* saved last would otherwise stay after the save. A mark without a version counts (older clients)."""
+    return (isinstance(base_version, int) and piece.version > base_version and piece.updated_by_id == user.id)
+
+
 # ----------------------------------------------------------------------------- chairing
 def _require_chair(user: User, meeting: Meeting) -> None:
     if not access.is_chair(user, meeting):

@@ -22,19 +22,20 @@ def _home_panel(user):
     from mda import db
     from mda.core.permissions import has_permission
     from mda.core.timeutil import utcnow
-    from mda.meetings.access import visible_meetings_query
+    from mda.meetings.access import coming, visible_meetings_query
     from mda.meetings.agendas import label
     from mda.meetings.models import Invitation, Meeting
 
     if not has_permission(user, "meeting.attend"):
         return None
     s = db.session()
-    upcoming = s.exec(visible_meetings_query(user).where(Meeting.ends_at >= utcnow(), Meeting.status == "gepland")
+    now = utcnow()
+    upcoming = s.exec(visible_meetings_query(user).where(coming(now), Meeting.status == "gepland")
                       .order_by(Meeting.starts_at).limit(3)).all()
     # one per series: a series is answered once (with exceptions per occurrence)
     pending = s.exec(select(Meeting.series_id, Meeting.id).join(Invitation, Invitation.meeting_id == Meeting.id).where(
         Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None), Invitation.response == "open",
-        Meeting.status == "gepland", Meeting.ends_at >= utcnow()))
+        Meeting.status == "gepland", coming(now)))
     open_answers = len({f"reeks-{series_id}" if series_id else meeting_id for series_id, meeting_id in pending})
     rows = [{"meeting": m, "label": label(m.type_code, m.title)} for m in upcoming]
     from mda.meetings.updates import deadline_of, due_for

@@ -8,11 +8,13 @@ everyone else sees "casus (niet zichtbaar)" with the item's times.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlalchemy import union
+from sqlalchemy import ColumnElement, and_, or_, union
 from sqlmodel import Session, select
 
 from mda.cases.models import Case
@@ -55,6 +57,28 @@ def visible_meetings_query(user: User):
     ids = union(select(Meeting.id).where(Meeting.coordinator_id == user.id),
                 select(Invitation.meeting_id).where(Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None)))
     return select(Meeting).where(Meeting.id.in_(select(ids.subquery().c[0])))
+
+
+#: conditions, each true for a meeting that was held and closed; the room that closes meetings (the live session,
+#: above this one) registers its own with :func:`register_closed`, so that this module need not import it
+_CLOSED: list[Callable[[], ColumnElement[bool]]] = []
+
+
+def register_closed(condition: Callable[[], ColumnElement[bool]]) -> None:
+    """Add a condition "this meeting has been closed" (a function returning an SQL clause on ``Meeting``)."""
+    if condition not in _CLOSED:
+        _CLOSED.append(condition)
+
+
+def coming(now: datetime | ColumnElement) -> ColumnElement[bool]:
+    """Which meetings are "Komende overleggen" at *now*: not ended, and not closed already (a meeting the chair
+    closed before its planned end has been held)."""
+    return and_(Meeting.ends_at >= now, *(~condition() for condition in _CLOSED))
+
+
+def held(now: datetime | ColumnElement) -> ColumnElement[bool]:
+    """The others: ended at *now*, or closed (the "Eerdere overleggen")."""
+    return or_(Meeting.ends_at < now, *(condition() for condition in _CLOSED))
 
 
 def deny(db: Session, user: User, meeting_id: int, summary: str) -> None:

@@ -67,8 +67,8 @@ def _statement():
         return (base.with_only_columns(Meeting.id.label("id"), literal(past).label("past"))
                 .where(condition).order_by(order).limit(LIMIT).subquery().select())
 
-    shown = union_all(part(False, Meeting.ends_at >= now, Meeting.starts_at),
-                      part(True, Meeting.ends_at < now, Meeting.starts_at.desc())).subquery()
+    shown = union_all(part(False, access.coming(now), Meeting.starts_at),
+                      part(True, access.held(now), Meeting.starts_at.desc())).subquery()
     # the meetings of both parts with the user's own (not withdrawn) invitation to each
     return select(Meeting.id, Meeting.type_code, Meeting.title, Meeting.starts_at, Meeting.status,
                   Meeting.coordinator_id, Invitation.response, shown.c.past).join(

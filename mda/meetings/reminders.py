@@ -21,6 +21,7 @@ from mda.cases.models import Case
 from mda.core import audit, mail
 from mda.core.timeutil import LOCAL_TZ, format_local
 from mda.jobs import claim, job
+from mda.meetings.access import coming
 from mda.meetings.agendas import label
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting, MeetingUpdate
 
@@ -46,7 +47,7 @@ def owed(db: Session, now: datetime) -> dict[int, list[tuple[Meeting, str]]]:
         .where(Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer",
                Invitation.response.not_in(("afgewezen", "gedelegeerd")), Meeting.status == "gepland",
                User.active.is_(True), Case.purged_at.is_(None),
-               deadline > now, deadline <= now + timedelta(days=DAYS_AHEAD), covered, ~given)
+               deadline > now, deadline <= now + timedelta(days=DAYS_AHEAD), coming(now), covered, ~given)
         .order_by(Invitation.user_id, deadline, Meeting.id, Case.reference))
     result: dict[int, list[tuple[Meeting, str]]] = defaultdict(list)
     for user_id, meeting, reference in rows:

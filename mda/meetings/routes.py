@@ -149,10 +149,10 @@ def index():
     now = utcnow()
     query = access.visible_meetings_query(current_user)
     if past:
-        query = query.where(Meeting.ends_at < now, Meeting.ends_at >= now - timedelta(days=90)) \
+        query = query.where(access.held(now), Meeting.ends_at >= now - timedelta(days=90)) \
             .order_by(Meeting.starts_at.desc())
     else:
-        query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)
+        query = query.where(access.coming(now)).order_by(Meeting.starts_at)
     s = db.session()
     page = paging.paginate(s, query.order_by(Meeting.id), *paging.page_args())
     ids = [m.id for m in page.items]

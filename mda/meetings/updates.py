@@ -19,6 +19,7 @@ from mda.cases.models import Case, Item
 from mda.core import audit, sharing
 from mda.core.timeutil import LOCAL_TZ, as_utc, format_local, utcnow
 from mda.meetings import notify
+from mda.meetings.access import coming
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting, MeetingUpdate
 from mda.meetings.services import MeetingError
 from mda.organisations.models import Organisation
@@ -223,7 +224,7 @@ def due_for(db: Session, user: User, limit: int = 5) -> tuple[int, list[tuple[Me
             .join(AgendaItem, and_(AgendaItem.meeting_id == Meeting.id, AgendaItem.kind == "casus"))
             .where(Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer",
                    Invitation.response.not_in(("afgewezen", "gedelegeerd")), Meeting.status == "gepland",
-                   deadline > now, covered, ~given))
+                   deadline > now, coming(now), covered, ~given))
     total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
     return total, list(db.exec(stmt.order_by(deadline, AgendaItem.id).limit(limit))) if total else []
 

@@ -62,7 +62,7 @@
     var before = state;
     state = o;
     $("live-status").textContent = o.status_naam + " · notulen: " + o.notulen_status_naam;
-    $("live-voorzitter").hidden = !o.voorzitter || o.status === "gesloten";
+    chairControls(o);
     var agenda = $("live-agenda");
     agenda.textContent = "";
     o.agenda.forEach(function (a) {
@@ -87,6 +87,22 @@
     } else if (openItem && !o.agenda.some(function (a) { return a.id === openItem && a.toegang; })) {
       clearItem();
     }
+  }
+  /* the page brings the buttons only to the chair; a chair handed over during the session gets them here
+     (and loses them): the server refuses a step from anyone else either way */
+  var CHAIR_STEPS = [["starten", "Overleg starten", true], ["volgende", "Volgend agendapunt"], ["sluiten", "Overleg sluiten"]];
+  function chairControls(o) {
+    var box = $("live-voorzitter");
+    if (!box) { return; }
+    if (!o.voorzitter) { box.textContent = ""; box.hidden = true; return; }
+    if (!box.querySelector("[data-actie]")) {
+      CHAIR_STEPS.forEach(function (step) {
+        var b = button(step[1], function () { send(step[0], {}, true); }, step[2]);
+        b.dataset.actie = step[0];
+        box.appendChild(b);
+      });
+    }
+    box.hidden = o.status === "gesloten";
   }
   function renderPresence(list) {
     var present = $("live-aanwezig");
@@ -120,6 +136,7 @@
     openItem = null; current = null;
     var box = $("live-punt");
     box.textContent = "";
+    delete box.dataset.punt;
     box.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Dit agendapunt is niet (meer) voor u zichtbaar."));
     $("live-punt-kop").textContent = "Agendapunt";
     announce("Een agendapunt is niet meer voor u zichtbaar.");
@@ -138,6 +155,7 @@
     return added;
   }
   function openItemView(id, focus) {
+    if (id !== openItem) { forgetTyping(); }
     pushedWhileFetching[id] = pushedWhileFetching[id] || [];
     return send("punt", { punt: id }).then(function (a) {
       var pushed = pushedWhileFetching[id] || [];
@@ -162,17 +180,71 @@
     b.addEventListener("click", handler);
     return b;
   }
-  var typingTimer = null;
-  function typing(pieceId) {
-    if (typingTimer) { return; }
-    send("bewerken", { stuk: pieceId });
-    typingTimer = setTimeout(function () { typingTimer = null; }, 4000);
+  /* "who is typing": the mark goes out at the first key in a piece (with the version the text started from, so
+     that a mark overtaken by this user's own save is ignored), and is taken back a few seconds after the last key;
+     a save, leaving the item and disconnecting clear it on the server */
+  var TYPING_IDLE_MS = 5000;
+  var typingMark = null, typingIdle = null;
+  function typing(pieceId, version) {
+    if (typingMark !== pieceId) {
+      typingMark = pieceId;
+      send("bewerken", { stuk: pieceId, versie: version });
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
   }
-  function renderPiece(s, box) {
+  function stopTyping() {
+    var marked = typingMark;
+    forgetTyping();
+    if (marked !== null && socket.connected) { send("bewerken", { stuk: null }); }
+  }
+  /* the server cleared the mark itself (a save, another item, a new connection) */
+  function forgetTyping() { clearTimeout(typingIdle); typingIdle = null; typingMark = null; }
+  /* ------------------------------------------------------------ keeping what the user typed
+     A push or a fetched view updates only what changed: each piece's article is rebuilt only when its row changed,
+     and the forms for a new piece and a new action are built once per item and then left alone. Where a part is
+     rebuilt, a field the user typed in since it was last sent keeps its value, and the field with focus keeps focus
+     and caret. */
+  function markDirty(e) { if (e.target && e.target.id) { e.target.dataset.dirty = "1"; } }
+  function clean(id, value) {
+    var node = $(id);
+    if (!node) { return; }
+    if (value !== undefined) { node.value = value; }
+    delete node.dataset.dirty;
+  }
+  function byId(container, id) {
+    return container.querySelector("#" + (window.CSS && CSS.escape ? CSS.escape(id) : id));
+  }
+  function replaceKeeping(oldNode, newNode) {
+    var active = document.activeElement, focusId = null, start = null, end = null;
+    if (active && active.id && oldNode.contains(active)) {
+      focusId = active.id;
+      try { start = active.selectionStart; end = active.selectionEnd; } catch (e) { /* not a text field */ }
+    }
+    oldNode.querySelectorAll("input, textarea, select").forEach(function (old) {
+      if (!old.id || !old.dataset.dirty) { return; }
+      var now = byId(newNode, old.id);
+      if (now) { now.value = old.value; now.dataset.dirty = "1"; }
+    });
+    oldNode.parentNode.replaceChild(newNode, oldNode);
+    var f = focusId && byId(newNode, focusId);
+    if (f) {
+      f.focus();
+      if (start !== null && f.setSelectionRange) { try { f.setSelectionRange(start, end); } catch (e) { /* not a text field */ } }
+    }
+  }
+  /* put *node* into *slot*: the first time as it is, later in place of what is there, keeping what was typed */
+  function fill(slot, node) {
+    if (slot.firstChild) { replaceKeeping(slot.firstChild, node); } else { slot.appendChild(node); }
+  }
+
+  /* ------------------------------------------------------------ pieces */
+  function renderPiece(s) {
     var art = el("article", { class: "mda-update" });
+    art.dataset.stuk = s.id;
     art.appendChild(el("p", { class: "utrecht-paragraph" }, (s.soort === "besluit" ? "Besluit" : "Notulen") +
       (s.categorie ? " · " + s.categorie : "") + (s.zichtbaar ? " · versie " + s.versie + " · " + s.gewijzigd_door : "")));
-    if (!s.zichtbaar) { art.appendChild(el("p", { class: "mda-withheld" }, "Niet gedeeld: " + s.niet_gedeeld)); box.appendChild(art); return; }
+    if (!s.zichtbaar) { art.appendChild(el("p", { class: "mda-withheld" }, "Niet gedeeld: " + s.niet_gedeeld)); return art; }
     if (s.bewerkt_door && s.bewerkt_door.length) {
       art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Bezig met typen: " + s.bewerkt_door.join(", ")));
     }
@@ -189,16 +261,14 @@
         art.appendChild(el("p", { class: "utrecht-paragraph" }, "Afwijkend standpunt van " + d.naam + " (" + d.organisatie + "): " +
           (d.zichtbaar ? d.tekst : "niet gedeeld: " + d.niet_gedeeld)));
       });
-      box.appendChild(art);
-      return;
+      return art;
     }
-    var key = "stuk-" + s.id;
+    var key = "stuk-" + s.id, taId = "live-" + key, conflictId = "live-conflict-" + s.id;
     var draft = getDraft(key);
-    var ta = el("textarea", { id: "live-" + key, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 4 });
+    var ta = el("textarea", { id: taId, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 4 });
     ta.value = draft !== null ? draft : s.tekst;
-    ta.dataset.versie = getDraft(key + "-versie") || s.versie;
-    if (draft === null) { ta.dataset.versie = s.versie; }
-    ta.addEventListener("input", function () { setDraft(key, ta.value); setDraft(key + "-versie", ta.dataset.versie); typing(s.id); });
+    ta.dataset.versie = (draft !== null && getDraft(key + "-versie")) || s.versie;
+    ta.addEventListener("input", function () { setDraft(key, ta.value); setDraft(key + "-versie", ta.dataset.versie); typing(s.id, parseInt(ta.dataset.versie, 10)); });
     art.appendChild(field("Tekst", ta));
     if (draft !== null && draft !== s.tekst) { art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Niet opgeslagen wijzigingen (bewaard in deze browser).")); }
     var reason = null;
@@ -206,21 +276,29 @@
       reason = el("input", { id: "live-reden-" + s.id, class: "utrecht-textbox utrecht-textbox--html-input" });
       art.appendChild(field("Reden van de correctie", reason));
     }
-    var conflict = el("div", {});
     art.appendChild(button("Opslaan", function () {
       send("stuk_opslaan", { stuk: s.id, versie: parseInt(ta.dataset.versie, 10), tekst: ta.value, reden: reason ? reason.value : "" }, true)
         .then(function (a) {
-          conflict.textContent = "";
-          if (a.ok) { dropDraft(key); dropDraft(key + "-versie"); announce("Opgeslagen."); return; }
-          if (a.verouderd) {
+          /* the push of this save may have rebuilt the article meanwhile: work on what is on the page now */
+          var conflict = $(conflictId), now = $(taId);
+          if (conflict) { conflict.textContent = ""; }
+          if (a.ok) {
+            forgetTyping(); dropDraft(key); dropDraft(key + "-versie");
+            if (now) { now.dataset.versie = a.versie; }
+            clean(taId); clean("live-reden-" + s.id, "");
+            announce("Opgeslagen.");
+            return;
+          }
+          if (a.verouderd && conflict) {
             conflict.appendChild(el("h3", { class: "utrecht-heading-3" }, "Intussen opgeslagen door iemand anders (versie " + a.versie + ")"));
             conflict.appendChild(el("p", { class: "utrecht-paragraph mda-prewrap" }, a.huidige_tekst));
             conflict.appendChild(el("p", { class: "utrecht-paragraph" }, "Uw eigen tekst staat nog in het tekstvak. Voeg samen en sla opnieuw op."));
-            ta.dataset.versie = a.versie; setDraft(key + "-versie", a.versie);
+            if (now) { now.dataset.versie = a.versie; }
+            setDraft(key + "-versie", a.versie);
           }
         });
     }, true));
-    art.appendChild(conflict);
+    art.appendChild(el("div", { id: conflictId }));
     art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Grondslag: " + s.grondslag));
     if (s.soort === "besluit") {
       (s.afwijkend || []).forEach(function (d) {
@@ -228,106 +306,175 @@
           (d.zichtbaar ? d.tekst : "niet gedeeld: " + d.niet_gedeeld)));
       });
       if (s.escalatie_url) { art.appendChild(el("a", { class: "utrecht-link", href: s.escalatie_url }, "Escalatie starten")); }
-      var why = el("textarea", { id: "live-afwijkend-" + s.id, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 2 });
+      var whyId = "live-afwijkend-" + s.id;
+      var why = el("textarea", { id: whyId, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 2 });
       art.appendChild(field("Ik ben het niet eens, omdat", why));
       art.appendChild(button("Afwijkend standpunt vastleggen", function () {
-        send("afwijkend", { stuk: s.id, reden: why.value }, true).then(function (a) { if (a.ok) { why.value = ""; } });
+        var now = $(whyId) || why;
+        send("afwijkend", { stuk: s.id, reden: now.value }, true).then(function (a) { if (a.ok) { clean(whyId, ""); } });
       }));
     }
-    box.appendChild(art);
+    return art;
   }
-  function renderItem(it) {
-    var focusId = document.activeElement && document.activeElement.id;
-    var caret = document.activeElement && document.activeElement.selectionStart;
-    current = it;
-    $("live-punt-kop").textContent = it.titel + " (gepland " + it.minuten + " minuten)";
-    var box = $("live-punt");
-    box.textContent = "";
-    box.appendChild(el("h3", { class: "utrecht-heading-3" }, "Notulen en besluiten"));
-    if (!it.stukken.length) { box.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Nog geen notulen of besluiten.")); }
-    it.stukken.forEach(function (s) { renderPiece(s, box); });
-    if (state && state.notulen_status === "concept") {
-      var kind = el("select", { id: "live-nieuw-soort", class: "utrecht-select utrecht-select--html-select" });
-      kind.appendChild(el("option", { value: "notulen" }, "Notulen"));
-      kind.appendChild(el("option", { value: "besluit" }, "Besluit"));
-      var cat = el("select", { id: "live-nieuw-categorie", class: "utrecht-select utrecht-select--html-select" });
-      it.categorieen.forEach(function (c) { var o = el("option", { value: c.code }, c.naam + (c.bijzonder ? " (bijzonder)" : "")); if (c.code === "overleg") { o.selected = true; } cat.appendChild(o); });
-      var text = el("textarea", { id: "live-nieuw-tekst", class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 3 });
-      var nkey = "nieuw-" + it.punt;
-      text.value = getDraft(nkey) || "";
-      text.addEventListener("input", function () { setDraft(nkey, text.value); });
-      box.appendChild(field("Soort", kind)); box.appendChild(field("Categorie", cat)); box.appendChild(field("Nieuwe tekst", text));
-      box.appendChild(button("Toevoegen", function () {
-        send("stuk_nieuw", { punt: it.punt, soort: kind.value, categorie: cat.value, tekst: text.value }, true)
-          .then(function (a) { if (a.ok) { dropDraft(nkey); text.value = ""; announce("Toegevoegd."); } });
-      }));
-    }
-    /* scores */
-    box.appendChild(el("h3", { class: "utrecht-heading-3" }, "Veiligheidsscore"));
+  /* the pieces in order; an article is rebuilt only when its row (or the minutes' status) changed */
+  function renderPieces(it, slot) {
+    var old = {};
+    Array.prototype.forEach.call(slot.children, function (node) { if (node.dataset.stuk) { old[node.dataset.stuk] = node; } });
+    var status = state ? state.notulen_status : "";
+    var empty = slot.querySelector(".mda-geen-stukken");
+    if (!it.stukken.length && !empty) { slot.appendChild(el("p", { class: "utrecht-paragraph mda-muted mda-geen-stukken" }, "Nog geen notulen of besluiten.")); }
+    if (it.stukken.length && empty) { slot.removeChild(empty); }
+    var before = null;
+    it.stukken.slice().reverse().forEach(function (s) {
+      var key = status + JSON.stringify(s), node = old[s.id];
+      delete old[s.id];
+      if (!node || node.dataset.key !== key) {
+        var fresh = renderPiece(s);
+        fresh.dataset.key = key;
+        if (node) { replaceKeeping(node, fresh); } else { slot.insertBefore(fresh, before || null); }
+        node = fresh;
+      }
+      if (node.nextSibling !== before) { slot.insertBefore(node, before); }
+      before = node;
+    });
+    Object.keys(old).forEach(function (id) { slot.removeChild(old[id]); });
+  }
+
+  /* ------------------------------------------------------------ forms, built once per item */
+  function newPieceForm(it) {
+    var form = el("div", {});
+    var kind = el("select", { id: "live-nieuw-soort", class: "utrecht-select utrecht-select--html-select" });
+    kind.appendChild(el("option", { value: "notulen" }, "Notulen"));
+    kind.appendChild(el("option", { value: "besluit" }, "Besluit"));
+    var cat = el("select", { id: "live-nieuw-categorie", class: "utrecht-select utrecht-select--html-select" });
+    it.categorieen.forEach(function (c) { var o = el("option", { value: c.code }, c.naam + (c.bijzonder ? " (bijzonder)" : "")); if (c.code === "overleg") { o.selected = true; } cat.appendChild(o); });
+    var text = el("textarea", { id: "live-nieuw-tekst", class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 3 });
+    var nkey = "nieuw-" + it.punt;
+    text.value = getDraft(nkey) || "";
+    text.addEventListener("input", function () { setDraft(nkey, text.value); });
+    form.appendChild(field("Soort", kind)); form.appendChild(field("Categorie", cat)); form.appendChild(field("Nieuwe tekst", text));
+    form.appendChild(button("Toevoegen", function () {
+      send("stuk_nieuw", { punt: it.punt, soort: kind.value, categorie: cat.value, tekst: text.value }, true)
+        .then(function (a) { if (a.ok) { dropDraft(nkey); clean(text.id, ""); announce("Toegevoegd."); } });
+    }));
+    return form;
+  }
+  function actionForm(it) {
+    var form = el("div", {});
+    var what = el("textarea", { id: "live-actie-tekst", class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 2 });
+    var akey = "actie-" + it.punt;
+    what.value = getDraft(akey) || "";
+    what.addEventListener("input", function () { setDraft(akey, what.value); });
+    var when = el("input", { id: "live-actie-deadline", type: "date", class: "utrecht-textbox utrecht-textbox--html-input" });
+    var owner = el("select", { id: "live-actie-eigenaar", class: "utrecht-select utrecht-select--html-select" });
+    (it.eigenaren || []).forEach(function (o) {
+      var opt = el("option", { value: o.waarde }, o.naam);
+      if (o.waarde === "o:" + app.dataset.organisatie) { opt.selected = true; }
+      owner.appendChild(opt);
+    });
+    form.appendChild(field("Omschrijving van de actie", what));
+    form.appendChild(field("Deadline", when));
+    form.appendChild(field("Eigenaar", owner));
+    form.appendChild(button("Actie vastleggen", function () {
+      var body = { punt: it.punt, omschrijving: what.value, deadline: when.value };
+      var chosen = owner.value || "";
+      if (chosen === "gezin") { body.eigenaar_gezin = true; }
+      else if (chosen.indexOf("u:") === 0) { body.eigenaar_gebruiker = parseInt(chosen.slice(2), 10); }
+      else if (chosen.indexOf("o:") === 0) { body.eigenaar_organisatie = parseInt(chosen.slice(2), 10); }
+      send("actie", body, true).then(function (a) {
+        if (a.ok) { dropDraft(akey); clean(what.id, ""); clean(when.id, ""); clean(owner.id); announce("Actie vastgelegd."); }
+      });
+    }));
+    return form;
+  }
+  /* a form is built again only when what it offers changed (another item, the minutes' or meeting's status) */
+  function keepForm(slot, key, build) {
+    if (slot.dataset.key === key) { return; }
+    slot.dataset.key = key;
+    var form = key ? build() : el("div", {});
+    fill(slot, form);
+  }
+
+  /* ------------------------------------------------------------ the other parts of an item */
+  function scorePart(it) {
+    var part = el("div", {});
     var sc = it.score;
     if (sc.open) {
-      box.appendChild(el("p", { class: "utrecht-paragraph" }, "Scoreronde loopt: " + sc.open.gescoord + " van " + sc.open.verwacht +
+      part.appendChild(el("p", { class: "utrecht-paragraph" }, "Scoreronde loopt: " + sc.open.gescoord + " van " + sc.open.verwacht +
         " organisaties hebben gescoord. Scores blijven verborgen tot iedereen heeft gescoord." + (sc.open.mijn_score !== null ? " Uw score: " + sc.open.mijn_score + "." : "")));
       var score = el("input", { id: "live-score", type: "number", min: "0", max: "10", class: "utrecht-textbox utrecht-textbox--html-input" });
-      box.appendChild(field("Uw score (0–10)", score));
-      box.appendChild(button("Score geven", function () { send("score", { punt: it.punt, score: score.value }, true); }));
+      part.appendChild(field("Uw score (0–10)", score));
+      part.appendChild(button("Score geven", function () {
+        var now = $("live-score") || score;
+        send("score", { punt: it.punt, score: now.value }, true).then(function (a) { if (a.ok) { clean("live-score", ""); } });
+      }));
     }
     if (state && state.voorzitter && state.status === "bezig") {
-      box.appendChild(button(sc.open ? "Scoreronde sluiten" : "Scoreronde openen", function () {
+      part.appendChild(button(sc.open ? "Scoreronde sluiten" : "Scoreronde openen", function () {
         send(sc.open ? "ronde_sluiten" : "ronde_open", { punt: it.punt }, true);
       }));
     }
     sc.rondes.forEach(function (r) {
-      box.appendChild(el("p", { class: "utrecht-paragraph" }, "Ronde gesloten " + r.gesloten + ": " +
+      part.appendChild(el("p", { class: "utrecht-paragraph" }, "Ronde gesloten " + r.gesloten + ": " +
         (r.scores.map(function (x) { return x.organisatie + " " + x.score; }).join(", ") || "geen scores")));
     });
-    /* actions */
-    box.appendChild(el("h3", { class: "utrecht-heading-3" }, "Acties"));
+    return part;
+  }
+  function actionsPart(it) {
     var list = el("ul", { class: "utrecht-unordered-list", id: "live-acties" });
     it.acties.forEach(function (a) {
       list.appendChild(el("li", {}, (a.zichtbaar ? a.tekst : "Niet gedeeld: " + a.niet_gedeeld) + " · eigenaar: " + a.eigenaar + " · deadline " + a.deadline));
     });
-    box.appendChild(list);
-    if (state && state.status !== "gesloten") {
-      var what = el("textarea", { id: "live-actie-tekst", class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 2 });
-      var akey = "actie-" + it.punt;
-      what.value = getDraft(akey) || "";
-      what.addEventListener("input", function () { setDraft(akey, what.value); });
-      var when = el("input", { id: "live-actie-deadline", type: "date", class: "utrecht-textbox utrecht-textbox--html-input" });
-      var owner = el("select", { id: "live-actie-eigenaar", class: "utrecht-select utrecht-select--html-select" });
-      (it.eigenaren || []).forEach(function (o) {
-        var opt = el("option", { value: o.waarde }, o.naam);
-        if (o.waarde === "o:" + app.dataset.organisatie) { opt.selected = true; }
-        owner.appendChild(opt);
-      });
-      box.appendChild(field("Omschrijving van de actie", what));
-      box.appendChild(field("Deadline", when));
-      box.appendChild(field("Eigenaar", owner));
-      box.appendChild(button("Actie vastleggen", function () {
-        var body = { punt: it.punt, omschrijving: what.value, deadline: when.value };
-        var chosen = owner.value || "";
-        if (chosen === "gezin") { body.eigenaar_gezin = true; }
-        else if (chosen.indexOf("u:") === 0) { body.eigenaar_gebruiker = parseInt(chosen.slice(2), 10); }
-        else if (chosen.indexOf("o:") === 0) { body.eigenaar_organisatie = parseInt(chosen.slice(2), 10); }
-        send("actie", body, true).then(function (a) { if (a.ok) { dropDraft(akey); what.value = ""; announce("Actie vastgelegd."); } });
-      }));
-    }
-    /* pre-meeting updates */
+    return list;
+  }
+  function updatesPart(it) {
+    var part = el("div", {});
     if (it.updates.length) {
-      box.appendChild(el("h3", { class: "utrecht-heading-3" }, "Updates vóór het overleg"));
+      part.appendChild(el("h3", { class: "utrecht-heading-3" }, "Updates vóór het overleg"));
       it.updates.forEach(function (u) {
-        box.appendChild(el("p", { class: "utrecht-paragraph" }, u.organisatie + " (" + u.ingediend + "): " + (u.zichtbaar ? u.tekst : "niet gedeeld: " + u.niet_gedeeld)));
+        part.appendChild(el("p", { class: "utrecht-paragraph" }, u.organisatie + " (" + u.ingediend + "): " + (u.zichtbaar ? u.tekst : "niet gedeeld: " + u.niet_gedeeld)));
       });
     }
-    if (focusId && $(focusId)) { var f = $(focusId); f.focus(); if (caret !== undefined && f.setSelectionRange) { try { f.setSelectionRange(caret, caret); } catch (e) { /* not a text field */ } } }
+    return part;
+  }
+  /* only a part whose content changed is put in again (a part without fields is simply replaced) */
+  function update(slot, key, build) {
+    if (slot.dataset.key === key) { return; }
+    slot.dataset.key = key;
+    fill(slot, build());
+  }
+  function renderItem(it) {
+    var box = $("live-punt");
+    current = it;
+    $("live-punt-kop").textContent = it.titel + " (gepland " + it.minuten + " minuten)";
+    if (box.dataset.punt !== String(it.punt)) {  // another item: a fresh skeleton
+      box.textContent = "";
+      box.dataset.punt = it.punt;
+      box.appendChild(el("h3", { class: "utrecht-heading-3" }, "Notulen en besluiten"));
+      ["live-stukken", "live-nieuw", null, "live-score-deel", null, "live-acties-deel", "live-actie-form", "live-updates"].forEach(function (id, i) {
+        if (id === null) { box.appendChild(el("h3", { class: "utrecht-heading-3" }, i === 2 ? "Veiligheidsscore" : "Acties")); return; }
+        box.appendChild(el("div", { id: id }));
+      });
+    }
+    renderPieces(it, $("live-stukken"));
+    keepForm($("live-nieuw"), state && state.notulen_status === "concept" ? [it.punt, JSON.stringify(it.categorieen)].join("|") : "",
+      function () { return newPieceForm(it); });
+    update($("live-score-deel"), JSON.stringify([it.score, state && state.voorzitter, state && state.status]), function () { return scorePart(it); });
+    update($("live-acties-deel"), JSON.stringify(it.acties), function () { return actionsPart(it); });
+    keepForm($("live-actie-form"), state && state.status !== "gesloten" ? [it.punt, JSON.stringify(it.eigenaren)].join("|") : "",
+      function () { return actionForm(it); });
+    update($("live-updates"), JSON.stringify(it.updates), function () { return updatesPart(it); });
   }
 
   /* ------------------------------------------------------------ wiring */
+  $("live-punt").addEventListener("input", markDirty);
+  $("live-punt").addEventListener("change", markDirty);
   document.querySelectorAll("#live-voorzitter [data-actie]").forEach(function (b) {
     b.addEventListener("click", function () { send(b.dataset.actie, {}, true); });
   });
   socket.on("connect", function () {
     $("live-verbinding").textContent = "Verbonden. Wijzigingen verschijnen vanzelf.";
+    forgetTyping();  // a new socket: nothing of this window is marked yet
     send("deelnemen", { overleg: meetingId }).then(function (a) {
       if (!a.ok) { return; }
       state = null;

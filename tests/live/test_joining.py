@@ -2,7 +2,10 @@
 
 from datetime import timedelta
 
-from tests.conftest import audit_rows
+from sqlmodel import Session
+
+from mda.extensions import socketio
+from tests.conftest import AuthActions, audit_rows, csrf_token
 
 
 def test_connection_without_login_is_refused(app, live, world):
@@ -73,3 +76,21 @@ def test_revoked_session_is_refused_on_its_next_event(app, db, live, world, meet
     answer = client.send("overleg")
     assert answer["ok"] is False and "sessie" in answer["fout"]
     assert not client.connected
+
+
+def test_the_default_namespace_refuses_every_connection_and_only_live_answers(app, world):
+    """Does the default Socket.IO namespace ``/`` refuse a connection, anonymous or logged in with the page's CSRF
+    token, while the same logged-in browser does connect to ``/live``?"""
+    anonymous = socketio.test_client(app, namespace="/", flask_test_client=app.test_client())
+    assert not anonymous.is_connected("/")
+    http = app.test_client()
+    with Session(app.extensions["mda_engine"], expire_on_commit=False) as s:
+        assert AuthActions(app, http, s).login(world["users"]["POL"]).status_code == 302
+    auth = {"csrf": csrf_token(app, http)}
+    logged_in = socketio.test_client(app, namespace="/", flask_test_client=http, auth=auth)
+    assert not logged_in.is_connected("/")
+    live = socketio.test_client(app, namespace="/live", flask_test_client=http, auth=auth)
+    try:
+        assert live.is_connected("/live")
+    finally:
+        live.disconnect(namespace="/live")
