@@ -6,15 +6,25 @@
   (PostgreSQL cannot store it, and no legitimate client sends one);
 - API bodies: form-encoded bodies, malformed JSON and JSON nested deeper than any of our
   documents get a 4xx in the documented ``{error, title, message}`` shape;
-- anonymous writes to the API get 401 (not the CSRF 400 meant for browsers).
+- anonymous writes to the API get 401 (not the CSRF 400 meant for browsers);
+- text: ONE rule for every channel (forms, API, socket events, jobs). A NUL byte is refused where it
+  arrives (above, and in the live guard); every other character that XML 1.0 cannot hold (the C0 control
+  characters other than tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF) is cleaned
+  out by :func:`clean_text` when the text is stored: a session hook applies it to every text column of
+  every row written through the ORM, whatever channel brought it. A vertical tab or form feed (what Word
+  puts on the clipboard for a manual line or page break) becomes a newline; the rest is dropped.
+  Documents apply the same function at their own boundary, for rows stored before this rule.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from flask import Flask, abort, make_response, request
+from sqlalchemy import event
+from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
 
 #: the largest id a PostgreSQL ``integer`` (and so every primary key here) can hold
@@ -179,3 +189,31 @@ def _contains_nul(value) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+# ----------------------------------------------------------------------------- the text rule
+#: characters XML 1.0 (and so Word, LibreOffice and every document we build) cannot hold
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def clean_text(value: str) -> str:
+    """*value* without the characters no document can hold: vertical tab and form feed become a newline,
+    the other C0 control characters (tab, newline and carriage return stay), lone surrogates and U+FFFE/U+FFFF
+    are dropped. The one text rule of MDA++ (see the module docstring)."""
+    if not _NOT_XML.search(value):
+        return value
+    return _NOT_XML.sub("", value.translate(_LINE_BREAKS))
+
+
+@event.listens_for(Session, "before_flush")
+def _clean_stored_text(db: Session, _context, _instances) -> None:
+    """Every text column of every row about to be written holds only characters a document can hold."""
+    for obj in (*db.new, *db.dirty):
+        state = getattr(obj, "_sa_instance_state", None)
+        if state is None:
+            continue
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)
+            if isinstance(value, str) and _NOT_XML.search(value):
+                setattr(obj, attr.key, clean_text(value))

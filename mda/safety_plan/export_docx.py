@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.core import audit, sharing
+from mda.core.input_guard import clean_text
 from mda.core.timeutil import to_local, utcnow
 from mda.safety_plan import services, views
 from mda.safety_plan.models import APPROVAL_KINDS, PLAN_CATEGORY, PlanVersion
@@ -51,6 +52,16 @@ class ExportedDocument:
 
 
 # ----------------------------------------------------------------------------- Word helpers
+# Every string enters the document through clean_text: a row stored before the text rule (or by a
+# channel that bypassed the ORM) may hold a control character, which python-docx refuses with an error.
+def _paragraph(doc, text: str = ""):
+    return doc.add_paragraph(clean_text(text))
+
+
+def _heading(doc, text: str, level: int):
+    return doc.add_heading(clean_text(text), level=level)
+
+
 def new_document(title: str) -> Document:
     """A document with "Vertrouwelijk" in the header and page numbers in the footer."""
     doc = Document()
@@ -101,10 +112,10 @@ def table(doc, headers: list[str], rows: list[list[str]], widths: list[float] | 
     tr_pr.append(repeat)
     for cell, text in zip(header_row.cells, headers, strict=True):
         cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
+        cell.paragraphs[0].add_run(clean_text(text)).bold = True
     for values in rows:
         for cell, text in zip(tbl.add_row().cells, values, strict=True):
-            cell.text = text
+            cell.text = clean_text(text)
     if widths:
         tbl.autofit = False
         # a fixed layout (autofit off) makes Word and LibreOffice both follow the grid's widths
@@ -171,53 +182,53 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
 def _professional(view: views.PlanView, user: User, ctx, reference: str, version_sentence: str,
                   names: dict[int, str]) -> Document:
     doc = new_document(f"Veiligheidsplan {reference}")
-    doc.add_heading(f"Veiligheidsplan casus {reference}", level=0)
-    doc.add_paragraph(version_sentence)
-    doc.add_paragraph(f"Geëxporteerd op {dutch_date(utcnow())} door {user.name} "
-                      f"({ctx.org_names.get(user.organisation_id, '')}).")
-    doc.add_paragraph("Dit document bevat alleen wat de exporterende gebruiker mag zien. Onderdelen zonder "
-                      "grondslag zijn vervangen door 'Niet gedeeld' met de reden. Bewaar en deel dit document "
+    _heading(doc, f"Veiligheidsplan casus {reference}", 0)
+    _paragraph(doc, version_sentence)
+    _paragraph(doc, f"Geëxporteerd op {dutch_date(utcnow())} door {user.name} "
+                    f"({ctx.org_names.get(user.organisation_id, '')}).")
+    _paragraph(doc, "Dit document bevat alleen wat de exporterende gebruiker mag zien. Onderdelen zonder "
+                    "grondslag zijn vervangen door 'Niet gedeeld' met de reden. Bewaar en deel dit document "
                       "alleen volgens het privacyconvenant.")
     doc.add_page_break()
     entries = view.entries
-    doc.add_heading("Zorgen en wat goed gaat", level=1)
+    _heading(doc, "Zorgen en wat goed gaat", 1)
     for code, title in (("zorg", "Zorgen"), ("gaat_goed", "Wat gaat goed")):
-        doc.add_heading(title, level=2)
+        _heading(doc, title, 2)
         table(doc, ["Zorg" if code == "zorg" else title, "Genoemd door"],
               [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get(code, [])] or [["(geen)", ""]])
-    doc.add_heading("Veiligheidsvoorwaarden", level=1)
-    doc.add_paragraph("Gesteld door Veilig Thuis. Over deze voorwaarden wordt niet onderhandeld.")
+    _heading(doc, "Veiligheidsvoorwaarden", 1)
+    _paragraph(doc, "Gesteld door Veilig Thuis. Over deze voorwaarden wordt niet onderhandeld.")
     table(doc, ["Voorwaarde", "Gesteld door"],
           [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get("voorwaarde", [])] or [["(geen)", ""]])
-    doc.add_heading("Doelen", level=1)
+    _heading(doc, "Doelen", 1)
     table(doc, ["Doel", "Genoemd door"],
           [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get("doel", [])] or [["(geen)", ""]])
-    doc.add_heading("Acties", level=1)
+    _heading(doc, "Acties", 1)
     table(doc, ["Actie", "Eigenaar", "Organisatie", "Termijn", "Status"],
           [[a.description if a.description is not None else a.placeholder,
             _shown(a.owner, a) or "", _shown(a.owner_organisation, a) or "", dutch_date(a.deadline),
             a.status_name + (f": {a.failure_reason_name}" if a.failure_reason_name else "")
             + (" (termijn verstreken)" if a.overdue else "")] for a in view.actions] or [["(geen)", "", "", "", ""]],
           widths=[5.6, 2.8, 2.8, 2.4, 2.4])  # 16 cm: the text width of A4 with default margins
-    doc.add_heading("Signalen en terugvalscenario", level=1)
+    _heading(doc, "Signalen en terugvalscenario", 1)
     table(doc, ["Signaal", "Wat gebeurt er dan", "Wie handelt"],
           [[_entry_text(e), _shown(e.detail, e) or "", _shown(e.party, e) or ""]
            for e in entries.get("signaal", [])] or [["(geen)", "", ""]])
-    doc.add_heading("Monitoring", level=1)
+    _heading(doc, "Monitoring", 1)
     table(doc, ["Wat wordt gevolgd", "Welke voorwaarde", "Wie houdt toezicht"],
           [[_entry_text(e), _shown(e.detail, e) or "", _shown(e.party, e) or ""]
            for e in entries.get("monitoring", [])] or [["(geen)", "", ""]])
     next_evaluation = view.plan.next_evaluation_on if view.plan else None
-    doc.add_paragraph(f"Volgende evaluatie: {dutch_date(next_evaluation) if next_evaluation else 'nog niet gepland'}.")
-    doc.add_heading("Veiligheidsscores", level=1)
+    _paragraph(doc, f"Volgende evaluatie: {dutch_date(next_evaluation) if next_evaluation else 'nog niet gepland'}.")
+    _heading(doc, "Veiligheidsscores", 1)
     if view.scores:
         organisations = sorted({org for _when, scores in view.scores for org in scores})
         table(doc, ["Datum", *organisations, "Gemiddeld", "Verloop"],
               [[when, *[str(scores.get(o, "")) for o in organisations], f"{_mean(scores):.1f}",
                 "■" * round(_mean(scores)) + "□" * (10 - round(_mean(scores)))] for when, scores in view.scores])
     else:
-        doc.add_paragraph("Er zijn nog geen veiligheidsscores gegeven.")
-    doc.add_heading("Versiegeschiedenis", level=1)
+        _paragraph(doc, "Er zijn nog geen veiligheidsscores gegeven.")
+    _heading(doc, "Versiegeschiedenis", 1)
     table(doc, ["Versie", "Status", "Voorgesteld", "Vastgesteld"],
           [[str(v.number) if v.number else f"voorstel {v.id}", v.status_name,
             f"{dutch_date(v.proposed_at)} door {names.get(v.proposed_by_id, '')}",
@@ -241,24 +252,24 @@ def _family(view: views.PlanView, reference: str, version_sentence: str) -> Docu
         return entry.decision.visible and entry.category == PLAN_CATEGORY
 
     doc = new_document(f"Veiligheidsplan gezin {reference}")
-    doc.add_heading("Ons veiligheidsplan", level=0)
-    doc.add_paragraph(f"Nummer van het plan: {reference}. {version_sentence.split('(')[0].strip()}")
-    doc.add_paragraph("In dit plan staan de afspraken over veiligheid in uw gezin. Iedereen houdt zich aan deze "
-                      "afspraken. Heeft u vragen? Bel dan uw vaste contactpersoon.")
-    doc.add_heading("Afspraken over veiligheid", level=1)
-    doc.add_paragraph("Deze afspraken zijn altijd geldig. Hierover kunnen we niet onderhandelen.")
+    _heading(doc, "Ons veiligheidsplan", 0)
+    _paragraph(doc, f"Nummer van het plan: {reference}. {version_sentence.split('(')[0].strip()}")
+    _paragraph(doc, "In dit plan staan de afspraken over veiligheid in uw gezin. Iedereen houdt zich aan deze "
+                    "afspraken. Heeft u vragen? Bel dan uw vaste contactpersoon.")
+    _heading(doc, "Afspraken over veiligheid", 1)
+    _paragraph(doc, "Deze afspraken zijn altijd geldig. Hierover kunnen we niet onderhandelen.")
     conditions = [e.text for e in view.entries.get("voorwaarde", []) if family_safe(e)]
     table(doc, ["Afspraak"], [[t] for t in conditions] or [["Er zijn nog geen afspraken."]])
-    doc.add_heading("Waar we samen aan werken", level=1)
+    _heading(doc, "Waar we samen aan werken", 1)
     goals = [e.text for e in view.entries.get("doel", []) if family_safe(e)]
     table(doc, ["Doel"], [[t] for t in goals] or [["Er zijn nog geen doelen."]])
-    doc.add_heading("Wat u zelf doet", level=1)
+    _heading(doc, "Wat u zelf doet", 1)
     own = [a for a in view.actions if a.owner_is_family and a.decision.visible and a.category == PLAN_CATEGORY]
     table(doc, ["Wat", "Wanneer klaar", "Hoe staat het ervoor"],
           [[a.description, dutch_date(a.deadline), a.status_name] for a in own]
           or [["Er staan nog geen acties voor u in het plan.", "", ""]])
     next_evaluation = view.plan.next_evaluation_on if view.plan else None
-    doc.add_heading("Wanneer kijken we opnieuw?", level=1)
-    doc.add_paragraph(f"We bespreken het plan weer op {dutch_date(next_evaluation)}." if next_evaluation
-                      else "We spreken nog af wanneer we het plan opnieuw bespreken.")
+    _heading(doc, "Wanneer kijken we opnieuw?", 1)
+    _paragraph(doc, f"We bespreken het plan weer op {dutch_date(next_evaluation)}." if next_evaluation
+                    else "We spreken nog af wanneer we het plan opnieuw bespreken.")
     return doc
