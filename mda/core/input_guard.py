@@ -13,7 +13,9 @@
   out by :func:`clean_text` when the text is stored: a session hook applies it to every text column of
   every row written through the ORM, whatever channel brought it. A vertical tab or form feed (what Word
   puts on the clipboard for a manual line or page break) becomes a newline; the rest is dropped.
-  Documents apply the same function at their own boundary, for rows stored before this rule.
+  Documents apply the same function at their own boundary, for rows stored before this rule;
+- dates: ONE rule for what is stored, by the same hook: a date outside 1900-2199 refuses the unit of work
+  with a Dutch message (:func:`check_stored_date`), whether it came from a form, the API or a live event.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import date, datetime
 
 from flask import Flask, abort, make_response, request
 from sqlalchemy import event
@@ -206,14 +209,38 @@ def clean_text(value: str) -> str:
     return _NOT_XML.sub("", value.translate(_LINE_BREAKS))
 
 
+def check_stored_date(value: date | datetime) -> None:
+    """The date rule of MDA++ for what is stored: a :class:`~mda.core.errors.ServiceError` (422, Dutch) for a
+    day outside 1900-2199 (:func:`mda.core.timeutil.check_date_range`)."""
+    from mda.core.errors import ServiceError
+    from mda.core.timeutil import LocalTimeError, check_date_range
+
+    try:
+        check_date_range(value.date() if isinstance(value, datetime) else value)
+    except LocalTimeError as exc:
+        raise ServiceError(str(exc)) from None
+
+
 @event.listens_for(Session, "before_flush")
-def _clean_stored_text(db: Session, _context, _instances) -> None:
-    """Every text column of every row about to be written holds only characters a document can hold."""
+def _check_stored_values(db: Session, _context, _instances) -> None:
+    """The text and date rules, applied to every row about to be written whatever channel brought it: text
+    columns are cleaned (:func:`clean_text`); a date outside 1900-2199 refuses the whole unit of work with a
+    Dutch :class:`~mda.core.errors.ServiceError` (forms, API and live events all answer those in Dutch).
+
+    Of a changed row only the changed columns are checked: an old row is not refused for a value it already had.
+    """
     for obj in (*db.new, *db.dirty):
         state = getattr(obj, "_sa_instance_state", None)
         if state is None:
             continue
+        changed = None if state.key is None else state.committed_state
         for attr in state.mapper.column_attrs:
-            value = state.dict.get(attr.key)
-            if isinstance(value, str) and _NOT_XML.search(value):
-                setattr(obj, attr.key, clean_text(value))
+            key = attr.key
+            if changed is not None and key not in changed:
+                continue
+            value = state.dict.get(key)
+            if isinstance(value, str):
+                if _NOT_XML.search(value):
+                    setattr(obj, key, clean_text(value))
+            elif isinstance(value, date):
+                check_stored_date(value)

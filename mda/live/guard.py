@@ -36,6 +36,7 @@ from werkzeug.exceptions import HTTPException
 
 from mda import db
 from mda.core import audit
+from mda.core.errors import ServiceError
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
 
@@ -284,6 +285,9 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
                                  object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
                 db.rollback()
                 return refuse(exc.message, exc.extra, field=exc.field)
+            except ServiceError as exc:  # a rule refused what the event would store (e.g. a date out of range)
+                db.rollback()
+                return refuse(exc.message, field=exc.field or "")
             except HTTPException as exc:  # a loader refused (404 outside the circle): already audited
                 db.rollback()
                 if exc.code == 404:

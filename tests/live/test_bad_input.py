@@ -89,3 +89,18 @@ def test_a_live_action_with_a_control_character_is_stored_clean(app, db, chair, 
     assert answer["ok"], answer
     db.expire_all()
     assert db.get(PlanAction, answer["actie"]).description == "Bel\nschool"
+
+
+@pytest.mark.parametrize("deadline", ["9999-12-31", "2200-01-01"])
+def test_a_live_action_dated_outside_the_range_is_refused_in_dutch(app, db, chair, meeting, caplog, deadline):
+    """Is a live action with a deadline outside 1900-2199 refused with the Dutch date message (no traceback
+    logged), storing nothing?"""
+    from mda.safety_plan.models import PlanAction
+
+    answer = chair.send("actie", {"id": f"actie-{deadline}", "punt": meeting.item_a, "omschrijving": "Bel school",
+                                  "deadline": deadline, "eigenaar_gezin": True})
+    assert answer["ok"] is False and "ligt buiten het bereik" in answer["fout"], answer
+    assert not [r for r in caplog.records if r.exc_info]
+    db.expire_all()
+    assert db.exec(select(PlanAction)).all() == []
+    assert chair.send("overleg")["ok"]
