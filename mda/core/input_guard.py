@@ -3,7 +3,8 @@
 - ids in URL paths are bounded to the database's integer range (a larger id is a 404, not an
   overflow in the database driver);
 - a NUL byte in the path, a query value, a form field or a header is a 400 with a Dutch message
-  (PostgreSQL cannot store it, and no legitimate client sends one);
+  (PostgreSQL cannot store it, and no legitimate client sends one); live events are refused the same way,
+  with the same message, by :mod:`mda.live.guard` (:func:`contains_nul`, :func:`is_db_int`);
 - API bodies: form-encoded bodies, malformed JSON and JSON nested deeper than any of our
   documents get a 4xx in the documented ``{error, title, message}`` shape;
 - anonymous writes to the API get 401 (not the CSRF 400 meant for browsers);
@@ -54,6 +55,11 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
         kwargs.setdefault("max", MAX_DB_INT)
         super().__init__(map, *args, **kwargs)
+
+
+def is_db_int(value: int) -> bool:
+    """Whether *value* fits the database's ``integer`` (ids, versions): larger numbers can name nothing."""
+    return -MAX_DB_INT - 1 <= value <= MAX_DB_INT
 
 
 def form_id(value: str | None) -> int:
@@ -175,11 +181,13 @@ def _check_api_body():
         parsed = json.loads(text)
     except (ValueError, RecursionError):
         _refuse(400, BAD_JSON_MESSAGE)
-    if _contains_nul(parsed):
+    if contains_nul(parsed):
         _refuse_nul()
 
 
-def _contains_nul(value) -> bool:
+def contains_nul(value) -> bool:
+    """Whether a NUL byte is anywhere in *value* (a JSON-like structure: strings, dict keys and values, lists);
+    the API body check and the live events both ask this."""
     stack = [value]
     while stack:
         item = stack.pop()
