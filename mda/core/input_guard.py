@@ -251,4 +251,14 @@ def _check_stored_values(db: Session, _context, _instances) -> None:
                 if _NOT_XML.search(value):
                     setattr(obj, key, clean_text(value))
             elif isinstance(value, date):
-                check_stored_date(value)
+                try:
+                    check_stored_date(value)
+                except ValueError:
+                    # drop the refused value from the session, so that the page that shows the refusal (which
+                    # reads the database, flushing again) does not meet it a second time; the request's unit of
+                    # work is rolled back anyway
+                    if state.key is None:
+                        db.expunge(obj)
+                    else:
+                        db.expire(obj, [key])
+                    raise

@@ -8,12 +8,13 @@ from tests.conftest import form_post
 
 
 def test_an_evaluation_date_in_the_year_9999_from_the_form_is_refused_in_dutch(app, client, auth, db, scenario):
-    """Is a next evaluation on 31-12-9999 refused with a Dutch message naming the date (422), nothing stored?"""
+    """Is a next evaluation on 31-12-9999 refused with a Dutch message naming the date (422, on the plan page
+    itself), nothing stored?"""
     auth.login(scenario.users["lt"])
     resp = form_post(app, client, f"/casussen/{scenario.case.id}/plan/evaluatie",
                      {"next_evaluation_on": "9999-12-31"})
     assert resp.status_code == 422
-    assert "31-12-9999 ligt buiten het bereik" in resp.text
+    assert "31-12-9999 ligt buiten het bereik" in resp.text and "Veiligheidsplan casus" in resp.text
     db.expire_all()
     assert all(p.next_evaluation_on is None for p in db.exec(select(SafetyPlan)).all())
 
