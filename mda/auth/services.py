@@ -219,16 +219,26 @@ def revoke_all_api_tokens(db: Session, user: User, why: str) -> int:
     return len(tokens)
 
 
+def end_account_credentials(db: Session, user: User, why: str) -> None:
+    """End everything that lets someone act as *user* without logging in again: the sessions (and with them
+    the live sockets, which check the session version), the API tokens, and whatever other features handed
+    out (the calendar feed's secret address), through :data:`mda.core.signals.account_credentials_ended`."""
+    from mda.core.signals import account_credentials_ended
+
+    user.session_version += 1
+    db.add(user)
+    revoke_all_api_tokens(db, user, why)
+    account_credentials_ended.send(user, db=db, why=why)
+
+
 def _set_password(db: Session, user: User, new: str) -> None:
     problem = passwords.password_problem(new, [user.email, user.name, "mda", "veilig thuis"])
     if problem:
         raise ServiceError(problem)
     user.password_hash = passwords.hash_password(new)
-    user.session_version += 1  # other sessions end, and so do API tokens
     user.failed_logins = 0
     user.locked_until = None
-    db.add(user)
-    revoke_all_api_tokens(db, user, "wachtwoord gewijzigd")
+    end_account_credentials(db, user, "wachtwoord gewijzigd")  # other sessions end, and so do tokens and feeds
 
 
 def redeem_account_token(db: Session, token: str, new_password: str | None = None) -> User:
@@ -334,10 +344,8 @@ def set_active(db: Session, admin: User, user: User, active: bool) -> None:
     if user.id == admin.id and not active:
         raise ServiceError("U kunt uw eigen account niet deactiveren.")
     user.active = active
-    user.session_version += 1
-    db.add(user)
-    if not active:
-        revoke_all_api_tokens(db, user, "account gedeactiveerd")
+    # reactivation ends them too: a secret made before the deactivation must not come back to life with the account
+    end_account_credentials(db, user, "account gedeactiveerd" if not active else "account opnieuw geactiveerd")
     audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
                  summary="account geactiveerd" if active else "account gedeactiveerd")
 
@@ -350,11 +358,9 @@ def reset_account(db: Session, admin: User, user: User) -> None:
     user.totp_pending_secret = None
     user.failed_logins = 0
     user.locked_until = None
-    user.session_version += 1
-    db.add(user)
     for rc in db.exec(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         db.delete(rc)
-    revoke_all_api_tokens(db, user, "account gereset")
+    end_account_credentials(db, user, "account gereset")
     _send_account_link(db, user, "reset")
     audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
                  summary="account gereset (wachtwoord en tweestapsverificatie)")

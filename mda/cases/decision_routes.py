@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from mda import db
 from mda.cases import bp, catalogue, services
-from mda.cases.models import DutyConflictDecision
 from mda.cases.routes import load
 from mda.core.errors import ServiceError
 from mda.core.forms import ReasonConfirmForm, confirm_page
@@ -19,6 +18,8 @@ from mda.core.permissions import require_permission
 def revoke_duty_conflict(case_id: int, decision_id: int):
     """Revoke a decision; from the next page load on it is no longer a basis for sharing."""
     case, ctx = load(case_id, "duty_conflict")
+    # a decision of another case, or none, is not found: no confirmation page naming a number it does not hold
+    decision = services.load_duty_conflict(db.session(), ctx, decision_id) or abort(404)
     form, error = ReasonConfirmForm(), None
     if form.validate_on_submit():
         try:
@@ -29,11 +30,8 @@ def revoke_duty_conflict(case_id: int, decision_id: int):
         else:
             flash(f"Besluit nr. {decision_id} is ingetrokken; wat het opende, is niet meer zichtbaar.", "success")
             return redirect(url_for("cases.case_page", case_id=case.id, _anchor="grondslagen"))
-    decision = db.session().get(DutyConflictDecision, decision_id)
-    what = ""
-    if decision is not None and decision.case_id == case.id:
-        cat = catalogue.categories().get(decision.category)
-        what = f" ({cat.name if cat else decision.category} aan {ctx.org_names.get(decision.organisation_id, '?')})"
+    cat = catalogue.categories().get(decision.category)
+    what = f" ({cat.name if cat else decision.category} aan {ctx.org_names.get(decision.organisation_id, '?')})"
     return confirm_page(
         title=f"Besluit conflict van plichten nr. {decision_id} intrekken", form=form, error=error,
         consequences=[f"Het besluit{what} is vanaf nu geen grondslag meer om gegevens te delen.",

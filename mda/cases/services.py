@@ -241,13 +241,19 @@ def break_glass(db: Session, user: User, ctx: sharing.CaseContext, item: Item, r
 
 
 # ----------------------------------------------------------------------------- phase
+def load_duty_conflict(db: Session, ctx: sharing.CaseContext, decision_id: int) -> DutyConflictDecision | None:
+    """A conflict-of-duties decision of this case (None when it is not one)."""
+    decision = db.get(DutyConflictDecision, decision_id)
+    return decision if decision is not None and decision.case_id == ctx.case.id else None
+
+
 def revoke_duty_conflict(db: Session, user: User, ctx: sharing.CaseContext, decision_id: int,
                          reason: str) -> DutyConflictDecision:
     """Revoke a conflict-of-duties decision (who may record one may revoke it); from now on it is no basis."""
     if not sharing.can_manage(user, ctx, "duty_conflict"):
         raise PermissionError("alleen procesregisseur of teamleider")
-    decision = db.get(DutyConflictDecision, decision_id)
-    if decision is None or decision.case_id != ctx.case.id:
+    decision = load_duty_conflict(db, ctx, decision_id)
+    if decision is None:
         raise ServiceError("Dit besluit hoort niet bij deze casus.")
     if decision.revoked_at is not None:
         raise ServiceError(f"Dit besluit is al ingetrokken (op {format_local(decision.revoked_at)}).")

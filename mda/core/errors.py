@@ -135,6 +135,13 @@ def init_app(app: Flask) -> None:
                 log.exception("rollback after an out-of-range number failed")
             return error_response(404)
 
+        if isinstance(original, ServiceError):  # refused where no view caught it (e.g. by a rule at the commit)
+            try:
+                db.rollback()
+            except Exception:  # nothing to undo
+                log.exception("rollback after a refused request failed")
+            return error_response(original.status, original.message)
+
         if isinstance(original, OperationalError):  # database down or restarting: 503, the pool pre-pings
             log.error("database unreachable on %s %s: %s", request.method, request.path,
                       type(getattr(original, "orig", original)).__name__)

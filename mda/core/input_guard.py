@@ -3,18 +3,32 @@
 - ids in URL paths are bounded to the database's integer range (a larger id is a 404, not an
   overflow in the database driver);
 - a NUL byte in the path, a query value, a form field or a header is a 400 with a Dutch message
-  (PostgreSQL cannot store it, and no legitimate client sends one);
+  (PostgreSQL cannot store it, and no legitimate client sends one); live events are refused the same way,
+  with the same message, by :mod:`mda.live.guard` (:func:`contains_nul`, :func:`is_db_int`);
 - API bodies: form-encoded bodies, malformed JSON and JSON nested deeper than any of our
   documents get a 4xx in the documented ``{error, title, message}`` shape;
-- anonymous writes to the API get 401 (not the CSRF 400 meant for browsers).
+- anonymous writes to the API get 401 (not the CSRF 400 meant for browsers);
+- text: ONE rule for every channel (forms, API, socket events, jobs). A NUL byte is refused where it
+  arrives (above, and in the live guard); every other character that XML 1.0 cannot hold (the C0 control
+  characters other than tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF) is cleaned
+  out by :func:`clean_text` when the text is stored: a session hook applies it to every text column of
+  every row written through the ORM, whatever channel brought it. A vertical tab or form feed (what Word
+  puts on the clipboard for a manual line or page break) becomes a newline; the rest is dropped.
+  Documents apply the same function at their own boundary, for rows stored before this rule;
+- dates: ONE rule for what is stored, by the same hook: a date outside 1900-2199 refuses the unit of work
+  with a Dutch message (:func:`check_stored_date`), whether it came from a form, the API or a live event.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from datetime import date, datetime
 
 from flask import Flask, abort, make_response, request
+from sqlalchemy import event
+from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
 
 #: the largest id a PostgreSQL ``integer`` (and so every primary key here) can hold
@@ -41,6 +55,11 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
         kwargs.setdefault("max", MAX_DB_INT)
         super().__init__(map, *args, **kwargs)
+
+
+def is_db_int(value: int) -> bool:
+    """Whether *value* fits the database's ``integer`` (ids, versions): larger numbers can name nothing."""
+    return -MAX_DB_INT - 1 <= value <= MAX_DB_INT
 
 
 def form_id(value: str | None) -> int:
@@ -162,11 +181,13 @@ def _check_api_body():
         parsed = json.loads(text)
     except (ValueError, RecursionError):
         _refuse(400, BAD_JSON_MESSAGE)
-    if _contains_nul(parsed):
+    if contains_nul(parsed):
         _refuse_nul()
 
 
-def _contains_nul(value) -> bool:
+def contains_nul(value) -> bool:
+    """Whether a NUL byte is anywhere in *value* (a JSON-like structure: strings, dict keys and values, lists);
+    the API body check and the live events both ask this."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -179,3 +200,65 @@ def _contains_nul(value) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+# ----------------------------------------------------------------------------- the text rule
+#: characters XML 1.0 (and so Word, LibreOffice and every document we build) cannot hold
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def clean_text(value: str) -> str:
+    """*value* without the characters no document can hold: vertical tab and form feed become a newline,
+    the other C0 control characters (tab, newline and carriage return stay), lone surrogates and U+FFFE/U+FFFF
+    are dropped. The one text rule of MDA++ (see the module docstring)."""
+    if not _NOT_XML.search(value):
+        return value
+    return _NOT_XML.sub("", value.translate(_LINE_BREAKS))
+
+
+def check_stored_date(value: date | datetime) -> None:
+    """The date rule of MDA++ for what is stored: a :class:`~mda.core.errors.ServiceError` (422, Dutch) for a
+    day outside 1900-2199 (:func:`mda.core.timeutil.check_date_range`)."""
+    from mda.core.errors import ServiceError
+    from mda.core.timeutil import LocalTimeError, check_date_range
+
+    try:
+        check_date_range(value.date() if isinstance(value, datetime) else value)
+    except LocalTimeError as exc:
+        raise ServiceError(str(exc)) from None
+
+
+@event.listens_for(Session, "before_flush")
+def _check_stored_values(db: Session, _context, _instances) -> None:
+    """The text and date rules, applied to every row about to be written whatever channel brought it: text
+    columns are cleaned (:func:`clean_text`); a date outside 1900-2199 refuses the whole unit of work with a
+    Dutch :class:`~mda.core.errors.ServiceError` (forms, API and live events all answer those in Dutch).
+
+    Of a changed row only the changed columns are checked: an old row is not refused for a value it already had.
+    """
+    for obj in (*db.new, *db.dirty):
+        state = getattr(obj, "_sa_instance_state", None)
+        if state is None:
+            continue
+        changed = None if state.key is None else state.committed_state
+        for attr in state.mapper.column_attrs:
+            key = attr.key
+            if changed is not None and key not in changed:
+                continue
+            value = state.dict.get(key)
+            if isinstance(value, str):
+                if _NOT_XML.search(value):
+                    setattr(obj, key, clean_text(value))
+            elif isinstance(value, date):
+                try:
+                    check_stored_date(value)
+                except ValueError:
+                    # drop the refused value from the session, so that the page that shows the refusal (which
+                    # reads the database, flushing again) does not meet it a second time; the request's unit of
+                    # work is rolled back anyway
+                    if state.key is None:
+                        db.expunge(obj)
+                    else:
+                        db.expire(obj, [key])
+                    raise

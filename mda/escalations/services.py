@@ -240,7 +240,13 @@ def _require_text(value: str | None, maximum: int, missing: str, label: str) -> 
     return value
 
 
-def _subject_check(db: Session, ctx: sharing.CaseContext, kind: str, subject_id: int | None) -> int | None:
+def _subject_check(db: Session, user: User, ctx: sharing.CaseContext, kind: str,
+                   subject_id: int | None) -> int | None:
+    """The subject's id when *user* may raise an escalation about it: it belongs to this case and the engine
+    lets *user* see it (raising locks the subject, so nobody may lock what they cannot see). A subject the user
+    may not see is refused with the same words as one that does not exist."""
+    from werkzeug.exceptions import NotFound
+
     from mda.safety_plan.models import PlanAction, PlanEntry
 
     if kind not in SUBJECT_KINDS:
@@ -248,13 +254,19 @@ def _subject_check(db: Session, ctx: sharing.CaseContext, kind: str, subject_id:
     if kind in ("plan_entry", "plan_action"):
         model = PlanEntry if kind == "plan_entry" else PlanAction
         row = db.get(model, subject_id) if subject_id else None
-        if row is None or row.case_id != ctx.case.id or row.removed_at is not None:
+        if (row is None or row.case_id != ctx.case.id or row.removed_at is not None
+                or not sharing.plan_entry_decision(user, ctx, row).visible):
             raise ServiceError("Kies het onderdeel van het veiligheidsplan van deze casus waarover het verschil gaat.")
         return row.id
     if kind == "besluit":
         if not subject_id or subject_id < 1:
             raise ServiceError("Geef het nummer van het besluit van het overleg waarover het verschil gaat.")
-        if decision_of_case(db, ctx, subject_id) is None:
+        piece = decision_of_case(db, ctx, subject_id)
+        try:  # the decision's item, with its persons (the engine decides on them)
+            item = sharing.load_item_or_404(db, user, ctx, piece.item_id) if piece is not None else None
+        except NotFound:
+            item = None
+        if item is None or not sharing.item_decision(user, ctx, item).visible:
             raise ServiceError(f"Besluit {subject_id} is geen besluit van een overleg over deze casus. Kies het "
                                "besluit vanuit het overleg (knop 'Escalatie starten' bij het besluit).")
         return subject_id
@@ -298,7 +310,7 @@ def raise_escalation(db: Session, user: User, ctx: sharing.CaseContext, *, subje
         problems.append("Uw organisatie hoort niet bij de kring van deze casus.")
     if problems:
         raise ServiceError(" ".join(problems))
-    subject_id = _subject_check(db, ctx, subject_kind, subject_id)
+    subject_id = _subject_check(db, user, ctx, subject_kind, subject_id)
     subject_text = _require_text(subject_text, MAX_SUBJECT, "", "De omschrijving")
     position = _require_text(position, MAX_POSITION, "", "Het standpunt")
     risk_argument = (risk_argument or "").strip()

@@ -36,6 +36,8 @@ from werkzeug.exceptions import HTTPException
 
 from mda import db
 from mda.core import audit
+from mda.core.errors import ServiceError
+from mda.core.input_guard import NUL_MESSAGE, contains_nul, is_db_int, is_out_of_range
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
 
@@ -97,6 +99,8 @@ class EventContext:
         if kind is int:
             if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
                 raise LiveError(f"{label or name} moet een getal zijn.", field=name)
+            if len(str(value)) > 12 or not is_db_int(int(value)):  # a number no row can have: refused, not looked up
+                raise LiveError(f"{label or name} is geen geldig nummer; er is niets opgeslagen.", field=name)
             return int(value)
         if kind is str:
             if not isinstance(value, str):
@@ -234,6 +238,8 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
                 return refuse(TOO_BIG)
             if not isinstance(payload, dict):
                 return refuse(MALFORMED)
+            if contains_nul(payload):  # the same refusal as a form or API body with one (mda.core.input_guard)
+                return refuse(NUL_MESSAGE)
             s = db.session()
             user = None
             try:
@@ -284,12 +290,19 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
                                  object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
                 db.rollback()
                 return refuse(exc.message, exc.extra, field=exc.field)
+            except ServiceError as exc:  # a rule refused what the event would store (e.g. a date out of range)
+                db.rollback()
+                return refuse(exc.message, field=exc.field or "")
             except HTTPException as exc:  # a loader refused (404 outside the circle): already audited
                 db.rollback()
                 if exc.code == 404:
                     return refuse("Niet gevonden, of u heeft er geen toegang toe.")
                 return refuse("Deze handeling is niet toegestaan.")
-            except Exception:
+            except Exception as exc:
+                if is_out_of_range(exc):  # a number that reached a query unchecked: it names nothing
+                    log.warning("live event %s: number out of the database's range", name)
+                    db.rollback()
+                    return refuse("Niet gevonden, of u heeft er geen toegang toe.")
                 log.exception("live event %s failed", name)
                 try:
                     db.rollback()

@@ -65,6 +65,16 @@ def _register_jobs() -> None:
 
 _register_jobs()
 
+
+def _connect_signals() -> None:
+    from mda.core.signals import account_credentials_ended
+    from mda.meetings.feeds import end_feed_of_account
+
+    account_credentials_ended.connect(end_feed_of_account)  # a module-level function: connected once, kept
+
+
+_connect_signals()
+
 from mda.meetings import routes, routes_calendar, routes_circle, routes_participation  # noqa: E402,F401
 
 

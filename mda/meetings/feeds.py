@@ -76,6 +76,20 @@ def revoke_token(db: Session, user: User) -> None:
                  summary="agenda-abonnement ingetrokken")
 
 
+def end_feed_of_account(user: User, *, db: Session, why: str) -> None:
+    """The account's credentials ended (password changed or reset, account (de)activated): its secret feed
+    address stops working; the user makes a new one after logging in. Connected to
+    :data:`mda.core.signals.account_credentials_ended`."""
+    feed = db.exec(select(CalendarFeed).where(CalendarFeed.user_id == user.id)).first()
+    if feed is None or feed.token_hash is None:
+        return
+    feed.token_hash, feed.updated_at = None, utcnow()
+    db.add(feed)
+    db.flush()
+    audit.record(db, "update", user=user, object_type="calendar_feed", object_id=feed.id,
+                 summary=f"agenda-abonnement ingetrokken ({why})")
+
+
 def set_reminders(db: Session, user: User, minutes: list[int]) -> None:
     """Choose up to three reminders (minutes before the start); an empty list means none."""
     chosen = sorted({int(m) for m in minutes})

@@ -109,6 +109,27 @@ def test_revoking_a_decision_needs_a_reason(app, client, switch_to, db, scenario
     assert f"reden nr. {reason.id}" in row.summary and "acuut" not in row.summary
 
 
+def test_revoking_a_decision_of_another_case_or_none_is_not_found(app, client, switch_to, db, scenario, make_case):
+    """Does the revoke page of a conflict-of-duties decision answer 404 (no confirmation page, nothing revoked) for a
+    decision of another case of the same coordinator, or a number that is no decision at all?"""
+    from datetime import UTC, datetime
+
+    other_case = make_case(scenario.users["coordinator"], orgs=[scenario.orgs["POL"]])
+    other = DutyConflictDecision(case_id=other_case.id, organisation_id=scenario.orgs["POL"].id,
+                                 category="gezondheid", decided_by_id=scenario.users["coordinator"].id,
+                                 reason="Afweging", decided_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    db.add(other)
+    db.commit()
+    switch_to(scenario.users["coordinator"])
+    for decision_id in (other.id, other.id + 1000):
+        url = f"/casussen/{scenario.case.id}/conflict-van-plichten/{decision_id}/intrekken"
+        assert client.get(url).status_code == 404
+        assert form_post(app, client, url, {"reason": "Geen acuut gevaar meer"}).status_code == 404
+    assert client.get(f"/casussen/{other_case.id}/conflict-van-plichten/{other.id}/intrekken").status_code == 200
+    db.expire_all()
+    assert db.get(DutyConflictDecision, other.id).revoked_at is None
+
+
 def test_closing_a_case_needs_a_reason(app, client, switch_to, db, scenario):
     """Is closing a case without a reason refused (422, still open) and with one stored and audited?"""
     switch_to(scenario.users["coordinator"])

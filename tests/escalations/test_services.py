@@ -40,6 +40,26 @@ def test_raising_with_bad_input_names_the_problem(db, ladder_people, condition, 
         services.raise_escalation(db, s.users["lt"], ctx_of(s.case), **args)
 
 
+def test_raising_on_a_plan_line_the_raiser_cannot_see_is_refused_and_locks_nothing(db, ladder_people, ctx_of):
+    """Can a circle member escalate (and so lock) a GGZ health line of the plan that the engine does not let them
+    see? Refused in the words used for a line that does not exist, nothing stored, the line not locked; GGZ itself
+    (the source) may raise on it."""
+    s = ladder_people
+    entry = plan.add_entry(db, s.users["ggz"], ctx_of(s.case), section="doel", text="GEHEIM-GGZ traumabehandeling",
+                           category="gezondheid")
+    db.commit()
+    args = dict(subject_kind="plan_entry", subject_id=entry.id, subject_text="doel", urgency="regulier",
+                other_organisation_id=s.orgs["VT"].id, position="Standpunt")
+    with pytest.raises(ServiceError, match="Kies het onderdeel van het veiligheidsplan van deze casus"):
+        services.raise_escalation(db, s.users["lt"], ctx_of(s.case), **args)
+    db.rollback()
+    assert db.exec(select(Escalation)).all() == []
+    assert not plan.entry_is_locked(db, db.get(PlanEntry, entry.id))
+    services.raise_escalation(db, s.users["ggz"], ctx_of(s.case), **args)
+    db.commit()
+    assert plan.entry_is_locked(db, db.get(PlanEntry, entry.id))
+
+
 def test_a_second_escalation_on_the_same_subject_is_refused(db, raise_on, condition, ladder_people, ctx_of):
     """Can a subject already in escalation be escalated again (two parallel ladders)?"""
     raise_on(condition)

@@ -77,3 +77,30 @@ def test_piece_of_another_meeting_is_refused_and_audited(app, db, chair, world):
     answer = chair.send("stuk_opslaan", {"id": "vreemd-00001", "stuk": 424242, "versie": 1, "tekst": "x"})
     assert answer["ok"] is False
     assert any(r.action == "denied" for r in audit_rows(db, user_id=world["coordinator"].id))
+
+
+def test_a_live_action_with_a_control_character_is_stored_clean(app, db, chair, meeting):
+    """Is a live action whose description holds Word's manual line break (vertical tab) stored with a newline,
+    like the same text from a form or the API (one text rule)?"""
+    from mda.safety_plan.models import PlanAction
+
+    answer = chair.send("actie", {"id": "actie-vt-00001", "punt": meeting.item_a, "omschrijving": "Bel\x0bschool\x1b",
+                                  "deadline": "2099-01-15", "eigenaar_gezin": True})
+    assert answer["ok"], answer
+    db.expire_all()
+    assert db.get(PlanAction, answer["actie"]).description == "Bel\nschool"
+
+
+@pytest.mark.parametrize("deadline", ["9999-12-31", "2200-01-01"])
+def test_a_live_action_dated_outside_the_range_is_refused_in_dutch(app, db, chair, meeting, caplog, deadline):
+    """Is a live action with a deadline outside 1900-2199 refused with the Dutch date message (no traceback
+    logged), storing nothing?"""
+    from mda.safety_plan.models import PlanAction
+
+    answer = chair.send("actie", {"id": f"actie-{deadline}", "punt": meeting.item_a, "omschrijving": "Bel school",
+                                  "deadline": deadline, "eigenaar_gezin": True})
+    assert answer["ok"] is False and "ligt buiten het bereik" in answer["fout"], answer
+    assert not [r for r in caplog.records if r.exc_info]
+    db.expire_all()
+    assert db.exec(select(PlanAction)).all() == []
+    assert chair.send("overleg")["ok"]

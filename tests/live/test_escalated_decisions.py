@@ -96,3 +96,17 @@ def test_a_decision_of_another_case_cannot_be_disputed_from_this_case(app, db, l
     assert resp.status_code == 422 and "geen besluit van een overleg over deze casus" in text_of(resp.text)
     db.expire_all()
     assert db.exec(select(Escalation)).first() is None
+
+
+def test_a_decision_the_raiser_may_not_see_cannot_be_escalated(app, db, live, world, meeting):
+    """Can a partner escalate (and so lock) a conference decision about the victim that the engine does not let
+    them see (no consent for their organisation)? Refused (422) as if it were no decision of the case, nothing
+    stored."""
+    victim = world["persons"][0]
+    chair, (pol,) = _started(live, world, meeting, "POL")
+    piece_id = _decision(chair, meeting.item_a, persons=[victim.id])
+    resp = _raise(app, pol.http, world["case_a"].id, piece_id, world["orgs"]["VT"].id)
+    assert resp.status_code == 422
+    assert f"Besluit {piece_id} is geen besluit van een overleg over deze casus" in text_of(resp.text)
+    db.expire_all()
+    assert db.exec(select(Escalation)).all() == []

@@ -165,3 +165,29 @@ def test_pdf_export_without_libreoffice_is_a_clear_404(client, auth, plan, monke
     auth.login(plan.users["lt_lead"])
     assert client.get(f"/casussen/{plan.case.id}/plan/export.pdf").status_code == 404
     assert client.get(f"/casussen/{plan.case.id}/plan/export.docx").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["export.docx", "export-gezin.docx"])
+def test_the_document_properties_hold_the_export_time_and_the_case_reference_only(client, auth, db, scenario, url):
+    """Do the Word properties say when the document was exported (by the app clock, not the template's 2013), with
+    the case reference as title and no name of the exporter or the family anywhere in them?"""
+    from datetime import UTC, datetime
+
+    from mda.jobs import clock
+
+    s = scenario
+    exported_at = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    auth.login(s.users["lt_lead"])
+    with clock.frozen(exported_at):
+        resp = client.get(f"/casussen/{s.case.id}/plan/{url}")
+    assert resp.status_code == 200
+    properties = Document(io.BytesIO(resp.data)).core_properties
+    assert properties.created == exported_at and properties.modified == exported_at
+    assert properties.title == s.case.reference
+    values = " ".join(str(getattr(properties, name) or "") for name in (
+        "author", "category", "comments", "content_status", "identifier", "keywords", "language",
+        "last_modified_by", "subject", "title", "version"))
+    assert "python-docx" not in values and s.users["lt_lead"].name not in values
+    assert s.persons and not any(p.name in values for p in s.persons.values())
+    if url == "export.docx":
+        assert "Geëxporteerd op 6 mei 2031" in all_text(resp.data)

@@ -1,0 +1,20 @@
+"""Signals: where a lower room tells higher ones that something happened, without importing them.
+
+Declared here, in one place, each with what it means and what it sends; receivers connect when their
+feature is imported by ``create_app`` (Indico's ``signals``). Receivers run inside the sender's unit of work:
+they ``flush()`` and audit there, they never commit.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+account_credentials_ended = _signals.signal("account-credentials-ended", doc="""
+Every credential derived from an account must stop working now: its password changed or was reset, or the
+account was deactivated or reactivated. Sent by :mod:`mda.auth.services` after it ended the sessions (and so
+the live sockets) and the API tokens; the sender is the :class:`~mda.auth.models.User`, with keywords ``db``
+(the unit of work) and ``why`` (a Dutch reason for the audit trail). A feature that hands out its own secret
+for an account (the calendar feed's address) revokes it here.
+""")
