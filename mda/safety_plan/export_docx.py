@@ -24,10 +24,9 @@ from docx.shared import Cm, Pt
 from sqlmodel import Session, select
 
 from mda.auth.models import User
-from mda.core import audit, sharing
+from mda.core import audit, clock, sharing
 from mda.core.input_guard import clean_text
 from mda.core.timeutil import to_local
-from mda.jobs import clock
 from mda.safety_plan import services, views
 from mda.safety_plan.models import APPROVAL_KINDS, PLAN_CATEGORY, PlanVersion
 

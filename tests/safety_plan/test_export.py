@@ -173,7 +173,7 @@ def test_the_document_properties_hold_the_export_time_and_the_case_reference_onl
     the case reference as title and no name of the exporter or the family anywhere in them?"""
     from datetime import UTC, datetime
 
-    from mda.jobs import clock
+    from mda.core import clock
 
     s = scenario
     exported_at = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
