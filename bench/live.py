@@ -201,6 +201,8 @@ def one_round(clients: list[Client], trigger, rnd: int, done_key: str) -> tuple[
 def run(sizes: list[int] = SIZES, rounds: int = ROUNDS, quick: bool = False) -> None:
     """Measure each size in *sizes* with *rounds* changes; print the table and save it to build/bench/live.md."""
     tmp = Path(tempfile.mkdtemp(prefix="mda-bench-live-"))
+    # this process seeds through the app too: its keys go to the run's folder, not to the checkout's instance/
+    os.environ.setdefault("MDA_INSTANCE_PATH", str(tmp / "instance"))
     database_url = f"sqlite:///{tmp / 'live.sqlite'}"
     biggest = max(sizes)
     ids = seed(database_url, biggest)
