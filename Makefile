@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 export MDA_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint format vendor browser bench soak messages clean screenshots
+.PHONY: run test lint format vendor browser bench bench-docs soak messages clean screenshots
 
 RUN_STAMP := $(VENV)/.installed-run-stamp
 
@@ -65,14 +65,20 @@ messages: $(STAMP)
 	mkdir -p translations
 	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot .
 
-## bench: speed through HTTP (SQLite; MDA_BENCH_DATABASE_URL for PostgreSQL); writes docs/benchmarks.md
-## (the benchmark uses a temporary instance folder of its own, not instance/)
+## bench: every benchmark (HTTP pages on SQLite, or PostgreSQL with MDA_BENCH_DATABASE_URL; Word export,
+## "mijn acties", escalations, calendar feed, live fan-out); reports in build/bench/, nothing tracked changes.
+## BENCH_ARGS=--quick: short runs, labelled quick. Each uses temporary folders of its own, not instance/.
 bench: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench $(BENCH_ARGS)
-	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.plan_export
-	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.my_actions
-	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.feed
-	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.plan_export $(filter --quick,$(BENCH_ARGS))
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.my_actions $(filter --quick,$(BENCH_ARGS))
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.escalations $(filter --quick,$(BENCH_ARGS))
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.feed $(filter --quick,$(BENCH_ARGS))
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live $(filter --quick,$(BENCH_ARGS))
+
+## bench-docs: the full bench, and its HTTP figures written into docs/benchmarks.md (on purpose, never --quick)
+bench-docs:
+	$(MAKE) bench BENCH_ARGS=--write-docs
 
 ## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users), the live soak
 ## (50 clients, 60 s, random disconnects; writes docs/benchmarks.md) and the full hostile-input walk (every

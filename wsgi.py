@@ -1,4 +1,4 @@
-"""Entry point for gunicorn: ``gunicorn -k gthread --threads 8 wsgi:app``.
+"""Entry point for gunicorn: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app`` (gthread, 32 threads).
 
 Socket.IO runs in threading mode; with several gunicorn processes set
 ``MDA_REDIS_URL`` so that broadcasts reach clients of every process.

@@ -1,12 +1,13 @@
 """``python -m bench`` (``make bench``): MDA++ measured through HTTP, against the bare stack.
 
 Seeds two databases (1,000 and 100,000 cases; ``--quick``: 1,000 and 10,000) with fast
-set-based inserts, serves each with gunicorn (gthread, as in the README's deployment),
-logs in as a professional, a coordinator and a team lead of a large organisation, and
-loads the pages with locust (``bench/load.py``), round by round, so that every ratio is
-measured in the same run. Also: the case page against a bare Flask + SQLAlchemy page
-(``bench/bare.py``), and (on PostgreSQL) audited page views per second with 1, 2 and 4
-gunicorn processes. Writes ``docs/benchmarks.md``.
+set-based inserts, serves each with gunicorn configured by ``deploy/gunicorn.conf.py`` (the
+README's deployment), logs in as a professional, a coordinator and a team lead of a large
+organisation, and loads the pages with locust (``bench/load.py``), round by round, so that every
+ratio is measured in the same run. Also: the case page against a bare Flask + SQLAlchemy page
+padded to the same size (``bench/bare.py``), and (on PostgreSQL) audited page views per second
+with 1, 2 and 4 gunicorn processes. Writes ``build/bench/http-<database>.md``; with
+``--write-docs`` (a full run only) also its section of ``docs/benchmarks.md``.
 
 SQLite by default (in a temporary folder, whatever ``MDA_INSTANCE_PATH`` says);
 ``MDA_BENCH_DATABASE_URL=postgresql://…`` for PostgreSQL (two schemas in that database,
@@ -20,6 +21,7 @@ import contextlib
 import json
 import os
 import platform
+import runpy
 import shutil
 import socket
 import statistics
@@ -45,6 +47,9 @@ from bench.seed import PASSWORD, Seeded, seed  # noqa: E402
 from mda import create_app, db  # noqa: E402
 from mda.cli import run_migrations  # noqa: E402
 
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+FULL = dict(seconds=5.0, rounds=3, users=4)  # per page: rounds alternated, seconds per round, concurrent users
+QUICK = dict(seconds=1.0, rounds=2, users=2)
 ROLES = ("professional", "coordinator", "team_lead")
 ROLE_NAMES = {"professional": "professional", "coordinator": "procesregisseur",
               "team_lead": "teamleider (grote organisatie)"}
@@ -113,18 +118,24 @@ def prepare(name: str, n_cases: int) -> tuple[str, Seeded, dict[str, str], float
     return url, info, tokens, seconds
 
 
-class Server:
-    """gunicorn (gthread) on a free port, as in the README's deployment."""
+def gunicorn_settings() -> dict:
+    """The settings of ``deploy/gunicorn.conf.py`` (worker class, workers, threads …), as gunicorn reads them."""
+    return {k: v for k, v in runpy.run_path(str(GUNICORN_CONF)).items() if not k.startswith("_")}
 
-    def __init__(self, url: str, app: str = "wsgi:app", workers: int = 1, threads: int = 4):
+
+class Server:
+    """gunicorn on a free port with ``deploy/gunicorn.conf.py``, the README's deployment; *workers* overrides it."""
+
+    def __init__(self, url: str, app: str = "wsgi:app", workers: int | None = None, env: dict | None = None):
         self.port = _free_port()
         env = {**os.environ, "MDA_DATABASE_URL": url, "MDA_INSECURE_DEMO_SKIP_2FA": "1",
                "MDA_RATELIMIT_ENABLED": "0", "MDA_BASE_URL": f"http://127.0.0.1:{self.port}",
-               "PYTHONPATH": str(ROOT)}
+               "PYTHONPATH": str(ROOT), **(env or {})}
         env.pop("MDA_REDIS_URL", None)
+        env.pop("GUNICORN_CMD_ARGS", None)  # the config file alone decides, as in the report
         self.log = open(TMP / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [_python(), "-m", "gunicorn", "-k", "gthread", "--threads", str(threads), "-w", str(workers),
+            [_python(), "-m", "gunicorn", "-c", str(GUNICORN_CONF), *(["-w", str(workers)] if workers else []),
              "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.host = f"http://127.0.0.1:{self.port}"
@@ -167,49 +178,66 @@ def _path(page: str, info: Seeded, tokens: dict, role: str) -> str:
     return PAGES[page][0].format(case=info.case_of[role], meeting=info.meeting_of[role], token=tokens[role])
 
 
-def scaling(small, large, seconds: float, rounds: int) -> list[dict]:
-    """Every page × role on the small and the large database, interleaved; ratio large/small of the medians."""
+def _round_ratios(result: dict, small_key: str, large_key: str) -> list[float]:
+    """Per round: median of the large database's requests over the small one's."""
+    return [statistics.median(large) / statistics.median(small)
+            for small, large in zip(result["by_round"][small_key], result["by_round"][large_key], strict=True)
+            if small and large]
+
+
+def scaling(small, large, mode: dict) -> tuple[list[dict], dict]:
+    """Every page × role on the small and the large database, alternated round by round.
+
+    Per row: p50 / p95 over every request of each size, and the ratio large/small of the p50 of each
+    round, given as the median of the rounds and their range. Also returns the plan's result.
+    """
     runs = []
     for role in ROLES:
         for page in PAGES:
             for label, (server, info, tokens) in (("small", small), ("large", large)):
                 runs.append({"key": f"{label}:{role}:{page}", "host": server.host,
                              "email": None if page == "feed" else getattr(info, role),
-                             "path": _path(page, info, tokens, role), "users": 1, "seconds": seconds})
-    result = load(runs, rounds)
+                             "path": _path(page, info, tokens, role), "users": mode["users"],
+                             "seconds": mode["seconds"]})
+    result = load(runs, mode["rounds"])
     rows = []
     for role in ROLES:
         for page in PAGES:
-            s50, s95 = summary(result["samples"][f"small:{role}:{page}"])
-            l50, l95 = summary(result["samples"][f"large:{role}:{page}"])
-            fails = sum(result["failures"].get(f"{size}:{role}:{page}", 0) for size in ("small", "large"))
-            rows.append(dict(role=role, page=page, small=(s50, s95), large=(l50, l95), ratio=l50 / s50, failures=fails))
-    return rows
+            small_key, large_key = f"small:{role}:{page}", f"large:{role}:{page}"
+            ratios = _round_ratios(result, small_key, large_key)
+            fails = sum(result["failures"].get(key, 0) for key in (small_key, large_key))
+            rows.append(dict(role=role, page=page, small=summary(result["samples"][small_key]),
+                             large=summary(result["samples"][large_key]), failures=fails,
+                             ratio=statistics.median(ratios) if ratios else float("nan"),
+                             ratio_range=(min(ratios), max(ratios)) if ratios else (float("nan"),) * 2))
+    return rows, result
 
 
-def overhead(large, url: str, seconds: float, rounds: int) -> dict:
-    """The case page (professional, 2 concurrent users) against the bare page on the same case, same settings."""
+def overhead(large, url: str, mode: dict, page_bytes: int) -> dict:
+    """The case page (professional) against the bare page on the same case padded to *page_bytes*, same settings."""
     server, info, _tokens = large
-    bare = Server(url, app="bench.bare:app")
+    bare = Server(url, app="bench.bare:app", env={"MDA_BENCH_BARE_BYTES": str(page_bytes)})
+    users, seconds = mode["users"], mode["seconds"] * 2
     try:
-        runs = [{"key": "mda", "host": server.host, "email": info.professional, "users": 2, "seconds": seconds,
+        runs = [{"key": "mda", "host": server.host, "email": info.professional, "users": users, "seconds": seconds,
                  "path": f"/casussen/{info.case_of['professional']}"},
-                {"key": "bare", "host": bare.host, "email": None, "users": 2, "seconds": seconds,
+                {"key": "bare", "host": bare.host, "email": None, "users": users, "seconds": seconds,
                  "path": f"/casus/{info.case_of['professional']}"}]
-        result = load(runs, rounds)
+        result = load(runs, mode["rounds"])
     finally:
         bare.stop()
     mda, base = summary(result["samples"]["mda"]), summary(result["samples"]["bare"])
     mda_rps, base_rps = statistics.median(result["rates"]["mda"]), statistics.median(result["rates"]["bare"])
     return dict(mda=mda, bare=base, mda_rps=mda_rps, bare_rps=base_rps, p50_ratio=mda[0] / base[0],
-                rps_ratio=mda_rps / base_rps)
+                rps_ratio=mda_rps / base_rps, users=users, seconds=seconds, rounds=mode["rounds"],
+                mda_bytes=result["bytes"].get("mda", 0), bare_bytes=result["bytes"].get("bare", 0))
 
 
 def audit_scaling(url: str, info: Seeded, seconds: float, rounds: int) -> dict:
     """Audited case page views per second with 1, 2 and 4 gunicorn processes (8 concurrent users)."""
     rates = {}
     for workers in (1, 2, 4):
-        server = Server(url, workers=workers, threads=4)
+        server = Server(url, workers=workers)
         try:
             result = load([{"key": "view", "host": server.host, "email": info.professional, "users": 8,
                             "seconds": seconds, "path": f"/casussen/{info.case_of['professional']}"}], rounds)
@@ -248,14 +276,18 @@ def versions() -> str:
     return ", ".join(found)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the HTTP benchmark; report to build/bench/, and to docs/benchmarks.md with ``--write-docs``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 vs 10,000 cases, short runs (about 2 minutes)")
-    parser.add_argument("--no-write", action="store_true",
-                        help="print the report instead of writing docs/benchmarks.md")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true",
+                        help="1,000 vs 10,000 cases, 2 rounds of 1 s with 2 users (about 4 minutes); never in docs")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also replace this database's section of docs/benchmarks.md (full run only)")
+    args = parser.parse_args(argv)
+    if args.quick and args.write_docs:
+        parser.error("a quick run is not written to docs/benchmarks.md: drop --quick or --write-docs")
     small_n, large_n = (1000, 10_000) if args.quick else (1000, int(os.environ.get("MDA_BENCH_CASES", "100000")))
-    seconds, rounds = (1.0, 1) if args.quick else (2.0, 2)
+    mode = QUICK if args.quick else FULL
     on_pg = bool(os.environ.get("MDA_BENCH_DATABASE_URL"))
     started = time.perf_counter()
     print(f"Seeding {small_n:,} and {large_n:,} cases on {'PostgreSQL' if on_pg else 'SQLite'} …", flush=True)
@@ -264,26 +296,34 @@ def main() -> None:
     print(f"  seeded in {small_s:.1f} s and {large_s:.1f} s", flush=True)
     small_server, large_server = Server(small_url), Server(large_url)
     try:
-        print("Scaling (every page × role, small and large, interleaved) …", flush=True)
-        rows = scaling((small_server, small_info, small_tokens), (large_server, large_info, large_tokens),
-                       seconds, rounds)
-        print("Overhead against a bare Flask + SQLAlchemy page …", flush=True)
-        over = overhead((large_server, large_info, large_tokens), large_url, seconds * 2, rounds)
+        print("Scaling (every page × role, small and large, alternated) …", flush=True)
+        rows, result = scaling((small_server, small_info, small_tokens), (large_server, large_info, large_tokens),
+                               mode)
+        print("Overhead against a bare Flask + SQLAlchemy page of the same size …", flush=True)
+        page_bytes = int(result["bytes"]["large:professional:case_page"])
+        over = overhead((large_server, large_info, large_tokens), large_url, mode, page_bytes)
     finally:
         small_server.stop()
         large_server.stop()
-    audit = audit_scaling(large_url, large_info, seconds * 2, rounds) if on_pg else None
+    audit = audit_scaling(large_url, large_info, mode["seconds"] * 2, mode["rounds"]) if on_pg else None
     plan = query_plan(large_url, large_info) if on_pg else ""
-    report = render(rows, over, audit, plan, dict(small=small_n, large=large_n, seconds=seconds, rounds=rounds,
+    report = render(rows, over, audit, plan, dict(small=small_n, large=large_n, **mode,
                                                   seed=(small_s, large_s), quick=args.quick, pg=on_pg,
                                                   total=time.perf_counter() - started))
-    if args.no_write:
-        print(report)
-    else:
-        doc.write("postgresql" if on_pg else "sqlite", report)
-        print(report.split("### How to reproduce")[0])
+    name = "postgresql" if on_pg else "sqlite"
+    saved = doc.save(f"http-{name}", report)
+    print(report.split("### How to reproduce")[0])
+    print(f"Written to {saved.relative_to(ROOT)}.")
+    if args.write_docs:
+        doc.write(name, report)
         print(f"Written to {doc.TARGET.relative_to(ROOT)}.")
     shutil.rmtree(TMP, ignore_errors=True)
+
+
+def _gunicorn_summary() -> str:
+    settings = gunicorn_settings()
+    return (f"{settings.get('worker_class', 'sync')}, {settings.get('threads', 1)} threads, "
+            f"{settings.get('workers', 1)} process{'es' if settings.get('workers', 1) != 1 else ''}")
 
 
 def _ms(pair) -> str:
@@ -308,10 +348,13 @@ def render(rows, over, audit, plan, run) -> str:
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}; Python {platform.python_version()}, "
         f"{versions()}; database {db_name}.{' **Quick run** (`--quick`).' if run['quick'] else ''}",
         "",
-        f"Every figure is measured through HTTP against gunicorn (gthread, 4 threads, 1 process), logged in, "
-        f"with the load generated by locust; median / p95 in milliseconds over every request of "
-        f"{run['rounds']} interleaved rounds of {run['seconds']:g} s per page (one user, closed loop). "
-        f"Ratios compare figures of the same run. Seeding took {run['seed'][0]:.0f} s and {run['seed'][1]:.0f} s; "
+        f"Every figure is measured through HTTP against gunicorn as the README's deployment runs it "
+        f"(`deploy/gunicorn.conf.py`: {_gunicorn_summary()}), logged in, with the load generated by locust; "
+        f"median / p95 in milliseconds over every request of {run['rounds']} alternated rounds of "
+        f"{run['seconds']:g} s per page with {run['users']} concurrent users (closed loop; every other round "
+        f"runs the pages in reverse order). The ratio of p50 is the median of the rounds' ratios, with their "
+        f"range. Ratios compare figures of the same run. Seeding took {run['seed'][0]:.0f} s and "
+        f"{run['seed'][1]:.0f} s; "
         f"the whole run {run['total'] / 60:.1f} minutes.",
         "",
         "Load average at the end of the run: {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min); on a busy machine the "
@@ -319,12 +362,15 @@ def render(rows, over, audit, plan, run) -> str:
         "",
         f"### Scaling: {run['small']:,} against {run['large']:,} cases (target: ratio ≤ 1.2)",
         "",
-        "| page | as | small p50 / p95 (ms) | large p50 / p95 (ms) | ratio of p50 | target met | errors |",
+        "| page | as | small p50 / p95 (ms) | large p50 / p95 (ms) | ratio of p50 (range over rounds) "
+        "| target met | errors |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        low, high = r["ratio_range"]
         lines.append(f"| {PAGES[r['page']][1]} | {ROLE_NAMES[r['role']]} | {_ms(r['small'])} | {_ms(r['large'])} | "
-                     f"{r['ratio']:.2f} | {'ja' if r['ratio'] <= 1.2 else '**nee**'} | {r['failures']} |")
+                     f"{r['ratio']:.2f} ({low:.2f}–{high:.2f}) | {'ja' if r['ratio'] <= 1.2 else '**nee**'} "
+                     f"| {r['failures']} |")
     lines += [
         "",
         "A professional sees about 160 cases and 16 meetings in either database (one professional per 40 cases);",
@@ -333,12 +379,17 @@ def render(rows, over, audit, plan, run) -> str:
         "",
         "### Overhead: the case page against a bare Flask + SQLAlchemy page (targets: p50 ≤ 3×, throughput ≥ 1/3)",
         "",
-        "| page | p50 / p95 (ms) | requests/s (2 users) |",
-        "|---|---|---|",
-        f"| MDA++ case page (professional, large database) | {_ms(over['mda'])} | {over['mda_rps']:.0f} |",
-        f"| bare page: same case, persons and items, small template | {_ms(over['bare'])} | {over['bare_rps']:.0f} |",
-        f"| **ratio** | **{over['p50_ratio']:.1f}×** ({'target met' if over['p50_ratio'] <= 3 else 'target missed'}) "
+        f"| page | bytes | p50 / p95 (ms) | requests/s ({over['users']} users) |",
+        "|---|---|---|---|",
+        f"| MDA++ case page (professional, large database) | {over['mda_bytes']:,.0f} | {_ms(over['mda'])} "
+        f"| {over['mda_rps']:.0f} |",
+        f"| bare page: same case, persons and items, small template padded to the same size "
+        f"| {over['bare_bytes']:,.0f} | {_ms(over['bare'])} | {over['bare_rps']:.0f} |",
+        f"| **ratio** | | **{over['p50_ratio']:.1f}×** "
+        f"({'target met' if over['p50_ratio'] <= 3 else 'target missed'}) "
         f"| **{over['rps_ratio']:.2f}** ({'target met' if over['rps_ratio'] >= 1 / 3 else 'target missed'}) |",
+        "",
+        f"{over['rounds']} alternated rounds of {over['seconds']:g} s, {over['users']} concurrent users on each page.",
         "",
     ]
     if audit:
@@ -416,9 +467,11 @@ def render(rows, over, audit, plan, run) -> str:
         "### How to reproduce",
         "",
         "```",
-        "make bench                                   # SQLite, 1,000 vs 100,000 cases (about 10 minutes)",
-        ".venv/bin/python -m bench --quick            # 1,000 vs 10,000 cases, about 2 minutes",
-        "MDA_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mda_bench .venv/bin/python -m bench",
+        "make bench-docs                   # SQLite, 1,000 vs 100,000 cases, full run, this section rewritten",
+        "make bench                        # every bench module, reports in build/bench/ only",
+        "make bench BENCH_ARGS=--quick     # the same, short runs (1,000 vs 10,000 cases), labelled quick",
+        "MDA_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mda_bench .venv/bin/python -m bench "
+        "--write-docs",
         "```",
         "",
         "The run uses a temporary folder of its own (whatever `MDA_INSTANCE_PATH` says) and, on PostgreSQL, the",

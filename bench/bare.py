@@ -2,8 +2,10 @@
 
 It reads one case, its persons and its items (three indexed queries) and renders them in a
 small template, without login, sharing decisions, audit or the site layout. Served by the
-same gunicorn settings as MDA++ (``gunicorn bench.bare:app``), it shows what the stack itself
-costs, so that the case page's overhead can be given as a ratio measured in the same run.
+same gunicorn settings as MDA++ (``deploy/gunicorn.conf.py``, ``gunicorn bench.bare:app``), it
+shows what the stack itself costs, so that the case page's overhead can be given as a ratio
+measured in the same run. ``MDA_BENCH_BARE_BYTES`` pads the page with an HTML comment to the size
+of the page it is compared with, so that both send the same number of bytes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ url = os.environ["MDA_DATABASE_URL"]
 if url.startswith("postgresql://"):
     url = "postgresql+psycopg://" + url.split("://", 1)[1]
 engine = create_engine(url, pool_pre_ping=True)
+PAD_TO = int(os.environ.get("MDA_BENCH_BARE_BYTES", "0"))
 app = Flask(__name__)
 
 
@@ -39,4 +42,10 @@ def case_page(case_id: int):
                                {"id": case_id}).all()
         items = conn.execute(text("SELECT category, content, recorded_on FROM item WHERE case_id = :id ORDER BY id"),
                              {"id": case_id}).all()
-    return render_template_string(PAGE, case=case, persons=persons, items=items)
+    return padded(render_template_string(PAGE, case=case, persons=persons, items=items))
+
+
+def padded(html: str, size: int | None = None) -> str:
+    """*html* with an HTML comment after it, to *size* bytes in UTF-8 (``PAD_TO``); unchanged if already as large."""
+    missing = (PAD_TO if size is None else size) - len(html.encode()) - len("<!--  -->")
+    return html if missing < 0 else f"{html}<!-- {'x' * missing} -->"

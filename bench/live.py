@@ -13,10 +13,13 @@ Measured per client, from the moment the writer's save is emitted:
 
 Sessions are signed directly with the app's secret (no 200 password logins); everything else is the
 real path: connect (session + CSRF), join, enter the item room, save through the guard.
+
+``--quick``: 20 and 50 clients, 10 changes each (labelled quick). The table goes to ``build/bench/live.md``.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import statistics
@@ -28,6 +31,8 @@ import time
 from pathlib import Path
 
 import socketio
+
+from bench import doc
 
 ROOT = Path(__file__).resolve().parents[1]
 UA = "mda-bench"
@@ -196,10 +201,13 @@ def one_round(clients: list[Client], trigger, rnd: int, done_key: str) -> tuple[
     return notices, views
 
 
-def run() -> None:
+def run(sizes: list[int] = SIZES, rounds: int = ROUNDS, quick: bool = False) -> None:
+    """Measure each size in *sizes* with *rounds* changes; print the table and save it to build/bench/live.md."""
     tmp = Path(tempfile.mkdtemp(prefix="mda-bench-live-"))
+    # this process seeds through the app too: its keys go to the run's folder, not to the checkout's instance/
+    os.environ.setdefault("MDA_INSTANCE_PATH", str(tmp / "instance"))
     database_url = f"sqlite:///{tmp / 'live.sqlite'}"
-    biggest = max(SIZES)
+    biggest = max(sizes)
     ids = seed(database_url, biggest)
     mda_port, bare_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MDA_")}
@@ -237,7 +245,7 @@ def run() -> None:
                 return
             client.view[key] = time.perf_counter()
 
-        for size in SIZES:
+        for size in sizes:
             while len(mda_clients) < size:
                 cookie, token = ids["cookies"][len(mda_clients) + 1]
                 c = Client(mda_url, "/live", cookie, token)
@@ -282,7 +290,7 @@ def run() -> None:
             # Rounds of MDA and of the bare broadcast alternate (and take turns going first, MDA in the first round,
             # whose rows the bare side then sends), so that the machine drifting during the run weighs on both
             # alike; the first WARMUP rounds of each are not counted.
-            for rnd in range(-WARMUP, ROUNDS):
+            for rnd in range(-WARMUP, rounds):
                 for side in (mda_round, bare_round) if (rnd + WARMUP) % 2 == 0 else (bare_round, mda_round):
                     side(rnd)
             rss = _rss_mb(mda_proc.pid)
@@ -292,16 +300,21 @@ def run() -> None:
                   f"notice p50 {_pct(notices, 50):.1f} p95 {_pct(notices, 95):.1f} ms; "
                   f"view p50 {_pct(views, 50):.1f} p95 {_pct(views, 95):.1f} ms; server RSS {rss:.0f} MB",
                   flush=True)
-        print()
-        print(f"Server RSS at start: {base_rss:.0f} MB")
-        print("| clients | bare broadcast p50 / p95 | MDA first message p50 / p95 | "
-              "MDA own view p50 / p95 (p95 ratio) | server RSS |")
-        print("|---|---|---|---|---|")
+        report = [f"## Live fan-out{' (quick run)' if quick else ''}", "",
+                  f"`python -m bench.live{' --quick' if quick else ''}`: {rounds} changes per size (after "
+                  f"{WARMUP} not counted), MDA and bare alternated; SQLite, threading mode, werkzeug.", "",
+                  f"Server RSS at start: {base_rss:.0f} MB", "",
+                  "| clients | bare broadcast p50 / p95 | MDA first message p50 / p95 | "
+                  "MDA own view p50 / p95 (p95 ratio) | server RSS |",
+                  "|---|---|---|---|---|"]
         for size, bare, notices, views, rss in rows:
             ratio = _pct(views, 95) / max(_pct(bare, 95), 0.001)
-            print(f"| {size} | {_pct(bare, 50):.1f} / {_pct(bare, 95):.1f} ms | {_pct(notices, 50):.1f} / "
-                  f"{_pct(notices, 95):.1f} ms | {statistics.median(views):.1f} / "
-                  f"{_pct(views, 95):.1f} ms ({ratio:.2f}×) | {rss:.0f} MB |")
+            report.append(f"| {size} | {_pct(bare, 50):.1f} / {_pct(bare, 95):.1f} ms | {_pct(notices, 50):.1f} / "
+                          f"{_pct(notices, 95):.1f} ms | {statistics.median(views):.1f} / "
+                          f"{_pct(views, 95):.1f} ms ({ratio:.2f}×) | {rss:.0f} MB |")
+        saved = doc.save("live", "\n".join(report))
+        print("\n" + "\n".join(report))
+        print(f"Written to {saved.relative_to(ROOT)}.")
         for c in [*mda_clients, *bare_clients, writer, bare_writer]:
             c.fetch = None
         # No client.disconnect(): websocket-client's close can wait forever for a close frame that the
@@ -314,5 +327,16 @@ def run() -> None:
         bare_proc.wait(10)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench.live [--quick]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 and 50 clients, 10 changes each")
+    args = parser.parse_args(argv)
+    if args.quick:
+        run([20, 50], 10, quick=True)
+    else:
+        run()
+
+
 if __name__ == "__main__":
-    run()
+    main()

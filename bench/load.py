@@ -2,8 +2,10 @@
 
 Reads a JSON plan on stdin: ``{"password": …, "rounds": R, "runs": [{"key", "host", "email",
 "path", "users", "seconds", "headers"}]}`` and prints one JSON object: per key, every response
-time in milliseconds, the requests per second of each round and the number of failures. Runs
-are interleaved round by round, so that compared figures share the machine's weather.
+time in milliseconds (all rounds, and round by round), the requests per second of each round, the
+number of failures and the median size of a response in bytes. Runs are interleaved round by round,
+and every other round runs the plan backwards, so that compared figures share the machine's weather
+and neither of two neighbours always goes first.
 Imported only here: locust brings gevent, which must not patch the benchmark's own process.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import sys
 from collections import defaultdict
 
@@ -30,7 +33,7 @@ def _login(client, email: str, password: str) -> None:
         raise RuntimeError(f"login failed for {email}: {resp.status_code} {resp.url}")
 
 
-def run_one(spec: dict, password: str, samples: dict, failures: dict) -> float:
+def run_one(spec: dict, password: str, samples: dict, failures: dict, sizes: dict) -> float:
     """One timed run of *spec*; returns requests per second (logins and warm-up excluded)."""
     key = spec["key"]
     counting = {"on": False, "n": 0, "ready": 0}
@@ -50,6 +53,8 @@ def run_one(spec: dict, password: str, samples: dict, failures: dict) -> float:
                                  catch_response=True) as resp:
                 if resp.status_code not in (200, 304):
                     resp.failure(f"status {resp.status_code}")
+                elif counting["on"]:
+                    sizes[key].append(len(resp.content))
 
     def on_request(request_type, name, response_time, exception, **_kw):
         if name == key and counting["on"]:
@@ -81,10 +86,16 @@ def main() -> None:
     samples: dict[str, list[float]] = defaultdict(list)
     failures: dict[str, int] = defaultdict(int)
     rates: dict[str, list[float]] = defaultdict(list)
-    for _ in range(plan.get("rounds", 1)):
-        for spec in plan["runs"]:
-            rates[spec["key"]].append(run_one(spec, plan["password"], samples, failures))
-    json.dump({"samples": samples, "rates": rates, "failures": failures}, sys.stdout)
+    sizes: dict[str, list[int]] = defaultdict(list)
+    by_round: dict[str, list[list[float]]] = defaultdict(list)
+    for number in range(plan.get("rounds", 1)):
+        for spec in plan["runs"] if number % 2 == 0 else reversed(plan["runs"]):
+            this_round: dict[str, list[float]] = defaultdict(list)
+            rates[spec["key"]].append(run_one(spec, plan["password"], this_round, failures, sizes))
+            samples[spec["key"]] += this_round[spec["key"]]
+            by_round[spec["key"]].append(this_round[spec["key"]])
+    json.dump({"samples": samples, "by_round": by_round, "rates": rates, "failures": failures,
+               "bytes": {key: statistics.median(found) for key, found in sizes.items()}}, sys.stdout)
 
 
 if __name__ == "__main__":
