@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -66,6 +68,28 @@ if os.environ.get("MDA_TEST_WALL_CLOCK"):
 
     WALL_CLOCK = time_machine.travel(datetime.fromisoformat(os.environ["MDA_TEST_WALL_CLOCK"]), tick=True)
     WALL_CLOCK.start()
+
+
+@contextmanager
+def machine_time() -> Iterator[None]:
+    """Within the block this process keeps the machine's own time, even in the check run: for tests that hand
+    signed cookies to a server in another process or to Chromium (both keep the real time, and a cookie signed
+    weeks earlier by the moved clock would be too old for them). The application's clock is not affected."""
+    if WALL_CLOCK is None:
+        yield
+        return
+    WALL_CLOCK.stop()
+    try:
+        yield
+    finally:
+        WALL_CLOCK.start()
+
+
+@pytest.fixture
+def real_wall_clock() -> Iterator[None]:
+    """The machine's own time for this test (see :func:`machine_time`)."""
+    with machine_time():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 from bench.live_soak import soak
 
 
-def test_five_clients_dropping_connections_lose_and_duplicate_nothing():
+def test_five_clients_dropping_connections_lose_and_duplicate_nothing(real_wall_clock):
     """Five clients writing minutes for a few seconds, dropping and resending: is every acknowledged change stored
     exactly once, and do every client's live view (kept by the server's pushes) and final view equal the database?"""
     result = soak(clients=5, seconds=5, drop_chance=0.2)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_NOW, WALL_CLOCK
+from tests.conftest import TEST_NOW, machine_time
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -122,17 +122,11 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="package", autouse=True)
-def real_wall_clock() -> Iterator[None]:
+def machine_time_for_browsers() -> Iterator[None]:
     """Chromium keeps the machine's time: the check run's moved wall clock (tests/conftest.py) pauses here,
     or the server's cookies would expire in the browser. The application's clock stays at the named instant."""
-    if WALL_CLOCK is None:
+    with machine_time():
         yield
-        return
-    WALL_CLOCK.stop()
-    try:
-        yield
-    finally:
-        WALL_CLOCK.start()
 
 
 @pytest.fixture(scope="package")

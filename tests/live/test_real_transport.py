@@ -155,7 +155,8 @@ def _logs(procs) -> str:
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="needs MDA_TEST_REDIS_URL")
-def test_event_crosses_two_server_processes_through_redis(app, database_url, world, meeting, clients, tmp_path):
+def test_event_crosses_two_server_processes_through_redis(real_wall_clock, app, database_url, world, meeting, clients,
+                                                          tmp_path):
     """Does a change made on server process A reach a participant connected to process B (Redis queue)?"""
     ports = [_free_port(), _free_port()]
     procs = [_start_process(app, database_url, port, tmp_path / f"p{i}") for i, port in enumerate(ports)]
