@@ -18,7 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, type_coerce, union
+from sqlalchemy.types import NullType
 from sqlmodel import Session
 
 from mda.auth.models import User
@@ -46,45 +47,51 @@ def _code() -> str:
     return digest.hexdigest()
 
 
-def _rows(db: Session, model, *where) -> list[tuple]:
-    """Every column of the rows of *model* matching *where*, in a fixed order."""
-    return sorted((tuple(row) for row in db.execute(select(model.__table__).where(*where))), key=repr)
-
-
 def feed_version(db: Session, user: User, reminders: Iterable[int]) -> tuple[str, datetime | None]:
     """The ETag of *user*'s feed with *reminders*, and its last change (``Last-Modified``), without building it."""
     from mda.meetings.calendars import FEED_HISTORY
 
     now = utcnow()
-    feed_ids = set(db.execute(visible_meetings_query(user).where(
-        Meeting.ends_at >= now - FEED_HISTORY, Meeting.status == "gepland").with_only_columns(Meeting.id)).scalars())
-    meetings = db.execute(select(Meeting.__table__).where(Meeting.id.in_(feed_ids))).all()
-    changed = max((as_utc(m.updated_at) for m in meetings if m.updated_at is not None), default=None)
-    series_ids = {m.series_id for m in meetings if m.series_id}
-    if series_ids:  # the builder completes a series from the database
-        meetings += db.execute(select(Meeting.__table__).where(Meeting.series_id.in_(series_ids),
-                                                               Meeting.id.not_in(feed_ids))).all()
-    meeting_ids = {m.id for m in meetings}
-    invitations = db.execute(select(Invitation.__table__).where(Invitation.meeting_id.in_(meeting_ids),
-                                                                Invitation.withdrawn_at.is_(None))).all()
-    sources = {i.delegated_from_id for i in invitations if i.delegated_from_id}
-    invitations += db.execute(select(Invitation.__table__).where(Invitation.id.in_(sources))).all() if sources else []
-    series = db.execute(select(MeetingSeries.__table__).where(MeetingSeries.id.in_(series_ids))).all()
-    items = _rows(db, AgendaItem, AgendaItem.meeting_id.in_(meeting_ids))
-    user_ids = ({user.id} | {i.user_id for i in invitations} | {i.delegated_to_id for i in invitations}
-                | {m.coordinator_id for m in meetings} | {s.coordinator_id for s in series}) - {None}
+    conn = db.connection()  # plain rows: no model objects, no identity map
+    feed = visible_meetings_query(user).where(Meeting.ends_at >= now - FEED_HISTORY, Meeting.status == "gepland")
+    feed_ids = feed.with_only_columns(Meeting.id)
+    # the builder completes each series of the feed from the database
+    series_ids = select(Meeting.series_id).where(Meeting.id.in_(feed_ids), Meeting.series_id.is_not(None))
+    # read once: as subqueries, SQLite would evaluate them again in every statement below
+    meeting_ids = list(conn.execute(select(Meeting.id).where(
+        or_(Meeting.id.in_(feed_ids), Meeting.series_id.in_(series_ids)))).scalars())
+    invitation_ids = list(conn.execute(select(Invitation.id).where(
+        Invitation.meeting_id.in_(meeting_ids), Invitation.withdrawn_at.is_(None))).scalars())
+    source_ids = select(Invitation.delegated_from_id).where(Invitation.id.in_(invitation_ids))
+    shown_invitations = or_(Invitation.id.in_(invitation_ids), Invitation.id.in_(source_ids))
+    people = union(select(Meeting.coordinator_id).where(Meeting.id.in_(meeting_ids)),
+                   select(MeetingSeries.coordinator_id).where(MeetingSeries.id.in_(series_ids)),
+                   select(Invitation.user_id).where(shown_invitations),
+                   select(Invitation.delegated_to_id).where(shown_invitations)).subquery()
+
+    def raw(model, *where) -> list[tuple]:
+        """Every column of *model*'s rows matching *where*, as the database gives it (nothing parsed)."""
+        table = model.__table__
+        columns = [type_coerce(column, NullType()) for column in table.columns]
+        return [tuple(row) for row in conn.execute(select(*columns).where(*where)
+                                                   .order_by(*table.primary_key.columns))]
+
+    changed = conn.execute(select(func.max(Meeting.updated_at)).where(Meeting.id.in_(feed_ids))).scalar()
+    case_ids = sorted(conn.execute(select(AgendaItem.case_id).distinct().where(
+        AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.kind == "casus", AgendaItem.case_id.is_not(None))).scalars())
     cases = CaseAccess(db, user)
-    case_ids = sorted({row.case_id for row in db.execute(select(AgendaItem.case_id).where(
-        AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.kind == "casus"))} - {None})
     cases.preload(case_ids)
     parts = (
-        _code(), mail.public_url("meetings.show", meeting_id=0), user.id, list(reminders), sorted(feed_ids),
-        sorted((tuple(m) for m in meetings), key=repr), sorted({tuple(i) for i in invitations}, key=repr),
-        _rows(db, InvitationItem, InvitationItem.invitation_id.in_({i.id for i in invitations})),
-        sorted((tuple(row) for row in series), key=repr), items,
-        sorted(tuple(u) for u in db.execute(select(User.id, User.email, User.name).where(User.id.in_(user_ids)))),
+        _code(), mail.public_url("meetings.show", meeting_id=0), user.id, list(reminders),
+        list(conn.execute(feed_ids.order_by(None).order_by(Meeting.id)).scalars()),
+        raw(Meeting, Meeting.id.in_(meeting_ids)), raw(MeetingSeries, MeetingSeries.id.in_(series_ids)),
+        raw(Invitation, shown_invitations), raw(InvitationItem, InvitationItem.invitation_id.in_(invitation_ids)),
+        raw(AgendaItem, AgendaItem.meeting_id.in_(meeting_ids)),
+        [tuple(row) for row in conn.execute(select(User.id, User.email, User.name)
+                                            .where(User.id.in_(select(people.c[0]))).order_by(User.id))],
         [(case_id, cases.reference(case_id)) for case_id in case_ids],
         # a series links to its next meeting, which moves on as meetings end
-        sorted(m.id for m in meetings if m.series_id and as_utc(m.ends_at) < now),
+        list(conn.execute(select(Meeting.id).where(Meeting.id.in_(meeting_ids), Meeting.series_id.is_not(None),
+                                                   Meeting.ends_at < now).order_by(Meeting.id)).scalars()),
     )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32], changed
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32], as_utc(changed) if changed else None

@@ -126,7 +126,9 @@ def test_personal_feed_with_500_meetings_runs_the_queries_of_5(app, client, coun
     _bulk_meetings(db, world, 495, offset=5)
     with count_queries() as many:
         resp = client.get(f"/overleggen/feed/{token}.ics")
-    assert len(many) == len(few) and len(few) <= 20, many
+    # a full response reads the feed's version first (about 12 plain queries, mda/meetings/feed_version.py), then
+    # builds the file; a poll with the current ETag runs only the first part
+    assert len(many) == len(few) and len(few) <= 25, many
     events = Calendar.from_ical(resp.data).walk("VEVENT")
     assert len(events) == 500 and world["case_a"].reference in str(events[0].get("description"))
 
