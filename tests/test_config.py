@@ -65,3 +65,12 @@ def test_config_error_names_the_setting():
     """Does the explanation name the setting that is wrong, so that the operator knows what to fix?"""
     with pytest.raises(ConfigError, match="MDA_LOGIN_MAX_FAILURES"):
         load_config("/tmp", {"MDA_LOGIN_MAX_FAILURES": "veel", "MDA_SECRET_KEY": "s" * 40})
+
+
+def test_base_url_follows_the_port_when_not_set(tmp_path):
+    """Without MDA_BASE_URL, do links in mail and calendars point at the port the server runs on, and does an
+    explicit MDA_BASE_URL still win?"""
+    assert load_config(str(tmp_path), {"MDA_PORT": "5077"})["BASE_URL"] == "http://127.0.0.1:5077"
+    assert load_config(str(tmp_path), {})["BASE_URL"] == "http://127.0.0.1:5000"
+    explicit = load_config(str(tmp_path), {"MDA_PORT": "5077", "MDA_BASE_URL": "https://mda.example.nl/"})
+    assert explicit["BASE_URL"] == "https://mda.example.nl"

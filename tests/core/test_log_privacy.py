@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pyotp
@@ -95,3 +96,26 @@ def test_database_errors_hide_bound_parameters(app):
         with pytest.raises(Exception) as info, engine.connect() as conn:
             conn.execute(text("SELECT * FROM tabel_die_niet_bestaat WHERE x = :bsn"), {"bsn": "111222333"})
     assert "111222333" not in str(info.value)
+
+
+def test_json_log_lines_carry_no_colour_codes():
+    """Is a Werkzeug-style coloured request line written as plain text inside the JSON object?"""
+    import io
+
+    from pythonjsonlogger.json import JsonFormatter
+
+    from mda.core.logs import _strip_colours
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_strip_colours)
+    handler.setFormatter(JsonFormatter("%(message)s"))
+    logger = logging.getLogger("test.colours")
+    logger.addHandler(handler)
+    try:
+        logger.warning('"%s" %s', "GET / HTTP/1.1", "\x1b[33m404\x1b[0m")
+    finally:
+        logger.removeHandler(handler)
+    line = stream.getvalue().strip()
+    assert "\\u001b" not in line and "\x1b" not in line
+    assert json.loads(line)["message"] == '"GET / HTTP/1.1" 404'

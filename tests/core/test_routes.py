@@ -76,3 +76,19 @@ def test_pages_during_a_database_outage_get_the_dutch_error_page(app, client, lo
     assert resp.status_code in (500, 503)
     assert '<html lang="nl"' in resp.text and "Internal Server Error" not in resp.text
     assert "Traceback" not in resp.text
+
+
+def test_favicon_is_served_locally(client):
+    """Does /favicon.ico answer with the local SVG icon (no 404 on every page, nothing external)?"""
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 200 and resp.mimetype == "image/svg+xml" and b"<svg" in resp.data
+
+
+def test_menu_marks_the_current_page(client, login_as):
+    """Does the main menu mark the page the user is on with aria-current, and only that entry?"""
+    login_as(roles=("coordinator",))
+    html = client.get("/overleggen/week").text
+    assert html.count('aria-current="page"') == 1
+    assert 'href="/overleggen/week" aria-current="page"' in html
+    html = client.get("/").text
+    assert 'href="/" aria-current="page"' in html and html.count('aria-current="page"') == 1
