@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime, timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlmodel import select
 
@@ -17,6 +17,7 @@ from mda.core.errors import ServiceError
 from mda.core.forms import ConfirmForm
 from mda.core.mail import public_url
 from mda.core.permissions import require_permission
+from mda.core.security import server_to_server
 from mda.core.timeutil import as_utc, utcnow
 from mda.extensions import limiter
 from mda.organisations.models import Organisation
@@ -93,6 +94,22 @@ def callback():
     except SsoError as exc:
         return _refused(exc, provider=provider, subject=str(claims["sub"]))
     return _finish(login, provider, str(claims["sub"]))
+
+
+@bp.route("/login/sso/backchannel-logout", methods=["POST"])
+@server_to_server
+@limiter.limit("60 per minute")
+def backchannel_logout():
+    """OpenID Connect Back-Channel Logout 1.0: the IdP ends a user's sessions here (200), or hears why not (400)."""
+    token = request.form.get("logout_token", "")
+    try:
+        if not token or len(token) > 8000:
+            raise SsoError("geen uitlogtoken", "logout_token ontbreekt", 400)
+        services.backchannel_logout(db.session(), token, current_app.config.get("SSO_CLOCK_SKEW_SECONDS", 60))
+    except SsoError as exc:
+        services.refuse_logout(db.session(), exc.reason)
+        return jsonify({"error": "invalid_request", "error_description": exc.message}), 400
+    return "", 200
 
 
 def _check_response_issuer(provider: OidcProvider) -> None:

@@ -130,6 +130,13 @@ def refuse(db: Session, reason: str, *, user: User | None = None, provider: Oidc
     db.flush()
 
 
+def refuse_logout(db: Session, reason: str) -> None:
+    """Put a refused back-channel logout on record (survives the rollback of the 400 answer)."""
+    audit.record(db, "denied", user_name="inlogdienst", object_type="sso_logout",
+                 summary=f"uitloggen geweigerd: {reason}")
+    db.flush()
+
+
 def account_for_login(db: Session, provider: OidcProvider, claims: dict) -> SsoLogin:
     """The MDA++ account an ID token (already verified) logs in, or :class:`SsoError`.
 
@@ -175,3 +182,26 @@ def _link_by_email(db: Session, provider: OidcProvider, claims: dict, subject: s
     audit.record(db, "update", user=user, object_type="user", object_id=user.id,
                  summary=f"account gekoppeld aan inlogdienst {provider.issuer} (sub {subject[:100]})")
     return user
+
+
+def backchannel_logout(db: Session, logout_token: str, leeway: int) -> None:
+    """End every MDA++ session (live sockets included) of the account the IdP logged out, by (issuer, subject).
+
+    A token for a subject linked to no account is accepted and changes nothing (the IdP cannot know who has an
+    account here). Refusals raise :class:`SsoError` and are on record.
+    """
+    issuer = client.unverified_issuer(logout_token)
+    provider = db.exec(select(OidcProvider).where(OidcProvider.issuer == issuer)).first() if issuer else None
+    if provider is None:
+        raise SsoError("uitlogtoken van een onbekende inlogdienst", "onbekende inlogdienst", 400)
+    claims = client.verify_logout_token(provider.issuer, provider.client_id, logout_token, leeway)
+    subject = str(claims["sub"])
+    identity = db.exec(select(SsoIdentity).where(SsoIdentity.issuer == provider.issuer,
+                                                 SsoIdentity.subject == subject)).first()
+    user = db.get(User, identity.user_id) if identity else None
+    if user is None:
+        return
+    user.session_version += 1  # every session cookie and live socket checks this version
+    db.add(user)
+    audit.record(db, "logout", user=user, object_type="user", object_id=user.id,
+                 summary=f"uitgelogd door de inlogdienst (back-channel) {provider.issuer}, sub {subject[:100]}")

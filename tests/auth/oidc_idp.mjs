@@ -5,7 +5,7 @@
 //    "idTokenTtl": 3600, "kid": "key-1"}
 // Prints "READY <issuer>" on stdout when it listens. The login form (/interaction/:uid) takes the account's
 // `sub` and the `amr` (comma-separated) and `acr` the test wants the IdP to vouch for; an unknown sub is refused.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -72,8 +72,27 @@ async function interaction(req, res, uid, submitted) {
   await provider.interactionFinished(req, res, { login, consent: { grantId } }, { mergeWithLastSubmission: false });
 }
 
+// Test-only: a back-channel logout token signed with this IdP's key, as the IdP would POST it to the client.
+// Query: sub, aud (defaults to the first client), extra (JSON merged into the claims: a wrong event, a nonce ...).
+function logoutToken(query) {
+  const b64 = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: issuer, aud: query.get('aud') || config.clients[0].client_id, iat: now, exp: now + 120, jti: randomUUID(),
+    sub: query.get('sub'), events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    ...JSON.parse(query.get('extra') || '{}'),
+  };
+  const input = `${b64({ alg: 'RS256', typ: 'logout+jwt', kid: jwk.kid })}.${b64(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+}
+
 const callback = provider.callback();
 const server = http.createServer((req, res) => {
+  if (req.url.startsWith('/_test/logout-token?')) {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(logoutToken(new URL(req.url, issuer).searchParams));
+    return undefined;
+  }
   const match = req.url.match(/^\/interaction\/([\w-]+)(\/login)?$/);
   if (!match) return callback(req, res);
   interaction(req, res, match[1], req.method === 'POST' && Boolean(match[2])).catch((err) => {

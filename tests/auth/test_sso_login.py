@@ -312,3 +312,59 @@ def test_key_rotation_at_the_idp_is_followed(app, client, db, make_org, make_use
         assert logged_in(client)
     finally:
         idp.stop()
+
+
+def _logout_token(idp: TestIdp, sub: str, **extra) -> str:
+    import json
+
+    import requests
+
+    query = {"sub": sub, "aud": idp.client_id, "extra": json.dumps(extra)}
+    return requests.get(f"{idp.issuer}/_test/logout-token", params=query, timeout=10).text
+
+
+def test_backchannel_logout_ends_the_session_and_the_live_socket(app, client, db, police, idp_a):
+    """When the IdP logs the user out over the back channel (a signed logout token, no browser, no CSRF token),
+    do the user's MDA++ session and open live socket end at once, on record?"""
+    from mda.extensions import socketio
+    from tests.conftest import csrf_token
+
+    _, alice = police
+    assert sso_login(app, client, "alice@politie.test", "alice-sub").status_code == 302
+    socket = socketio.test_client(app, namespace="/live", flask_test_client=client,
+                                  auth={"csrf": csrf_token(app, client)})
+    try:
+        assert socket.is_connected("/live")
+        response = app.test_client().post("/login/sso/backchannel-logout",
+                                          data={"logout_token": _logout_token(idp_a, "alice-sub")})
+        assert response.status_code == 200
+        assert not logged_in(client)
+        answer = socket.emit("overleg", {}, namespace="/live", callback=True)
+        assert answer["ok"] is False and "sessie" in answer["fout"]
+        assert not socket.is_connected("/live")
+    finally:
+        if socket.is_connected("/live"):
+            socket.disconnect(namespace="/live")
+    assert "back-channel" in audit_rows(db, action="logout", user_id=alice.id)[-1].summary
+
+
+def test_backchannel_logout_refuses_forged_or_malformed_tokens(app, client, db, police, idp_a, idp_b,
+                                                              make_org, configure):
+    """Is a logout token refused (400, on record, nobody logged out) when it is for another client, lacks the
+    back-channel event, carries a nonce, or comes from an IdP that is not configured?"""
+    ggz = make_org("GGZ")
+    configure(ggz, idp_b)
+    assert sso_login(app, client, "alice@politie.test", "alice-sub").status_code == 302
+    machine = app.test_client()
+    bad = [
+        _logout_token(idp_a, "alice-sub", aud="een-andere-client"),
+        _logout_token(idp_a, "alice-sub", events={}),
+        _logout_token(idp_a, "alice-sub", nonce="n"),
+        _logout_token(idp_b, "alice-sub", iss=idp_a.issuer),  # signed by B, claiming to be A
+        "geen.jwt.token",
+        "",
+    ]
+    for token in bad:
+        assert machine.post("/login/sso/backchannel-logout", data={"logout_token": token}).status_code == 400
+    assert logged_in(client)
+    assert len(audit_rows(db, action="denied", object_type="sso_logout")) == len(bad)
