@@ -79,7 +79,7 @@ def login():
                 return elsewhere
         if not form.password.data:
             form.password.errors.append("Vul uw wachtwoord in.")
-            return render_template("auth/login.html", form=form)
+            return render_template("auth/login.html", form=form, idp_logout_url=session.pop("idp_logout_url", None))
         result = services.authenticate(db.session(), form.email.data, form.password.data)
         if result.user is None:
             flash(LOGIN_FAILED, "error")
@@ -92,7 +92,7 @@ def login():
             if result.needs_enrolment:
                 return redirect(url_for("auth.enrol_2fa"))
             return redirect(safe_next(session.pop("after_login", None)))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, idp_logout_url=session.pop("idp_logout_url", None))
 
 
 def _pending_user() -> User | None:
@@ -152,10 +152,14 @@ def enrol_2fa():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End every session of the current user."""
+    """End every session of the current user (and offer the IdP's logout when they came from one)."""
+    idp_logout = current_app.extensions.get("mda_idp_logout")
+    idp_logout_url = idp_logout(current_user) if idp_logout is not None else None
     services.logout(db.session(), current_user)
     logout_user()
     session.clear()
+    if idp_logout_url:
+        session["idp_logout_url"] = idp_logout_url
     flash("U bent uitgelogd.", "info")
     return redirect(url_for("auth.login"))
 

@@ -11,10 +11,11 @@ register_nav("Inlogdiensten", "sso.providers", "admin.manage", position=92)
 
 @bp.record_once
 def _register_home_realm(state) -> None:
-    """The login page asks this hook where an account logs in (auth knows nothing of sso)."""
-    from mda.sso.routes import home_realm_redirect
+    """The login and logout views ask these hooks about an account's IdP (auth knows nothing of sso)."""
+    from mda.sso.routes import home_realm_redirect, idp_logout_url
 
     state.app.extensions["mda_home_realm"] = home_realm_redirect
+    state.app.extensions["mda_idp_logout"] = idp_logout_url
 
 
 from mda.sso import routes  # noqa: E402,F401  (registers the views on bp)

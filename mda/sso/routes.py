@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -54,6 +55,23 @@ def home_realm_redirect(user: User | None):
     if after_login:
         session["after_login"] = after_login
     return redirect(auth_request.url)
+
+
+def idp_logout_url(user: User) -> str | None:
+    """RP-initiated logout: the IdP's end-session address for an account that logs in there, if it has one.
+
+    Offered as a link after MDA++'s own logout; a slow or absent IdP must not hold up logging out."""
+    provider = services.provider_for_user(db.session(), user)
+    if provider is None:
+        return None
+    try:
+        endpoint = client.metadata(provider.issuer).get("end_session_endpoint")
+    except SsoError:
+        return None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    query = urlencode({"client_id": provider.client_id, "post_logout_redirect_uri": public_url("auth.login")})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 def _refused(exc: SsoError, *, provider: OidcProvider | None = None, user: User | None = None, subject: str = ""):

@@ -49,7 +49,8 @@ class TestIdp:
         self.kid = kid or self.kid
         config = {"port": self.port, "idTokenTtl": self.id_token_ttl, "kid": self.kid, "accounts": self.accounts,
                   "clients": [{"client_id": self.client_id, "client_secret": self.client_secret,
-                               "redirect_uris": [REDIRECT_URI]}]}
+                               "redirect_uris": [REDIRECT_URI],
+                               "post_logout_redirect_uris": ["http://mda.test/login"]}]}
         self.process = subprocess.Popen(["node", str(SCRIPT), json.dumps(config)], cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()

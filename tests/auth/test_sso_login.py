@@ -368,3 +368,24 @@ def test_backchannel_logout_refuses_forged_or_malformed_tokens(app, client, db, 
         assert machine.post("/login/sso/backchannel-logout", data={"logout_token": token}).status_code == 400
     assert logged_in(client)
     assert len(audit_rows(db, action="denied", object_type="sso_logout")) == len(bad)
+
+
+def test_logout_offers_the_idps_logout_only_after_an_idp_account(app, client, auth, make_user, police, idp_a):
+    """After logging out of MDA++, is an IdP account offered a working link to log out at its IdP too, and a
+    password account no such link?"""
+    import requests
+
+    assert sso_login(app, client, "alice@politie.test", "alice-sub").status_code == 302
+    page = client.get(form_post(app, client, "/logout").headers["Location"])
+    link = page.text.split('id="idp-logout"')[1].split('href="')[1].split('"')[0].replace("&amp;", "&")
+    query = parse_qs(urlparse(link).query)
+    assert link.startswith(idp_a.issuer + "/") and query["client_id"] == [idp_a.client_id]
+    assert query["post_logout_redirect_uri"] == ["http://mda.test/login"]
+    assert requests.get(link, timeout=10).status_code == 200  # the IdP accepts it (its confirmation page)
+    assert not logged_in(client)
+
+    other = app.test_client()
+    auth_other = type(auth)(app, other, auth._db)
+    auth_other.login(make_user())
+    page = other.get(auth_other.logout().headers["Location"])
+    assert "U bent uitgelogd" in text_of(page.text) and 'id="idp-logout"' not in page.text
