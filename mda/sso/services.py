@@ -191,10 +191,19 @@ def backchannel_logout(db: Session, logout_token: str, leeway: int) -> None:
     account here). Refusals raise :class:`SsoError` and are on record.
     """
     issuer = client.unverified_issuer(logout_token)
-    provider = db.exec(select(OidcProvider).where(OidcProvider.issuer == issuer)).first() if issuer else None
-    if provider is None:
+    # several organisations may share one IdP (one tenant, a client each): the token's audience picks the client
+    providers = db.exec(select(OidcProvider).where(OidcProvider.issuer == issuer)).all() if issuer else []
+    if not providers:
         raise SsoError("uitlogtoken van een onbekende inlogdienst", "onbekende inlogdienst", 400)
-    claims = client.verify_logout_token(provider.issuer, provider.client_id, logout_token, leeway)
+    claims, failure = None, None
+    for provider in providers:
+        try:
+            claims = client.verify_logout_token(provider.issuer, provider.client_id, logout_token, leeway)
+            break
+        except SsoError as exc:
+            failure = exc
+    if claims is None:
+        raise failure
     subject = str(claims["sub"])
     identity = db.exec(select(SsoIdentity).where(SsoIdentity.issuer == provider.issuer,
                                                  SsoIdentity.subject == subject)).first()
