@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from mda import db
 from mda.auth import services as auth_services
 from mda.auth.models import User
 from mda.auth.routes import safe_next, start_session
+from mda.core import crypto
 from mda.core.errors import ServiceError
 from mda.core.forms import ConfirmForm
 from mda.core.mail import public_url
@@ -27,6 +29,7 @@ from mda.sso.client import SsoError
 from mda.sso.forms import ProviderForm
 from mda.sso.models import OidcProvider
 
+log = logging.getLogger(__name__)
 #: how long the browser may take at the IdP before the way back is refused
 FLOW_LIFETIME = timedelta(minutes=10)
 _FLOW_KEY = "sso_flow"
@@ -39,9 +42,19 @@ def redirect_uri() -> str:
     return public_url("sso.callback")
 
 
+MISCONFIGURED = ("De inlogdienst van uw organisatie is in MDA++ niet goed ingesteld. U bent niet ingelogd. "
+                 "Neem contact op met de beheerder van MDA++.")
+
+
 def home_realm_redirect(user: User | None):
     """Send an account of an organisation with an IdP there (a redirect), or None for the password form."""
-    provider = services.provider_for_user(db.session(), user)
+    try:
+        provider = services.provider_for_user(db.session(), user)
+    except crypto.KeyError_:
+        # the client secret cannot be read with MDA_TOTP_KEYS: the operator's mistake, not the user's
+        log.exception("client secret of an IdP cannot be decrypted (MDA_TOTP_KEYS)")
+        db.rollback()
+        return _refused(SsoError("clientgeheim niet te ontsleutelen (MDA_TOTP_KEYS)", MISCONFIGURED, 503), user=user)
     if provider is None:
         return None
     try:
@@ -54,7 +67,7 @@ def home_realm_redirect(user: User | None):
                           "started": utcnow().isoformat()}
     if after_login:
         session["after_login"] = after_login
-    return redirect(auth_request.url)
+    return render_template("sso/continue.html", url=auth_request.url)
 
 
 def idp_logout_url(user: User) -> str | None:
@@ -86,7 +99,12 @@ def callback():
     flow = session.pop(_FLOW_KEY, None)
     if not isinstance(flow, dict):
         return _refused(SsoError("geen inlogpoging in deze sessie (state ontbreekt)", STALE, 400))
-    provider = services.provider_of(db.session(), flow["org"])
+    try:
+        provider = services.provider_of(db.session(), flow["org"])
+    except crypto.KeyError_:
+        log.exception("client secret of an IdP cannot be decrypted (MDA_TOTP_KEYS)")
+        db.rollback()
+        return _refused(SsoError("clientgeheim niet te ontsleutelen (MDA_TOTP_KEYS)", MISCONFIGURED, 503))
     if provider is None:
         return _refused(SsoError("inlogdienst intussen verwijderd", STALE, 400))
     if utcnow() - as_utc(datetime.fromisoformat(flow["started"])) > FLOW_LIFETIME:

@@ -34,13 +34,14 @@ class TestIdp:
     __test__ = False
 
     def __init__(self, accounts: dict[str, dict], *, client_id: str = "mda", client_secret: str = "geheim-1",
-                 id_token_ttl: int = 3600, kid: str = "key-1", port: int | None = None):
+                 id_token_ttl: int = 3600, kid: str = "key-1", port: int | None = None,
+                 redirect_uri: str = REDIRECT_URI):
         if shutil.which("node") is None or not (ROOT / "node_modules" / "oidc-provider").is_dir():
             pytest.skip("node of het npm-pakket oidc-provider ontbreekt (make test installeert het)")
         self.port = port or _free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.client_id, self.client_secret, self.accounts = client_id, client_secret, accounts
-        self.id_token_ttl, self.kid = id_token_ttl, kid
+        self.id_token_ttl, self.kid, self.redirect_uri = id_token_ttl, kid, redirect_uri
         self.process: subprocess.Popen | None = None
         self.start()
 
@@ -49,8 +50,8 @@ class TestIdp:
         self.kid = kid or self.kid
         config = {"port": self.port, "idTokenTtl": self.id_token_ttl, "kid": self.kid, "accounts": self.accounts,
                   "clients": [{"client_id": self.client_id, "client_secret": self.client_secret,
-                               "redirect_uris": [REDIRECT_URI],
-                               "post_logout_redirect_uris": ["http://mda.test/login"]}]}
+                               "redirect_uris": [self.redirect_uri],
+                               "post_logout_redirect_uris": [self.redirect_uri.replace("/sso/terug", "")]}]}
         self.process = subprocess.Popen(["node", str(SCRIPT), json.dumps(config)], cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
