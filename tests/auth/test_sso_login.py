@@ -395,3 +395,42 @@ def test_logout_offers_the_idps_logout_only_after_an_idp_account(app, client, au
     auth_other.login(make_user())
     page = other.get(auth_other.logout().headers["Location"])
     assert "U bent uitgelogd" in text_of(page.text) and 'id="idp-logout"' not in page.text
+
+
+def test_idp_refusal_is_shown_in_dutch(app, client, db, police):
+    """When the IdP sends the browser back with an error (the user cancelled), is that a Dutch page and on record?"""
+    state = parse_qs(urlparse(start_login(app, client, "alice@politie.test")).query)["state"][0]
+    response = client.get("/login/sso/terug?" + urlencode({"error": "access_denied", "state": state,
+                                                            "iss": services.provider_of(db, police[0].id).issuer}))
+    assert response.status_code == 403 and "afgebroken of geweigerd" in text_of(response.text)
+    assert "access_denied" in audit_rows(db, action="login_failed")[-1].summary
+
+
+def test_a_login_left_at_the_idp_too_long_is_refused(app, client, db, police):
+    """Is the way back refused when the login was started more than ten minutes ago (by the application's clock)?"""
+    from datetime import timedelta
+
+    from mda.core import clock
+
+    back = log_in_at_idp(start_login(app, client, "alice@politie.test"), "alice-sub")
+    clock.set_now(clock.now() + timedelta(minutes=11))
+    response = client.get(back)
+    assert response.status_code == 400 and not logged_in(client)
+    assert "verlopen" in audit_rows(db, action="login_failed")[-1].summary
+
+
+def test_an_unreadable_client_secret_gives_a_dutch_page(app, client, db, make_org, make_user, configure, idp_a):
+    """When MDA_TOTP_KEYS no longer holds the key the client secret was stored with, does the user get a Dutch
+    page (503) instead of a server error?"""
+    from mda.core import crypto
+
+    org = make_org("POL")
+    configure(org, idp_a)
+    make_user(org=org, email="alice@politie.test", totp=False)  # no TOTP seed of its own under the old key
+    old_keys = app.config["TOTP_KEYS"]
+    crypto.configure([crypto.new_key()])
+    try:
+        response = form_post(app, client, "/login", {"email": "alice@politie.test"})
+    finally:
+        crypto.configure(old_keys)
+    assert response.status_code == 503 and "niet goed ingesteld" in text_of(response.text)
