@@ -134,6 +134,30 @@ def exchange_code(issuer: str, client_id: str, client_secret: str, redirect_uri:
     return id_token
 
 
+def _decode(issuer: str, token: str) -> jwt.Token:
+    """*token* with its signature verified by the IdP's keys; a key id the cached set lacks fetches the set once
+    more (a rotation at the IdP), anything else does not (a forged token must not make us fetch)."""
+    keys = _key_set(issuer)
+    header = _segment(token, 0)
+    kid = header.get("kid") if header else None
+    if isinstance(kid, str) and kid not in {key.kid for key in keys.keys}:
+        keys = _key_set(issuer, refresh=True)
+    return jwt.decode(token, keys, algorithms=ALGORITHMS)
+
+
+def _segment(token: str, index: int) -> dict | None:
+    """The JSON of one part of a compact JWT (header 0, claims 1), unverified; None when it is not one."""
+    import base64
+    import json
+
+    try:
+        part = token.split(".")[index]
+        value = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (IndexError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _now() -> int:
     """Seconds since the epoch on the machine's clock, which is what the IdP's ``exp`` and ``iat`` count in."""
     return int(time.time())  # real clock: the IdP signs exp/iat with the real time, not the application's
@@ -145,10 +169,7 @@ def verify_id_token(issuer: str, client_id: str, id_token: str, nonce: str, leew
     A key id the cached set lacks makes us fetch the set once more: that is how a key rotation arrives.
     """
     try:
-        try:
-            token = jwt.decode(id_token, _key_set(issuer), algorithms=ALGORITHMS)
-        except (ValueError, JoseError):
-            token = jwt.decode(id_token, _key_set(issuer, refresh=True), algorithms=ALGORITHMS)
+        token = _decode(issuer, id_token)
     except (ValueError, JoseError):
         raise SsoError("handtekening van het ID-token ongeldig of sleutel onbekend", BAD_ANSWER) from None
     registry = jwt.JWTClaimsRegistry(
@@ -190,10 +211,7 @@ def verify_logout_token(issuer: str, client_id: str, logout_token: str, leeway: 
     """The claims of a back-channel logout token (OpenID Connect Back-Channel Logout 1.0, section 2.6): signed by
     the IdP, ``iss``/``aud``/``iat`` right, the back-channel ``events`` member, a ``sub``, and no ``nonce``."""
     try:
-        try:
-            token = jwt.decode(logout_token, _key_set(issuer), algorithms=ALGORITHMS)
-        except (ValueError, JoseError):
-            token = jwt.decode(logout_token, _key_set(issuer, refresh=True), algorithms=ALGORITHMS)
+        token = _decode(issuer, logout_token)
         jwt.JWTClaimsRegistry(
             now=_now(), leeway=leeway,
             iss={"essential": True, "value": issuer}, aud={"essential": True, "value": client_id},
@@ -210,13 +228,6 @@ def verify_logout_token(issuer: str, client_id: str, logout_token: str, leeway: 
 
 def unverified_issuer(token: str) -> str | None:
     """The ``iss`` a JWT claims, before any check: only to pick which provider's keys then verify it."""
-    import base64
-    import json
-
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return None
-    iss = claims.get("iss") if isinstance(claims, dict) else None
+    claims = _segment(token, 1)
+    iss = claims.get("iss") if claims else None
     return iss if isinstance(iss, str) else None

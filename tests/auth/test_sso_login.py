@@ -434,3 +434,25 @@ def test_an_unreadable_client_secret_gives_a_dutch_page(app, client, db, make_or
     finally:
         crypto.configure(old_keys)
     assert response.status_code == 503 and "niet goed ingesteld" in text_of(response.text)
+
+
+def test_only_an_unknown_key_id_makes_mda_fetch_the_keys_again(app, client, db, police, idp_a, monkeypatch):
+    """Does a token with a known key id but a forged signature leave the cached key set alone, while a token
+    naming an unknown key id makes MDA++ fetch the IdP's key set exactly once?"""
+    import base64
+    import json
+
+    assert sso_login(app, client, "alice@politie.test", "alice-sub").status_code == 302
+    fetched = []
+    real_get_json = oidc._get_json
+    monkeypatch.setattr(oidc, "_get_json", lambda url: fetched.append(url) or real_get_json(url))
+    header, claims, signature = _logout_token(idp_a, "alice-sub").split(".")
+    forged = f"{header}.{claims}.{signature[::-1]}"
+    machine = app.test_client()
+    assert machine.post("/login/sso/backchannel-logout", data={"logout_token": forged}).status_code == 400
+    assert fetched == []
+    other_kid = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": "onbekend"}).encode()).decode().rstrip("=")
+    assert machine.post("/login/sso/backchannel-logout",
+                        data={"logout_token": f"{other_kid}.{claims}.{signature}"}).status_code == 400
+    assert len(fetched) == 1 and "jwks" in fetched[0]
+    assert logged_in(client)
