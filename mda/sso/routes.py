@@ -122,7 +122,7 @@ def callback():
         id_token = client.exchange_code(provider.issuer, provider.client_id, provider.client_secret,
                                         redirect_uri(), code, flow["verifier"])
         claims = client.verify_id_token(provider.issuer, provider.client_id, id_token, flow["nonce"],
-                                        current_app.config.get("SSO_CLOCK_SKEW_SECONDS", 60))
+                                        current_app.config["SSO_CLOCK_SKEW_SECONDS"])
     except SsoError as exc:
         return _refused(exc, provider=provider)
     try:
@@ -141,7 +141,7 @@ def backchannel_logout():
     try:
         if not token or len(token) > 8000:
             raise SsoError("geen uitlogtoken", "logout_token ontbreekt", 400)
-        services.backchannel_logout(db.session(), token, current_app.config.get("SSO_CLOCK_SKEW_SECONDS", 60))
+        services.backchannel_logout(db.session(), token, current_app.config["SSO_CLOCK_SKEW_SECONDS"])
     except SsoError as exc:
         services.refuse_logout(db.session(), exc.reason)
         return jsonify({"error": "invalid_request", "error_description": exc.message}), 400
