@@ -110,3 +110,18 @@ def test_only_administrators_manage_providers(app, client, db, login_as, make_or
     assert client.get("/beheer/inlogdiensten").status_code == 403
     assert form_post(app, client, f"/beheer/inlogdiensten/{org.id}/verwijderen").status_code == 403
     assert audit_rows(db, action="denied", user_id=user.id)
+
+
+def test_editing_a_provider_without_a_secret_keeps_the_stored_one(app, client, db, login_as, make_org):
+    """When the administrator changes a provider and leaves the secret field empty, is the stored secret kept
+    (it is never shown, so it cannot be re-entered from the page)?"""
+    login_as(("admin",))
+    org = make_org("GGZ")
+    fields = {"organisation_id": org.id, "issuer": "https://login.ggz.test", "client_id": "mda-ggz",
+              "email_claim": "email", "name_claim": "name", "require_mfa": "y"}
+    page = "/beheer/inlogdiensten"
+    assert form_post(app, client, page, fields | {"client_secret": "eerste-geheim"}).status_code == 302
+    assert form_post(app, client, page, fields | {"client_id": "mda-ggz-2"}).status_code == 302
+    db.expire_all()
+    provider = db.exec(OidcProvider.__table__.select()).one()
+    assert provider.client_id == "mda-ggz-2" and crypto.decrypt(_stored_secret(db)) == "eerste-geheim"
