@@ -93,18 +93,20 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("rotate-totp-key")
     def rotate_totp_key():
-        """Re-encrypt every stored TOTP secret with the first key of MDA_TOTP_KEYS."""
+        """Re-encrypt every stored TOTP secret and IdP client secret with the first key of MDA_TOTP_KEYS."""
         from sqlalchemy import text
 
         from mda.core import crypto
 
         count = 0
         with db.unit_of_work() as s:
-            for column in ("totp_secret", "totp_pending_secret"):
-                rows = s.execute(text(f"SELECT id, {column} FROM app_user WHERE {column} IS NOT NULL")).all()  # noqa: S608
-                for user_id, token in rows:
-                    s.execute(text(f"UPDATE app_user SET {column} = :t WHERE id = :i"),  # noqa: S608
-                              {"t": crypto.rotate(token), "i": user_id})
+            # the TOTP seeds and the IdPs' client secrets (mda.sso) share the key ring
+            for table, column in (("app_user", "totp_secret"), ("app_user", "totp_pending_secret"),
+                                  ("oidc_provider", "client_secret")):
+                rows = s.execute(text(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")).all()  # noqa: S608
+                for row_id, token in rows:
+                    s.execute(text(f"UPDATE {table} SET {column} = :t WHERE id = :i"),  # noqa: S608
+                              {"t": crypto.rotate(token), "i": row_id})
                     count += 1
         click.echo(f"{count} geheimen opnieuw versleuteld met de nieuwste sleutel. "
                    "U kunt de oude sleutel nu uit MDA_TOTP_KEYS halen.")
@@ -125,5 +127,7 @@ def register_cli(app: Flask) -> None:
         raise SystemExit(1)
 
     from mda.jobs.cli import register as register_jobs_cli
+    from mda.sso.cli import register as register_sso_cli
 
     register_jobs_cli(app)
+    register_sso_cli(app)

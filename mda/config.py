@@ -132,6 +132,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=_int(env, "MDA_SESSION_MAX_HOURS", 10, 1)
         ),
+        # leeway for the exp/iat of an IdP's ID and logout tokens against the machine's clock (docs/sso.md)
+        "SSO_CLOCK_SKEW_SECONDS": _int(env, "MDA_SSO_CLOCK_SKEW_SECONDS", 60, 0),
         "LOGIN_MAX_FAILURES": _int(env, "MDA_LOGIN_MAX_FAILURES", 5, 1),
         "LOGIN_LOCK_MINUTES": _int(env, "MDA_LOGIN_LOCK_MINUTES", 15, 1),
         "MAX_CONTENT_LENGTH": _int(env, "MDA_MAX_REQUEST_KB", 2048, 16) * 1024,

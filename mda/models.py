@@ -60,3 +60,4 @@ from mda.safety_plan.models import (  # noqa: F401
     SafetyPlan,
     SafetyScore,
 )
+from mda.sso.models import OidcProvider, SsoIdentity  # noqa: F401

@@ -2,14 +2,15 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 REQUIRED = "Dit veld is verplicht."
 
 
 class LoginForm(FlaskForm):
     email = EmailField("E-mailadres", validators=[DataRequired(REQUIRED), Length(max=254)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired(REQUIRED), Length(max=200)])
+    #: optional: an account of an organisation with its own IdP is sent there after the e-mail address alone
+    password = PasswordField("Wachtwoord", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Inloggen")
 
 

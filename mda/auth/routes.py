@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
@@ -37,14 +37,14 @@ def _audit_nul_login() -> None:
 input_guard.NUL_REFUSAL_HOOKS.append(_audit_nul_login)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
         return target
     return url_for("core.home")
 
 
-def _start_session(user: User, method: str, must_enrol: bool = False) -> None:
+def start_session(user: User, method: str, must_enrol: bool = False) -> None:
     """Log in with a fresh session (session fixation: nothing from before survives)."""
     next_url = session.get("after_login")
     session.clear()
@@ -69,20 +69,30 @@ def login():
         return redirect(url_for("core.home"))
     form = LoginForm()
     if request.method == "GET" and request.args.get("next"):
-        session["after_login"] = _safe_next(request.args["next"])
+        session["after_login"] = safe_next(request.args["next"])
     if form.validate_on_submit():
+        home_realm = current_app.extensions.get("mda_home_realm")
+        if home_realm is not None and "\x00" not in form.email.data:
+            # an account of an organisation with its own IdP logs in there, password or not (mda.sso)
+            elsewhere = home_realm(services.find_user_by_email(db.session(), form.email.data))
+            if elsewhere is not None:
+                return elsewhere
+        if not form.password.data:
+            form.password.errors.append("Vul uw wachtwoord in.")
+            return render_template("auth/login.html", form=form, idp_logout_url=session.pop("idp_logout_url", None))
         result = services.authenticate(db.session(), form.email.data, form.password.data)
         if result.user is None:
             flash(LOGIN_FAILED, "error")
         elif result.needs_second_factor:
             session["pending_user"] = result.user.get_id()
+            session.pop("pending_method", None)
             return redirect(url_for("auth.second_factor"))
         else:
-            _start_session(result.user, "wachtwoord", must_enrol=result.needs_enrolment)
+            start_session(result.user, "wachtwoord", must_enrol=result.needs_enrolment)
             if result.needs_enrolment:
                 return redirect(url_for("auth.enrol_2fa"))
-            return redirect(_safe_next(session.pop("after_login", None)))
-    return render_template("auth/login.html", form=form)
+            return redirect(safe_next(session.pop("after_login", None)))
+    return render_template("auth/login.html", form=form, idp_logout_url=session.pop("idp_logout_url", None))
 
 
 def _pending_user() -> User | None:
@@ -108,8 +118,10 @@ def second_factor():
     if form.validate_on_submit():
         method = services.verify_second_factor(db.session(), user, form.code.data)
         if method:
-            _start_session(user, method)
-            return redirect(_safe_next(session.pop("after_login", None)))
+            if session.get("pending_method"):  # after an IdP login without its second factor (mda.sso)
+                method = session["pending_method"] + " + " + method.split(" + ")[-1]
+            start_session(user, method)
+            return redirect(safe_next(session.pop("after_login", None)))
         flash("De code klopt niet of is al gebruikt. Probeer de volgende code.", "error")
     return render_template("auth/second_factor.html", form=form)
 
@@ -140,10 +152,14 @@ def enrol_2fa():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End every session of the current user."""
+    """End every session of the current user (and offer the IdP's logout when they came from one)."""
+    idp_logout = current_app.extensions.get("mda_idp_logout")
+    idp_logout_url = idp_logout(current_user) if idp_logout is not None else None
     services.logout(db.session(), current_user)
     logout_user()
     session.clear()
+    if idp_logout_url:
+        session["idp_logout_url"] = idp_logout_url
     flash("U bent uitgelogd.", "info")
     return redirect(url_for("auth.login"))
 

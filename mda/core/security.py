@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import bindparam
 from sqlalchemy.orm import defer
@@ -95,6 +95,13 @@ def _load_user_from_token(req):
     return user
 
 
+def server_to_server(view):
+    """Mark *view* as called by another server without a browser (an IdP's back-channel logout): no CSRF token,
+    no session. Such a view must authenticate the message it receives itself (a signed token)."""
+    view.server_to_server = True
+    return view
+
+
 def _check_session():
     """CSRF for cookie-authenticated requests, idle and absolute timeouts, 2FA gate."""
     if request.endpoint in ("static", "core.healthz"):  # the health check must not need a user or session
@@ -103,6 +110,8 @@ def _check_session():
     # when the session cookie is what logs the caller in, CSRF applies whatever other
     # headers say (an anonymous bearer call is refused with 401 by the view).
     bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    if getattr(current_app.view_functions.get(request.endpoint), "server_to_server", False):
+        return None  # no cookie, no session, no browser: the view checks its caller's signed message itself
     if not bearer or (current_user.is_authenticated and not g.get("api_token_auth")):
         csrf.protect()
     if not current_user.is_authenticated or g.get("api_token_auth"):

@@ -23,7 +23,9 @@ def _rules(method: str) -> list:
 
 
 GET_RULES = _rules("GET")
-POST_RULES = _rules("POST")
+#: routes another server calls without a browser, session or CSRF token; each checks a signed message itself
+SERVER_TO_SERVER = {"/login/sso/backchannel-logout"}  # tests/auth/test_sso_login.py: forged tokens refused
+POST_RULES = [r for r in _rules("POST") if r.rule not in SERVER_TO_SERVER]
 
 
 def _url(rule, ids: dict[str, int]) -> str:
@@ -116,6 +118,14 @@ def test_every_post_route_refuses_a_request_without_csrf_token(app, client, logi
     assert resp.status_code == 400
     body = resp.get_json()["message"] if rule.rule.startswith("/api/") else text_of(resp.text)
     assert "beveiligingscode ontbreekt" in body
+
+
+def test_only_the_listed_routes_go_without_csrf_token(app):
+    """Is the CSRF exemption for server-to-server routes given to exactly the listed routes, so that it cannot
+    spread to a browser route unnoticed?"""
+    exempt = {r.rule for r in app.url_map.iter_rules()
+              if getattr(app.view_functions[r.endpoint], "server_to_server", False)}
+    assert exempt == SERVER_TO_SERVER
 
 
 def test_login_without_csrf_token_does_not_log_in(app, client, make_user, db):
