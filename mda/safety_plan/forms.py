@@ -95,3 +95,9 @@ class ApproveForm(FlaskForm):
     revision = IntegerField(validators=[NumberRange(min=0)])
     kind = SelectField("Hoe vastgesteld", choices=list(APPROVAL_KINDS.items()))
     meeting_id = HiddenField()
+
+
+class AssignForm(FlaskForm):
+    """The team lead hands an organisation's action to a colleague."""
+
+    colleague = IntegerField("Toewijzen aan", validators=[DataRequired("Kies een collega.")])

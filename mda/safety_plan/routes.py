@@ -224,6 +224,8 @@ def change_status(case_id: int, action_id: int):
         flash(f"De status van actie {action.id} is gewijzigd.", "success")
         if request.form.get("terug") == "mijn-acties":
             return redirect(url_for("safety_plan.my_actions"))
+        if request.form.get("terug") == "organisatie":
+            return redirect(url_for("safety_plan.organisation_actions"))
         return _back(case, f"actie-{action.id}")
     return _status_error(case, ctx, _first_error(form))
 
@@ -233,6 +235,10 @@ def _status_error(case, ctx, message: str):
         from mda.safety_plan.routes_follow_up import my_actions_page
 
         return my_actions_page(error=message, status=422)
+    if request.form.get("terug") == "organisatie":
+        from mda.safety_plan.routes_organisation import organisation_actions_page
+
+        return organisation_actions_page(error=message, status=422)
     return plan_page(case, ctx, error=message, status=422)
 
 
@@ -258,4 +264,4 @@ def _first_error(form) -> str:
     return " ".join(str(m) for m in messages) or "Niet alle velden zijn goed ingevuld."
 
 
-from mda.safety_plan import routes_follow_up  # noqa: E402,F401
+from mda.safety_plan import routes_follow_up, routes_organisation  # noqa: E402,F401
