@@ -196,7 +196,7 @@ def minutes_status(meeting_id: int, step: str):
             db.rollback()
             abort(403)
         return _refused(meeting, exc)
-    flash("De notulen zijn ter review gestuurd." if step == "review" else "De notulen zijn definitief.", "success")
+    flash("De notulen zijn ter controle gestuurd." if step == "review" else "De notulen zijn definitief.", "success")
     return _back(meeting_id)
 
 

@@ -103,7 +103,7 @@ def test_sending_the_minutes_for_review_mails_each_participant_once(app, client,
     assert form_post(app, client, f"{base}/notulen/review").status_code == 302
     assert form_post(app, client, f"{base}/notulen/review").status_code == 422  # already sent: nothing again
     new = [m for name, m in outbox_messages(app, 500) if name not in before]
-    review = [m for m in new if m["Subject"].startswith("Notulen ter review")]
+    review = [m for m in new if m["Subject"].startswith("Notulen ter controle")]
     invited = {world["users"][k].email for k in ("POL", "GGZ", "LT", "VT")}
     assert sorted(m["To"] for m in review) == sorted(invited)
     for m in review:

@@ -156,7 +156,7 @@ def test_the_coordinator_sees_overdue_and_unowned_actions_of_all_her_cases(app, 
     assert "ELDERS-OP-KOERS" not in text and "PERSOONLIJK" not in text
     late = text_of(client.get("/regie/acties?soort=te_laat").text)
     assert "ELDERS-TE-LAAT" in late and "ORG-ACTIE" not in late
-    assert "organisatie, nog geen persoon" in text
+    assert "(organisatie), nog geen persoon" in text
     home = text_of(client.get("/").text)
     assert "3 actie(s) aandacht" in home
 
