@@ -109,6 +109,7 @@ def test_the_journey_on_the_pages(app, client, auth, ladder_people, condition, d
     for step in ("Escalatie gestart", "Standpunt toegevoegd", "Naar volgend niveau", "Besluit genomen",
                  "Besluit bevestigd", "Afgesloten"):
         assert step in timeline
+    assert f"Regel {condition.id} in het veiligheidsplan" in timeline and "plan_entry:" not in timeline
 
 
 def test_an_outsider_gets_404_and_no_content(client, auth, ladder_people, seeded):
