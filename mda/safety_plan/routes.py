@@ -230,6 +230,14 @@ def change_status(case_id: int, action_id: int):
     return _status_error(case, ctx, _first_error(form))
 
 
+@bp.app_template_global()
+def kept_status_input(action_id: int) -> dict | None:
+    """What the user typed in the refused status change of this action, to show it again (None otherwise)."""
+    if request.endpoint != "safety_plan.change_status" or (request.view_args or {}).get("action_id") != action_id:
+        return None
+    return {key: request.form.get(key, "") for key in ("status", "failure_reason", "comment")}
+
+
 def _status_error(case, ctx, message: str):
     if request.form.get("terug") == "mijn-acties":
         from mda.safety_plan.routes_follow_up import my_actions_page
