@@ -233,9 +233,12 @@ def change_status(case_id: int, action_id: int):
 @bp.app_template_global()
 def kept_status_input(action_id: int) -> dict | None:
     """What the user typed in the refused status change of this action, to show it again (None otherwise)."""
-    if request.endpoint != "safety_plan.change_status" or (request.view_args or {}).get("action_id") != action_id:
+    if (request.endpoint not in ("safety_plan.change_status", "safety_plan.replan_action")
+            or (request.view_args or {}).get("action_id") != action_id):
         return None
-    return {key: request.form.get(key, "") for key in ("status", "failure_reason", "comment")}
+    kept = {key: request.form.get(key, "") for key in ("status", "failure_reason", "comment", "deadline", "reason")}
+    kept["form"] = "termijn" if request.endpoint == "safety_plan.replan_action" else "status"
+    return kept
 
 
 def _status_error(case, ctx, message: str):

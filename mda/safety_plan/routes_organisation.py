@@ -13,9 +13,9 @@ from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.cases.models import Case
 from mda.core.permissions import require_permission
-from mda.safety_plan import bp, organisation, views
+from mda.safety_plan import bp, organisation, replan, views
 from mda.safety_plan.access import load_action, load_case
-from mda.safety_plan.forms import AssignForm, StatusForm
+from mda.safety_plan.forms import AssignForm, ReplanForm, StatusForm
 from mda.safety_plan.models import ACTION_STATUSES, OPEN_STATUSES, PlanAction
 from mda.safety_plan.routes import page_number
 from mda.safety_plan.routes_follow_up import MY_PER_PAGE, action_views_across_cases
@@ -76,6 +76,31 @@ def assign_action(case_id: int, action_id: int):
         return organisation_actions_page(error=str(exc), status=422)
     flash(f"Actie {action.id} is toegewezen.", "success")
     return redirect(url_for("safety_plan.organisation_actions"))
+
+
+@bp.post("/casussen/<int:case_id>/plan/acties/<int:action_id>/termijn")
+@require_permission("case.work")
+def replan_action(case_id: int, action_id: int):
+    """A new deadline for an open action, with the reason (kept in the action's history)."""
+    case, ctx = load_case(case_id, "work")
+    action = load_action(ctx, action_id)
+    form = ReplanForm()
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(" ".join(str(m) for errors in form.errors.values() for m in errors)
+                               or "Het formulier is verlopen; probeer het opnieuw.")
+        replan.replan(db.session(), current_user, ctx, action, deadline=form.deadline.data, reason=form.reason.data,
+                      today=views.today())
+    except ServiceError as exc:
+        from mda.safety_plan.routes import _status_error
+
+        return _status_error(case, ctx, str(exc))
+    flash(f"Actie {action.id} heeft een nieuwe termijn.", "success")
+    back = request.form.get("terug")
+    if back in ("mijn-acties", "organisatie"):
+        return redirect(url_for("safety_plan.my_actions" if back == "mijn-acties"
+                                else "safety_plan.organisation_actions"))
+    return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor=f"actie-{action.id}"))
 
 
 # ----------------------------------------------------------------------------- coordinator

@@ -40,6 +40,7 @@ PLAN_ROUTES = [
     ("GET", "/acties-van-mijn-organisatie", "case.work", None, OK),
     ("GET", "/regie/acties", "case.coordinate", None, OK),
     ("POST", "/casussen/{case}/plan/acties/{action}/toewijzen", "action.assign", "case", FORM),
+    ("POST", "/casussen/{case}/plan/acties/{action}/termijn", "case.work", "case", FORM),
     ("GET", "/api/v1/cases/{case}/plan", "case.work", "case", OK),
     ("GET", "/api/v1/me/actions", "case.work", None, OK),
     ("API", "/api/v1/cases/{case}/plan/actions", "case.work", "case", {201}),
