@@ -177,8 +177,8 @@ def test_the_document_properties_hold_the_export_time_and_the_case_reference_onl
 
     s = scenario
     exported_at = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
-    auth.login(s.users["lt_lead"])
-    with clock.frozen(exported_at):
+    with clock.frozen(exported_at):  # logged in at that time too: a session idle for years has ended
+        auth.login(s.users["lt_lead"])
         resp = client.get(f"/casussen/{s.case.id}/plan/{url}")
     assert resp.status_code == 200
     properties = Document(io.BytesIO(resp.data)).core_properties
