@@ -133,3 +133,30 @@ def test_an_organisation_owned_action_without_lead_or_mailbox_is_left_to_the_ove
                         owner_organisation_id=scenario.orgs["POL"].id)
     db.commit()
     assert _run_at(app, DEADLINE) == 0 and _sent_to(app) == []
+
+
+def _digest_at(app, day: date, hour: int = 7) -> int:
+    with app.app_context(), clock.frozen(at(day, hour)):
+        return run_due(["regieoverzicht_acties"])["regieoverzicht_acties"]
+
+
+def test_the_coordinator_gets_a_daily_digest_of_overdue_and_unowned_actions(app, db, scenario, personal, owned_by_lt):
+    """On a working day after the deadline, does the case's coordinator (only she) get one e-mail counting the two
+    overdue actions, one of them the organisation's without a person, with the case reference, a link and no text;
+    once a day, and none on a Saturday?"""
+    first = next_working_day(DEADLINE)
+    assert _digest_at(app, first) == 1
+    assert _digest_at(app, first, 16) == 0
+    (_n, message), = outbox_messages(app)
+    body = message.get_content()
+    assert message["To"] == scenario.users["coordinator"].email
+    assert "vragen 2 actie(s) aandacht" in body and "(2)" in message["Subject"]
+    assert "- 2 over de termijn" in body and "- 1 zonder persoon als eigenaar" in body
+    assert scenario.case.reference in body and "http://mda.test/regie/acties" in body and "GEHEIM" not in body
+    saturday = first + timedelta(days=(5 - first.weekday()) % 7)
+    assert saturday.weekday() == 5 and _digest_at(app, saturday) == 0
+
+
+def test_no_digest_when_nothing_needs_attention(app, db, scenario, personal):
+    """With only an action on track (a person as owner, deadline ahead), is no digest sent?"""
+    assert _digest_at(app, DEADLINE - timedelta(days=7)) == 0 and outbox_messages(app) == []
