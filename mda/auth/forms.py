@@ -37,5 +37,5 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class ApiTokenForm(FlaskForm):
-    label = StringField("Naam van het token", validators=[DataRequired(REQUIRED), Length(max=100)])
-    submit = SubmitField("Token aanmaken")
+    label = StringField("Naam van de API-sleutel", validators=[DataRequired(REQUIRED), Length(max=100)])
+    submit = SubmitField("API-sleutel aanmaken")

@@ -225,5 +225,5 @@ def revoke_token(token_id: int):
         services.revoke_api_token(db.session(), current_user, token_id)
     except services.ServiceError:
         abort(404)
-    flash("Het token is ingetrokken.", "success")
+    flash("De API-sleutel is ingetrokken.", "success")
     return redirect(url_for("auth.account"))

@@ -370,7 +370,7 @@ def create_api_token(db: Session, user: User, label: str) -> str:
     """Create a personal API token; the full token is returned once, only its hash is kept."""
     label = label.strip()
     if not label:
-        raise ServiceError("Geef het token een naam, zodat u het later herkent.")
+        raise ServiceError("Geef de API-sleutel een naam, zodat u hem later herkent.")
     import secrets
 
     prefix = secrets.token_hex(6)
@@ -386,7 +386,7 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> None:
     """Revoke one of the user's own tokens."""
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
-        raise ServiceError("Dit token bestaat niet (meer).")
+        raise ServiceError("Deze API-sleutel bestaat niet (meer).")
     token.revoked_at = utcnow()
     db.add(token)
     audit.record(db, "update", user=user, object_type="api_token", object_id=token.prefix,

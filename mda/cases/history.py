@@ -243,8 +243,22 @@ def history(db: Session, user: User, ctx: sharing.CaseContext, object_type: str,
     if not allowed:
         return []
     names = {u.id: u.name for u in db.exec(select(User).where(User.id.in_({r.edited_by_id for r in rows})))}
-    return [Version(r.edited_at, names.get(r.edited_by_id, ""), {k: v for k, v in r.values.items() if k in allowed})
-            for r in rows]
+    return [Version(r.edited_at, names.get(r.edited_by_id, ""),
+                    {k: _shown_value(k, v) for k, v in r.values.items() if k in allowed}) for r in rows]
+
+
+#: stored values that are dates (ISO strings in the JSON), shown the Dutch way
+DATE_KEYS = frozenset({"recorded_on", "date_of_birth"})
+
+
+def _shown_value(key: str, value):
+    """A stored earlier value as the page shows it: dates as dd-mm-jjjj, the rest as stored."""
+    if key in DATE_KEYS and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d-%m-%Y")
+        except ValueError:
+            return value
+    return value
 
 
 #: functions (db, case_id, object_type, object_ids) -> how many copies they destroyed: other features that keep

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "escalation.steering": frozenset({"coordinator", "team_lead", "manager", "bestuurder"}),
     "meeting.attend": frozenset({"coordinator", "professional", "team_lead"}),
     "plan.approve": frozenset({"coordinator", "team_lead"}),
+    "action.assign": frozenset({"team_lead"}),
     "plan.export": frozenset({"coordinator", "team_lead"}),
 }
 

@@ -60,10 +60,20 @@ class UrlPattern:
         return f"{self._parts[0]}{int(value)}{self._parts[1]}"
 
 
+def dutch_decimal(value, digits: int = 1, grouping: bool = True) -> str:
+    """*value* with a decimal comma and *digits* decimals ("50,0", "1.234,5") through Flask-Babel's locale."""
+    from flask_babel import format_decimal
+
+    if value is None:
+        return ""
+    return format_decimal(value, format=("#,##0." if grouping else "0.") + "0" * digits)
+
+
 def init_app(app: Flask) -> None:
     """Register filters (local time) and the navigation helpers."""
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["localdate"] = lambda v: format_local(v, "%d-%m-%Y")
+    app.jinja_env.filters["decimal"] = dutch_decimal
     app.jinja_env.globals["can"] = lambda name: has_permission(current_user, name)
     app.jinja_env.globals["url_pattern"] = UrlPattern
 

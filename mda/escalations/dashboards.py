@@ -150,14 +150,19 @@ def steering_csv(figures: Figures) -> str:
         rows.append(period + [f"urgentie_{urgency}", count])
     rows.append(period + ["besloten", figures.decided])
     rows.append(period + ["besloten_op_niveau_1", figures.decided_at_level_1])
-    rows.append(period + ["aandeel_niveau_1_procent", "" if figures.share_level_1 is None else figures.share_level_1])
+    rows.append(period + ["aandeel_niveau_1_procent", _decimal(figures.share_level_1)])
     rows.append(period + ["ingetrokken", figures.withdrawn])
     rows.append(period + ["nog_open", figures.open])
-    rows.append(period + ["mediaan_uren_tot_besluit", "" if figures.median_hours_to_decision is None
-                         else figures.median_hours_to_decision])
-    rows.append(period + ["gemiddeld_uren_tot_besluit", "" if figures.mean_hours_to_decision is None
-                         else figures.mean_hours_to_decision])
+    rows.append(period + ["mediaan_uren_tot_besluit", _decimal(figures.median_hours_to_decision)])
+    rows.append(period + ["gemiddeld_uren_tot_besluit", _decimal(figures.mean_hours_to_decision)])
     return csv_text(rows)
+
+
+def _decimal(value: float | None) -> str:
+    """A decimal comma, as Dutch spreadsheets read it from a semicolon CSV; no thousands separator."""
+    from mda.core.templating import dutch_decimal
+
+    return dutch_decimal(value, grouping=False)
 
 
 def bars(values: dict, width: int = 300) -> list[tuple[str, int, int]]:

@@ -55,18 +55,34 @@ def _version(form) -> int | None:
 
 
 # ----------------------------------------------------------------------------- raise
+#: how much of a plan line's text its choice shows
+SUBJECT_TEXT_CHARS = 80
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUBJECT_TEXT_CHARS else text[:SUBJECT_TEXT_CHARS - 1] + "…"
+
+
 def _plan_subjects(ctx) -> list[tuple[str, str]]:
-    """Plan entries and actions of the case to choose from: numbers and sections only (no content)."""
-    from mda.safety_plan.models import SECTIONS, PlanAction, PlanEntry
+    """Plan entries and actions of the case to choose from, each with its text as the engine lets the user see it
+    (audited like the plan page), or "niet gedeeld"."""
+    from mda.safety_plan import views as plan_views
+    from mda.safety_plan.models import PlanAction, PlanEntry
 
     s = db.session()
     entries = s.exec(select(PlanEntry).where(PlanEntry.case_id == ctx.case.id, PlanEntry.removed_at.is_(None))
                      .order_by(PlanEntry.section, PlanEntry.position, PlanEntry.id).limit(500)).all()
     actions = s.exec(select(PlanAction).where(PlanAction.case_id == ctx.case.id, PlanAction.removed_at.is_(None))
                      .order_by(PlanAction.id).limit(500)).all()
-    return ([("", "—")] + [(f"plan_entry:{e.id}", f"{SECTIONS.get(e.section, e.section)} – regel {e.id}")
-                           for e in entries]
-            + [(f"plan_action:{a.id}", f"Actie {a.id} (termijn {a.deadline:%d-%m-%Y})") for a in actions])
+    entry_views = [plan_views.entry_view(current_user, ctx, e) for e in entries]
+    action_views = [plan_views.action_view(current_user, ctx, a, {}) for a in actions]
+    plan_views.audit_plan_view(s, current_user, ctx, entry_views, action_views, "escalatieformulier")
+    return ([("", "—")]
+            + [(f"plan_entry:{v.id}", f"{v.section_name} – regel {v.id}: "
+                + (_short(v.text) if v.text is not None else "niet gedeeld")) for v in entry_views]
+            + [(f"plan_action:{v.id}", f"Actie {v.id} (termijn {v.deadline:%d-%m-%Y}): "
+                + (_short(v.description) if v.description is not None else "niet gedeeld")) for v in action_views])
 
 
 def _other_orgs(ctx) -> list[tuple[str, str]]:

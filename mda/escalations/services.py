@@ -533,13 +533,16 @@ def _plan_change(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalat
     target = db.get(model, esc.subject_id)
     if target is None or target.removed_at is not None:
         raise ServiceError("Het betwiste onderdeel staat niet meer in het plan.")
+    # the decider carries out the decision, also on a line another organisation brought in (decide() checked
+    # that *user* decides at this level); the plan's audit rows name the escalation
     if consequence == "wijzigen":
         plan.update_entry(db, user, ctx, target, text=text, detail=target.detail,
-                          party_organisation_id=target.party_organisation_id, party_is_family=target.party_is_family)
+                          party_organisation_id=target.party_organisation_id, party_is_family=target.party_is_family,
+                          decision=esc.reference)
     elif model is PlanEntry:
-        plan.remove_entry(db, user, ctx, target)
+        plan.remove_entry(db, user, ctx, target, decision=esc.reference)
     else:
-        plan.remove_action(db, user, ctx, target)
+        plan.remove_action(db, user, ctx, target, decision=esc.reference)
     return f"{esc.subject_kind}:{target.id}"
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel, UniqueConstraint
 LIVE_STATUSES: dict[str, str] = {"niet_gestart": "Nog niet gestart", "bezig": "Bezig", "gesloten": "Gesloten"}
 
 #: States of the minutes of a meeting.
-MINUTES_STATUSES: dict[str, str] = {"concept": "Concept", "ter_review": "Ter review bij de deelnemers",
+MINUTES_STATUSES: dict[str, str] = {"concept": "Concept", "ter_review": "Ter controle bij de deelnemers",
                                     "definitief": "Definitief"}
 
 #: Kinds of piece written live.

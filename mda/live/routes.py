@@ -40,7 +40,7 @@ def _refused(meeting, exc: LiveError, **kept):
     """Undo the unit of work (the denied audit row survives) and show the message with the user's text."""
     db.rollback()
     return render_template("live/refused.html", meeting=meeting, message=exc.message, extra=exc.extra,
-                           kept=kept), 422
+                           field=exc.field, kept=kept), 422
 
 
 @bp.route("/<int:meeting_id>/live")
@@ -112,7 +112,8 @@ def save_piece(meeting_id: int, piece_id: int):
         if exc.denied:
             db.rollback()
             abort(404)
-        return _refused(meeting, exc, tekst=form.get("tekst", ""), stuk=piece_id)
+        return _refused(meeting, exc, tekst=form.get("tekst", ""), stuk=piece_id, reden=form.get("reden", ""),
+                        versie=version)
     flash("Opgeslagen.", "success")
     return _back(meeting_id, piece.agenda_item_id)
 
@@ -195,7 +196,7 @@ def minutes_status(meeting_id: int, step: str):
             db.rollback()
             abort(403)
         return _refused(meeting, exc)
-    flash("De notulen zijn ter review gestuurd." if step == "review" else "De notulen zijn definitief.", "success")
+    flash("De notulen zijn ter controle gestuurd." if step == "review" else "De notulen zijn definitief.", "success")
     return _back(meeting_id)
 
 

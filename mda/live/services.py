@@ -451,11 +451,11 @@ def send_for_review(db: Session, user: User, meeting: Meeting) -> LiveMeeting:
     """Concept -> ter review: the participants read the minutes (the meeting must be closed)."""
     live = live_of(db, meeting)
     if not access.keeps_minutes(user, meeting):
-        raise LiveError("Alleen de voorzitter of notulist stuurt de notulen ter review.", denied=True)
+        raise LiveError("Alleen de voorzitter of notulist stuurt de notulen ter controle.", denied=True)
     if live.status != "gesloten":
-        raise LiveError("Sluit eerst het overleg; daarna gaan de notulen ter review.")
+        raise LiveError("Sluit eerst het overleg; daarna gaan de notulen ter controle.")
     if live.minutes_status != "concept":
-        raise LiveError("De notulen zijn al ter review gestuurd.")
+        raise LiveError("De notulen zijn al ter controle gestuurd.")
     result = _minutes_status(db, user, meeting, live, "ter_review", "notulen ter review gestuurd")
     _mail_review(db, user, meeting)
     return result
@@ -475,9 +475,9 @@ def _mail_review(db: Session, user: User, meeting: Meeting) -> int:
     name = label(meeting.type_code, meeting.title)
     link = mail.public_url("meetings.show", meeting_id=meeting.id)
     for person in {u.id: u for u in rows}.values():
-        mail.send([person.email], f"Notulen ter review: {name}", "\n".join([
+        mail.send([person.email], f"Notulen ter controle: {name}", "\n".join([
             f"Beste {person.name},", "",
-            f"De notulen van {name} op {format_local(meeting.starts_at)} staan ter review. Lees ze in MDA++ en "
+            f"De notulen van {name} op {format_local(meeting.starts_at)} staan ter controle. Lees ze in MDA++ en "
             "meld aanvullingen of correcties bij de voorzitter of notulist voordat zij worden vastgesteld:",
             link, "", "Dit bericht bevat bewust geen inhoud van het overleg.", "", "MDA++ (automatisch bericht)"]))
     return len(rows)
@@ -489,7 +489,7 @@ def finalise(db: Session, user: User, meeting: Meeting) -> LiveMeeting:
     if not access.keeps_minutes(user, meeting):
         raise LiveError("Alleen de voorzitter of notulist stelt de notulen vast.", denied=True)
     if live.minutes_status != "ter_review":
-        raise LiveError("Stuur de notulen eerst ter review aan de deelnemers.")
+        raise LiveError("Stuur de notulen eerst ter controle aan de deelnemers.")
     return _minutes_status(db, user, meeting, live, "definitief", "notulen definitief vastgesteld")
 
 

@@ -96,6 +96,14 @@ def case_items(db: Session, meeting: Meeting) -> list[AgendaItem]:
 
 def invite_circle(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> list[User]:
     """Invite every named professional of the case's circle for *item* (one e-mail each); returns who."""
+    invited = _invite_circle(db, user, meeting, item)
+    if invited:
+        notify.send_requests(db, [meeting], "uitnodiging", user_ids={u.id for u in invited})
+    return invited
+
+
+def _invite_circle(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> list[User]:
+    """Invite the circle of *item*'s case for that item, audited; sends nothing (the caller does, once)."""
     if meeting.cancelled:
         raise MeetingError("Dit overleg is geannuleerd.")
     if item.meeting_id != meeting.id or item.kind != "casus":
@@ -104,7 +112,6 @@ def invite_circle(db: Session, user: User, meeting: Meeting, item: AgendaItem) -
     for invitee in plan.to_invite:
         _invite_one(db, user, meeting, invitee, [item], required=True)
     if plan.to_invite:
-        notify.send_requests(db, [meeting], "uitnodiging", user_ids={u.id for u in plan.to_invite})
         audit.record(db, "create", user=user, object_type="invitation", object_id=meeting.id, case_id=item.case_id,
                      summary=f"kring van casus {plan.reference} uitgenodigd voor overleg {meeting.id}: "
                              f"{len(plan.to_invite)} professional(s)")
@@ -112,8 +119,13 @@ def invite_circle(db: Session, user: User, meeting: Meeting, item: AgendaItem) -
 
 
 def invite_all_circles(db: Session, user: User, meeting: Meeting) -> int:
-    """Invite the circle of every case on the agenda, each for its own case item; returns how many invitations."""
-    count = 0
+    """Invite the circle of every case on the agenda, each for its own case item; returns how many professionals.
+
+    A professional in the circles of several cases is invited for each of those items and gets one e-mail.
+    """
+    invited: dict[int, User] = {}
     for item in case_items(db, meeting):
-        count += len(invite_circle(db, user, meeting, item))
-    return count
+        invited.update({u.id: u for u in _invite_circle(db, user, meeting, item)})
+    if invited:
+        notify.send_requests(db, [meeting], "uitnodiging", user_ids=set(invited))
+    return len(invited)

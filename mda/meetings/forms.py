@@ -47,7 +47,8 @@ class MeetingForm(FlaskForm):
     end_time = TimeField("Eindtijd", validators=[DataRequired("Kies een eindtijd (UU:MM).")])
     dst = RadioField("Bij de wisseling naar wintertijd komt een tijd tussen 02:00 en 03:00 twee keer voor",
                      choices=DST_CHOICES, default="", validators=[Optional()])
-    location = StringField("Locatie (zaal en adres van het overleg)", validators=[Length(max=200)])
+    location = StringField("Locatie (zaal en adres van het overleg; verplicht zonder online link)",
+                           validators=[Length(max=200)])
     online_link = StringField("Link voor online deelname (https://…)", validators=[Length(max=500)])
     chair_id = SelectField("Voorzitter", coerce=int, validators=[Optional()])
     minute_taker_id = SelectField("Notulist", coerce=int, validators=[Optional()])

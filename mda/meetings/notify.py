@@ -1,8 +1,10 @@
 """Invitation, update, cancellation and reminder e-mails (sent only after the commit).
 
-Each message carries one calendar object (one UID, with its overrides) as an iTIP
-``METHOD:REQUEST`` or ``METHOD:CANCEL`` attachment, as RFC 5546 requires and Outlook
-expects: someone invited for two case items gets two messages. Subject, body and
+A person gets one message per meeting or series, however many of its case items they are
+invited for. Each calendar object (one UID, with its overrides) is its own iTIP
+``METHOD:REQUEST`` or ``METHOD:CANCEL`` attachment in that message, as RFC 5546 requires (one
+UID per iTIP object): someone invited for two case items gets one message with two
+attachments, each of which adds or updates one appointment. Subject, body and
 attachment hold the meeting's title, its times and place, the pseudonymous case
 reference (for those in the case's circle) and a link; never a person's data.
 """
@@ -54,7 +56,8 @@ def _when(spec: ics.EventSpec) -> str:
     return f"{format_local(spec.start, '%d-%m-%Y %H:%M')}–{format_local(spec.end, '%H:%M')}"
 
 
-def _body(user: User, meeting: Meeting, kind: str, spec: ics.EventSpec) -> str:
+def _body(user: User, meeting: Meeting, kind: str, spec: ics.EventSpec,
+          items: list[ics.EventSpec] = ()) -> str:
     organizer = spec.organizer.name
     opening = {
         "uitnodiging": f"{organizer} nodigt u uit voor {type_name(meeting.type_code)} \"{meeting.title}\".",
@@ -70,8 +73,12 @@ def _body(user: User, meeting: Meeting, kind: str, spec: ics.EventSpec) -> str:
         lines.append(f"Waar: {meeting.location}")
     if meeting.online_link:
         lines.append(f"Online: {meeting.online_link}")
-    if spec.item_label:
-        lines.append(f"Uw agendapunt: {spec.item_label}")
+    labelled = [e for e in items if e.item_label] or ([spec] if spec.item_label else [])
+    if len(labelled) == 1:
+        lines.append(f"Uw agendapunt: {labelled[0].item_label}")
+    elif labelled:
+        lines.append("Uw agendapunten (elk als eigen afspraak in de bijlagen):")
+        lines += [f"- {e.item_label}: {_when(e)}" for e in labelled]
     if kind != "annulering":
         lines += ["", "Beantwoord de uitnodiging (komt, komt niet, onder voorbehoud of delegeren aan een collega):"]
     lines += [meeting_url(meeting), "", FOOTER]
@@ -79,20 +86,26 @@ def _body(user: User, meeting: Meeting, kind: str, spec: ics.EventSpec) -> str:
 
 
 def _send(db: Session, user: User, meeting: Meeting, kind: str, events: list[ics.EventSpec]) -> int:
-    """One message per calendar object (UID); returns the number of messages queued."""
+    """One message with one attachment per calendar object (UID); returns the number of messages queued (1)."""
     by_uid: dict[str, list[ics.EventSpec]] = defaultdict(list)
     for event in events:
         by_uid[event.uid].append(event)
     method = "CANCEL" if kind == "annulering" else "REQUEST"
     reminders = reminders_of(db, user)
-    for group in by_uid.values():
+    attachments, mains = [], []
+    stem = "uitnodiging" if method == "REQUEST" else "annulering"
+    for n, group in enumerate(by_uid.values(), start=1):
         main = next((e for e in group if e.recurrence_id is None), group[0])
+        mains.append(main)
         content = ics.render(group, method=method, reminders=reminders)
-        subject = f"{SUBJECTS[kind]}: {main.summary} ({format_local(main.start, '%d-%m-%Y %H:%M')})"
-        attachment = mail.Attachment("uitnodiging.ics" if method == "REQUEST" else "annulering.ics", content,
-                                     "text", "calendar", {"method": method, "charset": "utf-8"})
-        _mail([user.email], subject, _body(user, meeting, kind, main), attachments=[attachment])
-    return len(by_uid)
+        attachments.append(mail.Attachment(f"{stem}.ics" if len(by_uid) == 1 else f"{stem}-{n}.ics", content,
+                                           "text", "calendar", {"method": method, "charset": "utf-8"}))
+    first = min(mains, key=lambda e: e.start)
+    title = first.summary if len(mains) == 1 else meeting.title
+    subject = f"{SUBJECTS[kind]}: {title} ({format_local(first.start, '%d-%m-%Y %H:%M')})"
+    _mail([user.email], subject, _body(user, meeting, kind, first, mains if len(mains) > 1 else ()),
+          attachments=attachments)
+    return 1
 
 
 def _active(db: Session, meeting_ids: Iterable[int]) -> list[Invitation]:
@@ -117,15 +130,20 @@ def send_requests(db: Session, meetings: list[Meeting], kind: str = "wijziging",
         if user is None or not user.active:
             continue
         builder = CalendarBuilder(db, user, include_declined=True)
-        events, seen = [], set()
+        # one message per meeting or series, however many of its case items the person is invited for
+        groups: dict[tuple, list[Meeting]] = defaultdict(list)
         for meeting in sorted(theirs, key=lambda m: m.starts_at):
-            for event in builder.events([meeting], only_meeting=meeting):
-                key = (event.uid, event.recurrence_id)
-                if key not in seen:
-                    seen.add(key)
-                    events.append(event)
-        if events:
-            sent += _send(db, user, theirs[0], kind, events)
+            groups[("reeks", meeting.series_id) if meeting.series_id else ("overleg", meeting.id)].append(meeting)
+        for group in groups.values():
+            events, seen = [], set()
+            for meeting in group:
+                for event in builder.events([meeting], only_meeting=meeting):
+                    key = (event.uid, event.recurrence_id)
+                    if key not in seen:
+                        seen.add(key)
+                        events.append(event)
+            if events:
+                sent += _send(db, user, group[0], kind, events)
     return sent
 
 

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mda.auth.models import ROLES
@@ -16,6 +16,10 @@ class OrganisationForm(FlaskForm):
     type_code = SelectField("Type", choices=[(k, f"{v} ({k})") for k, v in ORGANISATION_TYPES.items()])
     region_id = SelectField("Regio", coerce=int)
     active = BooleanField("Actief", default=True)
+    mailbox = EmailField("Organisatiemailbox (optioneel)",
+                         description="Ontvangt, naast de teamleiders, de herinneringen voor acties waarvan de "
+                                     "organisatie als geheel eigenaar is.",
+                         validators=[Optional(), Email("Vul een geldig e-mailadres in."), Length(max=254)])
     submit = SubmitField("Opslaan")
 
 

@@ -41,6 +41,9 @@ class Organisation(SQLModel, table=True):
     type_code: str = Field(max_length=10, index=True)
     region_id: int = Field(foreign_key="region.id", index=True)
     active: bool = True
+    #: a shared mailbox of the organisation (e.g. the team's), that also receives the reminders of actions
+    #: the organisation owns as a whole; None: only its team leads do
+    mailbox: str | None = Field(default=None, max_length=254)
 
     region: "Region" = Relationship(back_populates="organisations")
     users: list["User"] = Relationship(back_populates="organisation")

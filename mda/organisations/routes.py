@@ -43,7 +43,8 @@ def edit_organisation(org_id: int | None = None):
         try:
             services.save_organisation(db.session(), current_user, org, name=form.name.data,
                                        type_code=form.type_code.data,
-                                       region_id=form.region_id.data, active=form.active.data)
+                                       region_id=form.region_id.data, active=form.active.data,
+                                       mailbox=form.mailbox.data)
         except ServiceError as exc:
             flash(str(exc), "error")
         else:

@@ -16,7 +16,8 @@ def list_organisations(db: Session) -> list[Organisation]:
 
 
 def save_organisation(db: Session, admin: User, org: Organisation | None, *, name: str,
-                      type_code: str, region_id: int, active: bool = True) -> Organisation:
+                      type_code: str, region_id: int, active: bool = True,
+                      mailbox: str | None = None) -> Organisation:
     """Create (org None) or update an organisation."""
     if type_code not in ORGANISATION_TYPES:
         raise ServiceError("Kies een geldig organisatietype.")
@@ -29,6 +30,7 @@ def save_organisation(db: Session, admin: User, org: Organisation | None, *, nam
     org = org or Organisation(name=name, type_code=type_code, region_id=region_id)
     before = "" if creating else f"{org.name}/{org.type_code}/{org.region_id}/{org.active}"
     org.name, org.type_code, org.region_id, org.active = name, type_code, region_id, active
+    org.mailbox = (mailbox or "").strip() or None
     db.add(org)
     db.flush()
     audit.record(db, "create" if creating else "update", user=admin, object_type="organisation",

@@ -17,6 +17,14 @@ def _register_home_panel() -> None:
         HOME_PANELS.append(home_panel)
 
 
+def _register_jobs() -> None:
+    from mda import jobs
+
+    if "mda.safety_plan.coordinator_digest" not in jobs.JOB_MODULES:
+        jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.safety_plan.coordinator_digest")
+
+
 from mda.safety_plan import routes  # noqa: E402,F401  (registers the views on bp)
 
 _register_home_panel()
+_register_jobs()

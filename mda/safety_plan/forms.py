@@ -95,3 +95,17 @@ class ApproveForm(FlaskForm):
     revision = IntegerField(validators=[NumberRange(min=0)])
     kind = SelectField("Hoe vastgesteld", choices=list(APPROVAL_KINDS.items()))
     meeting_id = HiddenField()
+
+
+class AssignForm(FlaskForm):
+    """The team lead hands an organisation's action to a colleague."""
+
+    colleague = IntegerField("Toewijzen aan", validators=[DataRequired("Kies een collega.")])
+
+
+class ReplanForm(FlaskForm):
+    """A new deadline for an action, with the reason."""
+
+    deadline = DutchDateField("Nieuwe termijn", validators=[InputRequired("Vul de nieuwe termijn (datum) in.")])
+    reason = TextAreaField("Waarom een nieuwe termijn", validators=[
+        DataRequired("Schrijf waarom de actie een nieuwe termijn krijgt."), Length(max=2000)])

@@ -224,8 +224,21 @@ def change_status(case_id: int, action_id: int):
         flash(f"De status van actie {action.id} is gewijzigd.", "success")
         if request.form.get("terug") == "mijn-acties":
             return redirect(url_for("safety_plan.my_actions"))
+        if request.form.get("terug") == "organisatie":
+            return redirect(url_for("safety_plan.organisation_actions"))
         return _back(case, f"actie-{action.id}")
     return _status_error(case, ctx, _first_error(form))
+
+
+@bp.app_template_global()
+def kept_status_input(action_id: int) -> dict | None:
+    """What the user typed in the refused status change of this action, to show it again (None otherwise)."""
+    if (request.endpoint not in ("safety_plan.change_status", "safety_plan.replan_action")
+            or (request.view_args or {}).get("action_id") != action_id):
+        return None
+    kept = {key: request.form.get(key, "") for key in ("status", "failure_reason", "comment", "deadline", "reason")}
+    kept["form"] = "termijn" if request.endpoint == "safety_plan.replan_action" else "status"
+    return kept
 
 
 def _status_error(case, ctx, message: str):
@@ -233,6 +246,10 @@ def _status_error(case, ctx, message: str):
         from mda.safety_plan.routes_follow_up import my_actions_page
 
         return my_actions_page(error=message, status=422)
+    if request.form.get("terug") == "organisatie":
+        from mda.safety_plan.routes_organisation import organisation_actions_page
+
+        return organisation_actions_page(error=message, status=422)
     return plan_page(case, ctx, error=message, status=422)
 
 
@@ -258,4 +275,4 @@ def _first_error(form) -> str:
     return " ".join(str(m) for m in messages) or "Niet alle velden zijn goed ingevuld."
 
 
-from mda.safety_plan import routes_follow_up  # noqa: E402,F401
+from mda.safety_plan import routes_follow_up, routes_organisation  # noqa: E402,F401

@@ -202,15 +202,22 @@ def my_actions_query(user, *, status: str | None = None, overdue: bool = False):
 
 def my_action_views(s, user, rows: list[PlanAction]) -> list[views.ActionView]:
     """The rows as *user* may see them, each through the engine with its case's context (audited per case)."""
+    return action_views_across_cases(s, user, rows, "mijn acties")[0]
+
+
+def action_views_across_cases(s, user, rows: list[PlanAction], channel: str):
+    """Actions of several cases as *user* may see them, and the case contexts used: (views, case id -> context).
+
+    Each through the engine with its case's context, audited per case under *channel*.
+    """
     cases = {c.id: c for c in s.exec(select(Case).where(Case.id.in_({a.case_id for a in rows})))} if rows else {}
     contexts = {cid: sharing.load_context(s, case) for cid, case in cases.items()}
     names = views.user_names(s, {a.owner_user_id for a in rows})
     out = [views.action_view(user, contexts[a.case_id], a, names) for a in rows]
     persons = sharing.case_person_ids(s, list(contexts))
     for cid, ctx in contexts.items():
-        views.audit_plan_view(s, user, ctx, [], [v for v in out if v.case_id == cid], "mijn acties",
-                              persons.get(cid, []))
-    return out
+        views.audit_plan_view(s, user, ctx, [], [v for v in out if v.case_id == cid], channel, persons.get(cid, []))
+    return out, contexts
 
 
 def my_actions_page(error: str | None = None, status: int = 200):
@@ -247,7 +254,15 @@ def home_panel(user):
         .subquery())).one()
     overdue_count = s.exec(select(func.count()).select_from(
         my_actions_query(user, overdue=True).order_by(None).subquery())).one()
-    return "safety_plan/_home_panel.html", {"open": open_count, "overdue": overdue_count}
+    from mda.safety_plan.organisation import organisation_actions_query
+    from mda.safety_plan.routes_organisation import overview_query
+
+    organisation_count = s.exec(select(func.count()).select_from(
+        organisation_actions_query(user).where(PlanAction.status.in_(OPEN_STATUSES)).order_by(None).subquery())).one()
+    attention = (s.exec(select(func.count()).select_from(overview_query(user).order_by(None).subquery())).one()
+                 if has_permission(user, "case.coordinate") else None)
+    return "safety_plan/_home_panel.html", {"open": open_count, "overdue": overdue_count,
+                                            "organisation": organisation_count, "attention": attention}
 
 
 # ----------------------------------------------------------------------------- meetings

@@ -150,20 +150,29 @@ def load_entry(db: Session, ctx: sharing.CaseContext, entry_id: int) -> PlanEntr
     return entry
 
 
-def _may_change(user: User, ctx: sharing.CaseContext, source_organisation_id: int) -> None:
-    """Content is changed by its source organisation or the case's coordinator (who may not see it all)."""
+def _may_change(user: User, ctx: sharing.CaseContext, source_organisation_id: int,
+                decision: str | None = None) -> None:
+    """Content is changed by its source organisation or the case's coordinator (who may not see it all), or by
+    the decider of an escalation carrying out the decision (*decision*: its reference; the escalations feature
+    checked that *user* decides at the escalation's current level: *doorzettingsmacht*)."""
+    if decision is not None:
+        return
     if user.id != ctx.case.coordinator_id and user.organisation_id != source_organisation_id:
         raise ServiceError("Alleen de organisatie die dit onderdeel inbracht, of de procesregisseur, "
                            "kan het wijzigen.")
 
 
+def _by_decision(decision: str | None) -> str:
+    return f" op grond van besluit escalatie {decision}" if decision else ""
+
+
 def update_entry(db: Session, user: User, ctx: sharing.CaseContext, entry: PlanEntry, *, text: str,
                  detail: str = "", party_organisation_id: int | None = None,
-                 party_is_family: bool = False) -> PlanEntry:
-    """Change the text, detail or party of an entry."""
+                 party_is_family: bool = False, decision: str | None = None) -> PlanEntry:
+    """Change the text, detail or party of an entry (*decision*: an escalation decision carries the change)."""
     _require_open(ctx)
-    _refuse_locked(db, entry)
-    _may_change(user, ctx, entry.source_organisation_id)
+    _refuse_locked(db, entry)  # the deciding escalation no longer locks it (decided); another open one still does
+    _may_change(user, ctx, entry.source_organisation_id, decision)
     text, detail = (text or "").strip(), (detail or "").strip()
     if not text:
         raise ServiceError("Vul de tekst in; een lege regel wordt niet opgeslagen.")
@@ -176,20 +185,23 @@ def update_entry(db: Session, user: User, ctx: sharing.CaseContext, entry: PlanE
     _touch(get_or_create_plan(db, ctx))
     db.flush()
     audit.record(db, "update", user=user, object_type="plan_entry", object_id=entry.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: regel {entry.id} ({entry.section}) gewijzigd")
+                 summary=f"plan {ctx.case.reference}: regel {entry.id} ({entry.section}) gewijzigd"
+                         + _by_decision(decision))
     return entry
 
 
-def remove_entry(db: Session, user: User, ctx: sharing.CaseContext, entry: PlanEntry) -> None:
-    """Take an entry out of the working plan (approved versions keep their copy)."""
+def remove_entry(db: Session, user: User, ctx: sharing.CaseContext, entry: PlanEntry,
+                 decision: str | None = None) -> None:
+    """Take an entry out of the working plan (approved versions keep their copy); *decision*: see update_entry."""
     _require_open(ctx)
     _refuse_locked(db, entry)
-    _may_change(user, ctx, entry.source_organisation_id)
+    _may_change(user, ctx, entry.source_organisation_id, decision)
     entry.removed_at = utcnow()
     _touch(get_or_create_plan(db, ctx))
     db.flush()
     audit.record(db, "delete", user=user, object_type="plan_entry", object_id=entry.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: regel {entry.id} ({entry.section}) verwijderd")
+                 summary=f"plan {ctx.case.reference}: regel {entry.id} ({entry.section}) verwijderd"
+                         + _by_decision(decision))
 
 
 def set_next_evaluation(db: Session, user: User, ctx: sharing.CaseContext, day: date | None) -> SafetyPlan:
@@ -304,16 +316,17 @@ def update_action(db: Session, user: User, ctx: sharing.CaseContext, action: Pla
     return action
 
 
-def remove_action(db: Session, user: User, ctx: sharing.CaseContext, action: PlanAction) -> None:
-    """Take an action out of the working plan (approved versions keep their copy)."""
+def remove_action(db: Session, user: User, ctx: sharing.CaseContext, action: PlanAction,
+                  decision: str | None = None) -> None:
+    """Take an action out of the working plan (approved versions keep their copy); *decision*: see update_entry."""
     _require_open(ctx)
     _refuse_locked(db, action)
-    _may_change(user, ctx, action.source_organisation_id)
+    _may_change(user, ctx, action.source_organisation_id, decision)
     action.removed_at = utcnow()
     _touch(get_or_create_plan(db, ctx))
     db.flush()
     audit.record(db, "delete", user=user, object_type="plan_action", object_id=action.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: actie {action.id} verwijderd")
+                 summary=f"plan {ctx.case.reference}: actie {action.id} verwijderd" + _by_decision(decision))
 
 
 def change_status(db: Session, user: User, ctx: sharing.CaseContext, action: PlanAction, *, status: str,

@@ -97,6 +97,18 @@ class ActionView:
     def placeholder(self) -> str:
         return placeholder(self.decision)
 
+    @property
+    def owner_label(self) -> str | None:
+        """Who owns the action, in one phrase: "Naam (Organisatie)", "Organisatie (organisatie)" for an action
+        of an organisation as a whole, or "Het gezin"; None when withheld."""
+        if self.owner is None:
+            return None
+        if self.owner and self.owner_organisation:
+            return f"{self.owner} ({self.owner_organisation})"
+        if self.owner:
+            return self.owner
+        return f"{self.owner_organisation} (organisatie)" if self.owner_organisation else ""
+
 
 @dataclass
 class PlanView:

@@ -373,7 +373,7 @@
       owner.appendChild(opt);
     });
     form.appendChild(field("Omschrijving van de actie", what));
-    form.appendChild(field("Deadline", when));
+    form.appendChild(field("Termijn", when));
     form.appendChild(field("Eigenaar", owner));
     form.appendChild(button("Actie vastleggen", function () {
       var body = { punt: it.punt, omschrijving: what.value, deadline: when.value };

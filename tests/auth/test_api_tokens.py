@@ -15,7 +15,7 @@ TOKEN_RE = re.compile(r"mda_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}")
 
 def create_token(app, client, label: str = "rapportage-script") -> str:
     """Create a token through the account page; return the token shown once."""
-    resp = form_post(app, client, "/account", {"tok-label": label, "tok-submit": "Token aanmaken"})
+    resp = form_post(app, client, "/account", {"tok-label": label, "tok-submit": "API-sleutel aanmaken"})
     assert resp.status_code == 200
     return TOKEN_RE.search(resp.text).group(0)
 
@@ -114,7 +114,7 @@ def test_user_cannot_revoke_someone_elses_token(app, make_user, db):
 def test_token_without_label_is_refused(app, client, login_as, db):
     """Is a token without a name refused with a Dutch message (nothing created)?"""
     user = login_as(("professional",))
-    resp = form_post(app, client, "/account", {"tok-label": "   ", "tok-submit": "Token aanmaken"})
-    assert "Geef het token een naam" in resp.text or "Dit veld is verplicht" in resp.text
+    resp = form_post(app, client, "/account", {"tok-label": "   ", "tok-submit": "API-sleutel aanmaken"})
+    assert "Geef de API-sleutel een naam" in resp.text or "Dit veld is verplicht" in resp.text
     assert not TOKEN_RE.search(resp.text)
     assert db.exec(select(ApiToken).where(ApiToken.user_id == user.id)).all() == []

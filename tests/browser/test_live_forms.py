@@ -55,7 +55,7 @@ def test_half_filled_dissent_and_action_keep_their_values_while_another_particip
         decision = {page: page.locator(f"article[data-stuk='{piece}']") for page in (chair, vt)}
 
         vt.get_by_label("Omschrijving van de actie").fill("Veilig Thuis belt de opvang (fictief)")
-        vt.get_by_label("Deadline").fill("2099-02-28")
+        vt.get_by_label("Termijn", exact=True).fill("2099-02-28")
         vt.get_by_label("Eigenaar").select_option("gezin")
         dissent = vt.locator(f"#live-afwijkend-{piece}")
         dissent.fill(DISSENT)
@@ -78,7 +78,7 @@ def test_half_filled_dissent_and_action_keep_their_values_while_another_particip
 
         expect(dissent).to_have_value(DISSENT + MORE)
         expect(vt.get_by_label("Omschrijving van de actie")).to_have_value("Veilig Thuis belt de opvang (fictief)")
-        expect(vt.get_by_label("Deadline")).to_have_value("2099-02-28")
+        expect(vt.get_by_label("Termijn", exact=True)).to_have_value("2099-02-28")
         expect(vt.get_by_label("Eigenaar")).to_have_value("gezin")
 
         decision[vt].get_by_role("button", name="Afwijkend standpunt vastleggen").click()

@@ -277,3 +277,15 @@ def test_the_correction_form_prefilled_with_an_item_is_an_audited_view(app, clie
     seen = {(sub.person_id, sub.item_id) for _row, sub in audit_subjects(db, user_id=scenario.users["ggz"].id,
                                                                          action="view")}
     assert (scenario.persons["victim"].id, item.id) in seen
+
+
+def test_item_history_shows_dutch_dates(app, client, auth, db, scenario):
+    """After a correction of an item's date, does its history show the earlier date as dd-mm-jjjj, not ISO?"""
+    item = scenario.items["risk"]
+    old = item.recorded_on
+    auth.login(scenario.users["lt"])
+    resp = form_post(app, client, f"/casussen/{scenario.case.id}/gegevens/{item.id}/bewerken",
+                     {"content": "Risicosignaal: vier meldingen", "recorded_on": "2026-01-05"})
+    assert resp.status_code == 302
+    history = text_of(client.get(f"/casussen/{scenario.case.id}/gegevens/{item.id}/geschiedenis").text)
+    assert old.strftime("%d-%m-%Y") in history and old.isoformat() not in history

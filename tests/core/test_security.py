@@ -172,7 +172,7 @@ def test_json_api_with_session_cookie_needs_csrf_header(app, client, login_as, d
 
 
 def _api_token(app, client) -> str:
-    resp = form_post(app, client, "/account", {"tok-label": "script", "tok-submit": "Token aanmaken"})
+    resp = form_post(app, client, "/account", {"tok-label": "script", "tok-submit": "API-sleutel aanmaken"})
     return re.search(r"mda_[0-9a-f]{12}_[A-Za-z0-9_-]+", resp.text).group(0)
 
 

@@ -192,13 +192,38 @@ def test_the_decision_makes_its_plan_change_in_the_same_step(db, raise_on, condi
     assert audit_rows(db, object_type="plan_entry", action="update")
 
 
-def test_a_refused_plan_change_refuses_the_decision(db, raise_on, condition, ladder_people, ctx_of):
-    """When the plan services refuse the change (LT's lead may not edit VT's condition), is nothing decided?"""
+def test_a_decider_of_the_other_organisation_carries_out_the_decision(db, raise_on, condition, ladder_people, ctx_of):
+    """Can LT's team lead, deciding at level 1, change VT's disputed condition through the decision (doorzettingsmacht,
+    where the plan page would refuse him), audited with the escalation's reference?"""
     s = ladder_people
     esc = raise_on(condition)
-    with pytest.raises(ServiceError, match="Alleen de organisatie"):
+    services.decide(db, s.users["lt_lead"], ctx_of(s.case), esc, decision="Begeleid contact", reasons="Redenen",
+                    consequence="wijzigen", consequence_text="Vader ziet de kinderen alleen onder begeleiding")
+    db.commit()
+    assert db.get(PlanEntry, condition.id).text == "Vader ziet de kinderen alleen onder begeleiding"
+    (row,) = audit_rows(db, object_type="plan_entry", action="update")
+    assert f"op grond van besluit escalatie E-{esc.id}" in row.summary and row.user_id == s.users["lt_lead"].id
+
+
+def test_a_level_2_manager_removes_the_disputed_line(db, raise_on, condition, ladder_people, ctx_of):
+    """After moving up, can VT's manager (a decider at level 2) take the disputed line out of the plan?"""
+    s = ladder_people
+    esc = raise_on(condition)
+    services.move_up(db, s.users["lt"], ctx_of(s.case), esc, reason="Team leads komen er niet uit")
+    db.commit()
+    services.decide(db, s.users["lt_manager"], ctx_of(s.case), db.get(Escalation, esc.id), decision="Vervalt",
+                    reasons="Redenen", consequence="verwijderen")
+    db.commit()
+    assert db.get(PlanEntry, condition.id).removed_at is not None
+
+
+def test_a_refused_plan_change_refuses_the_decision(db, raise_on, condition, ladder_people, ctx_of):
+    """When the plan services refuse the change (a text longer than a plan line may be), is nothing decided?"""
+    s = ladder_people
+    esc = raise_on(condition)
+    with pytest.raises(ServiceError, match="hoogstens"):
         services.decide(db, s.users["lt_lead"], ctx_of(s.case), esc, decision="Anders", reasons="Redenen",
-                        consequence="wijzigen", consequence_text="Nieuwe tekst")
+                        consequence="wijzigen", consequence_text="x" * 4001)
     db.rollback()
     assert db.get(Escalation, esc.id).is_open
     assert "GEHEIM-VOORWAARDE" in db.get(PlanEntry, condition.id).text

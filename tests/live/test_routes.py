@@ -103,7 +103,7 @@ def test_sending_the_minutes_for_review_mails_each_participant_once(app, client,
     assert form_post(app, client, f"{base}/notulen/review").status_code == 302
     assert form_post(app, client, f"{base}/notulen/review").status_code == 422  # already sent: nothing again
     new = [m for name, m in outbox_messages(app, 500) if name not in before]
-    review = [m for m in new if m["Subject"].startswith("Notulen ter review")]
+    review = [m for m in new if m["Subject"].startswith("Notulen ter controle")]
     invited = {world["users"][k].email for k in ("POL", "GGZ", "LT", "VT")}
     assert sorted(m["To"] for m in review) == sorted(invited)
     for m in review:
@@ -146,3 +146,24 @@ def test_revisions_reach_the_template_only_as_the_engines_views(app, client, aut
     assert auth.login(world["users"]["POL"]).status_code == 302
     resp = client.get(url)
     assert resp.status_code == 404 and "GEHEIM-NOTULEN" not in resp.text
+
+
+def test_a_correction_without_reason_keeps_the_text_in_a_form_to_finish(app, client, as_chair, meeting, db):
+    """When final minutes are corrected without a reason, does the refusal offer the same form filled with the
+    corrected text, the reason field marked required, so that adding the reason saves it (nothing retyped)?"""
+    _started(app, client, meeting)
+    base = f"/overleggen/{meeting.id}/live"
+    form_post(app, client, f"{base}/punten/{meeting.item_a}/stukken", {"tekst": "Eerste tekst"})
+    piece = db.exec(select(LivePiece)).one()
+    form_post(app, client, f"{base}/voorzitter/sluiten")
+    form_post(app, client, f"{base}/notulen/review")
+    form_post(app, client, f"{base}/notulen/definitief")
+    refused = form_post(app, client, f"{base}/stukken/{piece.id}",
+                        {"versie": "1", "tekst": "Lange getypte correctie", "reden": "kort"})
+    assert refused.status_code == 422
+    form = re.search(r'<form method="post" action="[^"]*/stukken/\d+">.*?</form>', refused.text, re.S).group(0)
+    assert ">Lange getypte correctie</textarea>" in form and 'name="versie" value="1"' in form
+    assert 'name="reden" value="kort" required' in form and "(verplicht)" in form
+    ok = form_post(app, client, f"{base}/stukken/{piece.id}", {"versie": "1", "tekst": "Lange getypte correctie",
+                                                               "reden": "Naam van de school was fout"})
+    assert ok.status_code == 302

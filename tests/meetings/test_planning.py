@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -206,3 +207,23 @@ def test_the_api_asks_to_confirm_a_start_in_the_past(app, client, auth, db, worl
     moved = client.patch(f"/api/v1/meetings/{resp.get_json()['id']}", json={"title": "Overleg achteraf (gecorrigeerd)"},
                          headers=headers)
     assert moved.status_code == 200, "changing the title of a past meeting does not ask again"
+
+
+def test_the_location_is_marked_required_and_a_missing_one_keeps_what_was_typed(app, client, auth, db, world):
+    """Is the location marked as required (unless there is an online link) before the first save, and does a save
+    without location or link say so in Dutch while keeping the title, times, cases and agenda typed?"""
+    auth.login(world["coordinator"])
+    form = text_of(client.get("/overleggen/nieuw?type=casuistiekoverleg").text)
+    assert "verplicht zonder online link" in form and "Verplicht: vul een locatie in" in form
+    data = {"type_code": "casuistiekoverleg", "title": "Casuïstiekoverleg Zuid getypt", "day": f"{DAY}",
+            "start_time": "13:00", "end_time": "15:00", "location": "", "chair_id": "0", "minute_taker_id": "0",
+            "case_ids": [str(world["case_b"].id)], "case_minutes": "25",
+            "agenda-0-title": "Eigen openingspunt", "agenda-0-minutes": "7",
+            "agenda-1-title": "Casusbespreking", "agenda-1-cases": "1", "frequency": ""}
+    resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", data)
+    assert "Vul een locatie of een link voor online deelname in." in text_of(resp.text)
+    assert 'value="Casuïstiekoverleg Zuid getypt"' in resp.text and 'value="Eigen openingspunt"' in resp.text
+    assert 'value="13:00"' in resp.text and 'value="15:00"' in resp.text
+    checked = re.findall(r'<input checked[^>]*name="case_ids"[^>]*value="(\d+)"', resp.text)
+    assert checked == [str(world["case_b"].id)]
+    assert db.exec(select(Meeting)).first() is None

@@ -213,3 +213,15 @@ def test_lists_show_organisations_and_users(app, client, scene):
     assert scene["org"].name in orgs.text
     users = client.get("/beheer/gebruikers")
     assert scene["other"].email in users.text and "Professional" in users.text
+
+
+def test_an_organisation_gets_a_mailbox_and_a_wrong_address_is_refused(app, client, scene, db):
+    """Can the admin set an organisation's mailbox (for reminders of its actions), and is a malformed address
+    refused with a Dutch message, the typed name kept?"""
+    url = f"/beheer/organisaties/{scene['org'].id}"
+    base = {"name": "GGZ met mailbox", "type_code": "GGZ", "region_id": scene["region"].id, "active": "y"}
+    bad = form_post(app, client, url, {**base, "mailbox": "geen-adres"})
+    assert bad.status_code == 200 and "Vul een geldig e-mailadres in." in bad.text and "GGZ met mailbox" in bad.text
+    assert form_post(app, client, url, {**base, "mailbox": "team@ggz.example"}).status_code == 302
+    db.expire_all()
+    assert db.get(Organisation, scene["org"].id).mailbox == "team@ggz.example"

@@ -232,3 +232,32 @@ def test_next_evaluation_proposes_the_next_conference(app, client, auth, filled,
     assert re.search(rf'<input (?=[^>]*checked)(?=[^>]*name="case_ids")(?=[^>]*value="{filled.case.id}")[^>]*>', form)
     past = form_post(app, client, f"{url}/evaluatie", {"next_evaluation_on": "2020-01-01"})
     assert past.status_code == 422 and "verleden" in text_of(past.text)
+
+
+def test_an_organisation_owned_action_is_named_without_a_dangling_comma(app, client, auth, db, scenario):
+    """Is an action owned by the police as a whole shown as "Politie ... (organisatie)" on the plan, never with an
+    empty owner before the organisation?"""
+    ctx = sharing.load_context(db, scenario.case)
+    services.add_action(db, scenario.users["pol"], ctx, description="Politie rijdt extra surveillance",
+                        deadline=FUTURE, owner_organisation_id=scenario.orgs["POL"].id)
+    db.commit()
+    auth.login(scenario.users["coordinator"])
+    page = text_of(client.get(f"/casussen/{scenario.case.id}/plan").text)
+    owner_cell = page.split("Politie rijdt extra surveillance", 1)[1].lstrip()  # the next cell: its owner
+    assert owner_cell.startswith(f"{scenario.orgs['POL'].name} (organisatie)"), owner_cell[:80]
+
+
+@pytest.mark.parametrize("back", ["mijn-acties", ""])
+def test_a_refused_status_change_keeps_what_was_typed(app, client, auth, filled, db, back):
+    """When 'niet gelukt' is sent without its reason (from Mijn acties or the plan page), does the 422 page show the
+    status form of that action open, with the chosen status and the typed comment still in it?"""
+    action = db.exec(select(PlanAction).where(PlanAction.owner_user_id == filled.users["lt"].id)).one()
+    auth.login(filled.users["lt"])
+    resp = form_post(app, client, f"/casussen/{filled.case.id}/plan/acties/{action.id}/status",
+                     {"status": "niet_gelukt", "failure_reason": "", "comment": "Getypte lange toelichting",
+                      "terug": back})
+    assert resp.status_code == 422 and "Kies waarom de actie niet is gelukt" in text_of(resp.text)
+    form = re.search(rf'<details class="mda-inline-edit" open>.*?id="status-{action.id}".*?</details>', resp.text,
+                     re.S).group(0)
+    assert '<option value="niet_gelukt" selected>' in form
+    assert ">Getypte lange toelichting</textarea>" in form

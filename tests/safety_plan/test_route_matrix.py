@@ -17,7 +17,8 @@ from tests.conftest import csrf_token, working_day
 
 HOLDERS = {**CASE_HOLDERS,  # from the role definitions: plan.approve/export are coordinators' and team leads'
            "plan.approve": {"coordinator", "other_coordinator", "lead_in", "lead_out"},
-           "plan.export": {"coordinator", "other_coordinator", "lead_in", "lead_out"}}
+           "plan.export": {"coordinator", "other_coordinator", "lead_in", "lead_out"},
+           "action.assign": {"lead_in", "lead_out"}}
 FORM = {422}
 
 # (method, url, permission, scope, allowed statuses); removals and the proposal come last
@@ -36,6 +37,10 @@ PLAN_ROUTES = [
     ("POST", "/casussen/{case}/plan/evaluatie", "case.work", "case", {302}),
     ("POST", "/casussen/{case}/plan/versies/{version}/vaststellen", "plan.approve", "case", FORM),
     ("GET", "/mijn-acties", "case.work", None, OK),
+    ("GET", "/acties-van-mijn-organisatie", "case.work", None, OK),
+    ("GET", "/regie/acties", "case.coordinate", None, OK),
+    ("POST", "/casussen/{case}/plan/acties/{action}/toewijzen", "action.assign", "case", FORM),
+    ("POST", "/casussen/{case}/plan/acties/{action}/termijn", "case.work", "case", FORM),
     ("GET", "/api/v1/cases/{case}/plan", "case.work", "case", OK),
     ("GET", "/api/v1/me/actions", "case.work", None, OK),
     ("API", "/api/v1/cases/{case}/plan/actions", "case.work", "case", {201}),
