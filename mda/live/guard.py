@@ -7,7 +7,10 @@ Socket events do not pass the HTTP request lifecycle (CSRF, timeouts, the single
 1. refuse oversized or malformed payloads (no database work at all);
 2. re-check the login session: the account is active, the session version still matches
    (logging out everywhere, a password or role change revoke it), and the idle timeout and
-   absolute lifetime have not passed (:func:`mda.core.security.session_expired`);
+   absolute lifetime have not passed (:func:`mda.core.security.session_expired`). Only the
+   user's own actions (changes, typing) count as activity: the heartbeat, presence and the
+   fetches a notice causes do not, so an open tab does not keep an idle session alive. A
+   socket past the limit is told (``sessie_verlopen``) and disconnected;
 3. rate-limit per user (a flooding client gets one Dutch error per window, nothing stored);
 4. answer a retried client event (same ``id``) with the stored answer instead of applying it again;
 5. run the handler in its own unit of work: commit once, then emit (``db.after_commit``);
@@ -49,6 +52,8 @@ EXPIRED = "Uw sessie is verlopen of beëindigd. Log opnieuw in om verder te gaan
 TOO_FAST = "U stuurt te veel berichten achter elkaar. Wacht even; er is niets opgeslagen van wat te veel was."
 TOO_BIG = "Dit bericht is te groot. Maak de tekst korter; er is niets opgeslagen."
 MALFORMED = "Dit bericht kon niet worden gelezen. Er is niets opgeslagen."
+#: the event that tells a socket its login session ended (idle, lifetime, revoked) before it is disconnected
+SESSION_ENDED = "sessie_verlopen"
 UNEXPECTED = "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het opnieuw."
 
 
@@ -165,8 +170,11 @@ def _redis(url: str):
 
 
 # ----------------------------------------------------------------------------- session
-def check_session(s: Session, sid: str):
-    """The socket's user when its login session is still valid, else None (socket state updated)."""
+def check_session(s: Session, sid: str, *, activity: bool = False):
+    """The socket's user when its login session is still valid, else None.
+
+    *activity*: the event is the user's own action (a change, typing), which extends the idle timeout as an
+    HTTP request does; a heartbeat, a presence ping or a fetch caused by a notice does not."""
     state = SOCKETS.get(sid)
     user = load_session_user(session.get("_user_id"))
     if state is None or user is None or user.id != state.user_id:
@@ -174,7 +182,8 @@ def check_session(s: Session, sid: str):
     now = utcnow()
     if session_expired(state.last_seen, state.auth_at, now):
         return None
-    state.last_seen = now
+    if activity:
+        state.last_seen = now
     return user
 
 
@@ -226,8 +235,12 @@ def _seen(s: Session, sid: str) -> None:
               .values(seen_at=now))
 
 
-def live_event(name: str, *, dedup: bool = False) -> Callable:
-    """Decorate a namespace handler ``fn(self, ctx) -> dict``: the one path for every live event."""
+def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) -> Callable:
+    """Decorate a namespace handler ``fn(self, ctx) -> dict``: the one path for every live event.
+
+    *activity*: whether the event is the user's own action and so extends the idle timeout (default: the
+    changes, i.e. the events with *dedup*)."""
+    activity = dedup if activity is None else activity
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
@@ -243,13 +256,14 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
             s = db.session()
             user = None
             try:
-                user = check_session(s, sid)
+                user = check_session(s, sid, activity=activity)
                 if user is None:
                     state = SOCKETS.pop(sid, None)
                     audit.record(s, "denied", user=None, user_name=f"gebruiker {state.user_id}" if state else "",
                                  object_type="live", object_id=name, summary="live-bericht na verlopen sessie")
                     db.rollback()
                     answer = refuse(EXPIRED)
+                    emit(SESSION_ENDED, {"fout": EXPIRED})  # the page shows the login link and stops reconnecting
                     from mda.live import services
 
                     services.leave_socket(sid)

@@ -484,7 +484,19 @@
   });
   // heartbeat: keeps this window in the presence list (a window not heard of for 90 s drops out of it)
   setInterval(function () { if (socket.connected) { socket.emit("hier", {}); } }, 30000);
+  /* the login session ended (idle timeout, lifetime, logged out elsewhere): the server disconnects this socket;
+     no reconnecting, the page says so and offers the login link (what was typed stays in this browser) */
+  var ended = false;
+  socket.on("sessie_verlopen", function (m) {
+    ended = true;
+    socket.disconnect();
+    var status = $("live-verbinding");
+    status.textContent = ((m && m.fout) || "Uw sessie is verlopen.") + " Wat u typte is bewaard in deze browser. ";
+    status.appendChild(el("a", { class: "utrecht-link", href: app.dataset.inloggen }, "Opnieuw inloggen"));
+    showError(m && m.fout);
+  });
   socket.on("disconnect", function () {
+    if (ended) { return; }
     $("live-verbinding").textContent = "Verbinding verbroken; opnieuw verbinden… Wat u typt blijft bewaard.";
   });
   socket.on("connect_error", function (err) {
