@@ -20,6 +20,7 @@ Socket events do not pass the HTTP request lifecycle (CSRF, timeouts, the single
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -34,12 +35,13 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import disconnect, emit
 from sqlalchemy import bindparam
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from werkzeug.exceptions import HTTPException
 
 from mda import db
 from mda.core import audit
-from mda.core.errors import ServiceError
+from mda.core.errors import DATABASE_DOWN, ServiceError, database_unreachable
 from mda.core.input_guard import NUL_MESSAGE, contains_nul, is_db_int, is_out_of_range
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
@@ -373,6 +375,11 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                     log.warning("live event %s: number out of the database's range", name)
                     db.rollback()
                     return refuse("Niet gevonden, of u heeft er geen toegang toe.")
+                if isinstance(exc, OperationalError):  # the database is down or restarting: expected, said once
+                    database_unreachable(exc)
+                    with contextlib.suppress(Exception):  # still unreachable: nothing to undo
+                        db.rollback()
+                    return refuse(DATABASE_DOWN)
                 log.exception("live event %s failed", name)
                 try:
                     db.rollback()
