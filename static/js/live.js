@@ -47,10 +47,20 @@
             return;
           }
           if (answer && answer.ok === false) { showError(answer.fout); } else { showError(""); }
+          if (answer && answer.ok && (change || name === "bewerken")) { stillActive(); }
           resolve(answer || {});
         });
       })();
     });
+  }
+  /* the user's own action over the socket also keeps the login session of the pages alive (their idle timeout
+     reads the cookie, which a socket cannot renew): at most one small request a minute, never for a heartbeat */
+  var lastActive = 0;
+  function stillActive() {
+    if (Date.now() - lastActive < 60000) { return; }
+    lastActive = Date.now();
+    fetch(app.dataset.actief, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": app.dataset.csrf } })
+      .catch(function () { /* offline: the next action tries again */ lastActive = 0; });
   }
   var draftKey = function (key) { return "mda-live-" + meetingId + "-" + key; };
   function getDraft(key) { try { return sessionStorage.getItem(draftKey(key)); } catch (e) { return null; } }

@@ -70,3 +70,47 @@ def test_the_live_page_carries_the_login_link_for_an_ended_session(app, live, wo
     page = client.http.get(f"/overleggen/{meeting.id}/live")
     assert page.status_code == 200
     assert f'data-inloggen="/login?next=/overleggen/{meeting.id}/live"' in page.text.replace("%2F", "/")
+
+
+def test_the_pages_ping_after_a_live_change_keeps_the_pages_logged_in(app, live, world, meeting, clock_start):
+    """Does the live page's "still active" request (sent after the user's own change) extend the login session
+    that the pages read, so that a page opened after the idle limit since login, but within it since the ping,
+    still opens?"""
+    from tests.conftest import csrf_token
+
+    idle = _idle(app)
+    client = live(world["users"]["POL"])
+    page = f"/overleggen/{meeting.id}/live"
+    token = csrf_token(app, client.http)
+    with clock.frozen(clock_start + idle * 0.8):
+        assert client.http.post(f"{page}/actief", headers={"X-CSRFToken": token}).status_code == 204
+    with clock.frozen(clock_start + idle * 1.5):
+        assert client.http.get(page).status_code == 200
+
+
+def test_without_the_ping_the_pages_session_ends_at_the_idle_limit(app, live, world, meeting, clock_start):
+    """Is the same page sent to the login page when nothing the user did reached the pages (the check above can
+    fail)?"""
+    client = live(world["users"]["POL"])
+    with clock.frozen(clock_start + _idle(app) * 1.5):
+        resp = client.http.get(f"/overleggen/{meeting.id}/live")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_the_ping_needs_the_csrf_token_and_an_invitation(app, live, world, meeting):
+    """Is the "still active" request refused without the page's CSRF token, and for a user not invited?"""
+    from tests.conftest import csrf_token
+
+    url = f"/overleggen/{meeting.id}/live/actief"
+    invited = live(world["users"]["POL"])
+    assert invited.http.post(url).status_code == 400
+    outsider = live(world["users"]["OM"])
+    assert outsider.http.post(url, headers={"X-CSRFToken": csrf_token(app, outsider.http)}).status_code == 404
+
+
+def test_the_login_link_of_a_still_valid_session_leads_back_to_the_live_page(app, live, world, meeting):
+    """When the pages' session is still valid (the user was active in another tab), does the live page's login
+    link lead straight back to the live page?"""
+    client = live(world["users"]["POL"])
+    resp = client.http.get(f"/login?next=/overleggen/{meeting.id}/live")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/overleggen/{meeting.id}/live")
