@@ -9,6 +9,18 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+
+def _document_our_validation_error() -> None:
+    """Invalid input answers in the API's own error shape (:func:`mda.core.errors.api_validation_error`), so the
+    OpenAPI document names that model for it, not pydantic's error list (set before any view is decorated)."""
+    from mda.api.schemas import Error
+    from mda.extensions import api_spec
+
+    api_spec.validation_error_model = Error
+
+
+_document_our_validation_error()
+
 from mda.api import idempotency  # noqa: E402
 
 idempotency.install(bp)

@@ -65,8 +65,8 @@ def start_session(user: User, method: str, must_enrol: bool = False) -> None:
                error_message="Te veel inlogpogingen vanaf dit adres. Wacht een minuut.")
 def login():
     """Step one: e-mail address and password."""
-    if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+    if current_user.is_authenticated:  # still logged in (e.g. the live page's "log in again" link): go on
+        return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if request.method == "GET" and request.args.get("next"):
         session["after_login"] = safe_next(request.args["next"])

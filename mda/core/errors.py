@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, abort, jsonify, make_response, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
@@ -55,8 +56,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(code: int, message: str | None = None, details: dict | None = None):
-    """Render the Dutch error for *code* as a page or as JSON."""
+def error_response(code: int, message: str | None = None, details: dict | None = None, *,
+                   without_database: bool = False):
+    """Render the Dutch error for *code* as a page or as JSON.
+
+    *without_database*: the database is what failed, so the page is rendered in the normal layout as for a visitor
+    who is not logged in (no user lookup, no menu, none of the context processors that would read it)."""
     title, default = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     message = message or default
     if wants_json():
@@ -64,11 +69,50 @@ def error_response(code: int, message: str | None = None, details: dict | None =
         if details:
             body["details"] = details
         return jsonify(body), code
+    if without_database:
+        return _page_without_database(code, title, message), code
     try:
         return render_template("errors/error.html", code=code, title=title, message=message), code
     except Exception:  # the page layout needs the database (current user); it may be what failed
         log.exception("error page could not be rendered; plain fallback used")
         return FALLBACK_PAGE.format(code=code, title=escape(title), message=escape(message)), code
+
+
+def _page_without_database(code: int, title: str, message: str) -> str:
+    """The error page in the normal layout, from the template alone: Flask's ``render_template`` would run the
+    context processors, and Flask-Login's and the menu's read the user from the database."""
+    from flask_login import AnonymousUserMixin
+
+    try:
+        return current_app.jinja_env.get_template("errors/error.html").render(
+            code=code, title=title, message=message, current_user=AnonymousUserMixin(), nav_items=[],
+            request=request, session=session, g=g, config=current_app.config)
+    except Exception:  # a template error: the bare page still answers
+        log.warning("error page without the database could not be rendered; plain fallback used", exc_info=True)
+        return FALLBACK_PAGE.format(code=code, title=escape(title), message=escape(message))
+
+
+#: whether this process is in a database outage (it warned once; quiet until a new connection succeeds)
+_database_down = False
+
+
+def database_unreachable(exc: BaseException) -> None:
+    """Note a failed database call: one warning when an outage starts (no traceback, no request details, which
+    may carry personal data in the path); the rest of the outage is quiet."""
+    global _database_down
+    if _database_down:
+        return
+    _database_down = True
+    log.warning("database unreachable (%s); answering 503 until it is back",
+                type(getattr(exc, "orig", None) or exc).__name__)
+
+
+def _database_back(*_args) -> None:
+    """A new database connection succeeded: the outage (if any) is over; the next one warns again."""
+    global _database_down
+    if _database_down:
+        _database_down = False
+        log.info("database reachable again")
 
 
 def api_validation_error(_req, _resp, error, _instance, *_args) -> None:
@@ -97,6 +141,10 @@ FALLBACK_PAGE = ('<!doctype html><html lang="nl"><head><meta charset="utf-8"><ti
 
 def init_app(app: Flask) -> None:
     """Register handlers for every HTTP error and for unexpected exceptions."""
+    from sqlalchemy import Engine, event
+
+    if not event.contains(Engine, "connect", _database_back):  # every engine of the process (tests build several)
+        event.listen(Engine, "connect", _database_back)
 
     @app.errorhandler(CSRFError)
     def _csrf(_e):
@@ -143,13 +191,10 @@ def init_app(app: Flask) -> None:
             return error_response(original.status, original.message)
 
         if isinstance(original, OperationalError):  # database down or restarting: 503, the pool pre-pings
-            log.error("database unreachable on %s %s: %s", request.method, request.path,
-                      type(getattr(original, "orig", original)).__name__)
-            try:
+            database_unreachable(original)  # an expected condition: one warning per outage
+            with contextlib.suppress(Exception):  # still unreachable: nothing to undo, and the outage was logged
                 db.rollback()
-            except Exception:  # still unreachable: nothing to undo
-                log.warning("rollback while the database is unreachable failed")
-            resp = make_response(error_response(503, DATABASE_DOWN))
+            resp = make_response(error_response(503, DATABASE_DOWN, without_database=True))
             resp.headers["Retry-After"] = "30"
             return resp
         log.exception("unhandled error on %s %s", request.method, request.path,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from mda import db
 from mda.core import mail
+from mda.core.errors import database_unreachable
 from mda.core.permissions import require_permission
 from mda.core.redact import redact
 from mda.core.templating import register_nav
@@ -46,7 +48,10 @@ def healthz():
     try:
         with db.engine().connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means unhealthy
+    except OperationalError as exc:  # down or restarting: an expected condition, one warning per outage
+        database_unreachable(exc)
+        return jsonify(status="fout", database="onbereikbaar"), 503
+    except Exception:  # any other failure to reach the database means unhealthy too
         current_app.logger.exception("health check: database unreachable")
         return jsonify(status="fout", database="onbereikbaar"), 503
     return jsonify(status="ok", database="ok")

@@ -15,7 +15,8 @@ carry an ``id`` so that a retry is applied once):
 ``actie`` {id, punt, omschrijving, deadline, eigenaar_gebruiker|eigenaar_organisatie|eigenaar_gezin, categorie}
 
 Server -> client: ``melding`` (a room notice: only ids), ``controle`` (access may have changed:
-fetch again), ``fout`` (a refusal in Dutch).
+fetch again), ``fout`` (a refusal in Dutch), ``sessie_verlopen`` (the login session ended; the
+server disconnects next). Only changes and ``bewerken`` extend the idle timeout.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class LiveNamespace(Namespace):
 
     @live_event("hier")
     def on_hier(self, ctx: EventContext):
-        """The browser's heartbeat (every 30 s): the guard refreshed this socket's presence."""
+        """The browser's heartbeat (every 30 s): the guard refreshed this socket's presence. Not user activity:
+        it does not extend the idle timeout, and it is what tells an idle tab that its session ended."""
         return {}
 
     @live_event("aanwezig")
@@ -142,7 +144,7 @@ class LiveNamespace(Namespace):
             db.after_commit(lambda: setattr(ctx.state, "editing", False))
         return {"stuk": piece.id, "versie": piece.version}
 
-    @live_event("bewerken")
+    @live_event("bewerken", activity=True)  # typing is the user's own action
     def on_bewerken(self, ctx: EventContext):
         """Mark the piece this socket types in ({stuk, versie}: the version the text started from), or none
         ({stuk: null}: the browser sends it a few seconds after the last key)."""

@@ -7,7 +7,10 @@ Socket events do not pass the HTTP request lifecycle (CSRF, timeouts, the single
 1. refuse oversized or malformed payloads (no database work at all);
 2. re-check the login session: the account is active, the session version still matches
    (logging out everywhere, a password or role change revoke it), and the idle timeout and
-   absolute lifetime have not passed (:func:`mda.core.security.session_expired`);
+   absolute lifetime have not passed (:func:`mda.core.security.session_expired`). Only the
+   user's own actions (changes, typing) count as activity: the heartbeat, presence and the
+   fetches a notice causes do not, so an open tab does not keep an idle session alive. A
+   socket past the limit is told (``sessie_verlopen``) and disconnected;
 3. rate-limit per user (a flooding client gets one Dutch error per window, nothing stored);
 4. answer a retried client event (same ``id``) with the stored answer instead of applying it again;
 5. run the handler in its own unit of work: commit once, then emit (``db.after_commit``);
@@ -17,6 +20,7 @@ Socket events do not pass the HTTP request lifecycle (CSRF, timeouts, the single
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -31,12 +35,13 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import disconnect, emit
 from sqlalchemy import bindparam
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from werkzeug.exceptions import HTTPException
 
 from mda import db
 from mda.core import audit
-from mda.core.errors import ServiceError
+from mda.core.errors import DATABASE_DOWN, ServiceError, database_unreachable
 from mda.core.input_guard import NUL_MESSAGE, contains_nul, is_db_int, is_out_of_range
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
@@ -49,6 +54,8 @@ EXPIRED = "Uw sessie is verlopen of beëindigd. Log opnieuw in om verder te gaan
 TOO_FAST = "U stuurt te veel berichten achter elkaar. Wacht even; er is niets opgeslagen van wat te veel was."
 TOO_BIG = "Dit bericht is te groot. Maak de tekst korter; er is niets opgeslagen."
 MALFORMED = "Dit bericht kon niet worden gelezen. Er is niets opgeslagen."
+#: the event that tells a socket its login session ended (idle, lifetime, revoked) before it is disconnected
+SESSION_ENDED = "sessie_verlopen"
 UNEXPECTED = "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het opnieuw."
 
 
@@ -130,16 +137,34 @@ def _limit() -> tuple[int, int]:
 
 
 def allow_event(user_id: int) -> tuple[bool, bool]:
-    """(allowed, warn): a fixed window per user, shared through Redis when several processes run."""
+    """(allowed, warn): a fixed window per user, shared through Redis when several processes run.
+
+    Redis unreachable: the window is counted in this process's memory (as the HTTP limiter does), with one warning
+    per outage and no traceback per event; Redis is tried again every :data:`REDIS_RETRY_SECONDS`. When it answers
+    again, this process's sockets are told to fetch their views afresh (``controle``): notices between processes
+    sent while it was away are lost."""
     limit, seconds = _limit()
     redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        client = _redis(redis_url)
-        key = f"mda:live:rate:{user_id}:{int(time.time() // seconds)}"  # real clock: a rate window, not a date
-        count = client.incr(key)
-        if count == 1:
-            client.expire(key, seconds * 2)
-        return count <= limit, count == limit + 1
+    if redis_url and _redis_worth_trying():
+        try:
+            allowed = _allow_shared(_redis(redis_url), user_id, limit, seconds)
+        except Exception as exc:  # redis.RedisError, OSError: any failure of the store means "count here"
+            _redis_failed(exc)
+        else:
+            _redis_answered()
+            return allowed
+    return _allow_local(user_id, limit, seconds)
+
+
+def _allow_shared(client, user_id: int, limit: int, seconds: int) -> tuple[bool, bool]:
+    key = f"mda:live:rate:{user_id}:{int(time.time() // seconds)}"  # real clock: a rate window, not a date
+    count = client.incr(key)
+    if count == 1:
+        client.expire(key, seconds * 2)
+    return count <= limit, count == limit + 1
+
+
+def _allow_local(user_id: int, limit: int, seconds: int) -> tuple[bool, bool]:
     now = time.monotonic()
     with _windows_lock:
         window = _windows.setdefault(user_id, _Window())
@@ -153,6 +178,43 @@ def allow_event(user_id: int) -> tuple[bool, bool]:
         return False, warn
 
 
+#: while Redis is away, how often an event tries it again (the others count in memory without waiting for it)
+REDIS_RETRY_SECONDS = 5.0
+#: monotonic time of the last failed attempt while Redis is away; None while it answers
+_redis_down_at: float | None = None
+
+
+def _redis_worth_trying() -> bool:
+    return _redis_down_at is None or time.monotonic() - _redis_down_at >= REDIS_RETRY_SECONDS
+
+
+def _redis_failed(exc: Exception) -> None:
+    """One warning when an outage starts (no traceback, no user): later failures of the same outage are quiet."""
+    global _redis_down_at
+    with _windows_lock:
+        first = _redis_down_at is None
+        _redis_down_at = time.monotonic()
+    if first:
+        log.warning("live rate limit: Redis unreachable (%s); counting in this process until it is back",
+                    type(exc).__name__)
+
+
+def _redis_answered() -> None:
+    """Redis answers: end an outage, and have this process's sockets fetch what they may have missed."""
+    global _redis_down_at
+    if _redis_down_at is None:
+        return
+    with _windows_lock:
+        was_down, _redis_down_at = _redis_down_at is not None, None
+    if was_down:
+        log.info("live rate limit: Redis reachable again")
+        from mda.extensions import socketio
+
+        sids = list(SOCKETS)
+        if sids:  # this process's sockets only: each process notices Redis's return on its own next event
+            socketio.server.emit("controle", {}, to=sids, namespace=NAMESPACE, ignore_queue=True)
+
+
 _redis_clients: dict[str, Any] = {}
 
 
@@ -160,13 +222,17 @@ def _redis(url: str):
     if url not in _redis_clients:
         import redis
 
-        _redis_clients[url] = redis.Redis.from_url(url)
+        # short timeouts: a Redis that hangs must not hold every live event for the default (no) timeout
+        _redis_clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
     return _redis_clients[url]
 
 
 # ----------------------------------------------------------------------------- session
-def check_session(s: Session, sid: str):
-    """The socket's user when its login session is still valid, else None (socket state updated)."""
+def check_session(s: Session, sid: str, *, activity: bool = False):
+    """The socket's user when its login session is still valid, else None.
+
+    *activity*: the event is the user's own action (a change, typing), which extends the idle timeout as an
+    HTTP request does; a heartbeat, a presence ping or a fetch caused by a notice does not."""
     state = SOCKETS.get(sid)
     user = load_session_user(session.get("_user_id"))
     if state is None or user is None or user.id != state.user_id:
@@ -174,7 +240,8 @@ def check_session(s: Session, sid: str):
     now = utcnow()
     if session_expired(state.last_seen, state.auth_at, now):
         return None
-    state.last_seen = now
+    if activity:
+        state.last_seen = now
     return user
 
 
@@ -226,8 +293,12 @@ def _seen(s: Session, sid: str) -> None:
               .values(seen_at=now))
 
 
-def live_event(name: str, *, dedup: bool = False) -> Callable:
-    """Decorate a namespace handler ``fn(self, ctx) -> dict``: the one path for every live event."""
+def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) -> Callable:
+    """Decorate a namespace handler ``fn(self, ctx) -> dict``: the one path for every live event.
+
+    *activity*: whether the event is the user's own action and so extends the idle timeout (default: the
+    changes, i.e. the events with *dedup*)."""
+    activity = dedup if activity is None else activity
 
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
@@ -243,13 +314,14 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
             s = db.session()
             user = None
             try:
-                user = check_session(s, sid)
+                user = check_session(s, sid, activity=activity)
                 if user is None:
                     state = SOCKETS.pop(sid, None)
                     audit.record(s, "denied", user=None, user_name=f"gebruiker {state.user_id}" if state else "",
                                  object_type="live", object_id=name, summary="live-bericht na verlopen sessie")
                     db.rollback()
                     answer = refuse(EXPIRED)
+                    emit(SESSION_ENDED, {"fout": EXPIRED})  # the page shows the login link and stops reconnecting
                     from mda.live import services
 
                     services.leave_socket(sid)
@@ -303,6 +375,11 @@ def live_event(name: str, *, dedup: bool = False) -> Callable:
                     log.warning("live event %s: number out of the database's range", name)
                     db.rollback()
                     return refuse("Niet gevonden, of u heeft er geen toegang toe.")
+                if isinstance(exc, OperationalError):  # the database is down or restarting: expected, said once
+                    database_unreachable(exc)
+                    with contextlib.suppress(Exception):  # still unreachable: nothing to undo
+                        db.rollback()
+                    return refuse(DATABASE_DOWN)
                 log.exception("live event %s failed", name)
                 try:
                     db.rollback()

@@ -53,6 +53,17 @@ def view(meeting_id: int):
                            overleg=state.meeting_state(db.session(), current_user, meeting))
 
 
+@bp.route("/<int:meeting_id>/live/actief", methods=["POST"])
+@login_required
+@require_permission("meeting.attend")
+def active(meeting_id: int):
+    """The live page's user changed or typed something over the socket: this request (CSRF-checked as any other)
+    carries that activity to the login session, whose idle timeout pages read from the cookie. The page sends it
+    at most once a minute, only after the user's own action (never for a heartbeat). Nothing is changed."""
+    _meeting(meeting_id)
+    return "", 204
+
+
 def _form_item(meeting, item_id: int) -> AgendaItem:
     try:
         return services.load_item(db.session(), current_user, meeting, item_id)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from mda import db
 from mda.core import audit
-from mda.core.audit import ACTIONS
+from mda.core.audit import ACTIONS, AuditEvent
 from mda.core.permissions import require_permission
 from mda.core.timeutil import utcnow
 from mda.privacy import bp
@@ -21,6 +21,8 @@ from mda.privacy.services import (
     count_audit,
     last_audit_id,
     query_audit,
+    seen_counts,
+    seen_page,
     stream_audit_csv,
 )
 
@@ -57,7 +59,38 @@ def audit_log():
     first_url = url_for("privacy.audit_log", **args) if before else None
     references = _references({r.case_id for r in rows if r.case_id})
     return render_template("privacy/audit.html", form=form, rows=rows, next_url=next_url, first_url=first_url,
-                           action_names=ACTION_NAMES, object_names=OBJECT_NAMES, references=references)
+                           action_names=ACTION_NAMES, object_names=OBJECT_NAMES, references=references,
+                           seen=seen_counts(db.session(), [r.id for r in rows]))
+
+
+@bp.route("/audit/<int:seq>/gezien")
+@require_permission("audit.read")
+def audit_seen(seq: int):
+    """Which persons and items one audit row says were seen (its ``audit_subject`` rows), one page at a time."""
+    from flask import abort
+    from sqlmodel import select
+
+    from mda.core.input_guard import is_db_int
+
+    if not is_db_int(seq):
+        abort(404)
+    s = db.session()
+    row = s.exec(select(AuditEvent).where(AuditEvent.seq == seq)).first()
+    if row is None:
+        abort(404)
+    after = request.args.get("na", type=int)
+    if after is not None and not is_db_int(after):
+        after = None
+    subjects = seen_page(s, row.id, after_id=after, limit=PAGE_SIZE + 1)
+    more, subjects = len(subjects) > PAGE_SIZE, subjects[:PAGE_SIZE]
+    total = seen_counts(s, [row.id]).get(row.id, 0)
+    audit.record(s, "view", user=current_user, object_type="audit_log", object_id=str(seq), case_id=row.case_id,
+                 summary=f"wat auditregel nr. {seq} als gezien noemt bekeken ({len(subjects)} van {total})")
+    return render_template(
+        "privacy/audit_seen.html", row=row, subjects=subjects, total=total,
+        action_names=ACTION_NAMES, object_names=OBJECT_NAMES, references=_references({row.case_id} - {None}),
+        next_url=url_for("privacy.audit_seen", seq=seq, na=subjects[-1].id) if more else None,
+        first_url=url_for("privacy.audit_seen", seq=seq) if after is not None else None)
 
 
 def _references(case_ids: set[int]) -> dict[int, str]:

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, func, select
 
 from mda.core.audit import ACTIONS, AuditEvent
+from mda.core.audit_subjects import AuditSubject
 from mda.core.csvsafe import csv_text
 from mda.core.timeutil import LOCAL_TZ, format_local
 
@@ -87,15 +88,59 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
+# ----------------------------------------------------------------------------- what a row says was seen
+def seen_counts(db: Session, event_ids: list[int]) -> dict[int, int]:
+    """How many ``audit_subject`` rows (persons and items seen) each of *event_ids* has, in one query."""
+    if not event_ids:
+        return {}
+    stmt = (select(AuditSubject.event_id, func.count(AuditSubject.id))
+            .where(AuditSubject.event_id.in_(event_ids)).group_by(AuditSubject.event_id))
+    return dict(db.exec(stmt).all())
+
+
+def seen_page(db: Session, event_id: int, *, after_id: int | None = None,
+              limit: int = PAGE_SIZE) -> list[AuditSubject]:
+    """The persons and items audit row *event_id* says were seen, in the order written, one page at a time
+    (*after_id*: the last subject row of the previous page)."""
+    stmt = select(AuditSubject).where(AuditSubject.event_id == event_id)
+    if after_id is not None:
+        stmt = stmt.where(AuditSubject.id > after_id)
+    return list(db.exec(stmt.order_by(AuditSubject.id).limit(limit)))
+
+
+def describe_seen(subject: AuditSubject) -> str:
+    """One subject row in words, with numbers only (the privacy officer opens a person by number):
+    "persoon nr. 3 · gegeven nr. 12 · notulen"."""
+    parts = []
+    if subject.person_id is not None:
+        parts.append(f"persoon nr. {subject.person_id}")
+    if subject.item_id is not None:
+        parts.append(f"gegeven nr. {subject.item_id}")
+    if subject.kind:
+        parts.append(subject.kind)
+    return " · ".join(parts) or "(niets genoemd)"
+
+
+def _seen_in_chunk(db: Session, event_ids: list[int]) -> dict[int, list[str]]:
+    """The subjects of *event_ids* in words, per event (one query for a chunk of the CSV export)."""
+    seen: dict[int, list[str]] = {}
+    if event_ids:
+        for row in db.exec(select(AuditSubject).where(AuditSubject.event_id.in_(event_ids))
+                           .order_by(AuditSubject.event_id, AuditSubject.id)):
+            text = describe_seen(row) + (f" ({row.basis})" if row.basis else "")
+            seen.setdefault(row.event_id, []).append(text)
+    return seen
+
+
 CSV_COLUMNS = ["seq", "tijd (Europe/Amsterdam)", "gebruiker", "organisatie", "namens", "actie",
                "objecttype", "object-id", "casus-id", "persoon-ids", "grondslag", "adres",
-               "uitkomst", "omschrijving", "hash"]
+               "uitkomst", "omschrijving", "gezien", "hash"]
 
 
-def _csv_row(r: AuditEvent) -> list:
+def _csv_row(r: AuditEvent, seen: list[str]) -> list:
     return [r.seq, format_local(r.occurred_at, "%Y-%m-%d %H:%M:%S"), r.user_name, r.organisation_name,
             r.on_behalf_of, r.action, r.object_type, r.object_id, r.case_id or "", r.person_ids, r.basis,
-            r.client_address, r.outcome, r.summary, r.hash]
+            r.client_address, r.outcome, r.summary, "; ".join(seen), r.hash]
 
 
 #: rows read per query while streaming the CSV export
@@ -113,7 +158,8 @@ def count_audit(db: Session, flt: AuditFilter, up_to_id: int) -> int:
 
 
 def stream_audit_csv(engine, flt: AuditFilter, up_to_id: int, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
-    """The filtered trail up to row *up_to_id* as CSV text, newest first, read *chunk* rows at a time.
+    """The filtered trail up to row *up_to_id* as CSV text, newest first, read *chunk* rows at a time; the column
+    "gezien" lists every person and item each row says was seen (its ``audit_subject`` rows).
 
     Memory stays bounded whatever the trail's size: each chunk is one indexed keyset query
     (``id < last``) in a short read-only session of its own, written out and dropped.
@@ -124,9 +170,10 @@ def stream_audit_csv(engine, flt: AuditFilter, up_to_id: int, chunk: int = EXPOR
         with Session(engine) as db:
             stmt = _filtered(select(AuditEvent), flt).where(AuditEvent.id < below)
             rows = list(db.exec(stmt.order_by(AuditEvent.id.desc()).limit(chunk)))
+            seen = _seen_in_chunk(db, [r.id for r in rows])
         if not rows:
             return
-        yield csv_text(_csv_row(r) for r in rows)
+        yield csv_text(_csv_row(r, seen.get(r.id, [])) for r in rows)
         below = rows[-1].id
         if len(rows) < chunk:
             return

@@ -164,7 +164,9 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
           file_format: str = "docx") -> ExportedDocument:
     """Build the professional (``professioneel``) or family (``gezin``) version, audited as an export
     (*file_format* names what the user receives: ``docx``, or ``pdf`` converted from it)."""
-    view = views.plan_view(db, user, ctx, channel=f"Word-export ({kind})", per_page=None, with_versions=False)
+    channel = f"Word-export ({kind})"
+    # audited below, with exactly what the document holds (the family version holds a part of the plan)
+    view = views.plan_view(db, user, ctx, channel=channel, per_page=None, with_versions=False, audit=False)
     for rows in view.entries.values():  # mark what an open escalation disputes (locked)
         for entry in rows:
             entry.locked = services.entry_is_locked(db, entry)
@@ -176,11 +178,13 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
     reference = ctx.case.reference
     exported_at = clock.now()
     if kind == "gezin":
-        doc = _family(view, reference, version_sentence, exported_at)
+        doc, shown_entries, shown_actions = _family(view, reference, version_sentence, exported_at)
         filename = f"veiligheidsplan-gezin-{reference}-{label}.docx"
     else:
         doc = _professional(view, user, ctx, reference, version_sentence, names, exported_at)
+        shown_entries, shown_actions = [e for rows in view.entries.values() for e in rows], view.actions
         filename = f"veiligheidsplan-{reference}-{label}.docx"
+    views.audit_plan_view(db, user, ctx, shown_entries, shown_actions, channel)
     buffer = io.BytesIO()
     doc.save(buffer)
     audit.record(db, "export", user=user, object_type="safety_plan", object_id=ctx.case.id, case_id=ctx.case.id,
@@ -251,8 +255,10 @@ def _mean(scores: dict[str, int]) -> float:
     return sum(scores.values()) / len(scores) if scores else 0.0
 
 
-def _family(view: views.PlanView, reference: str, version_sentence: str, exported_at: datetime) -> Document:
-    """Plain Dutch (B1): the safety agreements, the goals and what the family itself does.
+def _family(view: views.PlanView, reference: str, version_sentence: str,
+            exported_at: datetime) -> tuple[Document, list[views.EntryView], list[views.ActionView]]:
+    """Plain Dutch (B1): the safety agreements, the goals and what the family itself does; with the entries and
+    actions it holds (what the export's audit names).
 
     Only plan content of the ordinary plan category that the exporting user may see; nothing
     of which organisation said or does what, no internal notes, no other organisations' actions.
@@ -268,11 +274,11 @@ def _family(view: views.PlanView, reference: str, version_sentence: str, exporte
                     "afspraken. Heeft u vragen? Bel dan uw vaste contactpersoon.")
     _heading(doc, "Afspraken over veiligheid", 1)
     _paragraph(doc, "Deze afspraken zijn altijd geldig. Hierover kunnen we niet onderhandelen.")
-    conditions = [e.text for e in view.entries.get("voorwaarde", []) if family_safe(e)]
-    table(doc, ["Afspraak"], [[t] for t in conditions] or [["Er zijn nog geen afspraken."]])
+    conditions = [e for e in view.entries.get("voorwaarde", []) if family_safe(e)]
+    table(doc, ["Afspraak"], [[e.text] for e in conditions] or [["Er zijn nog geen afspraken."]])
     _heading(doc, "Waar we samen aan werken", 1)
-    goals = [e.text for e in view.entries.get("doel", []) if family_safe(e)]
-    table(doc, ["Doel"], [[t] for t in goals] or [["Er zijn nog geen doelen."]])
+    goals = [e for e in view.entries.get("doel", []) if family_safe(e)]
+    table(doc, ["Doel"], [[e.text] for e in goals] or [["Er zijn nog geen doelen."]])
     _heading(doc, "Wat u zelf doet", 1)
     own = [a for a in view.actions if a.owner_is_family and a.decision.visible and a.category == PLAN_CATEGORY]
     table(doc, ["Wat", "Wanneer klaar", "Hoe staat het ervoor"],
@@ -282,4 +288,4 @@ def _family(view: views.PlanView, reference: str, version_sentence: str, exporte
     _heading(doc, "Wanneer kijken we opnieuw?", 1)
     _paragraph(doc, f"We bespreken het plan weer op {dutch_date(next_evaluation)}." if next_evaluation
                     else "We spreken nog af wanneer we het plan opnieuw bespreken.")
-    return doc
+    return doc, conditions + goals, own

@@ -214,8 +214,11 @@ def action_query(case_id: int | None, *, status: str | None = None, overdue: boo
 
 def plan_view(db: Session, user: User, ctx: sharing.CaseContext, *, channel: str = "pagina",
               page: int = 1, per_page: int | None = 50, status: str | None = None,
-              overdue: bool = False, with_versions: bool = True) -> PlanView:
-    """The plan of the case as *user* may see it (actions paged), audited per basis used."""
+              overdue: bool = False, with_versions: bool = True, audit: bool = True) -> PlanView:
+    """The plan of the case as *user* may see it (actions paged), audited per basis used.
+
+    *audit* False: the caller shows only part of it and audits exactly that part with :func:`audit_plan_view`
+    (the family export), so that the trail names what was shown and nothing else."""
     if not sharing.can_open_case(user, ctx.case, ctx):
         from flask import abort
 
@@ -239,7 +242,8 @@ def plan_view(db: Session, user: User, ctx: sharing.CaseContext, *, channel: str
                              .order_by(PlanVersion.id.desc()).limit(20))) if with_versions else [])
     view = PlanView(case=ctx.case, context=ctx, plan=plan, entries=entries, actions=actions, action_total=total,
                     versions=versions, scores=score_history(db, ctx))
-    audit_plan_view(db, user, ctx, [e for rows in entries.values() for e in rows], actions, channel)
+    if audit:
+        audit_plan_view(db, user, ctx, [e for rows in entries.values() for e in rows], actions, channel)
     return view
 
 

@@ -47,10 +47,20 @@
             return;
           }
           if (answer && answer.ok === false) { showError(answer.fout); } else { showError(""); }
+          if (answer && answer.ok && (change || name === "bewerken")) { stillActive(); }
           resolve(answer || {});
         });
       })();
     });
+  }
+  /* the user's own action over the socket also keeps the login session of the pages alive (their idle timeout
+     reads the cookie, which a socket cannot renew): at most one small request a minute, never for a heartbeat */
+  var lastActive = 0;
+  function stillActive() {
+    if (Date.now() - lastActive < 60000) { return; }
+    lastActive = Date.now();
+    fetch(app.dataset.actief, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": app.dataset.csrf } })
+      .catch(function () { /* offline: the next action tries again */ lastActive = 0; });
   }
   var draftKey = function (key) { return "mda-live-" + meetingId + "-" + key; };
   function getDraft(key) { try { return sessionStorage.getItem(draftKey(key)); } catch (e) { return null; } }
@@ -484,7 +494,19 @@
   });
   // heartbeat: keeps this window in the presence list (a window not heard of for 90 s drops out of it)
   setInterval(function () { if (socket.connected) { socket.emit("hier", {}); } }, 30000);
+  /* the login session ended (idle timeout, lifetime, logged out elsewhere): the server disconnects this socket;
+     no reconnecting, the page says so and offers the login link (what was typed stays in this browser) */
+  var ended = false;
+  socket.on("sessie_verlopen", function (m) {
+    ended = true;
+    socket.disconnect();
+    var status = $("live-verbinding");
+    status.textContent = ((m && m.fout) || "Uw sessie is verlopen.") + " Wat u typte is bewaard in deze browser. ";
+    status.appendChild(el("a", { class: "utrecht-link", href: app.dataset.inloggen }, "Opnieuw inloggen"));
+    showError(m && m.fout);
+  });
   socket.on("disconnect", function () {
+    if (ended) { return; }
     $("live-verbinding").textContent = "Verbinding verbroken; opnieuw verbinden… Wat u typt blijft bewaard.";
   });
   socket.on("connect_error", function (err) {

@@ -1,5 +1,6 @@
-"""Every operation of /api/v1/openapi.json under generated input (schemathesis): no 5xx, and every
-error in the documented ``{error, title, message}`` shape.
+"""Every operation of /api/v1/openapi.json under generated input (schemathesis): no 5xx, every
+error in the documented ``{error, title, message}`` shape, and (as a coordinator and as a partner)
+every answer as the OpenAPI document says: schemathesis's checks, all but one (see below).
 
 The number of examples per operation is bounded (``MDA_SCHEMATHESIS_EXAMPLES``, default 20) so the
 run stays around a minute on SQLite; shrinking is off, a failure is reported as generated.
@@ -12,6 +13,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 EXAMPLES = int(os.environ.get("MDA_SCHEMATHESIS_EXAMPLES", "20"))
 ERROR_KEYS = {"error", "title", "message"}
@@ -19,7 +21,8 @@ ERROR_KEYS = {"error", "title", "message"}
 
 @pytest.fixture
 def callers(app, db, make_region, make_org, make_user, make_case, make_person):
-    """Bearer headers for a coordinator (with a case in their circle) and an admin, and no header at all."""
+    """Bearer headers for a coordinator (with a case in their circle), a partner professional in that circle and an
+    admin, and no header at all."""
     from mda import db as mdadb
     from mda.auth import services
     from mda.auth.models import User
@@ -34,7 +37,7 @@ def callers(app, db, make_region, make_org, make_user, make_case, make_person):
     headers = {"anoniem": {}}
     with app.test_request_context():
         s = mdadb.session()
-        for name, user in (("regisseur", coordinator), ("beheerder", admin)):
+        for name, user in (("regisseur", coordinator), ("partner", member), ("beheerder", admin)):
             headers[name] = {"Authorization": "Bearer " + services.create_api_token(s, s.get(User, user.id), "test")}
         mdadb.commit()
     return headers
@@ -82,3 +85,32 @@ def test_every_api_operation_survives_generated_input(app, callers):
         for caller, headers in callers.items():
             failures.extend(_probe(operation, caller, headers))
     assert not failures, "\n".join(failures)
+
+
+#: Not checked yet: "positive data acceptance" (input the schema allows must be accepted). The document does not
+#: yet state every rule the services apply (the lists of phases and roles, a deadline not in the past, no NUL in a
+#: text, the date-time format of a meeting), so valid-looking input is refused with a documented 422 or 400.
+CONTRACT_EXCLUDED = [positive_data_acceptance]
+
+
+@pytest.mark.parametrize("caller", ["regisseur", "partner"])
+def test_every_api_operation_answers_as_its_openapi_document_says(app, callers, caller):
+    """Does every operation answer generated input with a status code, content type, headers and body (errors
+    included) that its OpenAPI document names, for a coordinator and for a partner professional?"""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers = callers[caller]
+    failures: dict[str, str] = {}
+    for operation in [result.ok() for result in schema.get_all_operations()]:
+
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def probe(case):
+            try:
+                case.call_and_validate(headers=headers, excluded_checks=CONTRACT_EXCLUDED)
+            except Exception as exc:  # a FailureGroup of the checks, or anything the call raised
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                failures.setdefault(f"{case.method} {case.path}: {first}", str(exc)[:600])
+
+        probe()
+    assert not failures, "\n\n".join(f"{key}\n{detail}" for key, detail in list(failures.items())[:5])

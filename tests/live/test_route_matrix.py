@@ -9,6 +9,7 @@ from tests.conftest import csrf_token
 # (method, url, who may: "invited" | "item" (invited for case A and in its circle) | "chair")
 ROUTES = [
     ("GET", "/overleggen/{m}/live", "invited"),
+    ("POST", "/overleggen/{m}/live/actief", "invited"),
     ("POST", "/overleggen/{m}/live/voorzitter/starten", "chair"),
     ("POST", "/overleggen/{m}/live/voorzitter/volgende", "chair"),
     ("POST", "/overleggen/{m}/live/voorzitter/sluiten", "chair"),
@@ -41,7 +42,7 @@ def expected(role: str, who: str) -> set[int]:
         return {404}
     if who == "chair" and not chair:
         return {403}
-    return {200, 302, 422}
+    return {200, 204, 302, 422}
 
 
 @pytest.fixture

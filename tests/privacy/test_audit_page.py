@@ -190,3 +190,60 @@ def test_audit_page_searches_by_case_reference_in_dutch_and_pages(app, client, s
     assert "REGEL-0 " in text_of(client.get(older).text)
     unknown = client.get("/privacy/audit?case=MDA-1999-9999")
     assert "Er is geen casus met nummer MDA-1999-9999" in unknown.text
+
+
+@pytest.fixture
+def live_view(db):
+    """A live view row like the engine writes: a count in its summary, 60 persons and items in audit_subject."""
+    from mda.core.audit_subjects import Subject
+
+    subjects = [Subject(100 + n, 500 + n, "toestemming: nr. 9", "notulen") for n in range(60)]
+    audit.record(db, "view", object_type="case", object_id=77, case_id=77, user_name="dana@example.test",
+                 basis="toestemming: nr. 9", subjects=subjects,
+                 summary="casus X via live overleg: 60 persoon/personen, 60 gegeven(s), 60 onderdelen "
+                         "(zie audit_subject)")
+    db.commit()
+    return audit_rows(db, user_name="dana@example.test")[0]
+
+
+def test_the_audit_page_lists_what_a_live_view_showed_page_by_page(client, login_as, db, live_view):
+    """Does the privacy officer get from a row that only counts to the persons and items it names (audit_subject),
+    fifty at a time, every one once, with the reading itself on record?"""
+    login_as(("privacy_officer",))
+    page = client.get("/privacy/audit?user=dana")
+    link = f"/privacy/audit/{live_view.seq}/gezien"
+    assert link in page.text and "Wat is gezien: 60 onderdelen" in text_of(page.text)
+    seen, url = [], link
+    while url:
+        resp = client.get(url)
+        assert resp.status_code == 200
+        seen += re.findall(r"gegeven nr\. (\d+)", resp.text)
+        found = re.search(r'href="([^"]+)" rel="next"', resp.text)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert sorted(int(n) for n in seen) == list(range(500, 560))
+    assert "persoon nr. 100" in client.get(link).text and "notulen" in client.get(link).text
+    assert [r for r in audit_rows(db, action="view", object_type="audit_log") if r.object_id == str(live_view.seq)]
+
+
+def test_the_csv_export_names_what_each_row_says_was_seen(client, login_as, db, live_view):
+    """Does the CSV export's "gezien" column name every person and item of a live view row?"""
+    login_as(("privacy_officer",))
+    resp = client.get("/privacy/audit.csv?user=dana")
+    rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+    [row] = [r for r in rows[1:] if r[CSV_COLUMNS.index("gebruiker")] == "dana@example.test"]
+    seen = row[CSV_COLUMNS.index("gezien")].split("; ")
+    assert len(seen) == 60
+    assert seen[0] == "persoon nr. 100 · gegeven nr. 500 · notulen (toestemming: nr. 9)"
+
+
+@pytest.mark.parametrize("url", ["/privacy/audit/99999/gezien", "/privacy/audit/99999999999999999999/gezien"])
+def test_what_was_seen_of_an_unknown_row_is_not_found(client, login_as, url):
+    """Does asking what an unknown (or impossible) audit row number showed answer 404, not a 500?"""
+    login_as(("privacy_officer",))
+    assert client.get(url).status_code == 404
+
+
+def test_only_the_privacy_officer_reads_what_was_seen(client, login_as, live_view):
+    """Is the list of what a row says was seen refused to a coordinator (403)?"""
+    login_as(("coordinator",))
+    assert client.get(f"/privacy/audit/{live_view.seq}/gezien").status_code == 403

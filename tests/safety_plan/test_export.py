@@ -191,3 +191,43 @@ def test_the_document_properties_hold_the_export_time_and_the_case_reference_onl
     assert s.persons and not any(p.name in values for p in s.persons.values())
     if url == "export.docx":
         assert "Geëxporteerd op 6 mei 2031" in all_text(resp.data)
+
+
+def _exported_pieces(db, channel: str) -> list[str]:
+    """The plan entries and actions ("regel:<id>", "actie:<id>") the export's view rows name, in audit_subject."""
+    from sqlmodel import select
+
+    from mda.core.audit_subjects import AuditSubject
+
+    events = [r.id for r in audit_rows(db, action="view", object_type="safety_plan") if channel in r.summary]
+    assert events, f"no view row for {channel}"
+    return sorted({s.kind for s in db.exec(select(AuditSubject).where(AuditSubject.event_id.in_(events)))})
+
+
+def test_the_family_exports_trail_names_exactly_what_the_document_holds(client, auth, plan, db, make_user):
+    """Does the family export's audit name the two agreements and the family's own action it holds, and none of
+    the plan's other entries and actions (which the exporting user could see but the document leaves out)?"""
+    from sqlmodel import select
+
+    from mda.safety_plan.models import PlanAction, PlanEntry
+
+    lead = make_user(roles=("team_lead",), org=plan.orgs["GGZ"])
+    auth.login(lead)
+    assert client.get(f"/casussen/{plan.case.id}/plan/export-gezin.docx").status_code == 200
+    entries = {e.text: e.id for e in db.exec(select(PlanEntry))}
+    actions = {a.description: a.id for a in db.exec(select(PlanAction))}
+    expected = sorted([f"regel:{entries['Geen geweld waar de kinderen bij zijn']}",
+                       f"regel:{entries['Kinderen gaan elke dag naar school']}",
+                       f"actie:{actions['Moeder belt de huisarts']}"])
+    assert _exported_pieces(db, "Word-export (gezin)") == expected
+
+
+def test_the_professional_exports_trail_names_every_piece_it_shows(client, auth, plan, db, make_user):
+    """Does the professional export's audit name every entry and action the document shows with content (the
+    GGZ lead sees all seven), so that narrowing the family version did not narrow this one?"""
+    lead = make_user(roles=("team_lead",), org=plan.orgs["GGZ"])
+    auth.login(lead)
+    assert client.get(f"/casussen/{plan.case.id}/plan/export.docx").status_code == 200
+    pieces = _exported_pieces(db, "Word-export (professioneel)")
+    assert len([p for p in pieces if p.startswith("regel:")]) == 4
+    assert len([p for p in pieces if p.startswith("actie:")]) == 3
