@@ -66,7 +66,7 @@ def start_session(user: User, method: str, must_enrol: bool = False) -> None:
 def login():
     """Step one: e-mail address and password."""
     if current_user.is_authenticated:  # still logged in (e.g. the live page's "log in again" link): go on
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if request.method == "GET" and request.args.get("next"):
         session["after_login"] = safe_next(request.args["next"])
