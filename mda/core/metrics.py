@@ -19,6 +19,10 @@ import time
 from flask import Flask, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # a CLI command in the image (migrate, jobs) has the variable too but no gunicorn to make the folder
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUESTS = Counter("mda_http_requests", "HTTP requests answered, by route template and status",
                    ["method", "route", "status"])
 LATENCY = Histogram("mda_http_request_duration_seconds", "Time to answer an HTTP request, by route template",
