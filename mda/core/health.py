@@ -16,8 +16,8 @@ from mda import db
 
 
 @functools.cache
-def head_revisions() -> frozenset[str]:
-    """The Alembic head revision(s) this code expects (read once from migrations/)."""
+def known_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """This code's Alembic head revision(s) and every revision it knows (read once from migrations/)."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -25,11 +25,27 @@ def head_revisions() -> frozenset[str]:
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+    script = ScriptDirectory.from_config(cfg)
+    return frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions())
+
+
+def schema_state(current: set[str]) -> str:
+    """"ok" at this code's head; "nieuwer" past it; "niet bijgewerkt" behind it or never migrated.
+
+    During a rolling upgrade the pre-upgrade Job migrates first, while the old pods still serve: to them the new
+    revision is unknown, and they must stay ready (migrations are written to be compatible with the release
+    before). A new pod that meets an older revision it knows waits, unready, until the migration ran.
+    """
+    heads, known = known_revisions()
+    if current == heads:
+        return "ok"
+    if current and not current & known:
+        return "nieuwer"
+    return "niet bijgewerkt"
 
 
 def readiness() -> dict[str, str]:
-    """Check each dependency; return name -> "ok" or a short Dutch reason (no connection details)."""
+    """Check each dependency; return name -> state: "ok" (or "nieuwer" for the schema) or a short Dutch reason."""
     checks: dict[str, str] = {}
     try:
         with db.engine().connect() as conn:
@@ -38,7 +54,7 @@ def readiness() -> dict[str, str]:
                 current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
             except Exception:  # no alembic_version table: never migrated
                 current = set()
-            checks["schema"] = "ok" if current == head_revisions() else "niet bijgewerkt"
+            checks["schema"] = schema_state(current)
     except Exception:  # any failure to reach the database means not ready
         current_app.logger.warning("readiness: database unreachable")
         checks["database"] = "onbereikbaar"

@@ -62,11 +62,12 @@ def healthz_live():
 @bp.route("/healthz/ready")
 @limiter.exempt
 def healthz_ready():
-    """Readiness: 200 when the database answers at the schema's head revision (and Redis, if set); else 503."""
+    """Readiness: 200 when the database answers at (or past) the schema's head revision and Redis (if set)
+    answers; else 503. Past the head: an old pod during a rolling upgrade, after the migration Job ran."""
     from mda.core.health import readiness
 
     checks = readiness()
-    ready = all(value == "ok" for value in checks.values())
+    ready = all(value in ("ok", "nieuwer") for value in checks.values())
     return jsonify(status="ok" if ready else "fout", **checks), 200 if ready else 503
 
 
