@@ -7,6 +7,7 @@ MDA_TEST_DATABASE_URL (PostgreSQL: the test makes a database of its own beside i
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -14,6 +15,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -72,9 +74,71 @@ def database_url():
     admin.dispose()
 
 
+class Forwarder:
+    """A TCP forwarder in front of PostgreSQL: the replicas reach the database only through it, so the test can
+    take the database away (close everything) and bring it back without stopping the machine's PostgreSQL."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target, self.port = target, free_port()
+        self.connections: list[socket.socket] = []
+        self.listener: socket.socket | None = None
+        self.resume()
+
+    def resume(self) -> None:
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def pause(self) -> None:
+        """The database is gone: refuse new connections and cut the open ones."""
+        self.listener.close()
+        for conn in self.connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        self.connections.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.connections += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
 @pytest.fixture(scope="module")
-def settings(database_url):
+def database_proxy(database_url):
+    """The forwarder the replicas use, and their database URL through it."""
+    parts = urllib.parse.urlsplit(database_url)
+    forwarder = Forwarder((parts.hostname, parts.port or 5432))
+    netloc = parts.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{forwarder.port}" if "@" in parts.netloc \
+        else f"127.0.0.1:{forwarder.port}"
+    yield forwarder, urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    forwarder.pause()
+
+
+@pytest.fixture(scope="module")
+def settings(database_proxy):
     """What a Secret and a ConfigMap give each pod."""
+    database_url = database_proxy[1]
     return {"MDA_DATABASE_URL": database_url, "MDA_REDIS_URL": REDIS_URL,
             "MDA_SECRET_KEY": "image-test-secret-key-0123456789-abcdefghij",
             "MDA_TOTP_KEYS": os.environ["MDA_TOTP_KEYS"] if os.environ.get("MDA_TOTP_KEYS")
@@ -168,6 +232,33 @@ def test_a_login_on_one_replica_holds_on_the_other(replicas):
     # the cookie was set for 127.0.0.1 and both replicas listen there: replica 2 must accept the session
     home = opener.open(f"{second['web']}/", timeout=10)
     assert urllib.parse.urlparse(home.url).path == "/" and "Roos Regie" in home.read().decode()
+
+
+def test_readiness_follows_the_database_away_and_back(replicas, database_proxy):
+    """When PostgreSQL becomes unreachable, does /healthz/ready turn 503 while /healthz/live stays 200 (no restart),
+    and does the replica become ready again by itself when the database returns?"""
+    forwarder, _url = database_proxy
+    replica = replicas[0]
+    forwarder.pause()
+    try:
+        assert poll_status(f"{replica['web']}/healthz/ready", 503), "still ready without a database"
+        assert status(f"{replica['web']}/healthz/live") == 200
+    finally:
+        forwarder.resume()
+    assert poll_status(f"{replica['web']}/healthz/ready", 200), "not ready again after the database returned"
+
+
+def poll_status(url: str, wanted: int, seconds: float = 30) -> bool:
+    """Whether *url* answers *wanted* within *seconds* (a bound on waiting, not a speed assertion)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if status(url) == wanted:
+                return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    return False
 
 
 def test_sigterm_ends_a_replica_within_the_grace_period(replicas):
