@@ -168,3 +168,15 @@ def test_the_optional_service_monitor_scrapes_the_metrics_port():
     assert endpoint["port"] == "metrics" and endpoint["path"] == "/metrics"
     assert endpoint["authorization"]["credentials"] == {"name": "mda-secrets", "key": "MDA_METRICS_TOKEN"}
     assert monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "metrics"
+
+
+@pytest.mark.parametrize("typo", [
+    {"replicaCont": 2},
+    {"config": {"baseUrl": "https://mda.regio.example", "smtpHots": "x"}},
+    {"config": {"baseUrl": "https://mda.regio.example", "extra": {"SECRET": "x"}}},
+], ids=["top-level", "nested", "extra-not-MDA"])
+def test_a_misspelt_value_is_refused(typo):
+    """Does a region's values file with a misspelt key (or a non-MDA_ extra setting) stop the render
+    (values.schema.json) instead of being silently ignored?"""
+    with pytest.raises(Exception, match="not allowed|does not match"):
+        render({**REGION, **typo})
