@@ -1,8 +1,9 @@
 """The container image as a cluster runs it: read-only root, non-root user, two replicas on one PostgreSQL + Redis.
 
-Slow (it builds the image: about 1.5 min with the Debian base cached in build/image, 2.5 min without), so it
-runs only under ``make image-test`` (``MDA_TEST_IMAGE=1``, .ci/run) and skips without podman. It needs
-MDA_TEST_DATABASE_URL (PostgreSQL: the test makes a database of its own beside it) and MDA_TEST_REDIS_URL.
+Slow (it builds the image and starts four replicas: about 2 min with the Debian base cached in build/image, 3 min
+without), so it runs only under ``make image-test`` (``MDA_TEST_IMAGE=1``, .ci/run) and skips without podman. It
+needs MDA_TEST_DATABASE_URL (PostgreSQL: the test makes a database of its own beside it) and MDA_TEST_REDIS_URL.
+The live-event test runs the containers on the machine's time, so run it without MDA_TEST_WALL_CLOCK.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from mda.core import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("MDA_TEST_DATABASE_URL")
@@ -259,6 +263,56 @@ def poll_status(url: str, wanted: int, seconds: float = 30) -> bool:
             pass
         time.sleep(0.5)
     return False
+
+
+@pytest.fixture
+def live_replicas(image, database_url_for_tests):
+    """Two replicas on the suite's own test database (where the live fixtures made a meeting), signing cookies
+    with the suite's key so that the test's logged-in clients are logged in on both."""
+    settings = {"MDA_DATABASE_URL": database_url_for_tests, "MDA_REDIS_URL": REDIS_URL,
+                "MDA_SECRET_KEY": os.environ["MDA_SECRET_KEY"], "MDA_TOTP_KEYS": os.environ["MDA_TOTP_KEYS"],
+                "MDA_BASE_URL": "http://mda.test"}  # the Origin the test clients send
+    started = []
+    try:
+        for n in (1, 2):
+            web = free_port()
+            name = f"mda-image-live-{os.getpid()}-{n}"
+            podman("run", "-d", "--name", name, *HARDENED, *env_args(settings),
+                   "-e", f"MDA_BIND=127.0.0.1:{web}", "-e", f"MDA_METRICS_PORT={free_port()}", image)
+            started.append({"name": name, "web": f"http://127.0.0.1:{web}"})
+        for replica in started:
+            wait_ready(replica)
+        yield started
+    finally:
+        for replica in started:
+            podman("rm", "-f", "-t", "0", replica["name"], check=False)
+
+
+@pytest.fixture
+def database_url_for_tests(request):
+    """The suite's per-test database (conftest's ``database_url``; this module's own is module-scoped)."""
+    return request.getfixturevalue("database_url")
+
+
+def test_a_live_event_crosses_two_containers(app, live_replicas, world, meeting, clients):
+    """Does the chair's "next item", sent through replica 1, reach a participant connected to replica 2 (Redis)?"""
+    from tests.live.test_real_transport import RealClient
+
+    # the logins below are stamped by the application's clock and checked by the containers' (the machine's time,
+    # as in production; nothing in the image moves it): the two must agree or the sessions count as idle
+    clock.set_now(datetime.now(UTC), tick=True)  # real clock: the containers run on the machine's time
+
+    chair, pol = RealClient(app, world["coordinator"]), RealClient(app, world["users"]["POL"])
+    clients += [chair, pol]
+    chair.connect(live_replicas[0]["web"])
+    pol.connect(live_replicas[1]["web"])
+    for c in (chair, pol):
+        assert c.call("deelnemen", {"overleg": meeting.id})["ok"]
+    assert chair.call("starten", {"id": "image-start-1"})["ok"]
+    pol.events.clear()
+    assert chair.call("volgende", {"id": "image-next-01", "punt": meeting.item_a})["ok"]
+    assert pol.wait_for("melding")
+    assert pol.call("overleg")["overleg"]["huidig_punt"] == meeting.item_a
 
 
 def test_sigterm_ends_a_replica_within_the_grace_period(replicas):
