@@ -30,6 +30,8 @@ LATENCY = Histogram("mda_http_request_duration_seconds", "Time to answer an HTTP
 LIVE_SOCKETS = Gauge("mda_live_sockets", "Live-session sockets connected", multiprocess_mode="livesum")
 JOB_RUNS = Counter("mda_job_runs", "Runs of time-driven jobs, by job and outcome (ok, failed)", ["job", "outcome"])
 JOB_RUNS_SKIPPED = Counter("mda_job_runs_skipped", "Job runs skipped because another runner held the lock")
+MAIL = Counter("mda_mail_deliveries", "Messages handed on after a commit, by transport (smtp, outbox) and outcome",
+               ["transport", "outcome"])
 
 #: a request that matched no route is counted under this label, never under its path
 UNMATCHED = "(geen route)"
@@ -88,10 +90,50 @@ class MetricsPort:
         offered = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
         if token and not hmac.compare_digest(offered.encode(), token.encode()):
             return _plain(start_response, "401 Unauthorized", b"token required\n")
-        body = generate_latest(registry())
+        body = generate_latest(registry()) + _database_gauges(self.app)
         start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body))),
                                   ("Cache-Control", "no-store")])
         return [body]
+
+
+def _database_gauges(app: Flask) -> bytes:
+    """Gauges read from the database at scrape time (the same for every replica): the audit trail's sealing lag.
+
+    Rows wait for their seal for milliseconds; a growing count or age means sealing stopped (``audit-verify``
+    seals what is left). Nothing when the database cannot be reached: readiness reports that.
+    """
+    from prometheus_client.core import GaugeMetricFamily
+    from sqlalchemy import text
+
+    from mda import db
+    from mda.core import clock
+
+    try:
+        with app.app_context(), db.engine().connect() as conn:
+            count, oldest = conn.execute(
+                text("SELECT count(*), min(occurred_at) FROM audit_event WHERE seq IS NULL")).one()
+    except Exception:  # any database failure: leave the gauges out of this scrape
+        app.logger.warning("metrics: audit sealing lag unavailable")
+        return b""
+    if isinstance(oldest, str):  # SQLite returns the aggregate as text
+        from datetime import datetime
+
+        oldest = datetime.fromisoformat(oldest)
+    age = 0.0
+    if oldest is not None:
+        from datetime import UTC
+
+        age = max(0.0, (clock.now() - (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))).total_seconds())
+    pending = CollectorRegistry(auto_describe=False)
+
+    class _Audit:
+        def collect(self):
+            yield GaugeMetricFamily("mda_audit_pending_rows", "Audit rows committed but not yet sealed", value=count)
+            yield GaugeMetricFamily("mda_audit_oldest_pending_seconds", "Age of the oldest unsealed audit row",
+                                    value=age)
+
+    pending.register(_Audit())
+    return generate_latest(pending)
 
 
 def _plain(start_response, status: str, body: bytes):

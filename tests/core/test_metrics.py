@@ -60,3 +60,41 @@ def test_metrics_are_off_without_a_port(app, client, monkeypatch):
     """Without MDA_METRICS_PORT (make run), is /metrics served nowhere?"""
     monkeypatch.setitem(app.config, "METRICS_PORT", 0)
     assert client.get("/metrics", base_url=METRICS).status_code == 404
+
+
+def metric(text: str, name: str) -> float:
+    """The value of the unlabelled sample *name* in an exposition."""
+    line = next(line for line in text.splitlines() if line.startswith(name + " "))
+    return float(line.split()[1])
+
+
+def test_the_audit_sealing_lag_is_exported(app, client, db):
+    """Do the audit gauges count a committed but unsealed row and its age, so an alert fires when sealing stops?"""
+    from datetime import timedelta
+
+    from mda.core import clock
+    from mda.core.audit import AuditEvent
+
+    before = client.get("/metrics", base_url=METRICS).text
+    assert metric(before, "mda_audit_pending_rows") == 0
+    db.add(AuditEvent(occurred_at=clock.now() - timedelta(minutes=10), action="read", summary="wacht op zegel"))
+    db.commit()
+    after = client.get("/metrics", base_url=METRICS).text
+    assert metric(after, "mda_audit_pending_rows") == 1
+    assert 600 <= metric(after, "mda_audit_oldest_pending_seconds") < 700
+
+
+def test_mail_deliveries_are_counted_by_transport(app, client):
+    """Is a message written to the outbox counted as an ok outbox delivery (and nothing about its content)?"""
+    from mda.core import mail
+
+    def count(text: str) -> float:
+        prefix = 'mda_mail_deliveries_total{outcome="ok",transport="outbox"} '
+        return next((float(line.split()[-1]) for line in text.splitlines() if line.startswith(prefix)), 0.0)
+
+    before = count(client.get("/metrics", base_url=METRICS).text)
+    with app.app_context():
+        mail.deliver(app, mail.build_message(["iemand@demo.invalid"], "Onderwerp GEHEIM", "tekst"))
+    text = client.get("/metrics", base_url=METRICS).text
+    assert count(text) == before + 1
+    assert "GEHEIM" not in text and "iemand" not in text
