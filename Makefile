@@ -90,8 +90,8 @@ soak: $(STAMP)
 
 ## image: the container image with podman (installs podman when root); BASE_IMAGE=... for another base
 ## (default: Debian bookworm + python3 made with mmdebstrap, cached in build/image). See docs/deployment.md.
-image:
-	PYTHON=$${PYTHON:-$(BIN)/python} deploy/image.sh
+image: $(RUN_STAMP)
+	PYTHON=$(BIN)/python deploy/image.sh
 
 ## image-test: build the image and run two read-only, non-root replicas against PostgreSQL + Redis
 ## (MDA_TEST_DATABASE_URL, MDA_TEST_REDIS_URL; .ci/run sets them)
