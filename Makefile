@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 export MDA_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint format vendor browser bench bench-docs soak messages clean screenshots
+.PHONY: run test lint format vendor browser bench bench-docs soak messages clean screenshots image image-test lock
 
 RUN_STAMP := $(VENV)/.installed-run-stamp
 
@@ -87,6 +87,20 @@ soak: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.faults $(SOAK_ARGS)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live_soak --clients 50 --seconds 60 --write
 	MDA_ROBUSTNESS_FULL=1 $(BIN)/pytest -q tests/core/test_robustness.py
+
+## image: the container image with podman (installs podman when root); BASE_IMAGE=... for another base
+## (default: Debian bookworm + python3 made with mmdebstrap, cached in build/image). See docs/deployment.md.
+image: $(RUN_STAMP)
+	PYTHON=$(BIN)/python deploy/image.sh
+
+## image-test: build the image and run two read-only, non-root replicas against PostgreSQL + Redis
+## (MDA_TEST_DATABASE_URL, MDA_TEST_REDIS_URL; .ci/run sets them)
+image-test: $(STAMP)
+	MDA_TEST_IMAGE=1 $(BIN)/pytest -q tests/deploy/test_image.py
+
+## lock: resolve pyproject.toml's dependencies into deploy/requirements.lock (what the image installs)
+lock: $(RUN_STAMP)
+	$(BIN)/python deploy/lock.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -93,6 +93,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    from mda.core import metrics
+
+    metrics.init_app(app)  # after ProxyFix: the metrics port is checked before any proxy header is read
 
     from mda.api import bp as api_bp
     from mda.auth import bp as auth_bp

@@ -158,4 +158,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "RETENTION_DAYS": _int(env, "MDA_RETENTION_DAYS", 5 * 365, 1),
         "ACTION_REMINDER_DAYS": _int(env, "MDA_ACTION_REMINDER_DAYS", 3, 1),
         "SCHEDULER_MINUTES": _int(env, "MDA_SCHEDULER_MINUTES", 5, 0),
+        # /metrics answers on this port only (gunicorn binds it beside the public one); 0: no metrics
+        "METRICS_PORT": _int(env, "MDA_METRICS_PORT", 0),
+        "METRICS_TOKEN": env.get("MDA_METRICS_TOKEN") or None,
     }

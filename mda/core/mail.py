@@ -77,7 +77,19 @@ def send(to: list[str], subject: str, body: str, attachments: list[Attachment] =
 
 
 def deliver(app, msg: EmailMessage) -> None:
-    """Hand *msg* to SMTP, or write it to the outbox folder."""
+    """Hand *msg* to SMTP, or write it to the outbox folder (counted for /metrics either way)."""
+    from mda.core import metrics
+
+    transport = "smtp" if app.config["SMTP"].host else "outbox"
+    try:
+        _deliver(app, msg)
+    except Exception:
+        metrics.MAIL.labels(transport, "failed").inc()
+        raise
+    metrics.MAIL.labels(transport, "ok").inc()
+
+
+def _deliver(app, msg: EmailMessage) -> None:
     settings = app.config["SMTP"]
     if settings.host:
         with smtplib.SMTP(settings.host, settings.port, timeout=30) as smtp:

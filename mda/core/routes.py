@@ -1,4 +1,4 @@
-"""Home page, health check and the development outbox."""
+"""Home page, health checks and the development outbox."""
 
 from __future__ import annotations
 
@@ -55,6 +55,25 @@ def healthz():
         current_app.logger.exception("health check: database unreachable")
         return jsonify(status="fout", database="onbereikbaar"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/healthz/live")
+@limiter.exempt
+def healthz_live():
+    """Liveness: 200 whenever the process answers; asks nothing of the database or Redis."""
+    return jsonify(status="ok")
+
+
+@bp.route("/healthz/ready")
+@limiter.exempt
+def healthz_ready():
+    """Readiness: 200 when the database answers at (or past) the schema's head revision and Redis (if set)
+    answers; else 503. Past the head: an old pod during a rolling upgrade, after the migration Job ran."""
+    from mda.core.health import readiness
+
+    checks = readiness()
+    ready = all(value in ("ok", "nieuwer") for value in checks.values())
+    return jsonify(status="ok" if ready else "fout", **checks), 200 if ready else 503
 
 
 @bp.route("/beheer/outbox")

@@ -17,7 +17,9 @@ from mda.core.timeutil import utcnow
 from mda.extensions import csrf, login_manager, talisman
 
 #: endpoints a user with a pending second-factor enrolment may still reach
-ENROLMENT_ENDPOINTS = {"auth.enrol_2fa", "auth.logout", "static", "core.healthz"}
+#: endpoints that need no user or session: the probes of the cluster
+PROBE_ENDPOINTS = {"core.healthz", "core.healthz_live", "core.healthz_ready"}
+ENROLMENT_ENDPOINTS = {"auth.enrol_2fa", "auth.logout", "static", *PROBE_ENDPOINTS}
 
 CSP = {
     "default-src": "'self'",
@@ -104,7 +106,7 @@ def server_to_server(view):
 
 def _check_session():
     """CSRF for cookie-authenticated requests, idle and absolute timeouts, 2FA gate."""
-    if request.endpoint in ("static", "core.healthz"):  # the health check must not need a user or session
+    if request.endpoint == "static" or request.endpoint in PROBE_ENDPOINTS:  # probes need no user or session
         return None
     # A bearer-token call cannot be forged by a browser, so it needs no CSRF token; but
     # when the session cookie is what logs the caller in, CSRF applies whatever other

@@ -7,9 +7,13 @@ a unique row per unit of work (:class:`~mda.jobs.models.JobMark`).
 
 Two ways to run the jobs, the same code both times:
 
-- ``flask --app mda jobs`` runs every job once and exits (for cron, see the README);
+- ``flask --app mda jobs`` runs every job once and exits (for cron, see the README; in a cluster a
+  CronJob, ``deploy/helm/mda``);
 - under ``make run`` an APScheduler background scheduler runs them every few minutes
   (:func:`start_scheduler`).
+
+Both go through :func:`run_exclusive`, which holds the region's job lock (:mod:`mda.jobs.lock`): however
+many replicas start a run, one walks the jobs at a time and the others report that one is busy.
 
 Time comes from :func:`mda.core.clock.now`, which tests can set.
 """
@@ -23,7 +27,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from mda.core import clock
+from mda.core import clock, metrics
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +106,27 @@ def run_due(names: list[str] | None = None) -> dict[str, int]:
         try:
             with database.unit_of_work() as session:
                 results[name] = registered.run(session, clock.now())
+            metrics.JOB_RUNS.labels(name, "ok").inc()
         except Exception:
             log.exception("job %s failed", name)
+            metrics.JOB_RUNS.labels(name, "failed").inc()
             results[name] = -1
         finally:
             _end_session()
     return results
+
+
+def run_exclusive(names: list[str] | None = None) -> dict[str, int] | None:
+    """:func:`run_due` under the region's job lock; None (and nothing run) while another runner holds it."""
+    from mda import db as database
+    from mda.jobs.lock import runner_lock
+
+    with runner_lock(database.engine()) as got:
+        if not got:
+            log.info("jobs skipped: another runner holds the lock")
+            metrics.JOB_RUNS_SKIPPED.inc()
+            return None
+        return run_due(names)
 
 
 def _end_session() -> None:
@@ -130,7 +149,7 @@ def start_scheduler(app, minutes: int = 5):
 
     def tick():
         with app.app_context():
-            done = run_due()
+            done = run_exclusive()
         log.info("jobs ran: %s", done)
 
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)

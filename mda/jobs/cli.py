@@ -14,7 +14,7 @@ def register(app: Flask) -> None:
     @click.option("--list", "list_only", is_flag=True, help="Toon de geregistreerde taken en stop.")
     def jobs(names, list_only):
         """Run the time-driven jobs once (reminders, deadlines); safe to run from several servers."""
-        from mda.jobs import load_jobs, run_due
+        from mda.jobs import load_jobs, run_exclusive
 
         registry = load_jobs()
         if list_only:
@@ -24,7 +24,10 @@ def register(app: Flask) -> None:
         unknown = [n for n in names if n not in registry]
         if unknown:
             raise click.ClickException(f"Onbekende taak: {', '.join(unknown)}. Zie --list.")
-        results = run_due(list(names) or None)
+        results = run_exclusive(list(names) or None)
+        if results is None:
+            click.echo("Een andere server voert de taken al uit; deze keer niets gedaan.")
+            return
         for name, count in results.items():
             click.echo(f"{name}: {'MISLUKT (zie log)' if count < 0 else f'{count} verwerkt'}")
         if any(count < 0 for count in results.values()):

@@ -27,7 +27,7 @@ from flask_socketio import Namespace, join_room, leave_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from mda import db
-from mda.core import audit
+from mda.core import audit, metrics
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
 from mda.live import access, services, state
@@ -59,8 +59,10 @@ class LiveNamespace(Namespace):
         SOCKETS[request.sid] = SocketState(user_id=user.id, auth_at=session.get("auth_at"), last_seen=utcnow(),
                                            session_version=str(session.get("_user_id")).partition(":")[2])
         join_room(f"user:{user.id}")
+        metrics.LIVE_SOCKETS.inc()
 
     def on_disconnect(self, *args):
+        metrics.LIVE_SOCKETS.dec()
         services.leave_socket(request.sid)
 
     # ------------------------------------------------------------------ joining and views
