@@ -34,16 +34,14 @@ def _stamp(width: float, height: float, text: str):
 
 def watermark_pdf(data: bytes, text: str) -> bytes:
     """*data* (a PDF we accepted) with *text* stamped on every page."""
-    reader = PdfReader(io.BytesIO(data))
-    writer = PdfWriter()
+    writer = PdfWriter(clone_from=io.BytesIO(data))
     stamps: dict[tuple[float, float], object] = {}
-    for page in reader.pages:
+    for page in writer.pages:
         box = page.mediabox
         size = (float(box.width), float(box.height))
         if size not in stamps:
             stamps[size] = _stamp(*size, text)
         page.merge_transformed_page(stamps[size], Transformation().translate(float(box.left), float(box.bottom)))
-        writer.add_page(page)
     writer.add_metadata({"/Subject": text})
     out = io.BytesIO()
     writer.write(out)

@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 from tests.cases.conftest import scenario, strict_covenant, switch_to  # noqa: F401  (fixtures)
+from tests.perf.conftest import count_queries  # noqa: F401  (fixture)
 
 #: the EICAR test string: every virus scanner reports it, it harms nothing
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"

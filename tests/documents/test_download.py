@@ -1,0 +1,100 @@
+"""Downloading a document: the sharing engine decides exactly as for a typed item, every download is audited,
+a PDF carries who downloaded it, and a withheld document's bytes never leave the server."""
+
+import io
+from datetime import date
+
+from pypdf import PdfReader
+from sqlmodel import select
+
+from mda.documents.models import Document
+from tests.conftest import audit_rows, audit_subjects, text_of
+from tests.documents.conftest import make_pdf
+from tests.documents.test_upload import upload
+
+MARKER = "MARKER-PV-0815"
+
+
+def _police_report(app, client, db, auth, scenario):
+    """The police uploads a report about the suspect (category justitie, special) and logs out."""
+    auth.login(scenario.users["pol"])
+    resp = upload(app, client, scenario.case.id, make_pdf(MARKER, pages=2), filename="PV Piet Pleger.pdf",
+                  persons=[scenario.persons["suspect"].id])
+    assert resp.status_code == 302
+    auth.logout()
+    return db.exec(select(Document)).one()
+
+
+def test_a_partner_without_a_basis_sees_niet_gedeeld_and_gets_no_bytes(app, client, db, auth, scenario,
+                                                                        strict_covenant):
+    """Under a covenant without '*' rules, does GGZ see "Niet gedeeld" with the reason instead of the title, get
+    403 on the download (page and API) without a byte of the file, and is the refusal audited naming the person?"""
+    doc = _police_report(app, client, db, auth, scenario)
+    auth.login(scenario.users["ggz"])
+    page = text_of(client.get(f"/casussen/{scenario.case.id}").text)
+    assert "Document: Niet gedeeld: geen toestemming voor Justitiële gegevens" in page
+    assert "PV Piet Pleger" not in page and "downloaden" not in page
+    for url in (f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download",
+                f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download"):
+        resp = client.get(url)
+        assert resp.status_code == 403, url
+        assert b"%PDF" not in resp.data and MARKER.encode() not in resp.data
+        message = resp.get_json()["message"] if url.startswith("/api/") else text_of(resp.text)
+        assert "Niet gedeeld: geen toestemming voor Justitiële gegevens aan GGZ-instelling" in message
+    refused = audit_rows(db, action="denied", object_type="document")
+    assert len(refused) == 2 and all("niet gedeeld" in r.basis for r in refused)
+    assert {s.person_id for _e, s in audit_subjects(db, object_type="document", action="denied")} == {
+        scenario.persons["suspect"].id}
+    assert "Piet" not in " ".join(r.summary for r in refused)
+
+
+def test_a_partner_with_a_basis_gets_a_watermarked_attachment_audited(app, client, db, auth, scenario,
+                                                                     strict_covenant, make_consent):
+    """Once the suspect consents to justice data for GGZ, does GGZ get the PDF as an attachment with a neutral
+    name, nosniff and no caching, every page stamped with their name, organisation and the time, and is the
+    download audited with the basis and the person in audit_subject?"""
+    doc = _police_report(app, client, db, auth, scenario)
+    make_consent(scenario.case, scenario.persons["suspect"], [scenario.orgs["GGZ"]], ["justitie"],
+                 scenario.users["coordinator"], given_on=date(2026, 11, 1))
+    ggz = scenario.users["ggz"]
+    auth.login(ggz)
+    page = text_of(client.get(f"/casussen/{scenario.case.id}").text)
+    assert "Document: PV Piet Pleger.pdf" in page and "Document nr. 1 downloaden" in page
+    resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="{scenario.case.reference}-document-1.pdf"'
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in resp.headers["Cache-Control"]
+    pages = PdfReader(io.BytesIO(resp.data)).pages
+    assert len(pages) == 2
+    for page in pages:
+        text = page.extract_text()
+        assert MARKER in text
+        assert f"gedownload door {ggz.name} ({scenario.orgs['GGZ'].name}) op 03-12-2026" in text
+    views = [e for e, s in audit_subjects(db, item_id=doc.item_id, action="view") if "download" in e.summary]
+    assert len(views) == 1 and views[0].user_id == ggz.id and views[0].basis.startswith("toestemming: ")
+    assert {s.person_id for e, s in audit_subjects(db, id=views[0].id)} == {scenario.persons["suspect"].id}
+
+
+def test_outsiders_get_404_and_other_cases_documents_are_not_found(app, client, db, auth, scenario, strict_covenant):
+    """Does a professional outside the circle get 404 for the download, as for the case itself?"""
+    doc = _police_report(app, client, db, auth, scenario)
+    auth.login(scenario.users["om"])
+    assert client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download").status_code == 404
+    assert client.get(f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download").status_code == 404
+
+
+def test_the_case_page_runs_as_many_statements_with_five_documents_as_with_one(app, client, db, auth, scenario,
+                                                                              count_queries):
+    """Does the case page stay at the same number of SQL statements when documents are added (no N+1)?"""
+    auth.login(scenario.users["pol"])
+    upload(app, client, scenario.case.id, make_pdf(), filename="a.pdf", persons=[scenario.persons["suspect"].id])
+    with count_queries() as one:
+        assert client.get(f"/casussen/{scenario.case.id}").status_code == 200
+    for n in range(4):
+        upload(app, client, scenario.case.id, make_pdf(), filename=f"b{n}.pdf",
+               persons=[scenario.persons["victim"].id])
+    with count_queries() as five:
+        page = client.get(f"/casussen/{scenario.case.id}")
+    assert page.text.count("downloaden</a>") == 5
+    assert len(five) == len(one), five
