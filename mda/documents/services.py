@@ -155,6 +155,8 @@ def forget_documents(db: Session, case_id: int, object_type: str | None, object_
             return 0
         query = query.where(Document.item_id.in_(object_ids))
     docs = list(db.exec(query))
+    if not docs:
+        return 0
     store = storage.from_config(current_app.config)
     now = utcnow()
     for doc in docs:
