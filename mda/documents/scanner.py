@@ -85,8 +85,9 @@ class SkipScanner:
         return "uitgeschakeld (demo)"
 
 
-def from_config(config):
-    """The scanner the configuration asks for."""
-    if config.get("INSECURE_DEMO_SKIP_SCAN"):
+def from_config(config, *, demo_account: bool = False):
+    """The scanner the configuration asks for: clamd, except for a demo account's upload when the demo switch is on
+    (as ``MDA_INSECURE_DEMO_SKIP_2FA``, it never affects real accounts)."""
+    if config.get("INSECURE_DEMO_SKIP_SCAN") and demo_account:
         return SkipScanner()
     return ClamdScanner(config["CLAMD_ADDRESS"], float(config.get("CLAMD_TIMEOUT", 30)))

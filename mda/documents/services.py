@@ -68,7 +68,7 @@ def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename
             raise ServiceError(too_large_message(limit), field="file", status=413)
         name = filetypes.clean_title(filename)
         kind = filetypes.detect(data)
-        scanned_with = scanner.from_config(config).scan(data)
+        scanned_with = scanner.from_config(config, demo_account=bool(getattr(user, "is_demo", False))).scan(data)
         item = case_services.add_item(db, user, ctx, category=category, content=(title or "").strip() or name,
                                       recorded_on=utcnow().astimezone(LOCAL_TZ).date(), person_ids=person_ids)
     except ServiceError as exc:

@@ -118,3 +118,22 @@ def test_the_api_takes_a_document_and_refuses_a_hostile_one(app, client, db, aut
         "file": (io.BytesIO(make_docx({"word/vbaProject.bin": b"m"})), "x.docm"), "category": "risicosignalen"})
     assert resp.status_code == 422 and "macro" in resp.get_json()["message"]
     assert len(stored_files(app)) == 1
+
+
+def test_the_demo_switch_skips_the_scan_for_demo_accounts_only(app, client, db, auth, scenario, tmp_path):
+    """With MDA_INSECURE_DEMO_SKIP_SCAN on and no clamd, is a real account's upload still refused while a demo
+    account's is stored, marked as not scanned?"""
+    from mda.auth.models import User
+
+    app.config.update(INSECURE_DEMO_SKIP_SCAN=True, CLAMD_ADDRESS=str(tmp_path / "no-clamd.sock"))
+    auth.login(scenario.users["pol"])
+    assert upload(app, client, scenario.case.id, make_pdf(), filename="a.pdf").status_code == 503
+    auth.logout()
+    demo = db.get(User, scenario.users["lt"].id)
+    demo.is_demo = True
+    db.add(demo)
+    db.commit()
+    auth.login(demo)
+    assert upload(app, client, scenario.case.id, make_pdf(), filename="a.pdf",
+                  category="risicosignalen").status_code == 302
+    assert [d.scanned_with for d in db.exec(select(Document))] == ["uitgeschakeld (demo)"]
