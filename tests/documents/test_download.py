@@ -34,6 +34,9 @@ def test_a_partner_without_a_basis_sees_niet_gedeeld_and_gets_no_bytes(app, clie
     page = text_of(client.get(f"/casussen/{scenario.case.id}").text)
     assert "Document: Niet gedeeld: geen toestemming voor Justitiële gegevens" in page
     assert "PV Piet Pleger" not in page and "downloaden" not in page
+    api_item = next(i for i in client.get(f"/api/v1/cases/{scenario.case.id}").get_json()["items"]
+                    if i["id"] == doc.item_id)
+    assert (api_item["shared"], api_item["content"], api_item["document"]) == (False, None, {"number": 1})
     for url in (f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download",
                 f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download"):
         resp = client.get(url)
@@ -60,6 +63,11 @@ def test_a_partner_with_a_basis_gets_a_watermarked_attachment_audited(app, clien
     auth.login(ggz)
     page = text_of(client.get(f"/casussen/{scenario.case.id}").text)
     assert "Document: PV Piet Pleger.pdf" in page and "Document nr. 1 downloaden" in page
+    api_item = next(i for i in client.get(f"/api/v1/cases/{scenario.case.id}").get_json()["items"]
+                    if i["id"] == doc.item_id)
+    assert api_item["content"] == "PV Piet Pleger.pdf"
+    assert api_item["document"]["download"] == f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download"
+    assert client.get(api_item["document"]["download"]).status_code == 200
     resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
     assert resp.status_code == 200
     assert resp.headers["Content-Disposition"] == f'attachment; filename="{scenario.case.reference}-document-1.pdf"'
@@ -72,7 +80,8 @@ def test_a_partner_with_a_basis_gets_a_watermarked_attachment_audited(app, clien
         assert MARKER in text
         assert f"gedownload door {ggz.name} ({scenario.orgs['GGZ'].name}) op 03-12-2026" in text
     views = [e for e, s in audit_subjects(db, item_id=doc.item_id, action="view") if "download" in e.summary]
-    assert len(views) == 1 and views[0].user_id == ggz.id and views[0].basis.startswith("toestemming: ")
+    assert len(views) == 2  # one per download: the API's and the page's
+    assert all(v.user_id == ggz.id and v.basis.startswith("toestemming: ") for v in views)
     assert {s.person_id for e, s in audit_subjects(db, id=views[0].id)} == {scenario.persons["suspect"].id}
 
 
