@@ -107,3 +107,18 @@ def test_the_case_page_runs_as_many_statements_with_five_documents_as_with_one(a
         page = client.get(f"/casussen/{scenario.case.id}")
     assert page.text.count("downloaden</a>") == 5
     assert len(five) == len(one), five
+
+
+def test_who_may_download_follows_the_item_rules_for_every_member_of_the_circle(app, client, db, auth, scenario,
+                                                                                strict_covenant, switch_to):
+    """For everyone around the case, does the download answer as the rules for a typed item of the same category,
+    source and person say (written out here, apart from the engine): the source (POL) and VT by an explicit covenant
+    rule get the file; the coordinator, GGZ, LT and LT's team lead get 403; OM outside the circle gets 404?"""
+    strict_covenant("VT", "justitie")
+    doc = _police_report(app, client, db, auth, scenario)
+    expected = {"pol": 200, "vt": 200, "coordinator": 403, "ggz": 403, "lt": 403, "lt_lead": 403, "om": 404}
+    answers = {}
+    for who in expected:
+        switch_to(scenario.users[who])
+        answers[who] = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download").status_code
+    assert answers == expected
