@@ -133,13 +133,16 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
     data = storage.from_config(config).get(doc.storage_key)
     if hashlib.sha256(data).hexdigest() != doc.sha256:
         raise storage.StorageError("document in de opslag is gewijzigd")
-    if doc.content_type == filetypes.PDF.content_type:
-        from mda.documents.watermark import watermark_pdf
+    from mda.documents import watermark
 
-        org = ctx.org_names.get(user.organisation_id) or ""
-        data = watermark_pdf(data, f"Vertrouwelijk \u2014 gedownload door {user.name} ({org}) op "
-                                   f"{format_local(utcnow(), '%d-%m-%Y %H:%M')} \u2014 {ctx.case.reference} "
-                                   f"document {doc.number}")
+    org = ctx.org_names.get(user.organisation_id) or ""
+    stamp = (f"Vertrouwelijk \u2014 gedownload door {user.name} ({org}) op "
+             f"{format_local(utcnow(), '%d-%m-%Y %H:%M')} \u2014 {ctx.case.reference} document {doc.number}")
+    if doc.content_type == filetypes.PDF.content_type:
+        data = watermark.watermark_pdf(data, stamp)
+    elif doc.content_type in (filetypes.JPEG.content_type, filetypes.PNG.content_type):
+        data = watermark.watermark_image(data, stamp, "JPEG" if doc.content_type == filetypes.JPEG.content_type
+                                         else "PNG")
     return Download(data, f"{ctx.case.reference}-document-{doc.number}.{doc.extension}", doc.content_type)
 
 

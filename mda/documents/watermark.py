@@ -46,3 +46,21 @@ def watermark_pdf(data: bytes, text: str) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def watermark_image(data: bytes, text: str, fmt: str) -> bytes:
+    """A JPEG or PNG with *text* drawn along its bottom edge, re-encoded (which also drops EXIF, e.g. GPS)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    with Image.open(io.BytesIO(data)) as img:
+        img = img.convert("RGB") if fmt == "JPEG" else img.convert("RGBA")
+        size = max(10, img.width // 60)
+        font = ImageFont.load_default(size=size)
+        draw = ImageDraw.Draw(img)
+        box = draw.textbbox((0, 0), text, font=font)
+        height = box[3] - box[1] + size // 2
+        draw.rectangle((0, img.height - height, img.width, img.height), fill=(255, 255, 255))
+        draw.text((size // 2, img.height - height + size // 4), text, fill=(190, 0, 0), font=font)
+        out = io.BytesIO()
+        img.save(out, fmt, quality=90) if fmt == "JPEG" else img.save(out, fmt)
+    return out.getvalue()

@@ -122,3 +122,30 @@ def test_who_may_download_follows_the_item_rules_for_every_member_of_the_circle(
         switch_to(scenario.users[who])
         answers[who] = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download").status_code
     assert answers == expected
+
+
+def test_a_downloaded_photo_is_marked_and_loses_its_location(app, client, db, auth, scenario):
+    """Does a JPEG come back re-encoded with a red band along its bottom edge (the stamp) and without the EXIF
+    (GPS position) it was uploaded with?"""
+    from PIL import Image
+
+    original = Image.new("RGB", (600, 400), (0, 0, 255))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (52.0, 5.0, 0.0)}  # GPSInfo: where the photo was taken
+    buf = io.BytesIO()
+    original.save(buf, "JPEG", exif=exif)
+    assert Image.open(io.BytesIO(buf.getvalue())).getexif()
+    auth.login(scenario.users["pol"])
+    assert upload(app, client, scenario.case.id, buf.getvalue(), filename="foto.jpg",
+                  category="risicosignalen").status_code == 302
+    doc = db.exec(select(Document)).one()
+    resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
+    assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith('-document-1.jpg"')
+    marked = Image.open(io.BytesIO(resp.data))
+    assert not marked.getexif()
+    band = [marked.getpixel((x, y)) for y in range(marked.height - 12, marked.height) for x in range(0, 600, 5)]
+    assert sum(1 for r, g, _b in band if r > 200 and g > 200) > len(band) / 2  # the white band of the stamp
+    red = [p for y in range(marked.height - 14, marked.height) for p in (marked.getpixel((x, y)) for x in range(600))
+           if p[0] > 150 and p[1] < 80 and p[2] < 80]
+    assert red  # the stamp's red letters
+    assert marked.getpixel((300, 100))[2] > 200  # the photo itself is untouched above the band
