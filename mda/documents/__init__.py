@@ -41,9 +41,34 @@ def _install(state) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _allow_document_uploads)
     if forget_documents not in history.FORGET_PROVIDERS:
         history.FORGET_PROVIDERS.append(forget_documents)
+    app.cli.add_command(rotate_document_key)
     if app.config.get("INSECURE_DEMO_SKIP_SCAN"):
         log.warning("ONVEILIG: MDA_INSECURE_DEMO_SKIP_SCAN staat aan; documenten worden NIET op virussen gescand. "
                     "Alleen voor de demo.")
+
+
+import click  # noqa: E402
+from flask.cli import with_appcontext  # noqa: E402
+
+
+@click.command("rotate-document-key")
+@with_appcontext
+def rotate_document_key() -> None:
+    """Re-encrypt every stored document with the first key of MDA_DOCUMENT_KEYS (then the old key can go)."""
+    from flask import current_app
+    from sqlmodel import select
+
+    from mda import db
+    from mda.documents import storage
+    from mda.documents.models import Document
+
+    store = storage.from_config(current_app.config)
+    with db.unit_of_work() as s:
+        keys = list(s.exec(select(Document.storage_key).where(Document.storage_key.is_not(None))))
+    for key in keys:
+        store.rotate(key)
+    click.echo(f"{len(keys)} document(en) opnieuw versleuteld met de nieuwste sleutel. "
+               "U kunt de oude sleutel nu uit MDA_DOCUMENT_KEYS halen.")
 
 
 from mda.documents import api, routes  # noqa: E402,F401

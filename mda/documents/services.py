@@ -9,6 +9,7 @@ organisation and persons are the item's, its title is the item's content.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from flask import abort, current_app
@@ -25,6 +26,9 @@ from mda.core.timeutil import LOCAL_TZ, format_local, utcnow
 from mda.documents import filetypes, scanner, storage
 from mda.documents.models import Document
 
+log = logging.getLogger(__name__)
+WATERMARK_FAILED = ("Er kon geen watermerk op dit document worden gezet. Uit veiligheid is het niet verstuurd. "
+                    "Neem contact op met de beheerder.")
 _PUT = "mda_documents_written"  # keys written in this unit of work: removed again if it rolls back
 _DELETE = "mda_documents_destroyed"  # keys of destroyed documents: removed once the unit of work commits
 
@@ -138,11 +142,15 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
     org = ctx.org_names.get(user.organisation_id) or ""
     stamp = (f"Vertrouwelijk \u2014 gedownload door {user.name} ({org}) op "
              f"{format_local(utcnow(), '%d-%m-%Y %H:%M')} \u2014 {ctx.case.reference} document {doc.number}")
-    if doc.content_type == filetypes.PDF.content_type:
-        data = watermark.watermark_pdf(data, stamp)
-    elif doc.content_type in (filetypes.JPEG.content_type, filetypes.PNG.content_type):
-        data = watermark.watermark_image(data, stamp, "JPEG" if doc.content_type == filetypes.JPEG.content_type
-                                         else "PNG")
+    try:
+        if doc.content_type == filetypes.PDF.content_type:
+            data = watermark.watermark_pdf(data, stamp)
+        elif doc.content_type in (filetypes.JPEG.content_type, filetypes.PNG.content_type):
+            data = watermark.watermark_image(data, stamp, "JPEG" if doc.content_type == filetypes.JPEG.content_type
+                                             else "PNG")
+    except Exception:  # never send an unmarked copy: refuse instead (the type of error only, no content)
+        log.exception("watermark failed for document %s", doc.item_id)
+        raise ServiceError(WATERMARK_FAILED, status=500) from None
     return Download(data, f"{ctx.case.reference}-document-{doc.number}.{doc.extension}", doc.content_type)
 
 

@@ -70,9 +70,12 @@ class EncryptedDiskStorage:
         self._path(key).unlink(missing_ok=True)
 
     def rotate(self, key: str) -> None:
-        """Re-encrypt the file of *key* with the newest key (``flask rotate-document-key``, not yet built)."""
+        """Re-encrypt the file of *key* with the newest key (``flask --app mda rotate-document-key``), atomically."""
         path = self._path(key)
-        path.write_bytes(self._ring.rotate(path.read_bytes()))
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(self._ring.rotate(path.read_bytes()))
+        tmp.chmod(0o600)
+        os.replace(tmp, path)
 
 
 def from_config(config) -> EncryptedDiskStorage:

@@ -85,3 +85,24 @@ def test_an_upload_whose_unit_of_work_rolls_back_leaves_no_file(app, db, scenari
         assert len(stored_files(app)) == 1
         raise RuntimeError("de commit mislukte")
     assert stored_files(app) == []
+
+
+def test_rotating_the_document_key_keeps_every_document_readable_with_the_new_key_alone(app, client, db, auth,
+                                                                                     scenario, runner):
+    """After a new key is put first and rotate-document-key ran, can the documents be read with only the new key?"""
+    from cryptography.fernet import Fernet
+
+    from mda.documents import storage
+
+    _two_documents(app, client, auth, scenario)
+    old = app.config["DOCUMENT_KEYS"]
+    new = Fernet.generate_key().decode()
+    app.config["DOCUMENT_KEYS"] = [new, *old]
+    result = runner.invoke(args=["rotate-document-key"])
+    assert "2 document(en) opnieuw versleuteld" in result.output
+    only_new = storage.EncryptedDiskStorage(app.config["DOCUMENT_DIR"], [new])
+    only_old = storage.EncryptedDiskStorage(app.config["DOCUMENT_DIR"], old)
+    for doc in db.exec(select(Document)):
+        assert only_new.get(doc.storage_key).startswith(b"%PDF")
+        with pytest.raises(storage.StorageError):
+            only_old.get(doc.storage_key)

@@ -149,3 +149,20 @@ def test_a_downloaded_photo_is_marked_and_loses_its_location(app, client, db, au
            if p[0] > 150 and p[1] < 80 and p[2] < 80]
     assert red  # the stamp's red letters
     assert marked.getpixel((300, 100))[2] > 200  # the photo itself is untouched above the band
+
+
+def test_a_pdf_that_cannot_be_stamped_is_not_sent_unmarked(app, client, db, auth, scenario, monkeypatch):
+    """When the watermark fails, is the download refused with a Dutch message instead of sent without it?"""
+    from mda.documents import watermark
+
+    auth.login(scenario.users["pol"])
+    upload(app, client, scenario.case.id, make_pdf(MARKER), filename="a.pdf")
+    doc = db.exec(select(Document)).one()
+
+    def broken(*_args):
+        raise ValueError("kapotte pagina")
+
+    monkeypatch.setattr(watermark, "watermark_pdf", broken)
+    resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
+    assert resp.status_code == 500 and MARKER.encode() not in resp.data and b"%PDF" not in resp.data
+    assert "geen watermerk" in text_of(resp.text)
