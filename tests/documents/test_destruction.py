@@ -106,3 +106,14 @@ def test_rotating_the_document_key_keeps_every_document_readable_with_the_new_ke
         assert only_new.get(doc.storage_key).startswith(b"%PDF")
         with pytest.raises(storage.StorageError):
             only_old.get(doc.storage_key)
+
+
+def test_the_subject_access_export_lists_documents_like_items(app, client, db, auth, scenario):
+    """Does the person's export list the document about them among their items, naming it as a document?"""
+    _two_documents(app, client, auth, scenario)
+    auth.login(scenario.users["privacy"])
+    export = client.get(f"/privacy/personen/{scenario.persons['suspect'].id}/export.json").get_json()
+    documents = [g for g in export["gegevens"] if g["document"]]
+    size = db.exec(select(Document).where(Document.number == 1)).one().size
+    assert [(g["inhoud"], g["document"]) for g in documents] == [
+        ("over-pleger.pdf", f"document nr. 1 (application/pdf, {size} bytes; bestand)")]
