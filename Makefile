@@ -32,7 +32,8 @@ $(NODE_STAMP): package.json package-lock.json
 run: $(RUN_STAMP)
 	$(BIN)/flask --app mda migrate
 	$(BIN)/flask --app mda demo-data-if-empty
-	MDA_INSECURE_DEMO_SKIP_2FA=$${MDA_INSECURE_DEMO_SKIP_2FA:-1} $(BIN)/python -m mda
+	MDA_INSECURE_DEMO_SKIP_2FA=$${MDA_INSECURE_DEMO_SKIP_2FA:-1} \
+	MDA_INSECURE_DEMO_SKIP_SCAN=$${MDA_INSECURE_DEMO_SKIP_SCAN:-1} $(BIN)/python -m mda
 
 ## browser: Debian's Chromium for the browser tests (never `playwright install`)
 browser:

@@ -101,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mda.auth import bp as auth_bp
     from mda.cases import bp as cases_bp
     from mda.core.routes import bp as core_bp
+    from mda.documents import bp as documents_bp
     from mda.escalations import bp as escalations_bp
     from mda.meetings import bp as meetings_bp
     from mda.organisations import bp as organisations_bp
@@ -108,8 +109,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mda.safety_plan import bp as safety_plan_bp
     from mda.sso import bp as sso_bp
 
-    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, meetings_bp, cases_bp, safety_plan_bp,
-                      escalations_bp, sso_bp, api_bp):
+    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, meetings_bp, cases_bp, documents_bp,
+                      safety_plan_bp, escalations_bp, sso_bp, api_bp):
         app.register_blueprint(blueprint)
     api_spec.register(app)
 

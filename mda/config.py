@@ -161,4 +161,33 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # /metrics answers on this port only (gunicorn binds it beside the public one); 0: no metrics
         "METRICS_PORT": _int(env, "MDA_METRICS_PORT", 0),
         "METRICS_TOKEN": env.get("MDA_METRICS_TOKEN") or None,
+        # case documents: encrypted files under the instance folder (README, Documents)
+        "DOCUMENT_DIR": env.get("MDA_DOCUMENT_DIR") or str(instance / "documents"),
+        "DOCUMENT_KEYS": _document_keys(env, instance),
+        "DOCUMENT_MAX_BYTES": _int(env, "MDA_DOCUMENT_MAX_MB", 20, 1) * 1024 * 1024,
+        "CLAMD_ADDRESS": env.get("MDA_CLAMD_ADDRESS") or "/var/run/clamav/clamd.ctl",
+        "CLAMD_TIMEOUT": _int(env, "MDA_CLAMD_TIMEOUT_SECONDS", 30, 1),
+        "INSECURE_DEMO_SKIP_SCAN": _bool(env, "MDA_INSECURE_DEMO_SKIP_SCAN"),
     }
+
+
+def _document_keys(env: dict, instance_path: Path) -> list[str]:
+    """MDA_DOCUMENT_KEYS (comma-separated Fernet keys, newest first: the first encrypts, all decrypt), or one
+    generated once into instance/document_key."""
+    from cryptography.fernet import Fernet
+
+    raw = env.get("MDA_DOCUMENT_KEYS", "")
+    if not raw:
+        key_file = instance_path / "document_key"
+        if not key_file.exists():
+            instance_path.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(Fernet.generate_key().decode())
+            key_file.chmod(0o600)
+        raw = key_file.read_text().strip()
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    for n, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ConfigError(f"MDA_DOCUMENT_KEYS: sleutel {n} is geen geldige Fernet-sleutel") from None
+    return keys

@@ -19,6 +19,7 @@ from mda.cases.schemas import CaseDetail, CaseList, CaseQuery, ConsentIn, Consen
 from mda.core import paging, sharing
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
+from mda.documents.services import document_numbers
 from mda.extensions import api_spec
 from mda.organisations.models import Region
 
@@ -42,14 +43,19 @@ def _person(p: sharing.PersonView) -> dict:
                 address_niet_gedeeld=p.address_decision.withheld_reason or None)
 
 
-def _item(v: sharing.ItemView) -> dict:
+def _item(v: sharing.ItemView, documents: dict | None = None) -> dict:
     out = dict(id=v.id, category=v.category, category_name=v.category_name, special=v.special,
                source_organisation=v.source_organisation, person_ids=v.person_ids, shared=v.decision.visible)
+    doc = (documents or {}).get(v.id)
     if v.item is None:  # withheld: nothing of the content leaves the server
         return {**out, "basis_kind": None, "basis": None, "content": None, "recorded_on": None, "author": None,
-                "niet_gedeeld": f"niet gedeeld: {v.decision.withheld_reason}"}
+                "niet_gedeeld": f"niet gedeeld: {v.decision.withheld_reason}",
+                "document": {"number": doc.number} if doc else None}
     return {**out, "basis_kind": v.decision.kind, "basis": v.decision.basis, "content": v.item.content,
-            "recorded_on": v.item.recorded_on.isoformat(), "author": v.author or None, "niet_gedeeld": None}
+            "recorded_on": v.item.recorded_on.isoformat(), "author": v.author or None, "niet_gedeeld": None,
+            "document": dict(number=doc.number, content_type=doc.content_type, size=doc.size,
+                             download=f"/api/v1/cases/{doc.case_id}/documents/{doc.item_id}/download")
+            if doc else None}
 
 
 def _text(t: sharing.TextView | None) -> dict:
@@ -110,11 +116,12 @@ def case_detail(case_id: int):
     view = sharing.case_view(s, current_user, case, ctx, channel="api")
     coordinator = s.get(User, case.coordinator_id)
     reason, goal = view.text("aanleiding"), view.text("doel")
+    documents = document_numbers(s, case.id)
     return jsonify(**_summary(case, coordinator.name if coordinator else ""),
                    reason=reason.text if reason else None, goal=goal.text if goal else None,
                    reason_detail=_text(reason), goal_detail=_text(goal),
                    region=s.get(Region, case.region_id).name, persons=[_person(p) for p in view.persons],
-                   items=[_item(v) for v in view.items], consents=[_consent(c) for c in view.consents],
+                   items=[_item(v, documents) for v in view.items], consents=[_consent(c) for c in view.consents],
                    decisions=[_decision(d) for d in view.decisions])
 
 

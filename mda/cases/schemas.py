@@ -49,6 +49,15 @@ class PersonOut(BaseModel):
     address_niet_gedeeld: str | None = None
 
 
+class DocumentRef(BaseModel):
+    """The file behind a document item; type, size and download only when the item is shared."""
+
+    number: int
+    content_type: str | None = None
+    size: int | None = None
+    download: str | None = None
+
+
 class ItemOut(BaseModel):
     """An item: its content and basis when shared, otherwise only the 'niet gedeeld' reason."""
 
@@ -65,6 +74,8 @@ class ItemOut(BaseModel):
     content: str | None = None
     recorded_on: date | None = None
     author: str | None = None
+    document: DocumentRef | None = Field(None, description="set when the item is a document: its number, and "
+                                           "when shared its type, size and download path")
 
 
 class TextOut(BaseModel):

@@ -148,6 +148,10 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+#: API endpoints that take a file as multipart/form-data (added by their feature); every other API write is JSON
+FILE_ENDPOINTS: set[str] = set()
+
+
 def _is_api_write() -> bool:
     return request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS")
 
@@ -164,6 +168,8 @@ def _check_api_body():
     """API writes: a JSON body that parses and is not absurdly deep (or no body at all)."""
     if not _is_api_write():
         return
+    if request.endpoint in FILE_ENDPOINTS and request.mimetype == "multipart/form-data":
+        return  # a file upload: its service checks the file, the form's fields are checked like any form
     if request.mimetype in FORM_TYPES and (request.content_length or request.form):
         _refuse(415, JSON_ONLY_MESSAGE)
     body = request.get_data(cache=True)

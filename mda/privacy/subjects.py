@@ -98,6 +98,22 @@ def _items_of(db: Session, person_id: int) -> list[Item]:
     return list(db.exec(select(Item).where(Item.id.in_(ids)).order_by(Item.id))) if ids else []
 
 
+def _documents_of(db: Session, item_ids: list[int]) -> dict:
+    """The document rows of these items (item id -> row), in one statement."""
+    from mda.documents.models import Document
+
+    return {d.item_id: d for d in db.exec(select(Document).where(Document.item_id.in_(item_ids)))} if item_ids else {}
+
+
+def _document_entry(doc) -> str | None:
+    """How the export names the file behind a document item (the title is its content; the file goes on request
+    through the case, not in this export)."""
+    if doc is None:
+        return None
+    state = f"bestand vernietigd op {format_local(doc.destroyed_at, '%Y-%m-%d')}" if doc.destroyed_at else "bestand"
+    return f"document nr. {doc.number} ({doc.content_type}, {doc.size} bytes; {state})"
+
+
 def export_data(db: Session, officer: User, subject: Subject) -> dict:
     """Everything the platform holds about the person, as one document; the export is audited."""
     _require_officer(officer)
@@ -111,6 +127,7 @@ def export_data(db: Session, officer: User, subject: Subject) -> dict:
     decisions = db.exec(select(DutyConflictDecision).where(DutyConflictDecision.case_id == case.id, or_(
         DutyConflictDecision.person_id == p.id, DutyConflictDecision.person_id.is_(None)))).all()
     items = _items_of(db, p.id)
+    documents = _documents_of(db, [i.id for i in items])
     log = _log_rows(db, p.id)
     document = {
         "export_gemaakt_op": format_local(utcnow(), "%Y-%m-%d %H:%M"),
@@ -124,7 +141,8 @@ def export_data(db: Session, officer: User, subject: Subject) -> dict:
         "gegevens": [{"nummer": i.id, "categorie": cats[i.category].name if i.category in cats else i.category,
                       "inhoud": i.content, "bron": orgs.get(i.source_organisation_id, ""),
                       "datum": i.recorded_on.isoformat(),
-                      "vernietigd_op": format_local(i.destroyed_at, "%Y-%m-%d") or None} for i in items],
+                      "vernietigd_op": format_local(i.destroyed_at, "%Y-%m-%d") or None,
+                      "document": _document_entry(documents.get(i.id))} for i in items],
         "toestemmingen": [{"nummer": c.id, "gegeven_door": c.given_by, "doel": c.purpose, "wijze": c.method,
                            "categorieen": sorted(c.category_codes), "ontvangers": sorted(recipients.get(c.id, [])),
                            "gegeven_op": c.given_on.isoformat(),

@@ -86,6 +86,12 @@ ROUTES = [
     ("POST", "/casussen/{case}/reden-en-doel", "case.coordinate", "coordinate", {422}),
     ("POST", "/casussen/{case}/kring/professionals", "case.coordinate", "coordinate", {422}),
     ("POST", "/casussen/{case}/kring/professionals/{outsider}/verwijderen", "case.coordinate", "coordinate", {422}),
+    # documents (tests/documents): the form; a download of an item that is not a document is 404 for everyone
+    ("GET", "/casussen/{case}/documenten/nieuw", "case.work", "case", OK),
+    ("POST", "/casussen/{case}/documenten/nieuw", "case.work", "case", {422}),
+    ("GET", "/casussen/{case}/documenten/{item}/download", "case.work", "case", {404}),
+    ("POST", "/api/v1/cases/{case}/documents", "case.work", "case", {422}),
+    ("GET", "/api/v1/cases/{case}/documents/{item}/download", "case.work", "case", {404}),
     ("GET", "/api/v1/cases", "case.work", None, OK),
     ("GET", "/api/v1/cases/{case}", "case.work", "case", OK),
     ("API", "/api/v1/cases/{case}/consents", "case.work", "case", {201}),
@@ -155,6 +161,8 @@ def _call(app, client, method: str, url: str, targets: dict):
         if not url.endswith("/withdraw"):
             payload["recipient_organisation_ids"] = [app.config["_matrix_recipient"]]
         return client.post(url, json=payload, headers={"X-CSRFToken": csrf_token(app, client)})
+    if url.endswith("/documents"):  # the document upload takes multipart/form-data (a file), like the page form
+        return client.post(url, data={"csrf_token": csrf_token(app, client)}, content_type="multipart/form-data")
     return client.post(url, data={"csrf_token": csrf_token(app, client)})
 
 

@@ -1,0 +1,32 @@
+"""A case document: the file behind an item of the minimal data set.
+
+The item (:class:`mda.cases.models.Item`) holds what the sharing engine decides on: category,
+source organisation, the persons concerned, and the title (its ``content``). This row holds
+only what is needed to serve the bytes: where they are stored, their type, size and digest.
+"""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+class Document(SQLModel, table=True):
+    """The stored file of a document item; ``storage_key`` is a random id, never the user's file name."""
+
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("case_id", "number"),)
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    #: the document's number within its case: the neutral download name is "<reference>-document-<number>"
+    number: int
+    #: where the encrypted bytes are (None once destroyed)
+    storage_key: str | None = Field(default=None, max_length=64)
+    content_type: str = Field(max_length=100)
+    extension: str = Field(max_length=10)
+    size: int
+    sha256: str = Field(max_length=64)
+    #: "clamav" or "uitgeschakeld (demo)": how the upload was scanned
+    scanned_with: str = Field(max_length=40)
+    uploaded_at: datetime
+    destroyed_at: datetime | None = None

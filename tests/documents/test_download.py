@@ -1,0 +1,168 @@
+"""Downloading a document: the sharing engine decides exactly as for a typed item, every download is audited,
+a PDF carries who downloaded it, and a withheld document's bytes never leave the server."""
+
+import io
+from datetime import date
+
+from pypdf import PdfReader
+from sqlmodel import select
+
+from mda.documents.models import Document
+from tests.conftest import audit_rows, audit_subjects, text_of
+from tests.documents.conftest import make_pdf
+from tests.documents.test_upload import upload
+
+MARKER = "MARKER-PV-0815"
+
+
+def _police_report(app, client, db, auth, scenario):
+    """The police uploads a report about the suspect (category justitie, special) and logs out."""
+    auth.login(scenario.users["pol"])
+    resp = upload(app, client, scenario.case.id, make_pdf(MARKER, pages=2), filename="PV Piet Pleger.pdf",
+                  persons=[scenario.persons["suspect"].id])
+    assert resp.status_code == 302
+    auth.logout()
+    return db.exec(select(Document)).one()
+
+
+def test_a_partner_without_a_basis_sees_niet_gedeeld_and_gets_no_bytes(app, client, db, auth, scenario,
+                                                                        strict_covenant):
+    """Under a covenant without '*' rules, does GGZ see "Niet gedeeld" with the reason instead of the title, get
+    403 on the download (page and API) without a byte of the file, and is the refusal audited naming the person?"""
+    doc = _police_report(app, client, db, auth, scenario)
+    auth.login(scenario.users["ggz"])
+    page = text_of(client.get(f"/casussen/{scenario.case.id}").text)
+    assert "Document: Niet gedeeld: geen toestemming voor Justitiële gegevens" in page
+    assert "PV Piet Pleger" not in page and "downloaden" not in page
+    api_item = next(i for i in client.get(f"/api/v1/cases/{scenario.case.id}").get_json()["items"]
+                    if i["id"] == doc.item_id)
+    assert (api_item["shared"], api_item["content"], api_item["document"]) == (False, None, {"number": 1})
+    for url in (f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download",
+                f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download"):
+        resp = client.get(url)
+        assert resp.status_code == 403, url
+        assert b"%PDF" not in resp.data and MARKER.encode() not in resp.data
+        message = resp.get_json()["message"] if url.startswith("/api/") else text_of(resp.text)
+        assert "Niet gedeeld: geen toestemming voor Justitiële gegevens aan GGZ-instelling" in message
+    refused = audit_rows(db, action="denied", object_type="document")
+    assert len(refused) == 2 and all("niet gedeeld" in r.basis for r in refused)
+    assert {s.person_id for _e, s in audit_subjects(db, object_type="document", action="denied")} == {
+        scenario.persons["suspect"].id}
+    assert "Piet" not in " ".join(r.summary for r in refused)
+
+
+def test_a_partner_with_a_basis_gets_a_watermarked_attachment_audited(app, client, db, auth, scenario,
+                                                                     strict_covenant, make_consent):
+    """Once the suspect consents to justice data for GGZ, does GGZ get the PDF as an attachment with a neutral
+    name, nosniff and no caching, every page stamped with their name, organisation and the time, and is the
+    download audited with the basis and the person in audit_subject?"""
+    doc = _police_report(app, client, db, auth, scenario)
+    make_consent(scenario.case, scenario.persons["suspect"], [scenario.orgs["GGZ"]], ["justitie"],
+                 scenario.users["coordinator"], given_on=date(2026, 11, 1))
+    ggz = scenario.users["ggz"]
+    auth.login(ggz)
+    page = text_of(client.get(f"/casussen/{scenario.case.id}").text)
+    assert "Document: PV Piet Pleger.pdf" in page and "Document nr. 1 downloaden" in page
+    api_item = next(i for i in client.get(f"/api/v1/cases/{scenario.case.id}").get_json()["items"]
+                    if i["id"] == doc.item_id)
+    assert api_item["content"] == "PV Piet Pleger.pdf"
+    assert api_item["document"]["download"] == f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download"
+    assert client.get(api_item["document"]["download"]).status_code == 200
+    resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="{scenario.case.reference}-document-1.pdf"'
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in resp.headers["Cache-Control"]
+    pages = PdfReader(io.BytesIO(resp.data)).pages
+    assert len(pages) == 2
+    for page in pages:
+        text = page.extract_text()
+        assert MARKER in text
+        assert f"gedownload door {ggz.name} ({scenario.orgs['GGZ'].name}) op 03-12-2026" in text
+    views = [e for e, s in audit_subjects(db, item_id=doc.item_id, action="view") if "download" in e.summary]
+    assert len(views) == 2  # one per download: the API's and the page's
+    assert all(v.user_id == ggz.id and v.basis.startswith("toestemming: ") for v in views)
+    assert {s.person_id for e, s in audit_subjects(db, id=views[0].id)} == {scenario.persons["suspect"].id}
+
+
+def test_outsiders_get_404_and_other_cases_documents_are_not_found(app, client, db, auth, scenario, strict_covenant):
+    """Does a professional outside the circle get 404 for the download, as for the case itself?"""
+    doc = _police_report(app, client, db, auth, scenario)
+    auth.login(scenario.users["om"])
+    assert client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download").status_code == 404
+    assert client.get(f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download").status_code == 404
+
+
+def test_the_case_page_runs_as_many_statements_with_five_documents_as_with_one(app, client, db, auth, scenario,
+                                                                              count_queries):
+    """Does the case page stay at the same number of SQL statements when documents are added (no N+1)?"""
+    auth.login(scenario.users["pol"])
+    upload(app, client, scenario.case.id, make_pdf(), filename="a.pdf", persons=[scenario.persons["suspect"].id])
+    with count_queries() as one:
+        assert client.get(f"/casussen/{scenario.case.id}").status_code == 200
+    for n in range(4):
+        upload(app, client, scenario.case.id, make_pdf(), filename=f"b{n}.pdf",
+               persons=[scenario.persons["victim"].id])
+    with count_queries() as five:
+        page = client.get(f"/casussen/{scenario.case.id}")
+    assert page.text.count("downloaden</a>") == 5
+    assert len(five) == len(one), five
+
+
+def test_who_may_download_follows_the_item_rules_for_every_member_of_the_circle(app, client, db, auth, scenario,
+                                                                                strict_covenant, switch_to):
+    """For everyone around the case, does the download answer as the rules for a typed item of the same category,
+    source and person say (written out here, apart from the engine): the source (POL) and VT by an explicit covenant
+    rule get the file; the coordinator, GGZ, LT and LT's team lead get 403; OM outside the circle gets 404?"""
+    strict_covenant("VT", "justitie")
+    doc = _police_report(app, client, db, auth, scenario)
+    expected = {"pol": 200, "vt": 200, "coordinator": 403, "ggz": 403, "lt": 403, "lt_lead": 403, "om": 404}
+    answers = {}
+    for who in expected:
+        switch_to(scenario.users[who])
+        answers[who] = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download").status_code
+    assert answers == expected
+
+
+def test_a_downloaded_photo_is_marked_and_loses_its_location(app, client, db, auth, scenario):
+    """Does a JPEG come back re-encoded with a red band along its bottom edge (the stamp) and without the EXIF
+    (GPS position) it was uploaded with?"""
+    from PIL import Image
+
+    original = Image.new("RGB", (600, 400), (0, 0, 255))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (52.0, 5.0, 0.0)}  # GPSInfo: where the photo was taken
+    buf = io.BytesIO()
+    original.save(buf, "JPEG", exif=exif)
+    assert Image.open(io.BytesIO(buf.getvalue())).getexif()
+    auth.login(scenario.users["pol"])
+    assert upload(app, client, scenario.case.id, buf.getvalue(), filename="foto.jpg",
+                  category="risicosignalen").status_code == 302
+    doc = db.exec(select(Document)).one()
+    resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
+    assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith('-document-1.jpg"')
+    marked = Image.open(io.BytesIO(resp.data))
+    assert not marked.getexif()
+    band = [marked.getpixel((x, y)) for y in range(marked.height - 12, marked.height) for x in range(0, 600, 5)]
+    assert sum(1 for r, g, _b in band if r > 200 and g > 200) > len(band) / 2  # the white band of the stamp
+    red = [p for y in range(marked.height - 14, marked.height) for p in (marked.getpixel((x, y)) for x in range(600))
+           if p[0] > 150 and p[1] < 80 and p[2] < 80]
+    assert red  # the stamp's red letters
+    assert marked.getpixel((300, 100))[2] > 200  # the photo itself is untouched above the band
+
+
+def test_a_pdf_that_cannot_be_stamped_is_not_sent_unmarked(app, client, db, auth, scenario, monkeypatch):
+    """When the watermark fails, is the download refused with a Dutch message instead of sent without it?"""
+    from mda.documents import watermark
+
+    auth.login(scenario.users["pol"])
+    upload(app, client, scenario.case.id, make_pdf(MARKER), filename="a.pdf")
+    doc = db.exec(select(Document)).one()
+
+    def broken(*_args):
+        raise ValueError("kapotte pagina")
+
+    monkeypatch.setattr(watermark, "watermark_pdf", broken)
+    resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
+    assert resp.status_code == 500 and MARKER.encode() not in resp.data and b"%PDF" not in resp.data
+    assert "geen watermerk" in text_of(resp.text)
