@@ -245,3 +245,32 @@ def test_a_form_save_and_a_co_editor_both_keep_their_words(app, db, live, world,
     b.sync()
     stored, _state = _stored(db, piece_id)
     assert stored == str(b.text) and "Veilig Thuis" in stored and "POLITIE-AANVULLING" in stored, stored
+
+
+def test_destruction_on_request_erases_the_co_editing_state_of_that_persons_pieces(app, db, live, world, meeting,
+                                                                                   victim, make_user):
+    """When the victim's data is destroyed on request, is no byte of the words typed into a piece about her left in
+    its stored co-editing state, while a piece about nobody in particular keeps its state?"""
+    from mda.privacy import subjects
+    from tests.conftest import today
+
+    chair, _ = _started(live, world, meeting)
+    about_her = _piece(chair, meeting, "forget-002", "Over haar.", victim)
+    a = Replica(chair, about_her)
+    a.sync()
+    a.type(" GETYPT-OVER-HAAR")
+    assert a.flush()[0]["ok"]
+    general = chair.send("stuk_nieuw", {"id": "coedit-forget-003", "punt": meeting.item_a, "tekst": "ALGEMENE-TEKST"})
+    assert b"GETYPT-OVER-HAAR" in _stored(db, about_her)[1]  # the check can fail
+    officer = make_user(roles=("privacy_officer",))
+    with app.test_request_context():
+        from mda import db as unit
+
+        s = unit.session()
+        subjects.destroy(s, s.get(type(officer), officer.id), subjects.load_subject(s, victim.id),
+                         requested_by="Betrokkene zelf (fictief)", requested_on=today(),
+                         reason="Vermoeden weerlegd door onderzoek (fictief)", refuted=True)
+        unit.commit()
+    _text, state = _stored(db, about_her)
+    assert state is None or b"GETYPT" not in state
+    assert b"ALGEMENE-TEKST" in _stored(db, general["stuk"])[1]
