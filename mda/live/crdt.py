@@ -60,7 +60,9 @@ def merge(state: bytes, update: bytes) -> tuple[bytes, str]:
     try:
         merged = merge_updates(state, bytes(update))
         return merged, text_of(merged)
-    except (ValueError, RuntimeError) as exc:  # pycrdt raises ValueError for undecodable bytes
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # ValueError for undecodable bytes; a Rust panic (pyo3) is no Exception
         raise CrdtError(str(exc)) from exc
 
 
@@ -85,12 +87,16 @@ def replace_text(state: bytes, new: str) -> tuple[bytes, bytes]:
     end = 0
     while end < min(len(old), len(new)) - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
         end += 1
+    # pycrdt counts positions in UTF-8 bytes (yjs in UTF-16 units; the update format is the same): the common
+    # beginning and end are found in characters, so that no position falls inside one, then given in bytes
+    at = len(old[:start].encode())
+    removed, inserted = old[start:len(old) - end], new[start:len(new) - end]
     before = doc.get_state()
     with doc.transaction():
-        if len(old) - end > start:
-            del text[start:len(old) - end]
-        if len(new) - end > start:
-            text.insert(start, new[start:len(new) - end])
+        if removed:
+            del text[at:at + len(removed.encode())]
+        if inserted:
+            text.insert(at, inserted)
     update = doc.get_update(before)
     return merge_updates(state, update), update
 

@@ -97,6 +97,16 @@ def test_a_server_replacement_keeps_a_concurrent_edit():
     assert "Veilig Thuis" in text and "wijkagent" not in text and "NIEUW" in text
 
 
+@settings(max_examples=200, deadline=None)
+@given(old=st.text(max_size=40), new=st.text(max_size=40))
+def test_a_server_replacement_gives_exactly_the_new_text(old, new):
+    """Does replacing a piece's text on the server (a form save) give exactly the new text, whatever characters
+    it holds (accents, emoji beyond the first plane: pycrdt counts positions in bytes)?"""
+    state, update = crdt.replace_text(crdt.initial_state(old), new)
+    assert crdt.text_of(state) == new
+    assert crdt.text_of(crdt.merge(crdt.initial_state(old), update)[0]) == new
+
+
 def test_broken_bytes_are_refused():
     """Is an update that is not a document update (or an oversized one) refused rather than stored?"""
     state = crdt.initial_state("tekst")
