@@ -319,6 +319,10 @@
     var start = 0, end = 0;
     while (start < old.length && start < value.length && old[start] === value[start]) { start += 1; }
     while (end < old.length - start && end < value.length - start && old[old.length - 1 - end] === value[value.length - 1 - end]) { end += 1; }
+    // never cut an emoji (a surrogate pair) in two: widen the edit to the whole character
+    var high = function (c) { return c >= 0xD800 && c <= 0xDBFF; }, low = function (c) { return c >= 0xDC00 && c <= 0xDFFF; };
+    if (start > 0 && high(old.charCodeAt(start - 1))) { start -= 1; }
+    if (end > 0 && low(old.charCodeAt(old.length - end))) { end -= 1; }
     d.doc.transact(function () {
       if (old.length - start - end > 0) { d.text.delete(start, old.length - start - end); }
       if (value.length - start - end > 0) { d.text.insert(start, value.slice(start, value.length - end)); }
