@@ -259,9 +259,18 @@
     doc.on("update", function (update, origin) {
       if (origin === "remote") { return; }
       d.pending.push(update);
+      keepPending(d);
       scheduleFlush(d, FLUSH_MS);
     });
+    var saved = getDraft("yjs-" + id);  // edits this tab made before a reload that the server never acknowledged
+    if (saved) {
+      try { var restored = fromB64(saved); d.pending.push(restored); Y.applyUpdate(doc, restored, "remote"); } catch (e) { dropDraft("yjs-" + id); }
+    }
     return d;
+  }
+  /* unacknowledged edits also survive a reload of this tab (sessionStorage), until the server acknowledges them */
+  function keepPending(d) {
+    if (d.pending.length) { setDraft("yjs-" + d.id, toB64(Y.mergeUpdates(d.pending))); } else { dropDraft("yjs-" + d.id); }
   }
   function coArea(d) { return $("live-stuk-" + d.id); }
   function coNote(d, text) { d.note = text; var p = $("live-samen-" + d.id); if (p) { p.textContent = text; } }
@@ -275,6 +284,7 @@
       d.inflight = false;
       if (a.ok) {
         d.pending = d.pending.slice(batch);
+        keepPending(d);
         d.versie = Math.max(d.versie, a.versie || 0);
         coNote(d, d.pending.length ? "Bezig met bewaren…" : "Alles is bewaard.");
         if (d.pending.length) { scheduleFlush(d, FLUSH_MS); }
