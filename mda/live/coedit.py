@@ -18,6 +18,7 @@ that organisation changes it (the others add their own piece or a dissent).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -28,11 +29,11 @@ from mda.auth.models import User
 from mda.cases import history
 from mda.cases.models import Item
 from mda.core import audit, sharing
-from mda.core.timeutil import utcnow
+from mda.core.timeutil import as_utc, utcnow
 from mda.extensions import socketio
 from mda.live import crdt, push
 from mda.live.guard import NAMESPACE, LiveError
-from mda.live.models import LiveMeeting, LivePiece
+from mda.live.models import LiveMeeting, LivePiece, LiveRevision
 from mda.live.services import DEFAULT_CATEGORY, MAX_TEXT, _load_piece, case_context, live_of
 from mda.meetings.models import Meeting
 
@@ -48,6 +49,8 @@ _STORE = (update(LivePiece).where(LivePiece.id == bindparam("piece_id"), LivePie
                   updated_at=bindparam("at"))
           .execution_options(synchronize_session=False))
 _RETRIES = 5
+#: one author's typing within this time of their last change is one revision (not one per keystroke)
+REVISION_RUN = timedelta(minutes=5)
 
 
 def write_refusal(db: Session, user: User, live: LiveMeeting, piece: LivePiece, record: Item) -> str | None:
@@ -133,10 +136,25 @@ def _store(db: Session, user: User, piece: LivePiece, record: Item, change) -> s
             if record.content != text:
                 record.content = text
                 db.add(record)
+                _note_revision(db, user, piece, text, now)
             db.flush()
             return text
         db.refresh(piece)  # another writer merged first: merge into theirs
     raise LiveError("Het is te druk in deze tekst; uw wijziging wordt zo opnieuw gestuurd.")
+
+
+def _note_revision(db: Session, user: User, piece: LivePiece, text: str, now) -> None:
+    """Keep the revisions (who wrote what when) without a row per keystroke: one author's run of typing is one
+    revision, brought up to date while nobody else writes and for :data:`REVISION_RUN`; another author, or a pause
+    longer than that, starts a new one."""
+    last = db.exec(select(LiveRevision).where(LiveRevision.piece_id == piece.id)
+                   .order_by(LiveRevision.version.desc())).first()
+    if (last is not None and last.version > 1 and last.saved_by_id == user.id and not last.reason
+            and as_utc(now) - as_utc(last.saved_at) < REVISION_RUN):  # the first text and corrections stay as they were
+        last.version, last.content, last.saved_at = piece.version, text, now
+        db.add(last)
+    else:
+        db.add(LiveRevision(piece_id=piece.id, version=piece.version, content=text, saved_by_id=user.id, saved_at=now))
 
 
 def push_update(db: Session, item_id: int, piece: LivePiece, record: Item, update_bytes: bytes, *,

@@ -1,6 +1,6 @@
 """Co-editing in real browsers: three partners type into the same minutes piece at the same time, in a random
-interleaving, one of them offline for a while and then reloading her page; afterwards every screen and the stored text agree and hold every
-word each of them typed."""
+interleaving, one of them offline for a while and then reloading her page; afterwards every screen and the stored
+text agree and hold every word each of them typed."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ def _open_family_item(page) -> None:
 
 def test_three_partners_typing_at_once_end_with_the_same_stored_text(browser, base_url):
     """When the chair, the wijkteam and Veilig Thuis type into one minutes piece at the same time (random order
-    and places, Veilig Thuis offline for part of it and reloading before her words were sent), do all three end up showing the same text, equal to what a
-    freshly opened page loads from the server, containing every word each of them typed, with no save button?"""
+    and places, Veilig Thuis offline for part of it and reloading before her words were sent), do all three end up
+    showing the same text, equal to what a freshly opened page loads from the server, containing every word each
+    of them typed, with no save button?"""
     rng = random.Random(2312)
     contexts, pages = [], {}
     try:

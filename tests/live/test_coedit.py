@@ -10,7 +10,7 @@ from sqlmodel import select
 from mda.cases.models import Item
 from mda.core.audit import AuditEvent
 from mda.live import crdt
-from mda.live.models import LivePiece
+from mda.live.models import LivePiece, LiveRevision
 from tests.live.test_working import _started
 
 
@@ -97,6 +97,11 @@ def test_two_writers_interleaving_keep_both_texts(app, db, live, world, meeting,
     stored, _state = _stored(db, piece_id)
     assert str(a.text) == str(b.text) == stored
     assert all(f"voorzitter{n}" in stored and f"politie{n}" in stored for n in range(4)), stored
+    revisions = db.exec(select(LiveRevision).where(LiveRevision.piece_id == piece_id)
+                        .order_by(LiveRevision.version)).all()
+    chair_id, pol_id = world["coordinator"].id, world["users"]["POL"].id
+    assert {r.saved_by_id for r in revisions} == {chair_id, pol_id}  # every change names its author
+    assert revisions[-1].content == stored and len(revisions) <= 1 + 2 * 4  # runs of typing, not keystrokes
 
 
 def test_a_writer_back_from_a_dropped_connection_loses_nothing(app, db, live, world, meeting, victim):
@@ -177,6 +182,12 @@ def test_each_delivered_update_is_audited_for_its_viewer(app, db, live, world, m
     a.type(" nieuw")
     assert a.flush()[0]["ok"]
     assert Replica(pol, piece_id).take_pushes() == 1
+    for word in (" nog", " meer"):  # the chair's run of typing: one revision, kept up to date
+        a.type(word)
+        assert a.flush()[0]["ok"]
+    db.expire_all()
+    revisions = db.exec(select(LiveRevision).where(LiveRevision.piece_id == piece_id)).all()
+    assert [r.content for r in sorted(revisions, key=lambda r: r.version)] == ["Begin.", "Begin. nieuw nog meer"]
     db.expire_all()
     rows = db.exec(select(AuditEvent)).all()[before:]
     pol_id, chair_id = world["users"]["POL"].id, world["coordinator"].id
