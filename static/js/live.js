@@ -615,6 +615,7 @@
   socket.on("melding", function (m) {
     if (m.soort === "overleg") { refreshMeeting(); }
     if (m.soort === "aanwezig") { soon("aanwezig", refreshPresence); }
+    if (m.soort === "stuk" && coDocs[m.stuk] && coDocs[m.stuk].synced) { syncDoc(coDocs[m.stuk]); }  // written via another process
     if (m.soort === "punt" && m.punt === openItem) {
       var before = current ? JSON.stringify([current.stukken.length, current.acties.length]) : "";
       openItemView(openItem, false).then(function () {
