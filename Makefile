@@ -52,7 +52,7 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format mda tests bench
 
-## vendor: copy the NL Design System CSS and socket.io client from node_modules into static/vendor
+## vendor: copy the NL Design System CSS, the socket.io client and yjs (bundled) from node_modules into static/vendor
 vendor: $(NODE_STAMP)
 	cp node_modules/@utrecht/component-library-css/dist/index.css static/vendor/utrecht/component-library.css
 	cp node_modules/@utrecht/component-library-css/LICENSE.md static/vendor/utrecht/LICENSE-component-library-css.md
@@ -60,6 +60,11 @@ vendor: $(NODE_STAMP)
 	cp node_modules/@utrecht/design-tokens/LICENSE.md static/vendor/utrecht/LICENSE-design-tokens.md
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io/socket.io.min.js
 	cp node_modules/socket.io-client/LICENSE static/vendor/socket.io/LICENSE
+	# yjs ships ES modules with bare imports (lib0): bundled into one classic script with the global `Y` (CSP: no import map)
+	mkdir -p static/vendor/yjs
+	echo 'export * from "yjs";' | node_modules/.bin/esbuild --bundle --minify --format=iife --global-name=Y --outfile=static/vendor/yjs/yjs.min.js
+	cp node_modules/yjs/LICENSE static/vendor/yjs/LICENSE-yjs
+	cp node_modules/lib0/LICENSE static/vendor/yjs/LICENSE-lib0
 
 ## messages: extract the interface texts for a translation catalogue (translations/messages.pot)
 messages: $(STAMP)

@@ -37,10 +37,12 @@ def init_app(app) -> None:
 
     register_closed(closed_meetings)
     from mda.cases import history
+    from mda.live.coedit import forget_states
     from mda.live.services import forget_revisions
 
-    if forget_revisions not in history.FORGET_PROVIDERS:
-        history.FORGET_PROVIDERS.append(forget_revisions)
+    for provider in (forget_revisions, forget_states):
+        if provider not in history.FORGET_PROVIDERS:
+            history.FORGET_PROVIDERS.append(provider)
     from mda import jobs
 
     if "mda.live.jobs" not in jobs.JOB_MODULES:

@@ -9,6 +9,9 @@ carry an ``id`` so that a retry is applied once):
 ``starten`` / ``volgende`` {punt?} / ``sluiten``           chairing
 ``stuk_nieuw`` {id, punt, soort, tekst, categorie}      minutes piece or decision
 ``stuk_opslaan`` {id, stuk, versie, tekst, reden?}     save; a stale version is refused with the current text
+``stuk_sync`` {stuk, vector}            co-editing: what the replica with this state vector (base64) lacks
+``stuk_update`` {stuk, update}          co-editing: a yjs update (base64), acknowledged after the commit;
+                                        a re-sent update is harmless (merging is idempotent)
 ``bewerken`` {stuk, versie?} | {stuk: null}  "who is typing": marked at the first key, null when idle
 ``afwijkend`` {id, stuk, reden}        dissent on a decision
 ``ronde_open`` / ``ronde_sluiten`` {punt}; ``score`` {id, punt, score}
@@ -16,7 +19,9 @@ carry an ``id`` so that a retry is applied once):
 
 Server -> client: ``melding`` (a room notice: only ids), ``controle`` (access may have changed:
 fetch again), ``fout`` (a refusal in Dutch), ``sessie_verlopen`` (the login session ended; the
-server disconnects next). Only changes and ``bewerken`` extend the idle timeout.
+server disconnects next), ``stuk_update`` {stuk, punt, update} (another writer's update, only to
+sockets whose user the engine shows the piece). Only changes, co-edits and ``bewerken`` extend the
+idle timeout.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from mda import db
 from mda.core import audit, metrics
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
-from mda.live import access, services, state
+from mda.live import access, coedit, services, state
 from mda.live.guard import SOCKETS, EventContext, LiveError, SocketState, live_event
 
 REFUSED = "Log in om deel te nemen aan het overleg."
@@ -144,6 +149,19 @@ class LiveNamespace(Namespace):
         if ctx.state.editing:  # only this socket's own "bewerken" marks its presence as editing
             services.set_editing(ctx.db, self._presence(ctx), None)
             db.after_commit(lambda: setattr(ctx.state, "editing", False))
+        return {"stuk": piece.id, "versie": piece.version}
+
+    @live_event("stuk_sync")
+    def on_stuk_sync(self, ctx: EventContext):
+        """Co-editing: the piece's updates this socket's replica lacks (and whether it may write)."""
+        return coedit.sync(ctx.db, ctx.user, self._meeting(ctx), ctx.get("stuk", label="De tekst"),
+                           ctx.payload.get("vector"))
+
+    @live_event("stuk_update", activity=True)  # typing is the user's own action
+    def on_stuk_update(self, ctx: EventContext):
+        """Co-editing: merge this socket's update; the others get it after the commit."""
+        piece = coedit.apply_update(ctx.db, ctx.user, self._meeting(ctx), ctx.get("stuk", label="De tekst"),
+                                    ctx.payload.get("update"), origin_sid=ctx.sid)
         return {"stuk": piece.id, "versie": piece.version}
 
     @live_event("bewerken", activity=True)  # typing is the user's own action

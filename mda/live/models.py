@@ -9,6 +9,7 @@ only hold what the live session needs around those items (versions, status, who,
 
 from datetime import datetime
 
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 #: Live states of a meeting.
@@ -83,8 +84,11 @@ class LivePiece(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     kind: str = Field(default="notulen", max_length=20)
     item_id: int = Field(foreign_key="item.id", unique=True)
-    #: optimistic concurrency: a save names the version it started from
+    #: optimistic concurrency: a save names the version it started from (every co-editing update counts one too)
     version: int = 1
+    #: the co-editing state: every accepted CRDT update merged (:mod:`mda.live.crdt`); the linked item's text is
+    #: kept equal to it in the same transaction. None until first used (then built from the item's text).
+    crdt_state: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_by_id: int = Field(foreign_key="app_user.id")
     created_at: datetime
     updated_by_id: int = Field(foreign_key="app_user.id")

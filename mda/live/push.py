@@ -109,16 +109,26 @@ def _build_pending() -> None:
         unit.after_commit(delivery.send)
 
 
-def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
-    """The rows of *piece_ids* for every local socket showing *item_id*, decided and audited in *s*."""
-    delivery = Delivery(item_id)
+@dataclass
+class RoomTargets:
+    """The local sockets showing a case item that passed the session check and may enter the item."""
+
+    meeting: Meeting
+    item: AgendaItem
+    ctx: sharing.CaseContext
+    users: dict  # user id -> viewer row (every socket's user, checked or not: names for the rows)
+    targets: list[tuple[str, object]]  # (sid, viewer row) that passed steps 1-2
+
+
+def room_targets(s: Session, item_id: int) -> RoomTargets | None:
+    """Steps 1-2 for the local sockets showing *item_id* (None when there is nobody to push to)."""
     sockets = [(sid, state) for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, f"item:{item_id}")
                if (state := SOCKETS.get(sid)) is not None and state.viewing == item_id]
     item = s.get(AgendaItem, item_id) if sockets else None
     meeting = s.get(Meeting, item.meeting_id) if item is not None else None
     case = s.get(Case, item.case_id) if item is not None and item.case_id else None
     if not sockets or case is None or meeting is None:
-        return delivery
+        return None
     # plain rows with what the checks, the engine and the audit rows read of a viewer (not entities, and not the
     # 2FA seeds, which would be decrypted for every viewer of every change)
     users = view_rows.load_viewers(s, {st.user_id for _sid, st in sockets})
@@ -128,13 +138,22 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
     ctx = sharing.load_context(s, case)
     allowed = access.enterers(s, [u for _sid, u in checked], meeting, item, ctx)
     targets = [(sid, u) for sid, u in checked if u.id in allowed]
-    if not targets:
+    return RoomTargets(meeting, item, ctx, users, targets) if targets else None
+
+
+def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
+    """The rows of *piece_ids* for every local socket showing *item_id*, decided and audited in *s*."""
+    delivery = Delivery(item_id)
+    room = room_targets(s, item_id)
+    if room is None:
         return delivery
+    meeting, ctx, users, targets = room.meeting, room.ctx, room.users, room.targets
+    case = ctx.case
     from mda.live import state as live_state
 
     data = live_state.load_pieces(s, meeting, [item_id], piece_ids, names={u.id: u.name for u in users.values()})
     viewers = {u.id: u for _sid, u in targets}
-    addresses = {u.id: _address(sid) for sid, u in targets}
+    addresses = {u.id: address(sid) for sid, u in targets}
     views = (sharing.item_views_for_users(s, list(viewers.values()), {case.id: ctx}, data.wanted(),
                                           channel="live overleg", addresses=addresses)
              if data.wanted() else {})
@@ -156,6 +175,6 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
     return delivery
 
 
-def _address(sid: str) -> str:
+def address(sid: str) -> str:
     environ = socketio.server.get_environ(sid, NAMESPACE) or {}
     return str(environ.get("REMOTE_ADDR") or "")[:64]

@@ -350,8 +350,11 @@ def create_piece(db: Session, user: User, meeting: Meeting, item: AgendaItem, *,
     text = _text(content, "De tekst" if kind == "notulen" else "Het besluit")
     record = _new_case_item(db, user, item.case_id, _category(category), text, _persons(db, item.case_id, person_ids))
     now = utcnow()
+    from mda.live import crdt
+
     piece = LivePiece(meeting_id=meeting.id, agenda_item_id=item.id, case_id=item.case_id, kind=kind,
-                      item_id=record.id, created_by_id=user.id, created_at=now, updated_by_id=user.id, updated_at=now)
+                      item_id=record.id, created_by_id=user.id, created_at=now, updated_by_id=user.id, updated_at=now,
+                      crdt_state=crdt.initial_state(text))
     db.add(piece)
     db.flush()
     db.add(LiveRevision(piece_id=piece.id, version=1, content=text, saved_by_id=user.id, saved_at=now))
@@ -395,6 +398,11 @@ def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_vers
     _writable(db, user, meeting, live, reason=reason)
     if refusal := history.item_lock_refusal(db, record):  # e.g. a decision in escalation
         raise LiveError(refusal)
+    from mda.live import coedit
+
+    if record.category != coedit.SHARED_CATEGORY and record.source_organisation_id != user.organisation_id:
+        raise LiveError("Deze tekst is ingebracht door een andere organisatie; alleen die organisatie kan hem "
+                        "wijzigen. Voeg zelf een stuk toe of geef een afwijkend standpunt.", denied=True)
     text = _text(content, "De tekst")
     if not isinstance(base_version, int) or isinstance(base_version, bool):
         raise LiveError("De versie ontbreekt; laad de tekst opnieuw.", field="versie")
@@ -413,6 +421,7 @@ def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_vers
     # the compare-and-set wrote exactly these values: no need to read the row back
     for name, value in (("version", base_version + 1), ("updated_by_id", user.id), ("updated_at", now)):
         set_committed_value(piece, name, value)
+    coedit.replace(db, user, piece, record, text)  # co-editors keep what they type elsewhere in the text
     record.content = text
     db.add(record)
     db.add(LiveRevision(piece_id=piece.id, version=piece.version, content=text, saved_by_id=user.id,

@@ -1,6 +1,7 @@
 /* Live session client. No inline script (CSP); all text is set with textContent.
    Rooms send only notices; this client then asks for its own view, which the server
-   filters through the sharing engine. Unsaved text stays in sessionStorage until saved. */
+   filters through the sharing engine. Minutes pieces are co-edited (yjs); text saved as a whole (final minutes,
+   corrections) stays in sessionStorage until saved. */
 (function () {
   "use strict";
   var app = document.getElementById("live-app");
@@ -174,6 +175,7 @@
       openItem = id;
       pushed.forEach(function (rows) { mergePieces(a.punt, rows); });
       renderItem(a.punt);
+      a.punt.stukken.forEach(function (p) { if (coDocs[p.id] && coDocs[p.id].synced) { syncDoc(coDocs[p.id]); } });
       if (focus) { $("live-punt-kop").focus(); }
     });
   }
@@ -248,6 +250,119 @@
     if (slot.firstChild) { replaceKeeping(slot.firstChild, node); } else { slot.appendChild(node); }
   }
 
+
+  /* ------------------------------------------------------------ co-editing (yjs here, pycrdt on the server)
+     Each piece this window shows has one Y.Doc, kept apart from the page (a push may rebuild the article). Local
+     edits become updates, sent merged at most every FLUSH_MS and kept until the server acknowledges them (after its
+     commit): a dropped connection re-sends them, and the server's merge makes a second copy harmless. The
+     textarea stays read-only until the first sync, so that nothing typed is diffed against an empty document. */
+  var FLUSH_MS = 300, RETRY_MS = 3000;
+  var coDocs = {};
+  function coEditing() { return typeof Y !== "undefined" && !(state && state.notulen_status === "definitief"); }
+  function toB64(bytes) { var t = ""; for (var i = 0; i < bytes.length; i++) { t += String.fromCharCode(bytes[i]); } return btoa(t); }
+  function fromB64(text) { var t = atob(text), out = new Uint8Array(t.length); for (var i = 0; i < t.length; i++) { out[i] = t.charCodeAt(i); } return out; }
+  function coDoc(id) {
+    if (coDocs[id]) { return coDocs[id]; }
+    var doc = new Y.Doc();
+    var d = coDocs[id] = { id: id, doc: doc, text: doc.getText("tekst"), pending: [], inflight: false, timer: null,
+                           synced: false, writable: false, reason: "", versie: 0, note: "Tekst wordt geladen…" };
+    doc.on("update", function (update, origin) {
+      if (origin === "remote") { return; }
+      d.pending.push(update);
+      keepPending(d);
+      scheduleFlush(d, FLUSH_MS);
+    });
+    var saved = getDraft("yjs-" + id);  // edits this tab made before a reload that the server never acknowledged
+    if (saved) {
+      try { var restored = fromB64(saved); d.pending.push(restored); Y.applyUpdate(doc, restored, "remote"); } catch (e) { dropDraft("yjs-" + id); }
+    }
+    return d;
+  }
+  /* unacknowledged edits also survive a reload of this tab (sessionStorage), until the server acknowledges them */
+  function keepPending(d) {
+    if (d.pending.length) { setDraft("yjs-" + d.id, toB64(Y.mergeUpdates(d.pending))); } else { dropDraft("yjs-" + d.id); }
+  }
+  function coArea(d) { return $("live-stuk-" + d.id); }
+  function coNote(d, text) { d.note = text; var p = $("live-samen-" + d.id); if (p) { p.textContent = text; } }
+  function scheduleFlush(d, ms) { if (!d.timer) { d.timer = setTimeout(function () { d.timer = null; flush(d); }, ms); } }
+  function flush(d) {
+    if (d.inflight || !d.pending.length || !socket.connected) { return; }
+    var batch = d.pending.length;
+    d.inflight = true;
+    coNote(d, "Bezig met bewaren…");
+    send("stuk_update", { stuk: d.id, update: toB64(Y.mergeUpdates(d.pending.slice(0, batch))) }).then(function (a) {
+      d.inflight = false;
+      if (a.ok) {
+        d.pending = d.pending.slice(batch);
+        keepPending(d);
+        d.versie = Math.max(d.versie, a.versie || 0);
+        coNote(d, d.pending.length ? "Bezig met bewaren…" : "Alles is bewaard.");
+        if (d.pending.length) { scheduleFlush(d, FLUSH_MS); }
+      } else {
+        coNote(d, "Nog niet bewaard; wordt opnieuw geprobeerd.");
+        scheduleFlush(d, RETRY_MS);
+      }
+    });
+  }
+  function syncDoc(d) {
+    if (!socket.connected) { return; }
+    flush(d);
+    send("stuk_sync", { stuk: d.id, vector: toB64(Y.encodeStateVector(d.doc)) }).then(function (a) {
+      if (!a.ok) { return; }
+      applyRemote(d, fromB64(a.update));
+      d.synced = true; d.writable = !!a.schrijven; d.reason = a.alleen_lezen || "";
+      d.versie = Math.max(d.versie, a.versie || 0);
+      var ta = coArea(d);
+      if (ta) { ta.readOnly = !d.writable; }
+      coNote(d, d.writable ? (d.pending.length ? "Bezig met bewaren…" : "Samen bewerken: alles wordt vanzelf bewaard.") : d.reason);
+    });
+  }
+  /* apply the server's (or another writer's) update, keeping this user's caret where it was in the text */
+  function applyRemote(d, update) {
+    var ta = coArea(d), focused = ta && document.activeElement === ta, from = null, to = null;
+    if (focused) {
+      from = Y.createRelativePositionFromTypeIndex(d.text, ta.selectionStart);
+      to = Y.createRelativePositionFromTypeIndex(d.text, ta.selectionEnd);
+    }
+    Y.applyUpdate(d.doc, update, "remote");
+    if (!ta || ta.value === d.text.toString()) { return; }
+    ta.value = d.text.toString();
+    if (focused) {
+      var a = Y.createAbsolutePositionFromRelativePosition(from, d.doc), b = Y.createAbsolutePositionFromRelativePosition(to, d.doc);
+      if (a && b) { ta.setSelectionRange(a.index, b.index); }
+    }
+  }
+  /* what the user changed in the textarea, as the smallest edit between the common beginning and end */
+  function applyLocal(d, value) {
+    var old = d.text.toString();
+    if (old === value) { return; }
+    var start = 0, end = 0;
+    while (start < old.length && start < value.length && old[start] === value[start]) { start += 1; }
+    while (end < old.length - start && end < value.length - start && old[old.length - 1 - end] === value[value.length - 1 - end]) { end += 1; }
+    // never cut an emoji (a surrogate pair) in two: widen the edit to the whole character
+    var high = function (c) { return c >= 0xD800 && c <= 0xDBFF; }, low = function (c) { return c >= 0xDC00 && c <= 0xDFFF; };
+    if (start > 0 && high(old.charCodeAt(start - 1))) { start -= 1; }
+    if (end > 0 && low(old.charCodeAt(old.length - end))) { end -= 1; }
+    d.doc.transact(function () {
+      if (old.length - start - end > 0) { d.text.delete(start, old.length - start - end); }
+      if (value.length - start - end > 0) { d.text.insert(start, value.slice(start, value.length - end)); }
+    }, "local");
+  }
+  function coEditField(s, art, taId) {
+    var d = coDoc(s.id);
+    var ta = el("textarea", { id: taId, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 4 });
+    ta.value = d.synced ? d.text.toString() : s.tekst;
+    ta.readOnly = !d.synced || !d.writable;
+    ta.addEventListener("input", function () {
+      if (!d.synced || !d.writable) { ta.value = d.text.toString(); return; }
+      applyLocal(d, ta.value);
+      typing(s.id);
+    });
+    art.appendChild(field("Tekst", ta));
+    art.appendChild(el("p", { id: "live-samen-" + s.id, class: "utrecht-paragraph mda-muted", role: "status" }, d.note));
+    if (!d.synced) { syncDoc(d); }
+  }
+
   /* ------------------------------------------------------------ pieces */
   function renderPiece(s) {
     var art = el("article", { class: "mda-update" });
@@ -274,6 +389,28 @@
       return art;
     }
     var key = "stuk-" + s.id, taId = "live-" + key, conflictId = "live-conflict-" + s.id;
+    if (coEditing()) { coEditField(s, art, taId); } else { savedField(s, art, key, taId, conflictId); }
+    art.appendChild(el("div", { id: conflictId }));
+    art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Grondslag: " + s.grondslag));
+    if (s.soort === "besluit") {
+      (s.afwijkend || []).forEach(function (d) {
+        art.appendChild(el("p", { class: "utrecht-paragraph" }, "Afwijkend standpunt van " + d.naam + " (" + d.organisatie + "): " +
+          (d.zichtbaar ? d.tekst : "niet gedeeld: " + d.niet_gedeeld)));
+      });
+      if (s.escalatie_url) { art.appendChild(el("a", { class: "utrecht-link", href: s.escalatie_url }, "Escalatie starten")); }
+      var whyId = "live-afwijkend-" + s.id;
+      var why = el("textarea", { id: whyId, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 2 });
+      art.appendChild(field("Ik ben het niet eens, omdat", why));
+      art.appendChild(button("Afwijkend standpunt vastleggen", function () {
+        var now = $(whyId) || why;
+        send("afwijkend", { stuk: s.id, reden: now.value }, true).then(function (a) { if (a.ok) { clean(whyId, ""); } });
+      }));
+    }
+    return art;
+  }
+  /* final minutes (or no yjs): the text is saved as a whole with the version it started from (corrections name a
+     reason); a save that started from an older version is refused with the current text to compare */
+  function savedField(s, art, key, taId, conflictId) {
     var draft = getDraft(key);
     var ta = el("textarea", { id: taId, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 4 });
     ta.value = draft !== null ? draft : s.tekst;
@@ -308,23 +445,6 @@
           }
         });
     }, true));
-    art.appendChild(el("div", { id: conflictId }));
-    art.appendChild(el("p", { class: "utrecht-paragraph mda-muted" }, "Grondslag: " + s.grondslag));
-    if (s.soort === "besluit") {
-      (s.afwijkend || []).forEach(function (d) {
-        art.appendChild(el("p", { class: "utrecht-paragraph" }, "Afwijkend standpunt van " + d.naam + " (" + d.organisatie + "): " +
-          (d.zichtbaar ? d.tekst : "niet gedeeld: " + d.niet_gedeeld)));
-      });
-      if (s.escalatie_url) { art.appendChild(el("a", { class: "utrecht-link", href: s.escalatie_url }, "Escalatie starten")); }
-      var whyId = "live-afwijkend-" + s.id;
-      var why = el("textarea", { id: whyId, class: "utrecht-textarea utrecht-textarea--html-textarea", rows: 2 });
-      art.appendChild(field("Ik ben het niet eens, omdat", why));
-      art.appendChild(button("Afwijkend standpunt vastleggen", function () {
-        var now = $(whyId) || why;
-        send("afwijkend", { stuk: s.id, reden: now.value }, true).then(function (a) { if (a.ok) { clean(whyId, ""); } });
-      }));
-    }
-    return art;
   }
   /* the pieces in order; an article is rebuilt only when its row (or the minutes' status) changed */
   function renderPieces(it, slot) {
@@ -490,6 +610,7 @@
       state = null;
       renderMeeting(a.overleg);
       if (openItem && a.overleg.huidig_punt !== openItem) { openItemView(openItem, false); }
+      Object.keys(coDocs).forEach(function (id) { if (coDocs[id].synced) { syncDoc(coDocs[id]); } });  // re-send unsent edits
     });
   });
   // heartbeat: keeps this window in the presence list (a window not heard of for 90 s drops out of it)
@@ -516,6 +637,7 @@
   socket.on("melding", function (m) {
     if (m.soort === "overleg") { refreshMeeting(); }
     if (m.soort === "aanwezig") { soon("aanwezig", refreshPresence); }
+    if (m.soort === "stuk" && coDocs[m.stuk] && coDocs[m.stuk].synced) { syncDoc(coDocs[m.stuk]); }  // written via another process
     if (m.soort === "punt" && m.punt === openItem) {
       var before = current ? JSON.stringify([current.stukken.length, current.acties.length]) : "";
       openItemView(openItem, false).then(function () {
@@ -527,9 +649,18 @@
   socket.on("stuk", function (m) {
     if (pushedWhileFetching[m.punt]) { pushedWhileFetching[m.punt].push(m.stukken); }
     if (!current || m.punt !== openItem || current.punt !== m.punt) { return; }
+    m.stukken.forEach(function (row) {  // a form save or a correction changed a co-edited text: fetch the update
+      var d = coDocs[row.id];
+      if (d && d.synced && row.versie > d.versie) { syncDoc(d); }
+    });
     var added = mergePieces(current, m.stukken);
     renderItem(current);
     if (added) { announce("Nieuwe notulen of besluiten bij " + current.titel + "."); }
+  });
+  /* another writer's update of a piece this user may see (the server asked the engine for this socket) */
+  socket.on("stuk_update", function (m) {
+    var d = coDocs[m.stuk];
+    if (d) { applyRemote(d, fromB64(m.update)); }
   });
   socket.on("controle", function () {
     refreshMeeting().then(function () { if (openItem) { openItemView(openItem, false); } });
