@@ -21,5 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.drop_column('mailbox')
+    # SQLite's batch mode would copy the table, which other tables' foreign keys refuse; SQLite 3.35+ drops
+    # a plain column in place, as PostgreSQL does
+    op.drop_column('organisation', 'mailbox')

@@ -20,5 +20,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('live_piece', schema=None) as batch_op:
-        batch_op.drop_column('crdt_state')
+    # SQLite's batch mode would copy the table, which other tables' foreign keys refuse; SQLite 3.35+ drops
+    # a plain column in place, as PostgreSQL does
+    op.drop_column('live_piece', 'crdt_state')

@@ -23,6 +23,10 @@ ACCOUNTS_A = {
 ACCOUNTS_B = {"carol-sub": {"email": "carol@ggz.test", "name": "Carol Ggz"}}
 
 
+# the IdP (a Node process) signs its tokens with the machine's time: this module keeps it in the check run
+pytestmark = pytest.mark.usefixtures("real_wall_clock")
+
+
 @pytest.fixture(scope="module")
 def idp_a():
     idp = TestIdp(ACCOUNTS_A, client_id="mda-politie", client_secret="geheim-politie")
