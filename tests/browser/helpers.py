@@ -57,3 +57,10 @@ def describe_violations(violations: list[dict]) -> str:
             summary = " ".join(line.strip() for line in (node.get("failureSummary") or "").splitlines())
             lines.append(f"    {node['target']}: {summary}")
     return "\n".join(lines)
+
+
+#: the id of the live page's minutes piece whose text contains the argument (null while there is none)
+PIECE_ID = ("(text) => { const t = Array.from(document.querySelectorAll(\"textarea[id^='live-stuk-']\"))"
+            ".find(x => x.value.includes(text)); return t ? t.id.slice('live-stuk-'.length) : null; }")
+HAS_TEXT = ("(text) => Array.from(document.querySelectorAll(\"textarea[id^='live-stuk-']\"))"
+            ".some(x => x.value.includes(text))")

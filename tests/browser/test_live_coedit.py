@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_live_forms import PIECE_ID
+from tests.browser.helpers import PIECE_ID
 from tests.browser.test_live_session import CHAIR, FAMILY, LT, VT, WAIT, _open_live
 
 pytestmark = pytest.mark.browser

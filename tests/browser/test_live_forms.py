@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import HAS_TEXT, PIECE_ID
 from tests.browser.test_live_session import CHAIR, VT, WAIT, _open_live
 
 pytestmark = pytest.mark.browser
@@ -19,10 +20,6 @@ DISSENT = "Veilig Thuis twijfelt of de opvang"
 MORE = " lang genoeg is (fictief)"
 MINUTES = "Notulen: de opvang belt de school (fictief)"
 #: the id of the piece whose text area holds the given text (null until it is on the page)
-PIECE_ID = ("(text) => { const t = Array.from(document.querySelectorAll(\"textarea[id^='live-stuk-']\"))"
-            ".find(x => x.value.includes(text)); return t ? t.id.slice('live-stuk-'.length) : null; }")
-HAS_TEXT = ("(text) => Array.from(document.querySelectorAll(\"textarea[id^='live-stuk-']\"))"
-            ".some(x => x.value.includes(text))")
 
 
 def _open_shelter_item(page) -> None:
