@@ -36,9 +36,18 @@ def my_invitation(db: Session, user: User, meeting: Meeting) -> Invitation | Non
 
 def can_see_meeting(db: Session, user: User, meeting: Meeting) -> bool:
     """The coordinator and the invitees see a meeting; nobody else learns it exists."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+    if not _may_see_meetings(user):
         return False
     return user.id == meeting.coordinator_id or my_invitation(db, user, meeting) is not None
+
+
+def _may_see_meetings(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.active
+
+
+def sees_meeting(user: User, meeting: Meeting, invitation: Invitation | None) -> bool:
+    """:func:`can_see_meeting` with the user's own invitation already read (a meeting view carries it)."""
+    return _may_see_meetings(user) and (user.id == meeting.coordinator_id or invitation is not None)
 
 
 def is_planner(user: User, meeting: Meeting) -> bool:
@@ -92,6 +101,16 @@ def load_meeting_or_404(db: Session, user: User, meeting_id: int) -> Meeting:
         deny(db, user, meeting_id, "overleg geopend zonder uitnodiging" if meeting else "onbekend overleg")
         abort(404)
     return meeting
+
+
+def load_meeting_view_or_404(db: Session, user: User, meeting_id: int, cases: CaseAccess | None = None) -> MeetingView:
+    """:func:`load_meeting_or_404` and :func:`meeting_view` in one: the user's invitation is read once for both."""
+    meeting = db.get(Meeting, meeting_id)
+    invitation = my_invitation(db, user, meeting) if meeting is not None and _may_see_meetings(user) else None
+    if meeting is None or not sees_meeting(user, meeting, invitation):
+        deny(db, user, meeting_id, "overleg geopend zonder uitnodiging" if meeting else "onbekend overleg")
+        abort(404)
+    return meeting_view(db, user, meeting, cases, invitation=invitation)
 
 
 def load_planned_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
@@ -188,10 +207,17 @@ def agenda_items(db: Session, meeting: Meeting) -> list[AgendaItem]:
                         .order_by(AgendaItem.position, AgendaItem.id)))
 
 
-def meeting_view(db: Session, user: User, meeting: Meeting, cases: CaseAccess | None = None) -> MeetingView:
-    """The meeting with every case item filtered for *user* (call after a loader checked access)."""
+#: "not read yet" for :func:`meeting_view`'s invitation (None means "read: not invited")
+_UNREAD = object()
+
+
+def meeting_view(db: Session, user: User, meeting: Meeting, cases: CaseAccess | None = None,
+                 invitation: Invitation | None | object = _UNREAD) -> MeetingView:
+    """The meeting with every case item filtered for *user* (call after a loader checked access);
+    *invitation*: the user's own, when the caller has read it already."""
     cases = cases or CaseAccess(db, user)
-    invitation = my_invitation(db, user, meeting)
+    if invitation is _UNREAD:
+        invitation = my_invitation(db, user, meeting)
     planner = is_planner(user, meeting)
     whole = planner or user.id == meeting.coordinator_id or (invitation is not None and invitation.whole_meeting)
     mine = invited_item_ids(db, invitation)

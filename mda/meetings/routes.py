@@ -12,7 +12,7 @@ from sqlmodel import select
 from mda import db
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import clock, confirmations, paging, sharing, workdays
+from mda.core import clock, confirmations, paging, sharing, signals, workdays
 from mda.core.errors import ServiceError
 from mda.core.forms import ConfirmForm, confirm_page
 from mda.core.permissions import require_permission
@@ -206,9 +206,9 @@ def week():
 def show(meeting_id: int):
     """The meeting: agenda (filtered per case), answers, attendance and pre-meeting updates."""
     s = db.session()
-    meeting = access.load_meeting_or_404(s, current_user, meeting_id)
     cases = access.CaseAccess(s, current_user)
-    view = access.meeting_view(s, current_user, meeting, cases)
+    view = access.load_meeting_view_or_404(s, current_user, meeting_id, cases)
+    meeting = view.meeting
     series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
     context = {"view": view, "meeting": meeting, "series": series, "type": agendas.type_name(meeting.type_code),
                "label": agendas.label(meeting.type_code, meeting.title),
@@ -218,6 +218,10 @@ def show(meeting_id: int):
                                         [iv.item for iv in view.items if iv.case_visible], cases.contexts,
                                         with_status=view.planner)
     context["item_updates"] = {item_id: vars(u) for item_id, u in item_updates.items()}
+    # the higher rooms' parts (live panel, open plan actions), from what was read above: templates only render
+    for _receiver, extra in signals.meeting_page.send(meeting, db=s, user=current_user._get_current_object(),
+                                                      view=view, cases=cases, item_updates=item_updates):
+        context.update(extra or {})
     context["update_form"] = UpdateForm()
     if view.invitation is not None and view.invitation.response != "gedelegeerd":
         # a series is answered once (the box is ticked); an exception is one occurrence with the box cleared
@@ -233,7 +237,8 @@ def show(meeting_id: int):
     if view.planner:
         context.update(_planner_context(meeting, view, cases.contexts))
     if view.runner:
-        context.setdefault("invitation_rows", _invitation_rows(meeting, view))
+        if "invitation_rows" not in context:  # the planner's context has them (setdefault would read them again)
+            context["invitation_rows"] = _invitation_rows(meeting, view)
         if as_utc(meeting.starts_at) - invitations.ATTENDANCE_LEAD <= utcnow():  # recorded at the meeting
             context["attendance_form"] = AttendanceForm()
             context["attendance_choices"] = ATTENDANCE_CHOICES
@@ -277,12 +282,13 @@ def _planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict)
     add_case.case_id.choices = case_choices(exclude={iv.item.case_id for iv in case_items})
     mtype = agendas.all_types().get(meeting.type_code)
     free_minutes = int((as_utc(meeting.ends_at) - as_utc(meeting.starts_at)).total_seconds() // 60) \
-        - services.agenda_minutes(s, meeting)
+        - sum(iv.item.minutes for iv in view.items)  # the agenda as the view read it
     if mtype is None or mtype.cases == "geen" or len(case_items) >= mtype.max_cases or free_minutes <= 0:
         add_case.case_id.choices = []  # "Op de agenda zetten" could only fail: not offered
-    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible])
+    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible], contexts)
+    rows = _invitation_rows(meeting, view)
     return {"invite_form": invite, "add_case_form": add_case, "circle_plans": plans,
-            "answers": invitations.answers_overview(s, meeting), "invitation_rows": _invitation_rows(meeting, view)}
+            "answers": invitations.answers_of([r["inv"] for r in rows]), "invitation_rows": rows}
 
 
 # ----------------------------------------------------------------------------- create and edit
