@@ -180,3 +180,20 @@ def test_revoked_or_wrong_token_or_inactive_user_is_refused(app, client, db, pag
 
     service(deactivate, pages["users"]["GGZ"])
     assert status(other) == 401
+
+
+def test_case_list_api_builds_the_visibility_statement_once_per_process(app, client, auth, pages, world):
+    """Does the case list API build the visibility statement once (not per request or user), and still list
+    each caller's own cases only?"""
+    from mda.core import sharing
+
+    def listed(who):
+        resp, _seen = _get(app, client, auth, pages, who, "/api/v1/cases", bearer=True)
+        assert resp.status_code == 200
+        return {c["id"] for c in resp.get_json()["cases"]}
+
+    assert listed("VT") == {world["case_a"].id}
+    built = sharing._visible_case_ids_statement.cache_info().misses
+    assert listed("GGZ") == {world["case_b"].id}
+    assert listed("VT") == {world["case_a"].id}
+    assert sharing._visible_case_ids_statement.cache_info().misses == built
