@@ -87,6 +87,11 @@ BUDGET = {
     "case list API": {"coordinator": 5, "VT": 5, "GGZ": 5, "LEAD_POL": 5},
     "meeting list API": {"coordinator": 5, "VT": 5, "GGZ": 5, "LEAD_POL": 4},
 }
+#: on PostgreSQL a page that wrote audit rows seals them after its commit, in a transaction of its own
+#: (mda/core/audit.py: lock the chain head, read the pending rows, seal them, move the head, look for more);
+#: SQLite seals inside the committing transaction
+SEAL_ON_POSTGRESQL = 6
+
 #: statements a page still runs twice, by design or not yet folded: the coordinator's meeting page reads the
 #: invitations' case items for the invitation table and again for the updates' writers
 KNOWN_TWICE = {("meeting page", "coordinator"): ("FROM invitation_item",)}
@@ -117,7 +122,10 @@ def test_page_stays_within_its_statement_budget(app, client, auth, pages, page, 
     url, bearer = _url(pages, page, who)
     resp, seen = _get(app, client, auth, pages, who, url, bearer)
     assert resp.status_code == (404 if (page, who) == ("meeting page", "LEAD_POL") else 200), resp.text[:300]
-    assert len(seen) <= BUDGET[page][who], "\n".join(sql[:160] for sql, _params in seen)
+    sealed = app.extensions["mda_engine"].dialect.name == "postgresql" and any(
+        sql.startswith("INSERT INTO audit_event") for sql, _params in seen)
+    budget = BUDGET[page][who] + (SEAL_ON_POSTGRESQL if sealed else 0)
+    assert len(seen) <= budget, "\n".join(sql[:160] for sql, _params in seen)
 
 
 def test_meeting_page_reads_the_invitation_agenda_and_updates_once(app, client, auth, pages):
