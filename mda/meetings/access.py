@@ -193,6 +193,32 @@ class MeetingView:
     my_item_ids: set[int] = field(default_factory=set)
 
 
+@dataclass
+class OpenInvitations:
+    """A meeting's open (not withdrawn) invitations, read once for the parts of the page that show them."""
+
+    invitations: list[Invitation]  # by id
+    items: dict[int, list[int]]  # invitation id -> the agenda items an item-only invitation covers
+    people: dict[int, tuple]  # user id -> (user, organisation), for the invitees and their delegates
+
+
+def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
+    """:class:`OpenInvitations` of *meeting* in three queries, whatever their number."""
+    from mda.auth.models import User
+    from mda.organisations.models import Organisation
+
+    invs = list(db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                 Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))
+    people = {u.id: (u, org) for u, org in db.exec(
+        select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).where(
+            User.id.in_({i.user_id for i in invs} | {i.delegated_to_id for i in invs if i.delegated_to_id})))}
+    items: dict[int, list[int]] = {}
+    for inv_id, item_id in db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
+            InvitationItem.invitation_id.in_([i.id for i in invs if not i.whole_meeting]))):
+        items.setdefault(inv_id, []).append(item_id)
+    return OpenInvitations(invs, items, people)
+
+
 def invited_item_ids(db: Session, invitation: Invitation | None) -> set[int]:
     """The agenda items an item-only invitation covers."""
     if invitation is None or invitation.whole_meeting:
