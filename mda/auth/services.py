@@ -6,6 +6,7 @@ Services change data and write the audit row in the same unit of work; they
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -393,21 +394,41 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> None:
                  summary=f"API-token '{token.label}' ingetrokken")
 
 
+#: the account page shows when a token was last used to the minute: a call within a minute of the last one
+#: stored does not write it again (one UPDATE per token per minute, not one per API call)
+TOKEN_USE_GRANULARITY = timedelta(minutes=1)
+
+
+@functools.cache
+def _token_and_user():
+    """The token with its (active) user in one statement, built once per process (only the prefix changes); the
+    2FA seeds are not read, as for a session's user."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.orm import defer
+
+    return (select(User, ApiToken.id, ApiToken.token_hash, ApiToken.last_used_at)
+            .options(defer(User.totp_secret), defer(User.totp_pending_secret))
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.prefix == bindparam("prefix"), ApiToken.revoked_at.is_(None), User.active.is_(True)))
+
+
 def user_for_api_token(db: Session, raw: str) -> User | None:
-    """The active user behind a bearer token, or None (revoked, unknown, malformed)."""
+    """The active user behind a bearer token, or None (revoked, unknown, malformed): one statement reads the
+    token and its user; the time of use is written at most once a minute (:data:`TOKEN_USE_GRANULARITY`)."""
     import hmac
+
+    from sqlalchemy import update
 
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != "mda":
         return None
-    token = db.exec(select(ApiToken).where(ApiToken.prefix == parts[1])).first()
-    if token is None or token.revoked_at is not None:
+    row = db.exec(_token_and_user(), params={"prefix": parts[1]}).first()
+    if row is None:
         return None
-    if not hmac.compare_digest(token.token_hash, passwords.token_digest(parts[2])):
+    user, token_id, token_hash, last_used_at = row
+    if not hmac.compare_digest(token_hash, passwords.token_digest(parts[2])):
         return None
-    user = db.get(User, token.user_id)
-    if user is None or not user.active:
-        return None
-    token.last_used_at = utcnow()
-    db.add(token)
+    now = utcnow()
+    if last_used_at is None or now - as_utc(last_used_at) >= TOKEN_USE_GRANULARITY:
+        db.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
     return user

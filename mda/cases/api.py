@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import abort, jsonify, request
 from flask_login import current_user
 from spectree import Response
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from mda import db
@@ -14,7 +17,7 @@ from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.cases import search, services
 from mda.cases.loaders import load_case
-from mda.cases.models import Case
+from mda.cases.models import PHASES, Case
 from mda.cases.schemas import CaseDetail, CaseList, CaseQuery, ConsentIn, ConsentOut, WithdrawIn
 from mda.core import paging, sharing
 from mda.core.permissions import require_permission
@@ -24,10 +27,21 @@ from mda.extensions import api_spec
 from mda.organisations.models import Region
 
 
-def _summary(case: Case, coordinator: str) -> dict:
-    return dict(id=case.id, reference=case.reference, phase=case.phase, phase_name=case.phase_name,
+def _summary(case, coordinator: str) -> dict:
+    """A case's summary, from the model object or a plain row with the same names (the case list)."""
+    return dict(id=case.id, reference=case.reference, phase=case.phase, phase_name=PHASES.get(case.phase, case.phase),
                 urgency=case.urgency, is_repeat=case.is_repeat, opened_at=_iso(case.opened_at),
                 closed_at=_iso(case.closed_at), coordinator=coordinator)
+
+
+@functools.cache
+def _summary_rows():
+    """The case list's page as plain rows with the coordinator's name, in one statement built once per process:
+    a summary needs no model objects (``ids``: the page's case ids, from the engine's visibility statement)."""
+    return (select(Case.id, Case.reference, Case.phase, Case.urgency, Case.is_repeat, Case.opened_at,
+                   Case.closed_at, User.name.label("coordinator"))
+            .join(User, User.id == Case.coordinator_id, isouter=True)
+            .where(Case.id.in_(bindparam("ids", expanding=True))))
 
 
 def _iso(value) -> str | None:
@@ -100,10 +114,8 @@ def cases():
     if filters.problems:
         abort(422, " ".join(filters.problems))
     page = paging.paginate_ids(s, search.case_ids(current_user, filters, newest_first=False),
-                               lambda ids: s.exec(select(Case).where(Case.id.in_(ids))), *paging.page_args())
-    names = {u.id: u.name for u in s.exec(select(User.id, User.name).where(
-        User.id.in_({c.coordinator_id for c in page.items})))}
-    return jsonify(cases=[_summary(c, names.get(c.coordinator_id, "")) for c in page.items], **page.meta())
+                               lambda ids: s.execute(_summary_rows(), {"ids": ids}), *paging.page_args())
+    return jsonify(cases=[_summary(row, row.coordinator or "") for row in page.items], **page.meta())
 
 
 @bp.get("/cases/<int:case_id>")

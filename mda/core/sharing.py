@@ -165,27 +165,40 @@ def visible_case_ids(user: User, *, newest_first: bool = True, limit: int | None
     Each source (coordinator, named member, team lead's organisation) is walked in id order
     through its index and cut at *limit* before the union, so a team lead whose organisation
     is in 40,000 circles costs the same as one in 40. Same rule as :func:`visible_cases_query`.
+    The statement is built once per process (:func:`_visible_case_ids_statement`); only its values are bound here.
     """
+    lead = bool(LEAD_ROLES & set(user.roles))
+    values = {"user_id": user.id, "organisation_id": user.organisation_id}
+    if limit is None:
+        return _visible_case_ids_statement(newest_first, lead, False).params(**values)
+    return _visible_case_ids_statement(newest_first, lead, True).params(**values, limit=limit)
+
+
+@functools.cache
+def _visible_case_ids_statement(newest_first: bool, lead: bool, limited: bool):
+    """The statement of :func:`visible_case_ids` with its values as parameters (``user_id``, ``organisation_id``,
+    ``limit``): building it took about 0.6 ms of Python, twice per paged list; binding takes microseconds."""
     def ordered(column, stmt):
         stmt = stmt.order_by(column.desc() if newest_first else column.asc())
-        return (stmt.limit(limit) if limit is not None else stmt).subquery().select()
+        return (stmt.limit(bindparam("limit")) if limited else stmt).subquery().select()
 
+    user_id = bindparam("user_id")
     # a purged case stays visible to its coordinator only; the purged cases are few (a partial index), so
     # each source is an index-only walk that skips them instead of a look-up of every case it passes
-    purged_elsewhere = select(Case.id).where(Case.purged_at.is_not(None), Case.coordinator_id != user.id)
+    purged_elsewhere = select(Case.id).where(Case.purged_at.is_not(None), Case.coordinator_id != user_id)
     sources = [
-        ordered(Case.id, select(Case.id.label("case_id")).where(Case.coordinator_id == user.id)),
+        ordered(Case.id, select(Case.id.label("case_id")).where(Case.coordinator_id == user_id)),
         ordered(CaseMember.case_id, select(CaseMember.case_id).where(
-            CaseMember.user_id == user.id, CaseMember.removed_at.is_(None),
+            CaseMember.user_id == user_id, CaseMember.removed_at.is_(None),
             CaseMember.case_id.not_in(purged_elsewhere))),
     ]
-    if LEAD_ROLES & set(user.roles):
+    if lead:
         sources.append(ordered(CaseOrganisation.case_id, select(CaseOrganisation.case_id).where(
-            CaseOrganisation.organisation_id == user.organisation_id, CaseOrganisation.removed_at.is_(None),
+            CaseOrganisation.organisation_id == bindparam("organisation_id"), CaseOrganisation.removed_at.is_(None),
             CaseOrganisation.case_id.not_in(purged_elsewhere))))
     ids = union(*sources).subquery()
     stmt = select(ids.c.case_id).order_by(ids.c.case_id.desc() if newest_first else ids.c.case_id.asc())
-    return stmt.limit(limit) if limit is not None else stmt
+    return stmt.limit(bindparam("limit")) if limited else stmt
 
 
 def load_case_or_404(db: Session, user: User, case_id: int) -> tuple[Case, CaseContext]:

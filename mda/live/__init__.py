@@ -47,17 +47,16 @@ def init_app(app) -> None:
 
     if "mda.live.jobs" not in jobs.JOB_MODULES:
         jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.live.jobs")
-    app.jinja_env.globals["live_panel"] = _panel
+    from mda.core.signals import meeting_page
+
+    meeting_page.connect(_meeting_page_panel)  # a module-level function: connected once, kept
 
 
-def _panel(meeting):
-    """Template global for ``live/_meeting_panel.html`` (the meeting page's live panel)."""
-    from flask_login import current_user
-
-    from mda import db
+def _meeting_page_panel(meeting, *, db, user, view, cases, item_updates, **_extra) -> dict:
+    """The meeting page's live panel (``live/_meeting_panel.html``), from the page's own view, case access and
+    updates (:data:`mda.core.signals.meeting_page`)."""
     from mda.live import access, state
 
-    s = db.session()
-    if not access.may_join(s, current_user, meeting):
-        return None
-    return state.panel(s, current_user, meeting)
+    if not access.may_join(db, user, meeting, view):
+        return {"live_panel": None}
+    return {"live_panel": state.panel(db, user, meeting, view=view, case_access=cases, item_updates=item_updates)}

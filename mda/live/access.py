@@ -24,10 +24,14 @@ if TYPE_CHECKING:
     from mda.auth.models import User
 
 
-def may_join(db: Session, user: User, meeting: Meeting) -> bool:
-    """Invited (or the coordinator), allowed to attend meetings, and the meeting not cancelled."""
-    return (has_permission(user, "meeting.attend") and not meeting.cancelled
-            and meeting_access.can_see_meeting(db, user, meeting))
+def may_join(db: Session, user: User, meeting: Meeting, view: meeting_access.MeetingView | None = None) -> bool:
+    """Invited (or the coordinator), allowed to attend meetings, and the meeting not cancelled; *view*, the
+    user's meeting view when the caller has it, already carries the user's invitation."""
+    if not has_permission(user, "meeting.attend") or meeting.cancelled:
+        return False
+    if view is not None and view.meeting.id == meeting.id:
+        return meeting_access.sees_meeting(user, meeting, view.invitation)
+    return meeting_access.can_see_meeting(db, user, meeting)
 
 
 def is_chair(user: User, meeting: Meeting) -> bool:
@@ -52,7 +56,7 @@ def enterable_item_ids(db: Session, user: User, meeting: Meeting, view: meeting_
     The meeting view already answered "invited for this item" and "may open this case" (with the
     case's context); joining the meeting is asked once.
     """
-    if view.meeting.id != meeting.id or not may_join(db, user, meeting):
+    if view.meeting.id != meeting.id or not may_join(db, user, meeting, view):
         return set()
     return {iv.item.id for iv in view.items
             if iv.item.kind == "casus" and iv.item.case_id is not None and iv.case_visible and iv.invited}

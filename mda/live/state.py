@@ -248,12 +248,14 @@ def item_state(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> d
 
 
 def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaItem],
-                contexts: dict[int, sharing.CaseContext] | None = None) -> dict[int, dict]:
+                contexts: dict[int, sharing.CaseContext] | None = None,
+                item_updates: dict[int, updates.ItemUpdates] | None = None) -> dict[int, dict]:
     """:func:`item_state` for several case items in a fixed number of queries, whatever their number.
 
     Pieces, dissents, presence, score rounds and scores, plan actions, updates and names are each
     loaded once for all *items*; the engine decides every text (:func:`mda.core.sharing.item_views`,
-    audited per case and basis). Items whose case *user* cannot open are left out.
+    audited per case and basis). Items whose case *user* cannot open are left out. *item_updates*: the
+    updates the meeting page read already (:func:`mda.meetings.updates.page_updates`, for these items or more).
     """
     items = [i for i in items if i is not None and i.kind == "casus" and i.case_id is not None
              and i.meeting_id == meeting.id]
@@ -269,7 +271,8 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
     data = load_pieces(db, meeting, item_ids)
     views = sharing.item_views(db, user, contexts, data.wanted(), channel="live overleg") if data.wanted() else {}
     actions = plan_bridge.actions_for_cases(db, user, contexts, meeting.id)
-    page_updates = updates.page_updates(db, user, meeting, items, contexts, with_status=False)
+    page_updates = (item_updates if item_updates is not None
+                    else updates.page_updates(db, user, meeting, items, contexts, with_status=False))
     rounds: dict[int, list[LiveScoreRound]] = defaultdict(list)
     for rnd in db.exec(select(LiveScoreRound).where(LiveScoreRound.agenda_item_id.in_(item_ids))
                        .order_by(LiveScoreRound.id.desc())):
@@ -337,13 +340,16 @@ def revisions(db: Session, piece: LivePiece) -> list[LiveRevision]:
                         .order_by(LiveRevision.version.desc())))
 
 
-def panel(db: Session, user: User, meeting: Meeting) -> dict:
+def panel(db: Session, user: User, meeting: Meeting, *, view: meeting_access.MeetingView | None = None,
+          case_access: meeting_access.CaseAccess | None = None,
+          item_updates: dict[int, updates.ItemUpdates] | None = None) -> dict:
     """The meeting page's live panel (no script needed): the meeting view and each item *user* may enter.
 
-    A fixed number of queries whatever the number of case items (:func:`items_state`).
+    A fixed number of queries whatever the number of case items (:func:`items_state`). The meeting page
+    hands over what it read already (its view, case access and updates), so that nothing is read twice.
     """
-    case_access = meeting_access.CaseAccess(db, user)
-    view = meeting_access.meeting_view(db, user, meeting, case_access)
+    case_access = case_access or meeting_access.CaseAccess(db, user)
+    view = view or meeting_access.meeting_view(db, user, meeting, case_access)
     # Reading the page does not start anything: a meeting without live state yet is shown with the
     # defaults (not stored, so no write, and the unit of work keeps its loaded case contexts).
     live = (db.exec(select(LiveMeeting).where(LiveMeeting.meeting_id == meeting.id)).first()
@@ -352,7 +358,7 @@ def panel(db: Session, user: User, meeting: Meeting) -> dict:
     enter = {r["id"] for r in overview["agenda"] if r["toegang"]}
     entered = [iv.item for iv in view.items if iv.item.id in enter]
     contexts = {i.case_id: case_access.contexts[i.case_id] for i in entered if i.case_id in case_access.contexts}
-    states = items_state(db, user, meeting, entered, contexts)
+    states = items_state(db, user, meeting, entered, contexts, item_updates)
     items = {i.id: states[i.id] for i in entered if i.id in states}
     member_ids = {uid for i in entered if i.id in items for uid in contexts[i.case_id].member_user_ids}
     people = ({u.id: u for u in db.exec(select(User).where(User.id.in_(member_ids)))} if member_ids else {})

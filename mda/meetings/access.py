@@ -36,9 +36,18 @@ def my_invitation(db: Session, user: User, meeting: Meeting) -> Invitation | Non
 
 def can_see_meeting(db: Session, user: User, meeting: Meeting) -> bool:
     """The coordinator and the invitees see a meeting; nobody else learns it exists."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+    if not _may_see_meetings(user):
         return False
     return user.id == meeting.coordinator_id or my_invitation(db, user, meeting) is not None
+
+
+def _may_see_meetings(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.active
+
+
+def sees_meeting(user: User, meeting: Meeting, invitation: Invitation | None) -> bool:
+    """:func:`can_see_meeting` with the user's own invitation already read (a meeting view carries it)."""
+    return _may_see_meetings(user) and (user.id == meeting.coordinator_id or invitation is not None)
 
 
 def is_planner(user: User, meeting: Meeting) -> bool:
@@ -92,6 +101,16 @@ def load_meeting_or_404(db: Session, user: User, meeting_id: int) -> Meeting:
         deny(db, user, meeting_id, "overleg geopend zonder uitnodiging" if meeting else "onbekend overleg")
         abort(404)
     return meeting
+
+
+def load_meeting_view_or_404(db: Session, user: User, meeting_id: int, cases: CaseAccess | None = None) -> MeetingView:
+    """:func:`load_meeting_or_404` and :func:`meeting_view` in one: the user's invitation is read once for both."""
+    meeting = db.get(Meeting, meeting_id)
+    invitation = my_invitation(db, user, meeting) if meeting is not None and _may_see_meetings(user) else None
+    if meeting is None or not sees_meeting(user, meeting, invitation):
+        deny(db, user, meeting_id, "overleg geopend zonder uitnodiging" if meeting else "onbekend overleg")
+        abort(404)
+    return meeting_view(db, user, meeting, cases, invitation=invitation)
 
 
 def load_planned_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
@@ -174,6 +193,32 @@ class MeetingView:
     my_item_ids: set[int] = field(default_factory=set)
 
 
+@dataclass
+class OpenInvitations:
+    """A meeting's open (not withdrawn) invitations, read once for the parts of the page that show them."""
+
+    invitations: list[Invitation]  # by id
+    items: dict[int, list[int]]  # invitation id -> the agenda items an item-only invitation covers
+    people: dict[int, tuple]  # user id -> (user, organisation), for the invitees and their delegates
+
+
+def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
+    """:class:`OpenInvitations` of *meeting* in three queries, whatever their number."""
+    from mda.auth.models import User
+    from mda.organisations.models import Organisation
+
+    invs = list(db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                 Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))
+    people = {u.id: (u, org) for u, org in db.exec(
+        select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).where(
+            User.id.in_({i.user_id for i in invs} | {i.delegated_to_id for i in invs if i.delegated_to_id})))}
+    items: dict[int, list[int]] = {}
+    for inv_id, item_id in db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
+            InvitationItem.invitation_id.in_([i.id for i in invs if not i.whole_meeting]))):
+        items.setdefault(inv_id, []).append(item_id)
+    return OpenInvitations(invs, items, people)
+
+
 def invited_item_ids(db: Session, invitation: Invitation | None) -> set[int]:
     """The agenda items an item-only invitation covers."""
     if invitation is None or invitation.whole_meeting:
@@ -188,10 +233,17 @@ def agenda_items(db: Session, meeting: Meeting) -> list[AgendaItem]:
                         .order_by(AgendaItem.position, AgendaItem.id)))
 
 
-def meeting_view(db: Session, user: User, meeting: Meeting, cases: CaseAccess | None = None) -> MeetingView:
-    """The meeting with every case item filtered for *user* (call after a loader checked access)."""
+#: "not read yet" for :func:`meeting_view`'s invitation (None means "read: not invited")
+_UNREAD = object()
+
+
+def meeting_view(db: Session, user: User, meeting: Meeting, cases: CaseAccess | None = None,
+                 invitation: Invitation | None | object = _UNREAD) -> MeetingView:
+    """The meeting with every case item filtered for *user* (call after a loader checked access);
+    *invitation*: the user's own, when the caller has read it already."""
     cases = cases or CaseAccess(db, user)
-    invitation = my_invitation(db, user, meeting)
+    if invitation is _UNREAD:
+        invitation = my_invitation(db, user, meeting)
     planner = is_planner(user, meeting)
     whole = planner or user.id == meeting.coordinator_id or (invitation is not None and invitation.whole_meeting)
     mine = invited_item_ids(db, invitation)

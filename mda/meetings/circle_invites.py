@@ -56,12 +56,18 @@ def circle_plan(db: Session, meeting: Meeting, item: AgendaItem) -> CirclePlan:
     return circle_plans(db, meeting, [item])[0]
 
 
-def circle_plans(db: Session, meeting: Meeting, items: list[AgendaItem]) -> list[CirclePlan]:
-    """:func:`circle_plan` for several case items in a number of queries that does not grow with them."""
+def circle_plans(db: Session, meeting: Meeting, items: list[AgendaItem],
+                 contexts: dict[int, sharing.CaseContext] | None = None) -> list[CirclePlan]:
+    """:func:`circle_plan` for several case items in a number of queries that does not grow with them;
+    *contexts* (by case id): the case contexts the caller loaded already."""
     if not items:
         return []
-    cases = {c.id: c for c in db.exec(select(Case).where(Case.id.in_({i.case_id for i in items})))}
-    contexts = sharing.load_contexts(db, list(cases.values()))
+    contexts = contexts or {}
+    wanted = {i.case_id for i in items}
+    missing = wanted - set(contexts)
+    if missing:
+        contexts = {**contexts, **sharing.load_contexts(db, list(db.exec(select(Case).where(Case.id.in_(missing)))))}
+    cases = {case_id: contexts[case_id].case for case_id in wanted if case_id in contexts}
     done = _invited(db, meeting, items)
     member_ids = set().union(*(ctx.member_user_ids for ctx in contexts.values()))
     users = {u.id: u for u in db.exec(select(User).where(User.id.in_(member_ids | {meeting.coordinator_id})))}

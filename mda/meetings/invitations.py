@@ -260,6 +260,14 @@ def answers_overview(db: Session, meeting: Meeting) -> dict[str, int]:
     return answers_overviews(db, [meeting.id])[meeting.id]
 
 
+def answers_of(invitations: list[Invitation]) -> dict[str, int]:
+    """:func:`answers_overview` from the meeting's open (not withdrawn) invitations, already read."""
+    result = dict.fromkeys(RESPONSES, 0)
+    for inv in invitations:
+        result[inv.response] = result.get(inv.response, 0) + 1
+    return result
+
+
 def answers_overviews(db: Session, meeting_ids: list[int]) -> dict[int, dict[str, int]]:
     """The answer counts of several meetings in one query (the meetings list)."""
     from sqlalchemy import func

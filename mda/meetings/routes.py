@@ -12,7 +12,7 @@ from sqlmodel import select
 from mda import db
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import clock, confirmations, paging, sharing, workdays
+from mda.core import clock, confirmations, paging, sharing, signals, workdays
 from mda.core.errors import ServiceError
 from mda.core.forms import ConfirmForm, confirm_page
 from mda.core.permissions import require_permission
@@ -38,7 +38,7 @@ from mda.meetings.forms import (
     MeetingForm,
     UpdateForm,
 )
-from mda.meetings.models import Invitation, InvitationItem, Meeting, MeetingSeries
+from mda.meetings.models import Invitation, Meeting, MeetingSeries
 from mda.meetings.series import Rule
 from mda.meetings.services import MeetingData, MeetingError
 from mda.organisations.models import Organisation
@@ -206,18 +206,24 @@ def week():
 def show(meeting_id: int):
     """The meeting: agenda (filtered per case), answers, attendance and pre-meeting updates."""
     s = db.session()
-    meeting = access.load_meeting_or_404(s, current_user, meeting_id)
     cases = access.CaseAccess(s, current_user)
-    view = access.meeting_view(s, current_user, meeting, cases)
+    view = access.load_meeting_view_or_404(s, current_user, meeting_id, cases)
+    meeting = view.meeting
     series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
     context = {"view": view, "meeting": meeting, "series": series, "type": agendas.type_name(meeting.type_code),
                "label": agendas.label(meeting.type_code, meeting.title),
                "rule": Rule.starting(series.frequency, to_local(series.first_start)).describe() if series else "",
                "deadline": updates.deadline_of(meeting), "now": utcnow(), "confirm": ConfirmForm()}
+    # the invitations, read once for the invitation table and the updates' writers (coordinator, chair, minutes)
+    invited = access.open_invitations(s, meeting) if view.runner else None
     item_updates = updates.page_updates(s, current_user, meeting,
                                         [iv.item for iv in view.items if iv.case_visible], cases.contexts,
-                                        with_status=view.planner)
+                                        with_status=view.planner, invited=invited)
     context["item_updates"] = {item_id: vars(u) for item_id, u in item_updates.items()}
+    # the higher rooms' parts (live panel, open plan actions), from what was read above: templates only render
+    for _receiver, extra in signals.meeting_page.send(meeting, db=s, user=current_user._get_current_object(),
+                                                      view=view, cases=cases, item_updates=item_updates):
+        context.update(extra or {})
     context["update_form"] = UpdateForm()
     if view.invitation is not None and view.invitation.response != "gedelegeerd":
         # a series is answered once (the box is ticked); an exception is one occurrence with the box cleared
@@ -231,38 +237,31 @@ def show(meeting_id: int):
         form.delegate_to_id.choices = [(0, "— kies een collega —")] + [(u.id, u.name) for u in listed]
         context["answer_form"] = form
     if view.planner:
-        context.update(_planner_context(meeting, view, cases.contexts))
+        context.update(_planner_context(meeting, view, cases.contexts, invited))
     if view.runner:
-        context.setdefault("invitation_rows", _invitation_rows(meeting, view))
+        if "invitation_rows" not in context:  # the planner's context has them (setdefault would build them again)
+            context["invitation_rows"] = _invitation_rows(view, invited)
         if as_utc(meeting.starts_at) - invitations.ATTENDANCE_LEAD <= utcnow():  # recorded at the meeting
             context["attendance_form"] = AttendanceForm()
             context["attendance_choices"] = ATTENDANCE_CHOICES
     return render_template("meetings/show.html", **context)
 
 
-def _invitation_rows(meeting: Meeting, view: access.MeetingView) -> list[dict]:
-    s = db.session()
+def _invitation_rows(view: access.MeetingView, invited: access.OpenInvitations) -> list[dict]:
     labels = {iv.item.id: iv.label for iv in view.items}
     rows = []
-    invs = list(s.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))
-    people = {u.id: (u, org) for u, org in s.exec(
-        select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).where(
-            User.id.in_({i.user_id for i in invs} | {i.delegated_to_id for i in invs if i.delegated_to_id})))}
-    links: dict[int, list[int]] = {}
-    for inv_id, item_id in s.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
-            InvitationItem.invitation_id.in_([i.id for i in invs if not i.whole_meeting]))):
-        links.setdefault(inv_id, []).append(item_id)
-    for inv in invs:
+    people = invited.people
+    for inv in invited.invitations:
         user, org = people[inv.user_id]
-        items = [labels.get(item_id, "") for item_id in links.get(inv.id, [])]
+        items = [labels.get(item_id, "") for item_id in invited.items.get(inv.id, [])]
         rows.append({"inv": inv, "user": user, "organisation": org.name,
                      "scope": "hele overleg" if inv.whole_meeting else ", ".join(items),
                      "delegate": people[inv.delegated_to_id][0].name if inv.delegated_to_id in people else ""})
     return rows
 
 
-def _planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict) -> dict:
+def _planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict,
+                     invited: access.OpenInvitations) -> dict:
     s = db.session()
     invite = InviteForm()
     case_items = [iv for iv in view.items if iv.item.kind == "casus"]
@@ -277,12 +276,13 @@ def _planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict)
     add_case.case_id.choices = case_choices(exclude={iv.item.case_id for iv in case_items})
     mtype = agendas.all_types().get(meeting.type_code)
     free_minutes = int((as_utc(meeting.ends_at) - as_utc(meeting.starts_at)).total_seconds() // 60) \
-        - services.agenda_minutes(s, meeting)
+        - sum(iv.item.minutes for iv in view.items)  # the agenda as the view read it
     if mtype is None or mtype.cases == "geen" or len(case_items) >= mtype.max_cases or free_minutes <= 0:
         add_case.case_id.choices = []  # "Op de agenda zetten" could only fail: not offered
-    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible])
+    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible], contexts)
+    rows = _invitation_rows(view, invited)
     return {"invite_form": invite, "add_case_form": add_case, "circle_plans": plans,
-            "answers": invitations.answers_overview(s, meeting), "invitation_rows": _invitation_rows(meeting, view)}
+            "answers": invitations.answers_of([r["inv"] for r in rows]), "invitation_rows": rows}
 
 
 # ----------------------------------------------------------------------------- create and edit

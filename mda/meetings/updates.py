@@ -19,7 +19,7 @@ from mda.cases.models import Case, Item
 from mda.core import audit, sharing
 from mda.core.timeutil import LOCAL_TZ, as_utc, format_local, utcnow
 from mda.meetings import notify
-from mda.meetings.access import coming
+from mda.meetings.access import OpenInvitations, coming
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting, MeetingUpdate
 from mda.meetings.services import MeetingError
 from mda.organisations.models import Organisation
@@ -113,6 +113,10 @@ def status(db: Session, meeting: Meeting, item: AgendaItem) -> list[Organisation
     return sorted(rows, key=lambda r: (r.submitted_at is not None, r.organisation))
 
 
+#: answers of an invitee who does not write an update (declined, or delegated to a colleague)
+WRITERS_NOT = ("afgewezen", "gedelegeerd")
+
+
 @dataclass
 class ItemUpdates:
     """What the meeting page shows about one case item's updates."""
@@ -123,26 +127,35 @@ class ItemUpdates:
 
 
 def page_updates(db: Session, user: User, meeting: Meeting, items: list[AgendaItem],
-                 contexts: dict[int, sharing.CaseContext], *, with_status: bool) -> dict[int, ItemUpdates]:
+                 contexts: dict[int, sharing.CaseContext], *, with_status: bool,
+                 invited: OpenInvitations | None = None) -> dict[int, ItemUpdates]:
     """Updates, writing right and (for the planner) status of every case item, in a fixed number of queries.
 
     The same answers as :func:`views_for`, :func:`may_write` and :func:`status` per item, without
-    queries per item: *contexts* (by case id) come from the meeting view's case access.
+    queries per item: *contexts* (by case id) come from the meeting view's case access; *invited*: the
+    meeting's open invitations when the page read them already.
     """
     items = [i for i in items if i.kind == "casus" and i.meeting_id == meeting.id and i.case_id in contexts]
     if not items:
         return {}
     item_ids = [i.id for i in items]
-    invitations = list(db.exec(select(Invitation).where(
-        Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer",
-        Invitation.response.not_in(("afgewezen", "gedelegeerd")))))
     linked: dict[int, set[int]] = defaultdict(set)
-    if invitations:
-        for inv_id, item_id in db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
-                InvitationItem.invitation_id.in_([i.id for i in invitations]))):
-            linked[item_id].add(inv_id)
-    people = {u.id: u for u in db.exec(select(User).where(User.id.in_({i.user_id for i in invitations})))} \
-        if invitations else {}
+    if invited is not None:
+        invitations = [i for i in invited.invitations if i.role == "deelnemer" and i.response not in WRITERS_NOT]
+        for inv in invitations:
+            for item_id in invited.items.get(inv.id, []):
+                linked[item_id].add(inv.id)
+        people = {i.user_id: invited.people[i.user_id][0] for i in invitations if i.user_id in invited.people}
+    else:
+        invitations = list(db.exec(select(Invitation).where(
+            Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer",
+            Invitation.response.not_in(WRITERS_NOT))))
+        if invitations:
+            for inv_id, item_id in db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id)
+                                           .where(InvitationItem.invitation_id.in_([i.id for i in invitations]))):
+                linked[item_id].add(inv_id)
+        people = {u.id: u for u in db.exec(select(User).where(User.id.in_({i.user_id for i in invitations})))} \
+            if invitations else {}
     updates = defaultdict(list)
     for update in db.exec(select(MeetingUpdate).where(MeetingUpdate.agenda_item_id.in_(item_ids))
                           .order_by(MeetingUpdate.submitted_at)):

@@ -1,0 +1,203 @@
+"""Statements per page, for each role: each loader runs once per request, and no page grows past its budget."""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.meetings.conftest import future_monday
+
+ROLES = ("coordinator", "VT", "GGZ", "LEAD_POL")
+
+
+@pytest.fixture
+def pages(app, db, world, plan, invite, service):
+    """A meeting with cases A and B (VT invited for case A, GGZ for case B), and each role's way in: a
+    logged-in client for the pages, a bearer token for the API; each role's plan page is of a case it may open."""
+    from sqlmodel import select
+
+    from mda.auth import services as auth_services
+    from mda.meetings.models import AgendaItem
+
+    meeting = plan(start=future_monday(weeks=2))
+    items = {i.case_id: i.id for i in db.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id,
+                                                                        AgendaItem.kind == "casus"))}
+    invite(meeting, world["coordinator"], world["users"]["VT"], item_ids=[items[world["case_a"].id]])
+    invite(meeting, world["coordinator"], world["users"]["GGZ"], item_ids=[items[world["case_b"].id]])
+    users = {"coordinator": world["coordinator"], **world["users"]}
+    tokens = {who: service(auth_services.create_api_token, users[who], "bench") for who in ROLES}
+    cases = {who: world["case_b"] if who == "GGZ" else world["case_a"] for who in ROLES}
+    return dict(meeting=meeting, users=users, tokens=tokens, cases=cases)
+
+
+@contextmanager
+def recording(app):
+    """Every statement (with its parameters) run on the app's engine while recording."""
+    from mda.organisations import names
+
+    names.forget()
+    engine = app.extensions["mda_engine"]
+    seen: list[tuple[str, str]] = []
+
+    def before(_conn, _cursor, statement, params, _context, _many):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            seen.append((" ".join(statement.split()), repr(params)))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _get(app, client, auth, pages, who, url, bearer=False):
+    headers = {"Authorization": f"Bearer {pages['tokens'][who]}"} if bearer else {}
+    if bearer:
+        client = app.test_client()  # a script's call: no browser session
+    else:
+        auth.login(pages["users"][who])
+    with recording(app) as seen:
+        resp = client.get(url, headers=headers)
+    if not bearer:
+        auth.logout()
+    return resp, seen
+
+
+URLS = {
+    "meeting page": ("/overleggen/{meeting}", False),
+    "plan page": ("/casussen/{case}/plan", False),
+    "start page": ("/", False),
+    "case list API": ("/api/v1/cases", True),
+    "meeting list API": ("/api/v1/meetings", True),
+}
+
+
+#: statements per page and role, measured (tests/perf/test_page_statements.py); before this work the meeting page
+#: ran 46 (coordinator) and 37 (invited professional): the live panel and the open plan actions, loaded from the
+#: templates, read the invitation, the agenda, the cases and the updates again
+BUDGET = {
+    "meeting page": {"coordinator": 30, "VT": 26, "GGZ": 26, "LEAD_POL": 7},  # the team lead is not invited: 404
+    "plan page": {"coordinator": 14, "VT": 14, "GGZ": 14, "LEAD_POL": 14},
+    "start page": {"coordinator": 12, "VT": 12, "GGZ": 12, "LEAD_POL": 11},
+    # the first call of a token: its look-up (token and user in one statement, was 2) and the time of use written;
+    # the case list's page as plain rows with the coordinators' names (one statement, was 2 with model objects)
+    "case list API": {"coordinator": 5, "VT": 5, "GGZ": 5, "LEAD_POL": 5},
+    "meeting list API": {"coordinator": 5, "VT": 5, "GGZ": 5, "LEAD_POL": 4},
+}
+#: on PostgreSQL a page that wrote audit rows seals them after its commit, in a transaction of its own
+#: (mda/core/audit.py: lock the chain head, read the pending rows, seal them, move the head, look for more);
+#: SQLite seals inside the committing transaction
+SEAL_ON_POSTGRESQL = 6
+
+
+
+def _url(pages, page, who):
+    url, bearer = URLS[page]
+    return url.format(meeting=pages["meeting"].id, case=pages["cases"][who].id), bearer
+
+
+@pytest.mark.parametrize("page", list(URLS))
+@pytest.mark.parametrize("who", ROLES)
+def test_no_page_reads_the_same_thing_twice(app, client, auth, pages, page, who):
+    """Does each page, for each role, run every read once (no statement twice with the same parameters)?"""
+    url, bearer = _url(pages, page, who)
+    resp, seen = _get(app, client, auth, pages, who, url, bearer)
+    assert resp.status_code == (404 if (page, who) == ("meeting page", "LEAD_POL") else 200), resp.text[:300]
+    twice = [sql[:200] for (sql, _params), n in Counter(seen).items() if n > 1 and not sql.startswith("INSERT")]
+    assert twice == [], twice
+
+
+@pytest.mark.parametrize("page", list(URLS))
+@pytest.mark.parametrize("who", ROLES)
+def test_page_stays_within_its_statement_budget(app, client, auth, pages, page, who):
+    """Does each page, for each role, run no more statements than measured after the speed work?"""
+    url, bearer = _url(pages, page, who)
+    resp, seen = _get(app, client, auth, pages, who, url, bearer)
+    assert resp.status_code == (404 if (page, who) == ("meeting page", "LEAD_POL") else 200), resp.text[:300]
+    sealed = app.extensions["mda_engine"].dialect.name == "postgresql" and any(
+        sql.startswith("INSERT INTO audit_event") for sql, _params in seen)
+    budget = BUDGET[page][who] + (SEAL_ON_POSTGRESQL if sealed else 0)
+    assert len(seen) <= budget, "\n".join(sql[:160] for sql, _params in seen)
+
+
+def test_meeting_page_reads_the_invitation_agenda_and_updates_once(app, client, auth, pages):
+    """Does the invited professional's meeting page (with its live panel) read their invitation, the agenda, the
+    case and the updates once each, however many parts of the page show them?"""
+    resp, seen = _get(app, client, auth, pages, "VT", f"/overleggen/{pages['meeting'].id}")
+    assert resp.status_code == 200 and "Live overleg" in resp.text
+    statements = [sql for sql, _params in seen]
+
+    def reads(*fragments):  # whatever the database's parameter style
+        return sum(1 for sql in statements if sql.startswith("SELECT") and all(f in sql for f in fragments))
+
+    assert reads("FROM invitation WHERE invitation.meeting_id =", "AND invitation.user_id =") == 1, statements
+    assert reads("FROM agenda_item WHERE agenda_item.meeting_id =") == 1, statements
+    assert reads("FROM meeting_update") == 1, statements
+
+
+def test_bearer_token_and_its_user_are_read_in_one_statement(app, client, auth, pages, clock_start):
+    """Does a bearer call read its token and user in one statement, write the time of use on the first call,
+    skip that write within the minute, and write it again a minute later?"""
+    from datetime import timedelta
+
+    from mda.core import clock
+
+    def token_statements():
+        _resp, seen = _get(app, client, auth, pages, "VT", "/api/v1/meetings", bearer=True)
+        return [sql.split(" ")[0] for sql, _params in seen if "api_token" in sql]
+
+    clock.set_now(clock_start)
+    assert token_statements() == ["SELECT", "UPDATE"]
+    clock.set_now(clock_start + timedelta(seconds=59))
+    assert token_statements() == ["SELECT"]
+    clock.set_now(clock_start + timedelta(seconds=61))
+    assert token_statements() == ["SELECT", "UPDATE"]
+
+
+def test_revoked_or_wrong_token_or_inactive_user_is_refused(app, client, db, pages, service):
+    """Is a bearer call refused (401) with a wrong secret, a revoked token, or a deactivated user?"""
+    from mda.auth.models import ApiToken, User
+    from mda.core.timeutil import utcnow
+
+    def status(token):
+        return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+    good = pages["tokens"]["VT"]
+    assert status(good) == 200
+    assert status(good[:-2] + ("aa" if not good.endswith("aa") else "bb")) == 401
+    prefix = good.split("_", 2)[1]
+
+    def revoke(s, _user):
+        token = s.exec(__import__("sqlmodel").select(ApiToken).where(ApiToken.prefix == prefix)).one()
+        token.revoked_at = utcnow()
+
+    service(revoke, pages["users"]["VT"])
+    assert status(good) == 401
+    other = pages["tokens"]["GGZ"]
+    assert status(other) == 200
+
+    def deactivate(s, user):
+        s.get(User, user.id).active = False
+
+    service(deactivate, pages["users"]["GGZ"])
+    assert status(other) == 401
+
+
+def test_case_list_api_builds_the_visibility_statement_once_per_process(app, client, auth, pages, world):
+    """Does the case list API build the visibility statement once (not per request or user), and still list
+    each caller's own cases only?"""
+    from mda.core import sharing
+
+    def listed(who):
+        resp, _seen = _get(app, client, auth, pages, who, "/api/v1/cases", bearer=True)
+        assert resp.status_code == 200
+        return {c["id"] for c in resp.get_json()["cases"]}
+
+    assert listed("VT") == {world["case_a"].id}
+    built = sharing._visible_case_ids_statement.cache_info().misses
+    assert listed("GGZ") == {world["case_b"].id}
+    assert listed("VT") == {world["case_a"].id}
+    assert sharing._visible_case_ids_statement.cache_info().misses == built
