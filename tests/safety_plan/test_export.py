@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from docx import Document
+from flask_babel import force_locale
 
 from mda.core import sharing
 from mda.safety_plan import services, versions
@@ -93,7 +94,7 @@ def test_the_family_version_holds_no_other_organisations_entries(client, auth, p
     assert 'filename="veiligheidsplan-gezin-' in resp.headers["Content-Disposition"]
 
 
-def test_word_structure_header_page_numbers_headings_repeating_table_header(client, auth, plan):
+def test_word_structure_header_page_numbers_headings_repeating_table_header(app, client, auth, plan):
     """Has the document 'Vertrouwelijk' in the header, a PAGE field, heading styles and tables whose header repeats?"""
     auth.login(plan.users["lt_lead"])
     resp = client.get(f"/casussen/{plan.case.id}/plan/export.docx")
@@ -107,7 +108,8 @@ def test_word_structure_header_page_numbers_headings_repeating_table_header(clie
     assert [c.text for c in actions.rows[0].cells] == ["Actie", "Eigenaar", "Organisatie", "Termijn", "Status"]
     assert all('w:tblHeader w:val="true"' in t.rows[0]._tr.xml for t in doc.tables)
     text = all_text(resp.data)
-    assert dutch_date(FUTURE) in text and "Versie 1, vastgesteld op" in text
+    with app.app_context():
+        assert dutch_date(FUTURE) in text and "Versie 1, vastgesteld op" in text
     assert f'filename="veiligheidsplan-{plan.case.reference}-v1.docx"' in resp.headers["Content-Disposition"]
 
 
@@ -130,9 +132,13 @@ def test_professionals_cannot_export(client, auth, plan):
     assert client.get(f"/casussen/{plan.case.id}/plan/export.docx").status_code == 403
 
 
-def test_dutch_dates():
-    """Are dates written the Dutch way (23 november 2026)?"""
-    assert dutch_date(date(2026, 11, 23)) == "23 november 2026" and dutch_date(date(2027, 3, 1)) == "1 maart 2027"
+def test_dutch_dates(app):
+    """Are dates written the Dutch way (23 november 2026), by Flask-Babel in the app's locale?"""
+    with app.app_context():
+        assert dutch_date(date(2026, 11, 23)) == "23 november 2026"
+        assert dutch_date(date(2027, 3, 1)) == "1 maart 2027"
+        with force_locale("en"):  # the month names are Babel's, not a list of our own
+            assert dutch_date(date(2027, 3, 1)) == "1 March 2027"
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
