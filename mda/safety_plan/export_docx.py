@@ -218,7 +218,8 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
     reference = ctx.case.reference
     exported_at = clock.now()
     if kind == "gezin":
-        doc, shown_entries, shown_actions = _family(view, reference, version_sentence, exported_at)
+        doc, shown_entries, shown_actions = _family(view, views.contact_view(db, ctx), reference, version_sentence,
+                                                    exported_at)
         filename = f"veiligheidsplan-gezin-{reference}-{label}.docx"
     else:
         doc = _professional(view, user, ctx, reference, version_sentence, names, exported_at)
@@ -310,13 +311,14 @@ def _mean(scores: dict[str, int]) -> float:
     return sum(scores.values()) / len(scores) if scores else 0.0
 
 
-def _family(view: views.PlanView, reference: str, version_sentence: str,
+def _family(view: views.PlanView, contact: views.ContactView, reference: str, version_sentence: str,
             exported_at: datetime) -> tuple[Document, list[views.EntryView], list[views.ActionView]]:
     """Plain Dutch (B1): the safety agreements, the goals and what the family itself does; with the entries and
     actions it holds (what the export's audit names).
 
     Only plan content of the ordinary plan category that the exporting user may see; nothing
-    of which organisation said or does what, no internal notes, no other organisations' actions.
+    of which organisation said or does what, no internal notes, no other organisations' actions. The one
+    organisation named is the contact person's (the coordinator's), so that the family knows whom to call.
     """
 
     def family_safe(entry) -> bool:
@@ -326,7 +328,7 @@ def _family(view: views.PlanView, reference: str, version_sentence: str,
     _heading(doc, "Ons veiligheidsplan", 0)
     _paragraph(doc, f"Nummer van het plan: {reference}. {version_sentence.split('(')[0].strip()}")
     _paragraph(doc, "In dit plan staan de afspraken over veiligheid in uw gezin. Iedereen houdt zich aan deze "
-                    "afspraken. Heeft u vragen? Bel dan uw vaste contactpersoon.")
+                    f"afspraken. Heeft u vragen? Neem dan contact op met {_contact_phrase(contact)}")
     _heading(doc, "Afspraken over veiligheid", 1)
     _paragraph(doc, "Deze afspraken zijn altijd geldig. Hierover kunnen we niet onderhandelen.")
     conditions = [e for e in view.entries.get("voorwaarde", []) if family_safe(e)]
@@ -339,8 +341,29 @@ def _family(view: views.PlanView, reference: str, version_sentence: str,
     table(doc, ["Wat", "Wanneer klaar", "Hoe staat het ervoor"],
           [[a.description, dutch_date(a.deadline), a.status_name] for a in own]
           or [["Er staan nog geen acties voor u in het plan.", "", ""]], widths=[9.0, 3.5, 3.5])
+    signals = [e for e in view.entries.get("signaal", []) if family_safe(e)]
+    _fallback(doc, contact, signals)
     next_evaluation = view.plan.next_evaluation_on if view.plan else None
     _heading(doc, "Wanneer kijken we opnieuw?", 1)
     _paragraph(doc, f"We bespreken het plan weer op {dutch_date(next_evaluation)}." if next_evaluation
                     else "We spreken nog af wanneer we het plan opnieuw bespreken.")
-    return doc, conditions + goals, own
+    return doc, conditions + goals + signals, own
+
+
+def _contact_phrase(contact: views.ContactView) -> str:
+    """"uw vaste contactpersoon: Anna de Vries, procesregisseur bij …", with the phone number when one is known."""
+    phrase = f"uw vaste contactpersoon: {contact.name}, {contact.role} bij {contact.organisation}."
+    return phrase + (f" Het telefoonnummer is {contact.phone}." if contact.phone else "")
+
+
+def _fallback(doc, contact: views.ContactView, signals: list[views.EntryView]) -> None:
+    """The fallback scenario (terugvalscenario) in plain words: what we watch for together, and what to do when it
+    is not safe. Only the signals themselves: what professionals then do names organisations (left out here)."""
+    _heading(doc, "Als het toch niet veilig is", 1)
+    if signals:
+        _paragraph(doc, "Hierop letten we samen. Merkt u dit? Dan komen de hulpverleners in actie.")
+        table(doc, ["Waar we op letten"], [[e.text] for e in signals])
+    _paragraph(doc, "Is er nu gevaar? Bel dan meteen 112.")
+    _paragraph(doc, "Wilt u praten of advies? Bel Veilig Thuis: 0800-2000. Dat is gratis. U kunt dag en nacht "
+                    "bellen.")
+    _paragraph(doc, f"Vertel het daarna ook aan {contact.name}, uw vaste contactpersoon.")

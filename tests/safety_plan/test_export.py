@@ -10,6 +10,7 @@ from docx import Document
 from flask_babel import force_locale
 
 from mda.core import sharing
+from mda.organisations.models import Organisation
 from mda.safety_plan import services, versions
 from mda.safety_plan.export_docx import dutch_date
 from tests.conftest import audit_rows, working_day
@@ -88,8 +89,13 @@ def test_the_family_version_holds_no_other_organisations_entries(client, auth, p
     assert "Geen geweld waar de kinderen bij zijn" in text and "Kinderen gaan elke dag naar school" in text
     assert "Moeder belt de huisarts" in text
     assert "ANDERE-ORG" not in text and "GEHEIM-GGZ" not in text and "Politie komt direct" not in text
+    coordinator_org = db.get(Organisation, plan.users["coordinator"].organisation_id).name
     for org in plan.orgs.values():
-        assert org.name not in text
+        if org.name != coordinator_org:
+            assert org.name not in text
+    # the coordinator's organisation only as the contact person's, nowhere else
+    assert [line for line in text.splitlines() if coordinator_org in line] == [
+        line for line in text.splitlines() if "uw vaste contactpersoon:" in line]
     assert "Niet gedeeld" not in text
     assert 'filename="veiligheidsplan-gezin-' in resp.headers["Content-Disposition"]
 
@@ -211,8 +217,9 @@ def _exported_pieces(db, channel: str) -> list[str]:
 
 
 def test_the_family_exports_trail_names_exactly_what_the_document_holds(client, auth, plan, db, make_user):
-    """Does the family export's audit name the two agreements and the family's own action it holds, and none of
-    the plan's other entries and actions (which the exporting user could see but the document leaves out)?"""
+    """Does the family export's audit name the two agreements, the signal and the family's own action it holds,
+    and none of the plan's other entries and actions (which the exporting user could see but the document leaves
+    out)?"""
     from sqlmodel import select
 
     from mda.safety_plan.models import PlanAction, PlanEntry
@@ -224,6 +231,7 @@ def test_the_family_exports_trail_names_exactly_what_the_document_holds(client, 
     actions = {a.description: a.id for a in db.exec(select(PlanAction))}
     expected = sorted([f"regel:{entries['Geen geweld waar de kinderen bij zijn']}",
                        f"regel:{entries['Kinderen gaan elke dag naar school']}",
+                       f"regel:{entries['Nieuwe melding van geweld']}",
                        f"actie:{actions['Moeder belt de huisarts']}"])
     assert _exported_pieces(db, "Word-export (gezin)") == expected
 
