@@ -50,3 +50,18 @@ def test_the_family_version_holds_the_fallback_scenario_in_plain_words(client, a
     text = all_text(client.get(f"/casussen/{plan.case.id}/plan/export-gezin.docx").data)
     assert "Is er nu gevaar? Bel dan meteen 112." in text and "Bel Veilig Thuis: 0800-2000" in text
     assert f"Vertel het daarna ook aan {plan.users['coordinator'].name}, uw vaste contactpersoon." in text
+
+
+def test_the_contact_view_finds_the_coordinator_outside_the_context(db, plan):  # noqa: F811
+    """When the case context did not load the coordinator's name and organisation, does the contact view still
+    name her and her organisation (read from the account)?"""
+    from mda.core import sharing
+
+    ctx = sharing.load_context(db, plan.case)
+    ctx.user_names.clear()
+    ctx.user_orgs.clear()
+    ctx.org_names.clear()
+    coordinator = plan.users["coordinator"]
+    contact = views.contact_view(db, ctx)
+    assert (contact.name, contact.organisation, contact.phone) == (
+        coordinator.name, db.get(Organisation, coordinator.organisation_id).name, None)
