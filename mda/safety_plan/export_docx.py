@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from flask_babel import format_date, format_decimal
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -30,17 +32,24 @@ from mda.core.timeutil import to_local
 from mda.safety_plan import services, views
 from mda.safety_plan.models import APPROVAL_KINDS, PLAN_CATEGORY, PlanVersion
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december")
+#: the language of every run (Word's spelling check and hyphenation, a screen reader's voice)
+LANGUAGE = "nl-NL"
+#: the text width of A4 with Word's default margins (21 cm - 2 x 2.5 cm): every table is exactly this wide
+TEXT_WIDTH_CM = 16.0
+#: the scoring rounds shown as columns; older rounds stay in MDA++ (more columns would break words at A4)
+SCORE_ROUNDS = 4
+#: column widths (cm) of the tables of text and who: the text gets the room
+TWO_COLUMNS = [11.0, 5.0]
+THREE_COLUMNS = [6.0, 5.5, 4.5]
 
 
 def dutch_date(value: date | datetime | None) -> str:
-    """``23 november 2026`` (a datetime is shown in Europe/Amsterdam)."""
+    """``23 november 2026`` through Flask-Babel (the app's locale ``nl``; a datetime shown in Europe/Amsterdam)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = to_local(value).date()
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return format_date(value, "d MMMM y")
 
 
 @dataclass
@@ -78,6 +87,8 @@ def new_document(reference: str, exported_at: datetime) -> Document:
     properties.revision = 1
     doc.styles["Normal"].font.name = "Calibri"
     doc.styles["Normal"].font.size = Pt(11)
+    _set_language(doc)
+    properties.language = LANGUAGE
     section = doc.sections[0]
     header = section.header.paragraphs[0]
     header.text = "Vertrouwelijk"
@@ -90,6 +101,20 @@ def new_document(reference: str, exported_at: datetime) -> Document:
     footer.add_run(" van ")
     _field(footer, "NUMPAGES")
     return doc
+
+
+def _set_language(doc) -> None:
+    """Mark the whole document as Dutch (``w:lang`` in the run defaults and every style that names a language),
+    so that Word does not mark the Dutch as misspelt."""
+    styles = doc.styles.element
+    run_defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = run_defaults.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        run_defaults.append(lang)
+    for element in styles.iter(qn("w:lang")):
+        for attribute in ("w:val", "w:eastAsia"):
+            element.set(qn(attribute), LANGUAGE)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -111,9 +136,12 @@ def _field(paragraph, instruction: str) -> None:
 
 
 def table(doc, headers: list[str], rows: list[list[str]], widths: list[float] | None = None):
-    """A real Word table with a bold header row that repeats on every page."""
+    """A real Word table, :data:`TEXT_WIDTH_CM` wide with a fixed layout, whose bold header row repeats on every
+    page. *widths* (cm) should add up to the text width; None: equal columns."""
+    widths = widths or [TEXT_WIDTH_CM / len(headers)] * len(headers)
     tbl = doc.add_table(rows=1, cols=len(headers))
     tbl.style = "Table Grid"
+    tbl.alignment = WD_TABLE_ALIGNMENT.LEFT
     header_row = tbl.rows[0]
     tr_pr = header_row._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
@@ -125,15 +153,27 @@ def table(doc, headers: list[str], rows: list[list[str]], widths: list[float] | 
     for values in rows:
         for cell, text in zip(tbl.add_row().cells, values, strict=True):
             cell.text = clean_text(text)
-    if widths:
-        tbl.autofit = False
-        # a fixed layout (autofit off) makes Word and LibreOffice both follow the grid's widths
-        for column, width in zip(tbl.columns, widths, strict=True):
-            column.width = Cm(width)
-        for cell, width in zip(header_row.cells, widths, strict=True):
-            cell.width = Cm(width)
+    _fix_widths(tbl, widths)
     doc.add_paragraph()
     return tbl
+
+
+def _fix_widths(tbl, widths: list[float]) -> None:
+    """The same widths in the table, its grid and every cell: Word follows the cells, LibreOffice the grid, and a
+    fixed layout stops both from squeezing a column to fit its neighbours' text."""
+    tbl.autofit = False
+    tbl_pr = tbl._tbl.tblPr
+    tbl_width = tbl_pr.find(qn("w:tblW"))
+    if tbl_width is None:
+        tbl_width = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_width)
+    tbl_width.set(qn("w:type"), "dxa")
+    tbl_width.set(qn("w:w"), str(round(Cm(sum(widths)).twips)))
+    for column, width in zip(tbl.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row in tbl.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
 
 
 # ----------------------------------------------------------------------------- content
@@ -178,7 +218,8 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
     reference = ctx.case.reference
     exported_at = clock.now()
     if kind == "gezin":
-        doc, shown_entries, shown_actions = _family(view, reference, version_sentence, exported_at)
+        doc, shown_entries, shown_actions = _family(view, views.contact_view(db, ctx), reference, version_sentence,
+                                                    exported_at)
         filename = f"veiligheidsplan-gezin-{reference}-{label}.docx"
     else:
         doc = _professional(view, user, ctx, reference, version_sentence, names, exported_at)
@@ -209,37 +250,37 @@ def _professional(view: views.PlanView, user: User, ctx, reference: str, version
     for code, title in (("zorg", "Zorgen"), ("gaat_goed", "Wat gaat goed")):
         _heading(doc, title, 2)
         table(doc, ["Zorg" if code == "zorg" else title, "Genoemd door"],
-              [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get(code, [])] or [["(geen)", ""]])
+              [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get(code, [])] or [["(geen)", ""]],
+              widths=TWO_COLUMNS)
     _heading(doc, "Veiligheidsvoorwaarden", 1)
     _paragraph(doc, "Gesteld door Veilig Thuis. Over deze voorwaarden wordt niet onderhandeld.")
     table(doc, ["Voorwaarde", "Gesteld door"],
-          [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get("voorwaarde", [])] or [["(geen)", ""]])
+          [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get("voorwaarde", [])] or [["(geen)", ""]],
+          widths=TWO_COLUMNS)
     _heading(doc, "Doelen", 1)
     table(doc, ["Doel", "Genoemd door"],
-          [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get("doel", [])] or [["(geen)", ""]])
+          [[_entry_text(e), _shown(e.party, e) or ""] for e in entries.get("doel", [])] or [["(geen)", ""]],
+          widths=TWO_COLUMNS)
     _heading(doc, "Acties", 1)
     table(doc, ["Actie", "Eigenaar", "Organisatie", "Termijn", "Status"],
           [[a.description if a.description is not None else a.placeholder,
             _shown(a.owner, a) or "", _shown(a.owner_organisation, a) or "", dutch_date(a.deadline),
             a.status_name + (f": {a.failure_reason_name}" if a.failure_reason_name else "")
             + (" (termijn verstreken)" if a.overdue else "")] for a in view.actions] or [["(geen)", "", "", "", ""]],
-          widths=[5.6, 2.8, 2.8, 2.4, 2.4])  # 16 cm: the text width of A4 with default margins
+          widths=[4.8, 3.0, 3.0, 2.6, 2.6])  # "Organisatie" and "Niet ondernomen" fit unbroken
     _heading(doc, "Signalen en terugvalscenario", 1)
     table(doc, ["Signaal", "Wat gebeurt er dan", "Wie handelt"],
           [[_entry_text(e), _shown(e.detail, e) or "", _shown(e.party, e) or ""]
-           for e in entries.get("signaal", [])] or [["(geen)", "", ""]])
+           for e in entries.get("signaal", [])] or [["(geen)", "", ""]], widths=THREE_COLUMNS)
     _heading(doc, "Monitoring", 1)
     table(doc, ["Wat wordt gevolgd", "Welke voorwaarde", "Wie houdt toezicht"],
           [[_entry_text(e), _shown(e.detail, e) or "", _shown(e.party, e) or ""]
-           for e in entries.get("monitoring", [])] or [["(geen)", "", ""]])
+           for e in entries.get("monitoring", [])] or [["(geen)", "", ""]], widths=THREE_COLUMNS)
     next_evaluation = view.plan.next_evaluation_on if view.plan else None
     _paragraph(doc, f"Volgende evaluatie: {dutch_date(next_evaluation) if next_evaluation else 'nog niet gepland'}.")
     _heading(doc, "Veiligheidsscores", 1)
     if view.scores:
-        organisations = sorted({org for _when, scores in view.scores for org in scores})
-        table(doc, ["Datum", *organisations, "Gemiddeld", "Verloop"],
-              [[when, *[str(scores.get(o, "")) for o in organisations], f"{_mean(scores):.1f}",
-                "■" * round(_mean(scores)) + "□" * (10 - round(_mean(scores)))] for when, scores in view.scores])
+        _score_table(doc, view.scores)
     else:
         _paragraph(doc, "Er zijn nog geen veiligheidsscores gegeven.")
     _heading(doc, "Versiegeschiedenis", 1)
@@ -247,21 +288,37 @@ def _professional(view: views.PlanView, user: User, ctx, reference: str, version
           [[str(v.number) if v.number else f"voorstel {v.id}", v.status_name,
             f"{dutch_date(v.proposed_at)} door {names.get(v.proposed_by_id, '')}",
             (f"{dutch_date(v.approved_at)}, {APPROVAL_KINDS.get(v.approval_kind or '', '').lower()}"
-             if v.approved_at else "")] for v in view.versions] or [["(geen)", "", "", ""]])
+             if v.approved_at else "")] for v in view.versions] or [["(geen)", "", "", ""]],
+          widths=[2.6, 3.0, 5.6, 4.8])
     return doc
+
+
+def _score_table(doc, history: list[tuple[str, dict[str, int]]]) -> None:
+    """Organisations as rows and the latest :data:`SCORE_ROUNDS` rounds as columns (oldest left), with the mean
+    per round in the last row: however many organisations score, the table reads at A4."""
+    rounds = history[-SCORE_ROUNDS:]
+    organisations = sorted({org for _when, scores in rounds for org in scores})
+    rows = [[org, *[str(scores.get(org, "–")) for _when, scores in rounds]] for org in organisations]
+    rows.append(["Gemiddeld", *[format_decimal(_mean(scores), "0.0") for _when, scores in rounds]])
+    first = 5.6
+    table(doc, ["Organisatie", *[when for when, _scores in rounds]], rows,
+          widths=[first, *[(TEXT_WIDTH_CM - first) / len(rounds)] * len(rounds)])
+    if len(history) > len(rounds):
+        _paragraph(doc, f"De laatste {len(rounds)} van {len(history)} scorerondes; de eerdere staan in MDA++.")
 
 
 def _mean(scores: dict[str, int]) -> float:
     return sum(scores.values()) / len(scores) if scores else 0.0
 
 
-def _family(view: views.PlanView, reference: str, version_sentence: str,
+def _family(view: views.PlanView, contact: views.ContactView, reference: str, version_sentence: str,
             exported_at: datetime) -> tuple[Document, list[views.EntryView], list[views.ActionView]]:
     """Plain Dutch (B1): the safety agreements, the goals and what the family itself does; with the entries and
     actions it holds (what the export's audit names).
 
     Only plan content of the ordinary plan category that the exporting user may see; nothing
-    of which organisation said or does what, no internal notes, no other organisations' actions.
+    of which organisation said or does what, no internal notes, no other organisations' actions. The one
+    organisation named is the contact person's (the coordinator's), so that the family knows whom to call.
     """
 
     def family_safe(entry) -> bool:
@@ -271,7 +328,7 @@ def _family(view: views.PlanView, reference: str, version_sentence: str,
     _heading(doc, "Ons veiligheidsplan", 0)
     _paragraph(doc, f"Nummer van het plan: {reference}. {version_sentence.split('(')[0].strip()}")
     _paragraph(doc, "In dit plan staan de afspraken over veiligheid in uw gezin. Iedereen houdt zich aan deze "
-                    "afspraken. Heeft u vragen? Bel dan uw vaste contactpersoon.")
+                    f"afspraken. Heeft u vragen? Neem dan contact op met {_contact_phrase(contact)}")
     _heading(doc, "Afspraken over veiligheid", 1)
     _paragraph(doc, "Deze afspraken zijn altijd geldig. Hierover kunnen we niet onderhandelen.")
     conditions = [e for e in view.entries.get("voorwaarde", []) if family_safe(e)]
@@ -283,9 +340,30 @@ def _family(view: views.PlanView, reference: str, version_sentence: str,
     own = [a for a in view.actions if a.owner_is_family and a.decision.visible and a.category == PLAN_CATEGORY]
     table(doc, ["Wat", "Wanneer klaar", "Hoe staat het ervoor"],
           [[a.description, dutch_date(a.deadline), a.status_name] for a in own]
-          or [["Er staan nog geen acties voor u in het plan.", "", ""]])
+          or [["Er staan nog geen acties voor u in het plan.", "", ""]], widths=[9.0, 3.5, 3.5])
+    signals = [e for e in view.entries.get("signaal", []) if family_safe(e)]
+    _fallback(doc, contact, signals)
     next_evaluation = view.plan.next_evaluation_on if view.plan else None
     _heading(doc, "Wanneer kijken we opnieuw?", 1)
     _paragraph(doc, f"We bespreken het plan weer op {dutch_date(next_evaluation)}." if next_evaluation
                     else "We spreken nog af wanneer we het plan opnieuw bespreken.")
-    return doc, conditions + goals, own
+    return doc, conditions + goals + signals, own
+
+
+def _contact_phrase(contact: views.ContactView) -> str:
+    """"uw vaste contactpersoon: Anna de Vries, procesregisseur bij …", with the phone number when one is known."""
+    phrase = f"uw vaste contactpersoon: {contact.name}, {contact.role} bij {contact.organisation}."
+    return phrase + (f" Het telefoonnummer is {contact.phone}." if contact.phone else "")
+
+
+def _fallback(doc, contact: views.ContactView, signals: list[views.EntryView]) -> None:
+    """The fallback scenario (terugvalscenario) in plain words: what we watch for together, and what to do when it
+    is not safe. Only the signals themselves: what professionals then do names organisations (left out here)."""
+    _heading(doc, "Als het toch niet veilig is", 1)
+    if signals:
+        _paragraph(doc, "Hierop letten we samen. Merkt u dit? Dan komen de hulpverleners in actie.")
+        table(doc, ["Waar we op letten"], [[e.text] for e in signals])
+    _paragraph(doc, "Is er nu gevaar? Bel dan meteen 112.")
+    _paragraph(doc, "Wilt u praten of advies? Bel Veilig Thuis: 0800-2000. Dat is gratis. U kunt dag en nacht "
+                    "bellen.")
+    _paragraph(doc, f"Vertel het daarna ook aan {contact.name}, uw vaste contactpersoon.")

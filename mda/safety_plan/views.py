@@ -138,6 +138,34 @@ class PlanView:
         return bool(latest and self.plan and latest.revision == self.plan.revision)
 
 
+@dataclass
+class ContactView:
+    """The family's fixed contact person: the case's coordinator (procesregisseur) and her organisation.
+
+    A professional's name and organisation are not client data. MDA++ stores no telephone number for a user, so
+    ``phone`` stays None until a migration adds one; a document then names the person and the organisation."""
+
+    name: str
+    organisation: str
+    role: str = "procesregisseur"
+    phone: str | None = None
+
+
+def contact_view(db: Session, ctx: sharing.CaseContext) -> ContactView:
+    """The contact person of the case's family (its coordinator), from the case context when it holds her."""
+    coordinator_id = ctx.case.coordinator_id
+    name, org_id = ctx.user_names.get(coordinator_id), ctx.user_orgs.get(coordinator_id)
+    if name is None or org_id is None:
+        coordinator = db.get(User, coordinator_id)
+        name, org_id = coordinator.name, coordinator.organisation_id
+    organisation = ctx.org_names.get(org_id)
+    if organisation is None:
+        from mda.organisations.models import Organisation
+
+        organisation = db.get(Organisation, org_id).name
+    return ContactView(name=name, organisation=organisation)
+
+
 def today() -> date:
     return utcnow().astimezone(LOCAL_TZ).date()
 

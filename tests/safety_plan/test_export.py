@@ -7,8 +7,10 @@ from datetime import date
 
 import pytest
 from docx import Document
+from flask_babel import force_locale
 
 from mda.core import sharing
+from mda.organisations.models import Organisation
 from mda.safety_plan import services, versions
 from mda.safety_plan.export_docx import dutch_date
 from tests.conftest import audit_rows, working_day
@@ -87,13 +89,18 @@ def test_the_family_version_holds_no_other_organisations_entries(client, auth, p
     assert "Geen geweld waar de kinderen bij zijn" in text and "Kinderen gaan elke dag naar school" in text
     assert "Moeder belt de huisarts" in text
     assert "ANDERE-ORG" not in text and "GEHEIM-GGZ" not in text and "Politie komt direct" not in text
+    coordinator_org = db.get(Organisation, plan.users["coordinator"].organisation_id).name
     for org in plan.orgs.values():
-        assert org.name not in text
+        if org.name != coordinator_org:
+            assert org.name not in text
+    # the coordinator's organisation only as the contact person's, nowhere else
+    assert [line for line in text.splitlines() if coordinator_org in line] == [
+        line for line in text.splitlines() if "uw vaste contactpersoon:" in line]
     assert "Niet gedeeld" not in text
     assert 'filename="veiligheidsplan-gezin-' in resp.headers["Content-Disposition"]
 
 
-def test_word_structure_header_page_numbers_headings_repeating_table_header(client, auth, plan):
+def test_word_structure_header_page_numbers_headings_repeating_table_header(app, client, auth, plan):
     """Has the document 'Vertrouwelijk' in the header, a PAGE field, heading styles and tables whose header repeats?"""
     auth.login(plan.users["lt_lead"])
     resp = client.get(f"/casussen/{plan.case.id}/plan/export.docx")
@@ -107,7 +114,8 @@ def test_word_structure_header_page_numbers_headings_repeating_table_header(clie
     assert [c.text for c in actions.rows[0].cells] == ["Actie", "Eigenaar", "Organisatie", "Termijn", "Status"]
     assert all('w:tblHeader w:val="true"' in t.rows[0]._tr.xml for t in doc.tables)
     text = all_text(resp.data)
-    assert dutch_date(FUTURE) in text and "Versie 1, vastgesteld op" in text
+    with app.app_context():
+        assert dutch_date(FUTURE) in text and "Versie 1, vastgesteld op" in text
     assert f'filename="veiligheidsplan-{plan.case.reference}-v1.docx"' in resp.headers["Content-Disposition"]
 
 
@@ -130,9 +138,13 @@ def test_professionals_cannot_export(client, auth, plan):
     assert client.get(f"/casussen/{plan.case.id}/plan/export.docx").status_code == 403
 
 
-def test_dutch_dates():
-    """Are dates written the Dutch way (23 november 2026)?"""
-    assert dutch_date(date(2026, 11, 23)) == "23 november 2026" and dutch_date(date(2027, 3, 1)) == "1 maart 2027"
+def test_dutch_dates(app):
+    """Are dates written the Dutch way (23 november 2026), by Flask-Babel in the app's locale?"""
+    with app.app_context():
+        assert dutch_date(date(2026, 11, 23)) == "23 november 2026"
+        assert dutch_date(date(2027, 3, 1)) == "1 maart 2027"
+        with force_locale("en"):  # the month names are Babel's, not a list of our own
+            assert dutch_date(date(2027, 3, 1)) == "1 March 2027"
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
@@ -205,8 +217,9 @@ def _exported_pieces(db, channel: str) -> list[str]:
 
 
 def test_the_family_exports_trail_names_exactly_what_the_document_holds(client, auth, plan, db, make_user):
-    """Does the family export's audit name the two agreements and the family's own action it holds, and none of
-    the plan's other entries and actions (which the exporting user could see but the document leaves out)?"""
+    """Does the family export's audit name the two agreements, the signal and the family's own action it holds,
+    and none of the plan's other entries and actions (which the exporting user could see but the document leaves
+    out)?"""
     from sqlmodel import select
 
     from mda.safety_plan.models import PlanAction, PlanEntry
@@ -218,6 +231,7 @@ def test_the_family_exports_trail_names_exactly_what_the_document_holds(client, 
     actions = {a.description: a.id for a in db.exec(select(PlanAction))}
     expected = sorted([f"regel:{entries['Geen geweld waar de kinderen bij zijn']}",
                        f"regel:{entries['Kinderen gaan elke dag naar school']}",
+                       f"regel:{entries['Nieuwe melding van geweld']}",
                        f"actie:{actions['Moeder belt de huisarts']}"])
     assert _exported_pieces(db, "Word-export (gezin)") == expected
 
