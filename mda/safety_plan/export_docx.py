@@ -244,7 +244,7 @@ def _professional(view: views.PlanView, user: User, ctx, reference: str, version
         _paragraph(doc, "Er zijn nog geen veiligheidsscores gegeven.")
     _heading(doc, "Versiegeschiedenis", 1)
     table(doc, ["Versie", "Status", "Voorgesteld", "Vastgesteld"],
-          [[str(v.number) if v.number else f"voorstel {v.id}", v.status_name,
+          [[v.label, v.status_name,
             f"{dutch_date(v.proposed_at)} door {names.get(v.proposed_by_id, '')}",
             (f"{dutch_date(v.approved_at)}, {APPROVAL_KINDS.get(v.approval_kind or '', '').lower()}"
              if v.approved_at else "")] for v in view.versions] or [["(geen)", "", "", ""]])

@@ -41,7 +41,7 @@ def propose(case_id: int):
         version = versions.propose(db.session(), current_user, ctx)
     except ServiceError as exc:
         return plan_page(case, ctx, error=str(exc), status=422)
-    flash(f"Het plan is ter vaststelling voorgelegd (voorstel {version.id}).", "success")
+    flash(f"Het plan is ter vaststelling voorgelegd (voorstel {version.number}).", "success")
     return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))
 
 
@@ -60,7 +60,7 @@ def approve(case_id: int, version_id: int):
                          kind=form.kind.data, meeting_id=None)
     except ServiceError as exc:
         return plan_page(case, ctx, error=str(exc), status=422)
-    flash(f"Versie {version.number} van het plan is vastgesteld." if version.number
+    flash(f"Versie {version.number} van het plan is vastgesteld." if version.is_frozen
           else "Uw goedkeuring is vastgelegd; het plan wacht nog op de andere teamleiders.", "success")
     return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))
 

@@ -2,8 +2,10 @@
 
 A proposal is a snapshot of every entry and action, taken at a plan ``revision``. Approving
 refuses a stale proposal (the plan changed since, or the approver looked at another
-revision: the form carries the revision as an etag). An approved version is numbered and
-frozen (:class:`~mda.safety_plan.models.PlanVersion` refuses any later change).
+revision: the form carries the revision as an etag). A proposal is numbered per plan when
+it is proposed and keeps its number once approved, so "Voorstel 3" becomes "Versie 3" (a
+lapsed proposal keeps its number too, which is why approved versions may skip one). An
+approved version is frozen (:class:`~mda.safety_plan.models.PlanVersion` refuses any later change).
 """
 
 from __future__ import annotations
@@ -75,12 +77,14 @@ def propose(db: Session, user: User, ctx: sharing.CaseContext) -> PlanVersion:
                                                            PlanVersion.status == "voorgesteld")):
         open_proposal.status = "vervallen"
     version = PlanVersion(plan_id=plan.id, case_id=ctx.case.id, revision=plan.revision,
+                          number=_next_number(db, plan.id),
                           snapshot=json.dumps(snapshot, ensure_ascii=False), proposed_by_id=user.id,
                           proposed_at=utcnow())
     db.add(version)
     db.flush()
     audit.record(db, "create", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: voorstel {version.id} (revisie {plan.revision}) ter vaststelling")
+                 summary=f"plan {ctx.case.reference}: voorstel {version.number} (revisie {plan.revision}) "
+                         "ter vaststelling")
     return version
 
 
@@ -130,7 +134,7 @@ def approve(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVers
                         approved_at=now))
     db.flush()
     audit.record(db, "update", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: voorstel {version.id} goedgekeurd namens organisatie "
+                 summary=f"plan {ctx.case.reference}: voorstel {version.number} goedgekeurd namens organisatie "
                          f"{user.organisation_id}")
     if required_organisations(db, ctx) <= done | {user.organisation_id}:
         _freeze(db, user, ctx, version, kind, meeting_id, now)
@@ -139,13 +143,19 @@ def approve(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVers
 
 def _freeze(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVersion, kind: str,
             meeting_id: int | None, now) -> None:
-    last = db.exec(select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == version.plan_id)).one()
-    version.number = (last or 0) + 1
+    if version.number is None:  # a proposal made before proposals were numbered
+        version.number = _next_number(db, version.plan_id)
     version.status, version.approval_kind, version.meeting_id = "vastgesteld", kind, meeting_id
     version.approved_at, version.approved_by_id = now, user.id
     db.flush()
     audit.record(db, "update", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
                  summary=f"plan {ctx.case.reference}: versie {version.number} vastgesteld ({kind})")
+
+
+def _next_number(db: Session, plan_id: int) -> int:
+    """The next number of a plan's proposals and versions (one sequence for both)."""
+    last = db.exec(select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == plan_id)).one()
+    return (last or 0) + 1
 
 
 # ----------------------------------------------------------------------------- comparison

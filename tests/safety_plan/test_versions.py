@@ -41,7 +41,7 @@ def test_every_team_lead_organisation_must_approve(db, proposed, make_user):
     make_user(roles=("team_lead",), org=s.orgs["POL"])
     ctx = sharing.load_context(db, s.case)
     versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
-    assert version.status == "voorgesteld" and version.number is None
+    assert version.status == "voorgesteld" and version.approved_at is None
     with pytest.raises(ServiceError, match="al goedgekeurd"):
         versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
 
@@ -61,6 +61,27 @@ def test_a_frozen_version_cannot_change(db, proposed):
         db.rollback()
         db.refresh(version)
     assert version.number == 1 and version.status == "vastgesteld"
+
+
+def test_a_proposal_keeps_its_number_once_approved(app, client, auth, db, proposed, make_case):
+    """After a lapsed "Voorstel 1", is "Voorstel 2" shown as "Versie 2" once approved (not renumbered, not its id)?"""
+    s, first = proposed
+    other = make_case(s.users["coordinator"])  # another plan's proposal in between: ids are not numbers
+    other_ctx = sharing.load_context(db, other)
+    services.add_entry(db, s.users["coordinator"], other_ctx, section="doel", text="Elders")
+    versions.propose(db, s.users["coordinator"], other_ctx)
+    ctx = sharing.load_context(db, s.case)
+    services.add_entry(db, s.users["vt"], ctx, section="doel", text="Rust in huis")
+    second = versions.propose(db, s.users["coordinator"], ctx)
+    db.commit()
+    assert (first.status, first.number, second.number) == ("vervallen", 1, 2)
+    auth.login(s.users["coordinator"])
+    assert "Voorstel 2 ligt ter vaststelling" in text_of(client.get(f"/casussen/{s.case.id}/plan").text)
+    versions.approve(db, s.users["coordinator"], ctx, second, expected_revision=second.revision, kind="overleg")
+    db.commit()
+    assert second.number == 2
+    listing = text_of(client.get(f"/casussen/{s.case.id}/plan/versies").text)
+    assert "Versie 2" in listing and "Voorstel 1" in listing and "Versie 1" not in listing
 
 
 def test_a_stale_approval_is_refused(db, proposed):
