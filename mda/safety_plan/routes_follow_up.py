@@ -85,10 +85,12 @@ def version_list(case_id: int):
     total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = list(s.exec(stmt.order_by(PlanVersion.id.desc()).offset((page - 1) * VERSIONS_PER_PAGE)
                        .limit(VERSIONS_PER_PAGE)))
-    names = views.user_names(s, {v.proposed_by_id for v in rows} | {v.approved_by_id for v in rows})
+    names = views.user_names(s, {v.proposed_by_id for v in rows})
+    approvers = versions.approvers(s, rows)
     audit.record(s, "view", user=current_user, object_type="safety_plan", object_id=case.id, case_id=case.id,
                  summary=f"versies van het veiligheidsplan {case.reference} bekeken (pagina {page})")
-    return render_template("safety_plan/versions.html", case=case, versions=rows, names=names, page=page,
+    return render_template("safety_plan/versions.html", case=case, versions=rows, names=names, approvers=approvers,
+                           page=page,
                            pages=max(1, -(-total // VERSIONS_PER_PAGE)))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, func, select
 
@@ -19,6 +20,7 @@ from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.core import audit, sharing
 from mda.core.timeutil import utcnow
+from mda.organisations.models import Organisation
 from mda.safety_plan.models import (
     PlanAction,
     PlanApproval,
@@ -100,6 +102,43 @@ def approvals(db: Session, version: PlanVersion) -> list[PlanApproval]:
     """The team leads' approvals of *version*."""
     return list(db.exec(select(PlanApproval).where(PlanApproval.version_id == version.id)
                         .order_by(PlanApproval.approved_at)))
+
+
+@dataclass(frozen=True)
+class Approver:
+    """One approval of a version, as listed: who, for which organisation, when, and on what basis."""
+
+    name: str
+    organisation_id: int | None
+    organisation: str
+    at: datetime
+    basis: str  # organisatie (a team lead for their organisation) | overleg (the conference, recorded)
+
+
+def approvers(db: Session, version_list: list[PlanVersion]) -> dict[int, list[Approver]]:
+    """Every approver of each version in *version_list* (team leads, and the coordinator recording the
+    conference's decision), oldest first; two queries however many versions."""
+    found: dict[int, list[Approver]] = {v.id: [] for v in version_list}
+    if not found:
+        return found
+    for approval, name, organisation in db.exec(
+            select(PlanApproval, User.name, Organisation.name)
+            .join(User, User.id == PlanApproval.user_id)
+            .join(Organisation, Organisation.id == PlanApproval.organisation_id)
+            .where(PlanApproval.version_id.in_(list(found)))
+            .order_by(PlanApproval.approved_at, PlanApproval.id)):
+        found[approval.version_id].append(Approver(name, approval.organisation_id, organisation,
+                                                   approval.approved_at, "organisatie"))
+    in_conference = [v for v in version_list if v.approval_kind == "overleg" and v.approved_by_id]
+    if in_conference:
+        people = {row[0]: row[1:] for row in db.exec(
+            select(User.id, User.name, User.organisation_id, Organisation.name)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(User.id.in_({v.approved_by_id for v in in_conference})))}
+        for v in in_conference:
+            name, org_id, organisation = people.get(v.approved_by_id, ("onbekend", None, ""))
+            found[v.id].append(Approver(name, org_id, organisation, v.approved_at, "overleg"))
+    return found
 
 
 def approve(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVersion, *, expected_revision: int,
