@@ -15,7 +15,7 @@ from mda.cases.models import Case
 from mda.core import audit, paging, sharing
 from mda.core.permissions import require_permission
 from mda.core.signals import meeting_page
-from mda.safety_plan import bp, export_docx, versions, views
+from mda.safety_plan import approval_notices, bp, export_docx, versions, views
 from mda.safety_plan import export_pdf as export_pdf_module
 from mda.safety_plan.access import load_case
 from mda.safety_plan.forms import ApproveForm, ProposeForm, StatusForm
@@ -39,6 +39,7 @@ def propose(case_id: int):
         return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
     try:
         version = versions.propose(db.session(), current_user, ctx)
+        approval_notices.notify_team_leads(db.session(), current_user, ctx, version)  # mailed after the commit
     except ServiceError as exc:
         return plan_page(case, ctx, error=str(exc), status=422)
     flash(f"Het plan is ter vaststelling voorgelegd (voorstel {version.number}).", "success")
