@@ -11,10 +11,12 @@ register_nav("Mijn acties", "safety_plan.my_actions", "case.work")
 
 def _register_home_panel() -> None:
     from mda.core.routes import HOME_PANELS
+    from mda.safety_plan.approval_notices import home_panel as approval_panel
     from mda.safety_plan.routes_follow_up import home_panel
 
-    if home_panel not in HOME_PANELS:
-        HOME_PANELS.append(home_panel)
+    for panel in (approval_panel, home_panel):
+        if panel not in HOME_PANELS:
+            HOME_PANELS.append(panel)
 
 
 def _register_jobs() -> None:

@@ -29,7 +29,7 @@ from mda.auth.models import User
 from mda.core import audit, clock, sharing
 from mda.core.input_guard import clean_text
 from mda.core.timeutil import to_local
-from mda.safety_plan import services, views
+from mda.safety_plan import services, versions, views
 from mda.safety_plan.models import APPROVAL_KINDS, PLAN_CATEGORY, PlanVersion
 
 #: the language of every run (Word's spelling check and hyphenation, a screen reader's voice)
@@ -177,14 +177,20 @@ def _fix_widths(tbl, widths: list[float]) -> None:
 
 
 # ----------------------------------------------------------------------------- content
-def _version_line(view: views.PlanView, names: dict[int, str]) -> tuple[str, str]:
+def _approver_names(approvers: list) -> str:
+    """"Naam (Organisatie), Naam (Organisatie)": every approver of a version, in the order they approved."""
+    return ", ".join(f"{a.name} ({a.organisation})" for a in approvers)
+
+
+def _version_line(view: views.PlanView, approvers: dict[int, list]) -> tuple[str, str]:
     """(label for the file name, sentence for the cover) about the plan's version and approval."""
     latest = view.latest_approved
     if latest is None:
         return "concept", "Concept: dit plan is nog niet vastgesteld."
     how = APPROVAL_KINDS.get(latest.approval_kind or "", "")
+    who = _approver_names(approvers.get(latest.id, [])) or "onbekend"
     sentence = (f"Versie {latest.number}, vastgesteld op {dutch_date(latest.approved_at)} "
-                f"({how.lower()}; vastgelegd door {names.get(latest.approved_by_id, 'onbekend')}).")
+                f"({how.lower()}; goedgekeurd door {who}).")
     if not view.is_approved_as_is:
         return f"v{latest.number}-concept", (sentence + " Het plan is daarna gewijzigd; die wijzigingen zijn "
                                              "nog niet vastgesteld.")
@@ -212,9 +218,9 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
             entry.locked = services.entry_is_locked(db, entry)
     view.versions = list(db.exec(select(PlanVersion).where(PlanVersion.case_id == ctx.case.id)
                                  .order_by(PlanVersion.id.desc()).limit(100)))
-    names = views.user_names(db, {user.id} | {v.approved_by_id for v in view.versions}
-                             | {v.proposed_by_id for v in view.versions})
-    label, version_sentence = _version_line(view, names)
+    names = views.user_names(db, {user.id} | {v.proposed_by_id for v in view.versions})
+    approvers = versions.approvers(db, view.versions)
+    label, version_sentence = _version_line(view, approvers)
     reference = ctx.case.reference
     exported_at = clock.now()
     if kind == "gezin":
@@ -222,7 +228,7 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
                                                     exported_at)
         filename = f"veiligheidsplan-gezin-{reference}-{label}.docx"
     else:
-        doc = _professional(view, user, ctx, reference, version_sentence, names, exported_at)
+        doc = _professional(view, user, ctx, reference, version_sentence, names, exported_at, approvers)
         shown_entries, shown_actions = [e for rows in view.entries.values() for e in rows], view.actions
         filename = f"veiligheidsplan-{reference}-{label}.docx"
     views.audit_plan_view(db, user, ctx, shown_entries, shown_actions, channel)
@@ -235,7 +241,7 @@ def build(db: Session, user: User, ctx: sharing.CaseContext, *, kind: str = "pro
 
 
 def _professional(view: views.PlanView, user: User, ctx, reference: str, version_sentence: str,
-                  names: dict[int, str], exported_at: datetime) -> Document:
+                  names: dict[int, str], exported_at: datetime, approvers: dict[int, list]) -> Document:
     doc = new_document(reference, exported_at)
     _heading(doc, f"Veiligheidsplan casus {reference}", 0)
     _paragraph(doc, version_sentence)
@@ -285,10 +291,11 @@ def _professional(view: views.PlanView, user: User, ctx, reference: str, version
         _paragraph(doc, "Er zijn nog geen veiligheidsscores gegeven.")
     _heading(doc, "Versiegeschiedenis", 1)
     table(doc, ["Versie", "Status", "Voorgesteld", "Vastgesteld"],
-          [[str(v.number) if v.number else f"voorstel {v.id}", v.status_name,
+          [[v.label, v.status_name,
             f"{dutch_date(v.proposed_at)} door {names.get(v.proposed_by_id, '')}",
-            (f"{dutch_date(v.approved_at)}, {APPROVAL_KINDS.get(v.approval_kind or '', '').lower()}"
-             if v.approved_at else "")] for v in view.versions] or [["(geen)", "", "", ""]],
+            (f"{dutch_date(v.approved_at)}, {APPROVAL_KINDS.get(v.approval_kind or '', '').lower()}: "
+             f"{_approver_names(approvers.get(v.id, []))}" if v.approved_at
+             else _approver_names(approvers.get(v.id, [])))] for v in view.versions] or [["(geen)", "", "", ""]],
           widths=[2.6, 3.0, 5.6, 4.8])
     return doc
 

@@ -157,7 +157,8 @@ class PlanVersion(SQLModel, table=True):
     """A proposed or approved version of the plan: a snapshot of every entry and action.
 
     A proposal records the plan ``revision`` it was taken from; approving it is refused when
-    the plan changed since (a stale approval). Approved versions are numbered and frozen.
+    the plan changed since (a stale approval). Proposals are numbered per plan when proposed and
+    keep that number once approved ("Voorstel 3" becomes "Versie 3"); approved versions are frozen.
     """
 
     __tablename__ = "plan_version"
@@ -184,6 +185,11 @@ class PlanVersion(SQLModel, table=True):
     @property
     def is_frozen(self) -> bool:
         return self.status == "vastgesteld"
+
+    @property
+    def label(self) -> str:
+        """What users call it: "Voorstel 3" while proposed or lapsed, "Versie 3" once approved (one number)."""
+        return f"{'Versie' if self.is_frozen else 'Voorstel'} {self.number or self.id}"
 
 
 class PlanApproval(SQLModel, table=True):

@@ -69,6 +69,10 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
     can_work = sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten"
     from mda.safety_plan import versions
 
+    proposal_approvers = versions.approvers(s, [proposal])[proposal.id] if proposal else []
+    # once the user's organisation approved, the button gives way to a line saying so
+    my_approval = next((a for a in proposal_approvers if a.organisation_id == current_user.organisation_id), None)
+
     return render_template(
         "safety_plan/plan.html", case=case, view=view, sections=SECTIONS, statuses=ACTION_STATUSES,
         action_form=action_form, entry_form=entry_form, owners=owners, parties=parties,
@@ -78,7 +82,8 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
         propose_form=ProposeForm(formdata=None), approve_form=approve_form, error=error,
         page=page, pages=max(1, -(-view.action_total // PER_PAGE)), status_filter=status_filter, overdue=overdue,
         can_work=can_work, can_coordinate=sharing.can_manage(current_user, ctx, "coordinate"),
-        can_lead_approve=versions.may_approve_as_team_lead(current_user, ctx),
+        can_lead_approve=versions.may_approve_as_team_lead(current_user, ctx) and my_approval is None,
+        proposal_approvers=proposal_approvers, my_approval=my_approval,
         can_plan_meeting=has_permission(current_user, "meeting.plan") and case.phase != "afgesloten",
         can_export=sharing.can_open_case(current_user, case, ctx) and "plan.export" in _permissions(),
         pdf_available=export_pdf.converter() is not None, today=views.today()), status

@@ -15,7 +15,7 @@ from mda.cases.models import Case
 from mda.core import audit, paging, sharing
 from mda.core.permissions import require_permission
 from mda.core.signals import meeting_page
-from mda.safety_plan import bp, export_docx, versions, views
+from mda.safety_plan import approval_notices, bp, export_docx, versions, views
 from mda.safety_plan import export_pdf as export_pdf_module
 from mda.safety_plan.access import load_case
 from mda.safety_plan.forms import ApproveForm, ProposeForm, StatusForm
@@ -39,9 +39,10 @@ def propose(case_id: int):
         return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
     try:
         version = versions.propose(db.session(), current_user, ctx)
+        approval_notices.notify_team_leads(db.session(), current_user, ctx, version)  # mailed after the commit
     except ServiceError as exc:
         return plan_page(case, ctx, error=str(exc), status=422)
-    flash(f"Het plan is ter vaststelling voorgelegd (voorstel {version.id}).", "success")
+    flash(f"Het plan is ter vaststelling voorgelegd (voorstel {version.number}).", "success")
     return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))
 
 
@@ -60,7 +61,7 @@ def approve(case_id: int, version_id: int):
                          kind=form.kind.data, meeting_id=None)
     except ServiceError as exc:
         return plan_page(case, ctx, error=str(exc), status=422)
-    flash(f"Versie {version.number} van het plan is vastgesteld." if version.number
+    flash(f"Versie {version.number} van het plan is vastgesteld." if version.is_frozen
           else "Uw goedkeuring is vastgelegd; het plan wacht nog op de andere teamleiders.", "success")
     return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))
 
@@ -85,10 +86,12 @@ def version_list(case_id: int):
     total = s.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = list(s.exec(stmt.order_by(PlanVersion.id.desc()).offset((page - 1) * VERSIONS_PER_PAGE)
                        .limit(VERSIONS_PER_PAGE)))
-    names = views.user_names(s, {v.proposed_by_id for v in rows} | {v.approved_by_id for v in rows})
+    names = views.user_names(s, {v.proposed_by_id for v in rows})
+    approvers = versions.approvers(s, rows)
     audit.record(s, "view", user=current_user, object_type="safety_plan", object_id=case.id, case_id=case.id,
                  summary=f"versies van het veiligheidsplan {case.reference} bekeken (pagina {page})")
-    return render_template("safety_plan/versions.html", case=case, versions=rows, names=names, page=page,
+    return render_template("safety_plan/versions.html", case=case, versions=rows, names=names, approvers=approvers,
+                           page=page,
                            pages=max(1, -(-total // VERSIONS_PER_PAGE)))
 
 

@@ -2,14 +2,17 @@
 
 A proposal is a snapshot of every entry and action, taken at a plan ``revision``. Approving
 refuses a stale proposal (the plan changed since, or the approver looked at another
-revision: the form carries the revision as an etag). An approved version is numbered and
-frozen (:class:`~mda.safety_plan.models.PlanVersion` refuses any later change).
+revision: the form carries the revision as an etag). A proposal is numbered per plan when
+it is proposed and keeps its number once approved, so "Voorstel 3" becomes "Versie 3" (a
+lapsed proposal keeps its number too, which is why approved versions may skip one). An
+approved version is frozen (:class:`~mda.safety_plan.models.PlanVersion` refuses any later change).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, func, select
 
@@ -17,6 +20,7 @@ from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.core import audit, sharing
 from mda.core.timeutil import utcnow
+from mda.organisations.models import Organisation
 from mda.safety_plan.models import (
     PlanAction,
     PlanApproval,
@@ -75,12 +79,14 @@ def propose(db: Session, user: User, ctx: sharing.CaseContext) -> PlanVersion:
                                                            PlanVersion.status == "voorgesteld")):
         open_proposal.status = "vervallen"
     version = PlanVersion(plan_id=plan.id, case_id=ctx.case.id, revision=plan.revision,
+                          number=_next_number(db, plan.id),
                           snapshot=json.dumps(snapshot, ensure_ascii=False), proposed_by_id=user.id,
                           proposed_at=utcnow())
     db.add(version)
     db.flush()
     audit.record(db, "create", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: voorstel {version.id} (revisie {plan.revision}) ter vaststelling")
+                 summary=f"plan {ctx.case.reference}: voorstel {version.number} (revisie {plan.revision}) "
+                         "ter vaststelling")
     return version
 
 
@@ -96,6 +102,43 @@ def approvals(db: Session, version: PlanVersion) -> list[PlanApproval]:
     """The team leads' approvals of *version*."""
     return list(db.exec(select(PlanApproval).where(PlanApproval.version_id == version.id)
                         .order_by(PlanApproval.approved_at)))
+
+
+@dataclass(frozen=True)
+class Approver:
+    """One approval of a version, as listed: who, for which organisation, when, and on what basis."""
+
+    name: str
+    organisation_id: int | None
+    organisation: str
+    at: datetime
+    basis: str  # organisatie (a team lead for their organisation) | overleg (the conference, recorded)
+
+
+def approvers(db: Session, version_list: list[PlanVersion]) -> dict[int, list[Approver]]:
+    """Every approver of each version in *version_list* (team leads, and the coordinator recording the
+    conference's decision), oldest first; two queries however many versions."""
+    found: dict[int, list[Approver]] = {v.id: [] for v in version_list}
+    if not found:
+        return found
+    for approval, name, organisation in db.exec(
+            select(PlanApproval, User.name, Organisation.name)
+            .join(User, User.id == PlanApproval.user_id)
+            .join(Organisation, Organisation.id == PlanApproval.organisation_id)
+            .where(PlanApproval.version_id.in_(list(found)))
+            .order_by(PlanApproval.approved_at, PlanApproval.id)):
+        found[approval.version_id].append(Approver(name, approval.organisation_id, organisation,
+                                                   approval.approved_at, "organisatie"))
+    in_conference = [v for v in version_list if v.approval_kind == "overleg" and v.approved_by_id]
+    if in_conference:
+        people = {row[0]: row[1:] for row in db.exec(
+            select(User.id, User.name, User.organisation_id, Organisation.name)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(User.id.in_({v.approved_by_id for v in in_conference})))}
+        for v in in_conference:
+            name, org_id, organisation = people.get(v.approved_by_id, ("onbekend", None, ""))
+            found[v.id].append(Approver(name, org_id, organisation, v.approved_at, "overleg"))
+    return found
 
 
 def approve(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVersion, *, expected_revision: int,
@@ -130,7 +173,7 @@ def approve(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVers
                         approved_at=now))
     db.flush()
     audit.record(db, "update", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: voorstel {version.id} goedgekeurd namens organisatie "
+                 summary=f"plan {ctx.case.reference}: voorstel {version.number} goedgekeurd namens organisatie "
                          f"{user.organisation_id}")
     if required_organisations(db, ctx) <= done | {user.organisation_id}:
         _freeze(db, user, ctx, version, kind, meeting_id, now)
@@ -139,13 +182,19 @@ def approve(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVers
 
 def _freeze(db: Session, user: User, ctx: sharing.CaseContext, version: PlanVersion, kind: str,
             meeting_id: int | None, now) -> None:
-    last = db.exec(select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == version.plan_id)).one()
-    version.number = (last or 0) + 1
+    if version.number is None:  # a proposal made before proposals were numbered
+        version.number = _next_number(db, version.plan_id)
     version.status, version.approval_kind, version.meeting_id = "vastgesteld", kind, meeting_id
     version.approved_at, version.approved_by_id = now, user.id
     db.flush()
     audit.record(db, "update", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
                  summary=f"plan {ctx.case.reference}: versie {version.number} vastgesteld ({kind})")
+
+
+def _next_number(db: Session, plan_id: int) -> int:
+    """The next number of a plan's proposals and versions (one sequence for both)."""
+    last = db.exec(select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == plan_id)).one()
+    return (last or 0) + 1
 
 
 # ----------------------------------------------------------------------------- comparison

@@ -245,3 +245,20 @@ def test_the_professional_exports_trail_names_every_piece_it_shows(client, auth,
     pieces = _exported_pieces(db, "Word-export (professioneel)")
     assert len([p for p in pieces if p.startswith("regel:")]) == 4
     assert len([p for p in pieces if p.startswith("actie:")]) == 3
+
+
+def test_the_word_cover_names_every_team_lead_who_approved(client, auth, db, scenario, make_user):
+    """When two team leads approved a version, does the Word cover name both, each with their organisation,
+    and not only the last?"""
+    s = scenario
+    pol_lead = make_user(roles=("team_lead",), org=s.orgs["POL"])
+    ctx = sharing.load_context(db, s.case)
+    services.add_entry(db, s.users["vt"], ctx, section="voorwaarde", text="Geen geweld")
+    version = versions.propose(db, s.users["coordinator"], ctx)
+    versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
+    versions.approve(db, pol_lead, ctx, version, expected_revision=version.revision, kind="teamleiders")
+    db.commit()
+    auth.login(s.users["coordinator"])
+    text = all_text(client.get(f"/casussen/{s.case.id}/plan/export.docx").data)
+    cover = next(line for line in text.splitlines() if line.startswith("Versie 1, vastgesteld"))
+    assert f"{s.users['lt_lead'].name} (" in cover and f"{pol_lead.name} ({s.orgs['POL'].name})" in cover, cover

@@ -6,6 +6,8 @@ from sqlmodel import select
 
 from mda.auth.services import ServiceError
 from mda.core import sharing
+from mda.core.timeutil import format_local
+from mda.organisations.models import Organisation
 from mda.safety_plan import services, versions
 from mda.safety_plan.models import FrozenVersionError, PlanVersion
 from tests.conftest import form_post, text_of, working_day
@@ -41,7 +43,7 @@ def test_every_team_lead_organisation_must_approve(db, proposed, make_user):
     make_user(roles=("team_lead",), org=s.orgs["POL"])
     ctx = sharing.load_context(db, s.case)
     versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
-    assert version.status == "voorgesteld" and version.number is None
+    assert version.status == "voorgesteld" and version.approved_at is None
     with pytest.raises(ServiceError, match="al goedgekeurd"):
         versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
 
@@ -61,6 +63,27 @@ def test_a_frozen_version_cannot_change(db, proposed):
         db.rollback()
         db.refresh(version)
     assert version.number == 1 and version.status == "vastgesteld"
+
+
+def test_a_proposal_keeps_its_number_once_approved(app, client, auth, db, proposed, make_case):
+    """After a lapsed "Voorstel 1", is "Voorstel 2" shown as "Versie 2" once approved (not renumbered, not its id)?"""
+    s, first = proposed
+    other = make_case(s.users["coordinator"])  # another plan's proposal in between: ids are not numbers
+    other_ctx = sharing.load_context(db, other)
+    services.add_entry(db, s.users["coordinator"], other_ctx, section="doel", text="Elders")
+    versions.propose(db, s.users["coordinator"], other_ctx)
+    ctx = sharing.load_context(db, s.case)
+    services.add_entry(db, s.users["vt"], ctx, section="doel", text="Rust in huis")
+    second = versions.propose(db, s.users["coordinator"], ctx)
+    db.commit()
+    assert (first.status, first.number, second.number) == ("vervallen", 1, 2)
+    auth.login(s.users["coordinator"])
+    assert "Voorstel 2 ligt ter vaststelling" in text_of(client.get(f"/casussen/{s.case.id}/plan").text)
+    versions.approve(db, s.users["coordinator"], ctx, second, expected_revision=second.revision, kind="overleg")
+    db.commit()
+    assert second.number == 2
+    listing = text_of(client.get(f"/casussen/{s.case.id}/plan/versies").text)
+    assert "Versie 2" in listing and "Voorstel 1" in listing and "Versie 1" not in listing
 
 
 def test_a_stale_approval_is_refused(db, proposed):
@@ -155,3 +178,39 @@ def test_a_long_comparison_is_paged_and_only_the_shown_page_is_audited(app, clie
     entry_ids = sorted(e.id for e in db.exec(select(services.PlanEntry)))
     named = {int(part) for part in __import__("re").findall(r"regel:(\d+)", seen)}
     assert len(named) == 50 and named < set(entry_ids), "the first page's 50 lines are on record, no more, none cut"
+
+
+def test_the_approve_button_gives_way_once_my_organisation_approved(app, client, auth, db, proposed, make_user):
+    """After a team lead approved, is their button gone (with a line saying so) while the other lead keeps it?"""
+    s, version = proposed
+    pol_lead = make_user(roles=("team_lead",), org=s.orgs["POL"])
+    db.commit()
+    button = "Goedkeuren namens mijn organisatie"
+    auth.login(s.users["lt_lead"])
+    assert button in client.get(f"/casussen/{s.case.id}/plan").text
+    ok = form_post(app, client, f"/casussen/{s.case.id}/plan/versies/{version.id}/vaststellen",
+                   {"revision": version.revision, "kind": "teamleiders"})
+    assert ok.status_code == 302
+    page = text_of(client.get(f"/casussen/{s.case.id}/plan").text)
+    assert button not in page and "Uw organisatie heeft dit voorstel goedgekeurd" in page
+    auth.logout()
+    auth.login(pol_lead)
+    page = text_of(client.get(f"/casussen/{s.case.id}/plan").text)
+    assert button in page and s.users["lt_lead"].name in page
+
+
+def test_the_versions_table_lists_every_approver_with_organisation_and_time(app, client, auth, db, proposed,
+                                                                            make_user):
+    """When two team leads approved, does the versions table name both, each with organisation and time?"""
+    s, version = proposed
+    pol_lead = make_user(roles=("team_lead",), org=s.orgs["POL"])
+    ctx = sharing.load_context(db, s.case)
+    versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
+    versions.approve(db, pol_lead, ctx, version, expected_revision=version.revision, kind="teamleiders")
+    db.commit()
+    assert version.status == "vastgesteld"
+    auth.login(s.users["coordinator"])
+    listing = text_of(client.get(f"/casussen/{s.case.id}/plan/versies").text)
+    lt_org = db.get(Organisation, s.users["lt_lead"].organisation_id).name
+    for name, org in ((s.users["lt_lead"].name, lt_org), (pol_lead.name, s.orgs["POL"].name)):
+        assert f"{name} ({org}), {format_local(version.approved_at)}" in listing, listing[-600:]
