@@ -502,8 +502,7 @@ def decide(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalation, *
     # the version check first: a second decider is refused before anything else is written
     _bump(db, esc, expected_version, status="besluit", decided_at=at, decided_by_id=user.id,
           decider_organisation_id=user.organisation_id, decided_level=esc.level, decision=decision,
-          reasons=reasons, plan_consequence=PLAN_CONSEQUENCES[consequence]
-          + (f": {consequence_text}" if consequence_text else ""))
+          reasons=reasons, plan_consequence=_consequence_summary(consequence, consequence_text))
     ref = _plan_change(db, user, ctx, esc, consequence, consequence_text)
     if ref:
         esc.plan_change_ref = ref
@@ -513,6 +512,17 @@ def decide(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalation, *
            + (f" ({ref})" if ref else ""))
     notify.escalation_event(db, ctx, esc, "decided", exclude={user.id})
     return esc
+
+
+#: the escalation's own summary of the plan change (its column's length); the plan keeps the whole new text
+SUMMARY_LENGTH = 2000
+
+
+def _consequence_summary(consequence: str, text: str) -> str:
+    """What the decision means for the plan, as the escalation records it: shortened to fit its column (the
+    plan line itself holds the whole text, up to the plan's own limit, which its service checks)."""
+    summary = PLAN_CONSEQUENCES[consequence] + (f": {text}" if text else "")
+    return summary if len(summary) <= SUMMARY_LENGTH else summary[:SUMMARY_LENGTH - 1] + "…"
 
 
 def _plan_change(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalation, consequence: str,
