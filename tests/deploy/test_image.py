@@ -38,6 +38,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed"),
     pytest.mark.skipif(not (PG_URL and REDIS_URL), reason="needs MDA_TEST_DATABASE_URL and MDA_TEST_REDIS_URL"),
 ]
+#: the documents' key, as the Secret gives it (a read-only root cannot hold a generated one)
+DOCUMENT_KEYS = "37LmQXshspAMJbWtJ3rjA7ZmJWA42AcJefr2ZJbziuY="
 ENV = {**os.environ, "CONTAINERS_CONF": str(ROOT / "deploy" / "podman" / "containers.conf")}
 #: what a Kubernetes securityContext asks of the pod (deploy/helm/mda): read-only root, no capabilities
 HARDENED = ["--read-only", "--cap-drop=ALL", "--security-opt", "no-new-privileges", "--network", "host"]
@@ -147,7 +149,7 @@ def settings(database_proxy):
             "MDA_SECRET_KEY": "image-test-secret-key-0123456789-abcdefghij",
             "MDA_TOTP_KEYS": os.environ["MDA_TOTP_KEYS"] if os.environ.get("MDA_TOTP_KEYS")
             else "U74B5_0u1xuTUwu36EhbMAxgWZNq044f-_yBK2Goatw=",
-            "MDA_INSECURE_DEMO_SKIP_2FA": "1"}
+            "MDA_DOCUMENT_KEYS": DOCUMENT_KEYS, "MDA_INSECURE_DEMO_SKIP_2FA": "1"}
 
 
 def env_args(settings: dict) -> list[str]:
@@ -271,7 +273,7 @@ def live_replicas(image, database_url_for_tests):
     with the suite's key so that the test's logged-in clients are logged in on both."""
     settings = {"MDA_DATABASE_URL": database_url_for_tests, "MDA_REDIS_URL": REDIS_URL,
                 "MDA_SECRET_KEY": os.environ["MDA_SECRET_KEY"], "MDA_TOTP_KEYS": os.environ["MDA_TOTP_KEYS"],
-                "MDA_BASE_URL": "http://mda.test"}  # the Origin the test clients send
+                "MDA_DOCUMENT_KEYS": DOCUMENT_KEYS, "MDA_BASE_URL": "http://mda.test"}  # Origin: what the clients send
     started = []
     try:
         for n in (1, 2):

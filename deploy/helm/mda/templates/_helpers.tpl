@@ -24,7 +24,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{- define "mda.secretName" -}}
-{{- required "existingSecret: name an existing Secret with MDA_DATABASE_URL, MDA_SECRET_KEY and MDA_TOTP_KEYS" .Values.existingSecret -}}
+{{- required "existingSecret: name an existing Secret with MDA_DATABASE_URL, MDA_SECRET_KEY, MDA_TOTP_KEYS and MDA_DOCUMENT_KEYS" .Values.existingSecret -}}
 {{- end -}}
 
 {{/* The pod's security context: a fixed non-root user, the runtime's seccomp profile. */}}
