@@ -99,6 +99,10 @@ class Forwarder:
 
     def pause(self) -> None:
         """The database is gone: refuse new connections and cut the open ones."""
+        # shutdown first: close() alone leaves the listening socket alive inside the accept() that the accept
+        # thread is blocked in, which then takes one more connection (seen: the replica stayed ready)
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         for conn in self.connections:
             with contextlib.suppress(OSError):
