@@ -66,14 +66,15 @@ def _secret_key(env: dict, instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def _totp_keys(env: dict, instance_path: Path) -> list[str]:
-    """MDA_TOTP_KEYS (comma-separated Fernet keys, newest first), or one generated once into
-    instance/totp_key. Every key must be a valid Fernet key."""
+def _fernet_keys(env: dict, instance_path: Path, variable: str, file_name: str) -> list[str]:
+    """*variable* (comma-separated Fernet keys, newest first: the first encrypts, all decrypt), or one key
+    generated once into instance/*file_name* (a single process; a cluster sets the variable from its Secret).
+    Every key must be a valid Fernet key."""
     from cryptography.fernet import Fernet
 
-    raw = env.get("MDA_TOTP_KEYS", "")
+    raw = env.get(variable, "")
     if not raw:
-        key_file = instance_path / "totp_key"
+        key_file = instance_path / file_name
         if not key_file.exists():
             instance_path.mkdir(parents=True, exist_ok=True)
             key_file.write_text(Fernet.generate_key().decode())
@@ -84,9 +85,14 @@ def _totp_keys(env: dict, instance_path: Path) -> list[str]:
         try:
             Fernet(key.encode())
         except ValueError:
-            raise ConfigError(f"MDA_TOTP_KEYS: sleutel {n} is geen geldige Fernet-sleutel "
+            raise ConfigError(f"{variable}: sleutel {n} is geen geldige Fernet-sleutel "
                               "(maak er een met: flask --app mda new-totp-key)") from None
     return keys
+
+
+def _totp_keys(env: dict, instance_path: Path) -> list[str]:
+    """MDA_TOTP_KEYS: the keys that encrypt the second-factor secrets and the IdPs' client secrets."""
+    return _fernet_keys(env, instance_path, "MDA_TOTP_KEYS", "totp_key")
 
 
 @dataclass(frozen=True)
@@ -172,22 +178,5 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
 
 
 def _document_keys(env: dict, instance_path: Path) -> list[str]:
-    """MDA_DOCUMENT_KEYS (comma-separated Fernet keys, newest first: the first encrypts, all decrypt), or one
-    generated once into instance/document_key."""
-    from cryptography.fernet import Fernet
-
-    raw = env.get("MDA_DOCUMENT_KEYS", "")
-    if not raw:
-        key_file = instance_path / "document_key"
-        if not key_file.exists():
-            instance_path.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(Fernet.generate_key().decode())
-            key_file.chmod(0o600)
-        raw = key_file.read_text().strip()
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    for n, key in enumerate(keys, start=1):
-        try:
-            Fernet(key.encode())
-        except ValueError:
-            raise ConfigError(f"MDA_DOCUMENT_KEYS: sleutel {n} is geen geldige Fernet-sleutel") from None
-    return keys
+    """MDA_DOCUMENT_KEYS: the keys that encrypt the stored case documents."""
+    return _fernet_keys(env, instance_path, "MDA_DOCUMENT_KEYS", "document_key")
