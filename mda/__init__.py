@@ -82,7 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     import mda.models  # noqa: F401  (every table, so that relationships resolve)
     from mda import db
     from mda.core import errors, security, templating
-    from mda.extensions import api_spec, babel, limiter, socketio
+    from mda.extensions import babel, limiter, socketio
 
     db.init_app(app)
     _install_unit_of_work(app)
@@ -97,27 +97,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     metrics.init_app(app)  # after ProxyFix: the metrics port is checked before any proxy header is read
 
-    from mda.api import bp as api_bp
-    from mda.auth import bp as auth_bp
-    from mda.cases import bp as cases_bp
-    from mda.core.routes import bp as core_bp
-    from mda.documents import bp as documents_bp
-    from mda.escalations import bp as escalations_bp
-    from mda.meetings import bp as meetings_bp
-    from mda.organisations import bp as organisations_bp
-    from mda.privacy import bp as privacy_bp
-    from mda.safety_plan import bp as safety_plan_bp
-    from mda.sso import bp as sso_bp
-
-    for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, meetings_bp, cases_bp, documents_bp,
-                      safety_plan_bp, escalations_bp, sso_bp, api_bp):
-        app.register_blueprint(blueprint)
-    api_spec.register(app)
-
-    from mda import live
+    _init_features(app)
     from mda.live.guard import NAMESPACE as LIVE_NAMESPACE
 
-    live.init_app(app)
     # the socketio object outlives one app (tests build many): a message-queue manager chosen for an earlier
     # app must not stay behind, so each app picks its own from its own MDA_REDIS_URL
     socketio.server_options.pop("client_manager", None)
@@ -134,6 +116,32 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _init_features(app: Flask) -> None:
+    """Register every feature: its blueprint, and the hooks it connects (:mod:`mda.core.signals`).
+
+    Each feature's ``init_app`` connects its providers here, when the app is built, never at import time; the
+    JSON API's blueprint goes last, after every feature attached its views to it.
+    """
+    from mda import auth, cases, documents, escalations, live, meetings, organisations, privacy, safety_plan, sso
+    from mda.api import bp as api_bp
+    from mda.core.routes import bp as core_bp
+    from mda.extensions import api_spec
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(organisations.bp)
+    privacy.init_app(app)
+    meetings.init_app(app)
+    cases.init_app(app)
+    app.register_blueprint(documents.bp)  # its record_once hook connects the forget provider and the CLI
+    safety_plan.init_app(app)
+    escalations.init_app(app)
+    app.register_blueprint(sso.bp)
+    app.register_blueprint(api_bp)
+    api_spec.register(app)
+    live.init_app(app)
 
 
 def _install_unit_of_work(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from mda.core import signals
 from mda.core.templating import register_nav
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
@@ -40,14 +41,10 @@ def _my_cases_panel(user):
                                           "coordinates": [c.id for c in cases if c.coordinator_id == user.id]}
 
 
-def _register_home_panel() -> None:
-    from mda.core.routes import HOME_PANELS
-
-    for panel in (_my_cases_panel, _home_panel):
-        if panel not in HOME_PANELS:
-            HOME_PANELS.append(panel)
-
-
-_register_home_panel()
+def init_app(app) -> None:
+    """Register the blueprint and connect the start-page panels (called by :func:`mda.create_app`)."""
+    app.register_blueprint(bp)
+    signals.home_panels.connect(_my_cases_panel, position=10)
+    signals.home_panels.connect(_home_panel, position=11)
 
 from mda.cases import circle_routes, decision_routes, edit_routes, intake_routes, routes  # noqa: E402,F401

@@ -22,7 +22,7 @@ from mda.auth.models import User
 from mda.cases import validation
 from mda.cases.intake import PersonInput, person_problems
 from mda.cases.models import Consent, Item, Person
-from mda.core import audit, sharing
+from mda.core import audit, sharing, signals
 from mda.core.errors import ServiceError
 from mda.core.timeutil import utcnow
 
@@ -63,14 +63,9 @@ def _require_open(ctx: sharing.CaseContext) -> None:
 
 
 # ----------------------------------------------------------------------------- edits
-#: functions (db, item) -> a Dutch refusal or None: other features that may lock an item's text (an open
-#: escalation about a conference decision written live locks that decision's text until it is decided)
-ITEM_LOCK_PROVIDERS: list = []
-
-
 def item_lock_refusal(db: Session, item: Item) -> str | None:
     """Why *item*'s text may not change now, or None. Every path that changes an item's text asks this."""
-    for provider in ITEM_LOCK_PROVIDERS:
+    for provider in signals.item_lock_providers:
         if refusal := provider(db, item):
             return refusal
     return None
@@ -261,11 +256,6 @@ def _shown_value(key: str, value):
     return value
 
 
-#: functions (db, case_id, object_type, object_ids) -> how many copies they destroyed: other features that keep
-#: copies of a case's texts (the live session's revisions of minutes and decisions) destroy them with the data
-FORGET_PROVIDERS: list = []
-
-
 def forget(db: Session, case_id: int, object_type: str | None = None, object_ids: list[int] | None = None) -> int:
     """Destroy earlier versions with the data they belong to (destruction on request, end of retention):
     every version of the case, or only those of *object_type* with *object_ids*. Returns how many."""
@@ -278,4 +268,4 @@ def forget(db: Session, case_id: int, object_type: str | None = None, object_ids
     for row in rows:
         db.delete(row)
     db.flush()
-    return len(rows) + sum(provider(db, case_id, object_type, object_ids) for provider in FORGET_PROVIDERS)
+    return len(rows) + sum(provider(db, case_id, object_type, object_ids) for provider in signals.forget_providers)

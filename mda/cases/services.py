@@ -27,7 +27,7 @@ from mda.cases.models import (
     ItemPerson,
     Person,
 )
-from mda.core import audit, confirmations, sharing
+from mda.core import audit, confirmations, sharing, signals
 from mda.core.timeutil import format_local, utcnow
 
 CONSENT_METHODS = {"mondeling": "Mondeling", "schriftelijk": "Schriftelijk"}
@@ -266,18 +266,13 @@ def revoke_duty_conflict(db: Session, user: User, ctx: sharing.CaseContext, deci
     return decision
 
 
-#: functions ``(db, case, new_phase) -> str | None`` that may refuse a phase change with a Dutch
-#: reason; features register theirs (escalations: an open escalation disputes the phase or closing)
-PHASE_LOCK_PROVIDERS: list = []
-
-
 def change_phase(db: Session, user: User, ctx: sharing.CaseContext, phase: str, reason: str | None = None) -> None:
     """Move the case to *phase* (coordinator only); closing records the date (and needs a reason), reopening
     clears it."""
     if not sharing.can_manage(user, ctx, "coordinate"):
         raise PermissionError("alleen de procesregisseur van de casus")
     case = ctx.case
-    for provider in PHASE_LOCK_PROVIDERS:
+    for provider in signals.phase_lock_providers:
         refusal = provider(db, case, phase)
         if refusal:
             raise ServiceError(refusal)

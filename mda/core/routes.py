@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from mda import db
-from mda.core import mail
+from mda.core import mail, signals
 from mda.core.errors import database_unreachable
 from mda.core.permissions import require_permission
 from mda.core.redact import redact
@@ -20,15 +20,11 @@ bp = Blueprint("core", __name__)
 register_nav("Start", "core.home", position=0)
 register_nav("Uitgaande mail", "core.outbox", "outbox.read", position=95)
 
-#: Home-page panels contributed by features: callables returning (template, context) or None.
-HOME_PANELS: list = []
-
-
 @bp.route("/")
 @login_required
 def home():
-    """The start page: what needs the user's attention (features add panels)."""
-    panels = [p for p in (panel(current_user) for panel in HOME_PANELS) if p]
+    """The start page: what needs the user's attention (features connect panels to :data:`signals.home_panels`)."""
+    panels = [p for p in (panel(current_user) for panel in signals.home_panels) if p]
     return render_template("core/home.html", panels=panels)
 
 

@@ -1,11 +1,23 @@
-"""Signals: where a lower room tells higher ones that something happened, without importing them.
+"""Signals and registries: where a lower room learns of higher ones without importing them.
 
-Declared here, in one place, each with what it means and what it sends; receivers connect when their
-feature is imported by ``create_app`` (Indico's ``signals``). Receivers run inside the sender's unit of work:
-they ``flush()`` and audit there, they never commit.
+Every extension point of the house is declared here, in one place, each with what it means and what it
+carries (Indico's ``signals``). Features connect to them in their ``init_app`` (or blueprint registration),
+which :func:`mda.create_app` calls when it builds the application, never at import time.
+
+Two kinds, chosen by what the sender needs back:
+
+- a **signal** (blinker) tells that something happened; receivers act, the sender uses no answer (or collects
+  template variables). Receivers run inside the sender's unit of work: they ``flush()`` and audit there, they
+  never commit.
+- a **registry** (:class:`Registry`) is an ordered set of providers whose answers the sender combines: the
+  first refusal wins, counts add up, panels are shown in their position. Connecting twice (tests build many
+  apps) keeps one entry.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 from blinker import Namespace
 
@@ -26,4 +38,72 @@ higher room adds its part from what the page read already instead of its templat
 :class:`~mda.meetings.access.MeetingView`), ``cases`` (its :class:`~mda.meetings.access.CaseAccess`, with the
 loaded case contexts) and ``item_updates`` (:func:`mda.meetings.updates.page_updates` for the visible case items). A
 receiver returns a dict of template variables (e.g. the live panel, the open plan actions).
+""")
+
+
+class Registry:
+    """An ordered set of providers connected by features when the app is built.
+
+    Iterating yields the providers by *position* (then in the order they were connected); connecting a
+    provider that is already there changes nothing, so building a second app does not double it.
+    """
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+        self._entries: list[tuple[int, int, Any]] = []
+
+    def connect(self, provider: Any, *, position: int = 50) -> Any:
+        """Add *provider* (once) at *position*; returns it, so that this works as a decorator too."""
+        if provider not in self:
+            self._entries.append((position, len(self._entries), provider))
+            self._entries.sort(key=lambda entry: entry[:2])
+        return provider
+
+    def disconnect(self, provider: Any) -> None:
+        """Remove *provider* (tests that plant one take it away again)."""
+        self._entries = [entry for entry in self._entries if entry[2] is not provider]
+
+    def __contains__(self, provider: object) -> bool:
+        return any(entry[2] is provider or entry[2] == provider for entry in self._entries)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter([entry[2] for entry in self._entries])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.name}: {len(self)}>"
+
+
+plan_lock_providers = Registry("plan-lock-providers", """
+Functions ``(db, entry) -> bool`` that may lock a safety-plan entry or action against changes. Asked by
+:func:`mda.safety_plan.services.entry_is_locked` on every change path; connected by the escalations feature (an
+open escalation disputes the entry).
+""")
+
+item_lock_providers = Registry("item-lock-providers", """
+Functions ``(db, item) -> str | None``: a Dutch refusal when a case item's text may not change now. Asked by
+:func:`mda.cases.history.item_lock_refusal` on every path that changes an item's text; connected by the
+escalations feature (an open escalation about a conference decision locks that decision until it is decided).
+""")
+
+phase_lock_providers = Registry("phase-lock-providers", """
+Functions ``(db, case, new_phase) -> str | None``: a Dutch refusal of a phase change. Asked by
+:func:`mda.cases.services.change_phase`; connected by the escalations feature (an open escalation disputes the
+phase or closing).
+""")
+
+forget_providers = Registry("forget-providers", """
+Functions ``(db, case_id, object_type, object_ids) -> int`` that destroy their copies of a case's texts with the
+data (destruction on request, end of retention) and say how many. Called by :func:`mda.cases.history.forget`;
+connected by the documents feature (the files) and the live session (revisions of minutes and decisions, co-edit
+states).
+""")
+
+home_panels = Registry("home-panels", """
+Functions ``(user) -> (template, context) | None``: the start page's panels, shown by position
+(:func:`mda.core.routes.home`). Connected by cases, meetings, safety plan, escalations and privacy; a panel shows
+counts and references only, never personal data.
 """)

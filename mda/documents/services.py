@@ -157,7 +157,7 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
 def forget_documents(db: Session, case_id: int, object_type: str | None, object_ids: list[int] | None) -> int:
     """Destroy the stored files with the data they belong to: every document of the case (end of retention),
     or those of the destroyed items (destruction on request). The row keeps number, type and size; the key goes
-    now and the file once the destruction is committed. Registered in :data:`mda.cases.history.FORGET_PROVIDERS`."""
+    now and the file once the destruction is committed. Connected to :data:`mda.core.signals.forget_providers`."""
     if object_type not in (None, "item"):
         return 0
     query = select(Document).where(Document.case_id == case_id, Document.storage_key.is_not(None))

@@ -7,32 +7,12 @@ Plugs into the safety plan (an open escalation locks the disputed entry or actio
 
 from flask import Blueprint
 
+from mda.core import signals
 from mda.core.templating import register_nav
 
 bp = Blueprint("escalations", __name__)
 
 register_nav("Escalaties", "escalations.dashboard", "case.work")
-
-
-def _plug_in() -> None:
-    """Register the plan and phase lock providers and the job module (each once)."""
-    from mda import jobs
-    from mda.cases import history
-    from mda.cases import services as case_services
-    from mda.escalations.services import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
-    from mda.safety_plan import services as plan_services
-
-    if plan_subject_is_locked not in plan_services.LOCK_PROVIDERS:
-        plan_services.LOCK_PROVIDERS.append(plan_subject_is_locked)
-    if decision_item_refusal not in history.ITEM_LOCK_PROVIDERS:
-        history.ITEM_LOCK_PROVIDERS.append(decision_item_refusal)
-    if phase_change_refusal not in case_services.PHASE_LOCK_PROVIDERS:
-        case_services.PHASE_LOCK_PROVIDERS.append(phase_change_refusal)
-    if "mda.escalations.jobs" not in jobs.JOB_MODULES:
-        jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.escalations.jobs")
-
-
-_plug_in()
 
 
 def home_panel(user):
@@ -46,14 +26,17 @@ def home_panel(user):
     return "escalations/_home_panel.html", {"unread": unread_count(db.session(), user)}
 
 
-def _register_home_panel() -> None:
-    from mda.core.routes import HOME_PANELS
+def init_app(app) -> None:
+    """Register the blueprint; connect the plan, item and phase locks, the start-page panel and the deadline job
+    (called by :func:`mda.create_app`)."""
+    from mda.escalations import jobs  # noqa: F401  (its @job functions join the job registry)
+    from mda.escalations.services import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
 
-    if home_panel not in HOME_PANELS:
-        HOME_PANELS.append(home_panel)
-
-
-_register_home_panel()
+    app.register_blueprint(bp)
+    signals.plan_lock_providers.connect(plan_subject_is_locked)
+    signals.item_lock_providers.connect(decision_item_refusal)
+    signals.phase_lock_providers.connect(phase_change_refusal)
+    signals.home_panels.connect(home_panel, position=40)
 
 
 def escalation_marks(case_id: int) -> dict:

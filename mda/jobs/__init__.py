@@ -43,11 +43,9 @@ class Job:
     description: str
 
 
-#: name -> job, in registration order
+#: name -> job, in registration order. A feature's ``init_app`` (called by :func:`mda.create_app`) imports its job
+#: modules, whose :func:`job` decorators fill this; the runner imports no feature.
 REGISTRY: dict[str, Job] = {}
-
-#: modules that register jobs when imported (features add theirs here)
-JOB_MODULES = ("mda.safety_plan.reminders", "mda.api.idempotency")
 
 
 def job(name: str) -> Callable[[JobFunction], JobFunction]:
@@ -64,11 +62,7 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
 
 
 def load_jobs() -> dict[str, Job]:
-    """Import every job module, so that the registry is complete."""
-    import importlib
-
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+    """Every registered job (complete once the app is built: each feature registered its own)."""
     return REGISTRY
 
 

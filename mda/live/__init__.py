@@ -36,20 +36,14 @@ def init_app(app) -> None:
     from mda.meetings.access import register_closed
 
     register_closed(closed_meetings)
-    from mda.cases import history
+    from mda.core import signals
+    from mda.live import jobs  # noqa: F401  (its @job functions join the job registry)
     from mda.live.coedit import forget_states
     from mda.live.services import forget_revisions
 
-    for provider in (forget_revisions, forget_states):
-        if provider not in history.FORGET_PROVIDERS:
-            history.FORGET_PROVIDERS.append(provider)
-    from mda import jobs
-
-    if "mda.live.jobs" not in jobs.JOB_MODULES:
-        jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.live.jobs")
-    from mda.core.signals import meeting_page
-
-    meeting_page.connect(_meeting_page_panel)  # a module-level function: connected once, kept
+    signals.forget_providers.connect(forget_revisions)
+    signals.forget_providers.connect(forget_states)
+    signals.meeting_page.connect(_meeting_page_panel)  # a module-level function: connected once, kept
 
 
 def _meeting_page_panel(meeting, *, db, user, view, cases, item_updates, **_extra) -> dict:

@@ -7,6 +7,7 @@ the personal feed). JSON: :mod:`.api` on the ``/api/v1`` blueprint.
 
 from flask import Blueprint
 
+from mda.core import signals
 from mda.core.templating import register_nav
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleggen")
@@ -46,34 +47,16 @@ def _home_panel(user):
                                          "due": due_rows}
 
 
-def _register_home_panel() -> None:
-    from mda.core.routes import HOME_PANELS
-
-    if _home_panel not in HOME_PANELS:
-        HOME_PANELS.append(_home_panel)
-
-
-_register_home_panel()
-
-
-def _register_jobs() -> None:
-    from mda import jobs
-
-    if "mda.meetings.reminders" not in jobs.JOB_MODULES:
-        jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.meetings.reminders")
-
-
-_register_jobs()
-
-
-def _connect_signals() -> None:
-    from mda.core.signals import account_credentials_ended
+def init_app(app) -> None:
+    """Register the blueprint, the start-page panel, the reminder jobs and the feed's revocation (called by
+    :func:`mda.create_app`)."""
+    from mda.meetings import reminders  # noqa: F401  (its @job functions join the job registry)
     from mda.meetings.feeds import end_feed_of_account
 
-    account_credentials_ended.connect(end_feed_of_account)  # a module-level function: connected once, kept
+    app.register_blueprint(bp)
+    signals.home_panels.connect(_home_panel, position=20)
+    signals.account_credentials_ended.connect(end_feed_of_account)  # a module-level function: connected once, kept
 
-
-_connect_signals()
 
 from mda.meetings import routes, routes_calendar, routes_circle, routes_participation  # noqa: E402,F401
 

@@ -3,6 +3,7 @@ destruction on request), break-glass review, and the retention command."""
 
 from flask import Blueprint
 
+from mda.core import signals
 from mda.core.templating import register_nav
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -69,13 +70,9 @@ def _home_panel(user):
                                         "destructions": destructions, "chain": _chain_status()}
 
 
-def _register_home_panel() -> None:
-    from mda.core.routes import HOME_PANELS
-
-    if _home_panel not in HOME_PANELS:
-        HOME_PANELS.append(_home_panel)
-
-
-_register_home_panel()
+def init_app(app) -> None:
+    """Register the blueprint and the start-page panel (called by :func:`mda.create_app`)."""
+    app.register_blueprint(bp)
+    signals.home_panels.connect(_home_panel, position=60)
 
 from mda.privacy import routes, subject_routes  # noqa: E402,F401

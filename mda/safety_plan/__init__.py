@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from mda.core import signals
 from mda.core.templating import register_nav
 
 bp = Blueprint("safety_plan", __name__)
@@ -9,24 +10,16 @@ bp = Blueprint("safety_plan", __name__)
 register_nav("Mijn acties", "safety_plan.my_actions", "case.work")
 
 
-def _register_home_panel() -> None:
-    from mda.core.routes import HOME_PANELS
+from mda.safety_plan import routes  # noqa: E402,F401  (registers the views on bp)
+
+
+def init_app(app) -> None:
+    """Register the blueprint, the start-page panels and the reminder and digest jobs (called by
+    :func:`mda.create_app`)."""
+    from mda.safety_plan import coordinator_digest, reminders  # noqa: F401  (their @job functions join the registry)
     from mda.safety_plan.approval_notices import home_panel as approval_panel
     from mda.safety_plan.routes_follow_up import home_panel
 
-    for panel in (approval_panel, home_panel):
-        if panel not in HOME_PANELS:
-            HOME_PANELS.append(panel)
-
-
-def _register_jobs() -> None:
-    from mda import jobs
-
-    if "mda.safety_plan.coordinator_digest" not in jobs.JOB_MODULES:
-        jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.safety_plan.coordinator_digest")
-
-
-from mda.safety_plan import routes  # noqa: E402,F401  (registers the views on bp)
-
-_register_home_panel()
-_register_jobs()
+    app.register_blueprint(bp)
+    signals.home_panels.connect(approval_panel, position=30)
+    signals.home_panels.connect(home_panel, position=31)

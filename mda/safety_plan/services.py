@@ -19,7 +19,7 @@ from sqlmodel import Session, func, select
 from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.cases import catalogue
-from mda.core import audit, sharing
+from mda.core import audit, sharing, signals
 from mda.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from mda.safety_plan.models import (
     ACTION_STATUSES,
@@ -72,17 +72,12 @@ def _require_open(ctx: sharing.CaseContext) -> None:
         raise ServiceError("Deze casus is afgesloten: het veiligheidsplan kan niet meer worden gewijzigd.")
 
 
-#: functions ``(db, entry) -> bool`` that may lock an entry or action; features register theirs
-#: (the escalations feature: an open escalation disputes it)
-LOCK_PROVIDERS: list = []
-
-
 def entry_is_locked(db: Session, entry: PlanEntry | PlanAction) -> bool:
     """Is this entry or action locked against changes (e.g. while an escalation disputes it)?
 
-    Every change path asks this first; the registered :data:`LOCK_PROVIDERS` answer.
+    Every change path asks this first; the providers in :data:`mda.core.signals.plan_lock_providers` answer.
     """
-    return any(provider(db, entry) for provider in LOCK_PROVIDERS)
+    return any(provider(db, entry) for provider in signals.plan_lock_providers)
 
 
 def _refuse_locked(db: Session, entry: PlanEntry | PlanAction) -> None:

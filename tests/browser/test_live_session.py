@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from mda.live.demo import TITLE
+from mda.demo.live import TITLE
 from tests.browser.helpers import (
     HAS_TEXT,
     PIECE_ID,

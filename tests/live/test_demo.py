@@ -2,9 +2,9 @@
 
 from sqlmodel import func, select
 
+from mda.demo import live as live_demo
 from mda.demo.accounts import demo_user
 from mda.live import access
-from mda.live import demo as live_demo
 from mda.meetings.access import agenda_items
 from mda.meetings.models import Meeting
 
