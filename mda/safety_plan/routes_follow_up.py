@@ -14,7 +14,6 @@ from mda.auth.services import ServiceError
 from mda.cases.models import Case
 from mda.core import audit, paging, sharing
 from mda.core.permissions import require_permission
-from mda.core.signals import meeting_page
 from mda.safety_plan import approval_notices, bp, export_docx, versions, views
 from mda.safety_plan import export_pdf as export_pdf_module
 from mda.safety_plan.access import load_case
@@ -273,15 +272,13 @@ def home_panel(user):
 MEETING_ACTIONS_PER_CASE = 10
 
 
-def _meeting_page_open_actions(meeting, *, view, **_extra) -> dict:
+def meeting_page_open_actions(meeting, *, view, **_extra) -> dict:
     """The open actions under the agenda item "Openstaande acties" (``safety_plan/_meeting_open_actions.html``),
     gathered once for the meeting page (:data:`mda.core.signals.meeting_page`) when its agenda has that item."""
     if not any(iv.item.kind != "casus" and iv.item.title.startswith("Openstaande acties") for iv in view.items):
         return {}
     return {"open_action_groups": meeting_open_actions(view)}
 
-
-meeting_page.connect(_meeting_page_open_actions)  # a module-level function: connected once, kept
 
 
 def meeting_open_actions(meeting_view) -> list[tuple[Case, list[views.ActionView], int]]:
