@@ -34,8 +34,9 @@ from sqlmodel import Session
 
 from mda import db as unit
 from mda.cases.models import Case
-from mda.core import audit, sharing, view_rows
+from mda.core import audit, sharing
 from mda.core.security import session_limits
+from mda.core.sharing import rows as view_rows
 from mda.core.timeutil import utcnow
 from mda.extensions import socketio
 from mda.live import access

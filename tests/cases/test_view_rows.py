@@ -77,7 +77,7 @@ def test_view_from_rows_equals_view_from_models(app, db, busy_case, who):
 
 def test_rows_keep_the_models_person_rules(db, scenario):
     """Does a person loaded as a row name its role and mask its BSN exactly as the model does?"""
-    from mda.core import view_rows
+    from mda.core.sharing import rows as view_rows
 
     rows = view_rows.load(db, scenario.case.id, scenario.users["pol"].id)
     victim = scenario.persons["victim"]
@@ -107,7 +107,7 @@ def test_chosen_items_from_one_statement_equal_the_models(db, busy_case):
     persons in order, the break-glass of the asked users only (expired ones too: the engine drops those), authors,
     and no destroyed or unknown item?"""
     from mda.cases.models import Item, ItemPerson
-    from mda.core import view_rows
+    from mda.core.sharing import rows as view_rows
 
     s = busy_case
     items = db.exec(select(Item).where(Item.case_id == s.case.id).order_by(Item.id)).all()
@@ -135,8 +135,9 @@ def test_chosen_items_from_one_statement_equal_the_models(db, busy_case):
 def test_a_viewer_row_is_decided_and_audited_as_its_user(app, db, busy_case, who):
     """Does a viewer loaded as a plain row (the live push's) get from the rules of joining, the engine and the
     audit exactly what the user's model object gets: permissions, circle, decision group, views, audit names?"""
-    from mda.core import audit, view_rows
+    from mda.core import audit
     from mda.core.permissions import has_permission
+    from mda.core.sharing import rows as view_rows
 
     s = busy_case
     user = s.users[who]
@@ -160,7 +161,7 @@ def test_item_links_from_one_statement_equal_the_models(db, busy_case, who):
     """Do an item's persons (in id order, every item named) and a viewer's break-glass openings in the case, read
     in one statement, equal what the models hold, the openings of other viewers left out?"""
     from mda.cases.models import Item, ItemPerson
-    from mda.core import view_rows
+    from mda.core.sharing import rows as view_rows
 
     s = busy_case
     user = s.users[who]
