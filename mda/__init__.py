@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from mda.config import ROOT
+
+__all__ = ["ROOT", "create_app"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -145,8 +146,12 @@ def _init_features(app: Flask) -> None:
 
 
 def _install_unit_of_work(app: Flask) -> None:
-    """Commit once per request when it succeeded; roll back otherwise."""
+    """Commit once per request when it succeeded; roll back otherwise. The audit trail seals its chain around
+    every commit and keeps the rows of refused attempts through a rollback (:func:`mda.db.install_hooks`)."""
     from mda import db
+    from mda.core import audit
+
+    db.install_hooks(around_commit=audit.sealing_later, through_rollback=_audit_survivors)
 
     @app.after_request
     def _finish_unit_of_work(response):
@@ -155,3 +160,18 @@ def _install_unit_of_work(app: Flask) -> None:
         else:
             db.rollback()
         return response
+
+
+def _audit_survivors(session):
+    """The audit rows that outlive a rollback (refused attempts, failed logins), written again after it."""
+    from mda.core import audit
+
+    survivors = audit.take_surviving_events(session)
+    if not survivors:
+        return None
+
+    def replay(fresh) -> None:
+        for entry in survivors:
+            audit.queue(fresh, entry)
+
+    return replay

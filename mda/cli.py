@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from mda import ROOT, db
+from mda import db
+from mda.config import ROOT
 
 
 def run_migrations(app: Flask, revision: str = "head") -> None:

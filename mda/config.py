@@ -13,6 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
+#: the project folder (templates, static files, migrations, the data folders of catalogue, agendas and ladders)
+ROOT = Path(__file__).resolve().parent.parent
+
 
 class ConfigError(Exception):
     """A setting has a value the application cannot start with."""

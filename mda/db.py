@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import create_engine, event
@@ -19,6 +19,24 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
+
+#: What wraps every commit and what outlives a rollback. This base layer knows no rule: the audit trail installs
+#: both when the app is built (:func:`install_hooks`, called by :func:`mda.create_app`).
+_around_commit: Callable[[Session], AbstractContextManager] = lambda _session: nullcontext()  # noqa: E731
+_through_rollback: Callable[[Session], Callable[[Session], None] | None] = lambda _session: None  # noqa: E731
+
+
+def install_hooks(*, around_commit: Callable[[Session], AbstractContextManager],
+                  through_rollback: Callable[[Session], Callable[[Session], None] | None]) -> None:
+    """Install what every unit of work does around its commit and through a rollback.
+
+    *around_commit(session)* is a context manager entered before the commit and left after the after-commit
+    callbacks (the audit chain is sealed then). *through_rollback(session)* is asked just before a rollback and
+    returns None or a function that writes again, after the rollback, what must survive it (the audit rows of
+    refused attempts); that is then committed on its own.
+    """
+    global _around_commit, _through_rollback
+    _around_commit, _through_rollback = around_commit, through_rollback
 
 
 def make_engine(url: str) -> Engine:
@@ -87,12 +105,10 @@ def commit() -> None:
     """Commit the unit of work, then run what was queued for after the commit."""
     if "db_session" not in g:
         return
-    from mda.core import audit
-
     queued = g.setdefault("before_commit", [])
     while queued:
         queued.pop(0)()
-    with audit.sealing_later(g.db_session):  # the audit chain is sealed after the callbacks, not before them
+    with _around_commit(g.db_session):  # the audit chain is sealed after the callbacks, not before them
         g.db_session.commit()
         callbacks, g.after_commit = g.after_commit, []
         for callback in callbacks:
@@ -106,18 +122,15 @@ def rollback() -> None:
     """Discard the unit of work and whatever was queued for after its commit.
 
     Audit rows of refused attempts survive: they are written again in a
-    transaction of their own (see :mod:`mda.core.audit`).
+    transaction of their own (see :func:`install_hooks`).
     """
     if "db_session" not in g:
         return
-    from mda.core import audit
-
-    survivors = audit.take_surviving_events(g.db_session)
+    replay = _through_rollback(g.db_session)
     g.db_session.rollback()
     g.before_commit, g.after_commit = [], []
-    if survivors:
-        for entry in survivors:
-            audit.queue(g.db_session, entry)
+    if replay is not None:
+        replay(g.db_session)
         g.db_session.commit()
 
 

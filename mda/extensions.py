@@ -10,8 +10,6 @@ from flask_wtf.csrf import CSRFProtect
 from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 
-from mda.core.errors import api_response_error, api_validation_error
-
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -28,9 +26,6 @@ api_spec = SpecTree(
     mode="strict",
     page_templates={},  # no Swagger/Redoc pages: they load scripts from a CDN
     annotations=True,
-    # invalid input answers in the API's own Dutch error shape, never pydantic's list that echoes it
-    before=api_validation_error,
-    after=api_response_error,
     security_schemes=[
         SecurityScheme(
             name="bearer",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from mda import ROOT
+from mda.config import ROOT
 from mda.organisations.models import ORGANISATION_TYPES
 
 SHARING_DIR = ROOT / "sharing"

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from mda import db
+from mda.config import ROOT
 
 
 @functools.cache
@@ -20,8 +21,6 @@ def known_revisions() -> tuple[frozenset[str], frozenset[str]]:
     """This code's Alembic head revision(s) and every revision it knows (read once from migrations/)."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-
-    from mda import ROOT
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "migrations"))

@@ -102,6 +102,13 @@ connected by the documents feature (the files) and the live session (revisions o
 states).
 """)
 
+escalation_meeting_invitees = Registry("escalation-meeting-invitees", """
+Functions ``(db, user, escalation_id) -> (escalation, [users]) | None``: for a meeting planned from an open
+escalation (``?escalatie=<id>`` on the planning form), the escalation and whom to invite; None when *user* may not
+see it. Asked by :mod:`mda.meetings.routes`; connected by the escalations feature, so that meetings need not import
+it.
+""")
+
 home_panels = Registry("home-panels", """
 Functions ``(user) -> (template, context) | None``: the start page's panels, shown by position
 (:func:`mda.core.routes.home`). Connected by cases, meetings, safety plan, escalations and privacy; a panel shows

@@ -30,13 +30,19 @@ def init_app(app) -> None:
     """Register the blueprint; connect the plan, item and phase locks, the start-page panel and the deadline job
     (called by :func:`mda.create_app`)."""
     from mda.escalations import jobs  # noqa: F401  (its @job functions join the job registry)
-    from mda.escalations.services import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
+    from mda.escalations.services import (
+        decision_item_refusal,
+        meeting_invitees,
+        phase_change_refusal,
+        plan_subject_is_locked,
+    )
 
     app.register_blueprint(bp)
     signals.plan_lock_providers.connect(plan_subject_is_locked)
     signals.item_lock_providers.connect(decision_item_refusal)
     signals.phase_lock_providers.connect(phase_change_refusal)
     signals.home_panels.connect(home_panel, position=40)
+    signals.escalation_meeting_invitees.connect(meeting_invitees)
 
 
 def escalation_marks(case_id: int) -> dict:

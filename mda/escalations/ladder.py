@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from mda import ROOT
+from mda.config import ROOT
 from mda.core.timeutil import as_utc
 from mda.core.workdays import add_working_days
 from mda.organisations.models import ORGANISATION_TYPES

@@ -50,7 +50,7 @@ def _home_panel(user):
 def init_app(app) -> None:
     """Register the blueprint, the start-page panel, the reminder jobs and the feed's revocation (called by
     :func:`mda.create_app`)."""
-    from mda.meetings import reminders  # noqa: F401  (its @job functions join the job registry)
+    from mda.meetings import api, reminders  # noqa: F401  (API views join the API blueprint; @job functions the jobs)
     from mda.meetings.feeds import end_feed_of_account
 
     app.register_blueprint(bp)

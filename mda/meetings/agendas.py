@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from mda import ROOT
+from mda.config import ROOT
 
 AGENDAS_DIR = ROOT / "agendas"
 CASE_MODES = {"geen": "geen casussen", "een": "één casus", "meerdere": "meerdere casussen"}

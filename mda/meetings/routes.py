@@ -297,11 +297,11 @@ def _prefill_from_plan(form: MeetingForm) -> None:
 
 def _escalation_proposal(value):
     """``?escalatie=<id>``: the open escalation the meeting is planned for and whom to invite, or None."""
-    from mda.escalations.services import meeting_invitees
-
     value = str(value or "")
-    return meeting_invitees(db.session(), current_user, int(value)) if value.isdigit() and len(value) <= 10 \
-        else None
+    if not (value.isdigit() and len(value) <= 10):
+        return None
+    return next(filter(None, (provider(db.session(), current_user, int(value))
+                              for provider in signals.escalation_meeting_invitees)), None)
 
 
 def _invite_escalation_people(meeting: Meeting, proposal) -> int:

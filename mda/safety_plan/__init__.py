@@ -16,7 +16,7 @@ from mda.safety_plan import routes  # noqa: E402,F401  (registers the views on b
 def init_app(app) -> None:
     """Register the blueprint, the start-page panels, the meeting page's open actions and the reminder and digest
     jobs (called by :func:`mda.create_app`)."""
-    from mda.safety_plan import coordinator_digest, reminders  # noqa: F401  (their @job functions join the registry)
+    from mda.safety_plan import api, coordinator_digest, reminders  # noqa: F401  (API views; @job functions)
     from mda.safety_plan.approval_notices import home_panel as approval_panel
     from mda.safety_plan.routes_follow_up import home_panel, meeting_page_open_actions
 

@@ -17,7 +17,7 @@ from mda.safety_plan import bp, organisation, replan, views
 from mda.safety_plan.access import load_action, load_case
 from mda.safety_plan.forms import AssignForm, ReplanForm, StatusForm
 from mda.safety_plan.models import ACTION_STATUSES, OPEN_STATUSES, PlanAction
-from mda.safety_plan.routes import page_number
+from mda.safety_plan.routes import _status_error, page_number
 from mda.safety_plan.routes_follow_up import MY_PER_PAGE, action_views_across_cases
 
 OVERVIEW_PER_PAGE = 25
@@ -92,8 +92,6 @@ def replan_action(case_id: int, action_id: int):
         replan.replan(db.session(), current_user, ctx, action, deadline=form.deadline.data, reason=form.reason.data,
                       today=views.today())
     except ServiceError as exc:
-        from mda.safety_plan.routes import _status_error
-
         return _status_error(case, ctx, str(exc))
     flash(f"Actie {action.id} heeft een nieuwe termijn.", "success")
     back = request.form.get("terug")
