@@ -131,7 +131,7 @@ def _init_features(app: Flask) -> None:
     from mda.extensions import api_spec
 
     app.register_blueprint(core_bp)
-    app.register_blueprint(auth.bp)
+    auth.init_app(app)
     app.register_blueprint(organisations.bp)
     privacy.init_app(app)
     meetings.init_app(app)

@@ -19,10 +19,9 @@ from mda.cases import search, services
 from mda.cases.loaders import load_case
 from mda.cases.models import PHASES, Case
 from mda.cases.schemas import CaseDetail, CaseList, CaseQuery, ConsentIn, ConsentOut, WithdrawIn
-from mda.core import paging, sharing
+from mda.core import paging, sharing, signals
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
-from mda.documents.services import document_numbers
 from mda.extensions import api_spec
 from mda.organisations.models import Region
 
@@ -128,7 +127,7 @@ def case_detail(case_id: int):
     view = sharing.case_view(s, current_user, case, ctx, channel="api")
     coordinator = s.get(User, case.coordinator_id)
     reason, goal = view.text("aanleiding"), view.text("doel")
-    documents = document_numbers(s, case.id)
+    documents = signals.item_documents_of(s, case.id)
     return jsonify(**_summary(case, coordinator.name if coordinator else ""),
                    reason=reason.text if reason else None, goal=goal.text if goal else None,
                    reason_detail=_text(reason), goal_detail=_text(goal),

@@ -26,10 +26,9 @@ from mda.cases.forms import (
 )
 from mda.cases.intake import PersonInput
 from mda.cases.models import PHASES, Case
-from mda.core import paging, sharing
+from mda.core import paging, sharing, signals
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local, utcnow
-from mda.documents.services import document_numbers
 from mda.organisations import names
 
 #: the loader beside the services, shared by pages, API and socket handlers
@@ -87,7 +86,7 @@ def case_page(case_id: int):
         user_names.update(s.exec(select(User.id, User.name).where(User.id.in_(missing))).all())
     return render_template(
         "cases/case.html", view=view, case=case, region_name=names.region_name(s, case.region_id),
-        documents=document_numbers(s, case.id),
+        documents=signals.item_documents_of(s, case.id),
         user_names=user_names,
         coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},
         circle=circle.circle(s, ctx), covenant=catalogue.covenant(ctx.region_code).name,

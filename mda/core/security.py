@@ -13,6 +13,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import select
 
 from mda import db
+from mda.core import signals
 from mda.core.timeutil import utcnow
 from mda.extensions import csrf, login_manager, talisman
 
@@ -89,9 +90,8 @@ def _load_user_from_token(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
         return None
-    from mda.auth.services import user_for_api_token
-
-    user = user_for_api_token(db.session(), header.removeprefix("Bearer ").strip())
+    raw = header.removeprefix("Bearer ").strip()
+    user = next(filter(None, (provider(db.session(), raw) for provider in signals.api_token_users)), None)
     if user is not None:
         g.api_token_auth = True
     return user

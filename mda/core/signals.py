@@ -109,6 +109,24 @@ see it. Asked by :mod:`mda.meetings.routes`; connected by the escalations featur
 it.
 """)
 
+item_documents = Registry("item-documents", """
+Functions ``(db, case_id) -> {item id: document}``: the documents stored with a case's items (numbers, types and
+sizes; no personal data), for the case page and API to link them. Asked through :func:`item_documents_of` by
+:mod:`mda.cases`; connected by the documents feature (which builds on cases, so cases may not import it).
+""")
+
+
+def item_documents_of(db, case_id: int) -> dict:
+    """The documents of *case_id* by item id, from every connected :data:`item_documents` provider."""
+    return {item_id: document for provider in item_documents for item_id, document in provider(db, case_id).items()}
+
+
+api_token_users = Registry("api-token-users", """
+Functions ``(db, raw_token) -> User | None``: the active user behind a bearer token of the JSON API. Asked by
+:mod:`mda.core.security` for ``Authorization: Bearer ...`` on ``/api/``; connected by the auth feature (which owns
+the tokens). Without one, no bearer token logs anyone in.
+""")
+
 home_panels = Registry("home-panels", """
 Functions ``(user) -> (template, context) | None``: the start page's panels, shown by position
 (:func:`mda.core.routes.home`). Connected by cases, meetings, safety plan, escalations and privacy; a panel shows

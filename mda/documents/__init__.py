@@ -33,12 +33,13 @@ def _allow_document_uploads():
 @bp.record_once
 def _install(state) -> None:
     from mda.core import input_guard, signals
-    from mda.documents.services import forget_documents
+    from mda.documents.services import document_numbers, forget_documents
 
     app = state.app
     input_guard.FILE_ENDPOINTS.add("api.upload_document")
     app.before_request_funcs.setdefault(None, []).insert(0, _allow_document_uploads)
     signals.forget_providers.connect(forget_documents)
+    signals.item_documents.connect(document_numbers)
     app.cli.add_command(rotate_document_key)
     if app.config.get("INSECURE_DEMO_SKIP_SCAN"):
         log.warning("ONVEILIG: MDA_INSECURE_DEMO_SKIP_SCAN staat aan; documenten worden NIET op virussen gescand. "
