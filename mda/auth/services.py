@@ -18,6 +18,7 @@ from mda.auth.models import ROLES, AccountToken, ApiToken, RecoveryCode, User
 from mda.core import audit, mail
 from mda.core.errors import ServiceError  # noqa: F401  (re-exported: features import it from here)
 from mda.core.permissions import PERSONAL_DATA_ROLES
+from mda.core.signals import account_credentials_ended
 from mda.core.timeutil import as_utc, utcnow
 
 INVITE_VALID = timedelta(days=3)
@@ -224,8 +225,6 @@ def end_account_credentials(db: Session, user: User, why: str) -> None:
     """End everything that lets someone act as *user* without logging in again: the sessions (and with them
     the live sockets, which check the session version), the API tokens, and whatever other features handed
     out (the calendar feed's secret address), through :data:`mda.core.signals.account_credentials_ended`."""
-    from mda.core.signals import account_credentials_ended
-
     user.session_version += 1
     db.add(user)
     revoke_all_api_tokens(db, user, why)

@@ -2,7 +2,10 @@
 
 from flask import Blueprint
 
-from mda.core import signals
+from mda import db
+from mda.cases.models import Case
+from mda.core import sharing, signals
+from mda.core.permissions import has_permission
 from mda.core.templating import register_nav
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
@@ -14,9 +17,7 @@ register_nav("Triage", "cases.triage_list", "case.triage")
 
 def _home_panel(user):
     """Start-page panel: referrals waiting for this coordinator's triage (a count, no personal data)."""
-    from mda import db
     from mda.cases.intake import pending_referrals
-    from mda.core.permissions import has_permission
 
     if not has_permission(user, "case.triage"):
         return None
@@ -27,10 +28,6 @@ def _my_cases_panel(user):
     """Start-page panel "Mijn casussen": the newest cases of the user's circles (references and phases only)."""
     from sqlmodel import select
 
-    from mda import db
-    from mda.cases.models import Case
-    from mda.core import sharing
-    from mda.core.permissions import has_permission
 
     if not has_permission(user, "case.work"):
         return None

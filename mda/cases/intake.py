@@ -30,6 +30,7 @@ from mda.cases.models import (
 )
 from mda.core import audit, mail
 from mda.core.permissions import has_permission
+from mda.core.references import next_reference
 from mda.core.timeutil import as_utc, utcnow
 from mda.organisations.models import Organisation
 
@@ -122,8 +123,6 @@ def proposed_organisations(db: Session, referral: Referral) -> list[Organisation
 # ----------------------------------------------------------------------------- references
 def _next_reference(db: Session, model, prefix: str) -> str:
     """A counter row per year, not max+1: two acceptances at once cannot collide."""
-    from mda.core.references import next_reference
-
     return next_reference(db, model, prefix, utcnow().year)
 
 

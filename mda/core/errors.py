@@ -11,6 +11,9 @@ from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from mda import db
+from mda.extensions import login_manager
+
 log = logging.getLogger(__name__)
 
 
@@ -153,8 +156,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
         if e.code == 401 and not wants_json():
-            from mda.extensions import login_manager
-
             return login_manager.unauthorized()
         message = None
         if e.code in (400, 422) and e.description and not e.description.startswith(
@@ -172,7 +173,6 @@ def init_app(app: Flask) -> None:
         original = getattr(e, "original_exception", None) or e
         if isinstance(original, HTTPException) and not isinstance(original, InternalServerError):
             return _http(original)
-        from mda import db
         from mda.core.input_guard import is_out_of_range
 
         if is_out_of_range(original):  # an id beyond the database's range can name nothing: not found

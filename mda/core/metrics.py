@@ -19,6 +19,8 @@ import time
 from flask import Flask, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from mda import db
+
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # a CLI command in the image (migrate, jobs) has the variable too but no gunicorn to make the folder
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
@@ -105,7 +107,6 @@ def _database_gauges(app: Flask) -> bytes:
     from prometheus_client.core import GaugeMetricFamily
     from sqlalchemy import text
 
-    from mda import db
     from mda.core import clock
 
     try:

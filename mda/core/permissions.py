@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from flask import abort
 from flask_login import current_user
 
+from mda import db
+
 if TYPE_CHECKING:
     from mda.auth.models import User
 
@@ -63,7 +65,6 @@ def require_permission(name: str) -> Callable:
             if not current_user.is_authenticated:
                 abort(401)
             if not has_permission(current_user, name):
-                from mda import db
                 from mda.core import audit
 
                 audit.record(

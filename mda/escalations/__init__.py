@@ -7,7 +7,9 @@ Plugs into the safety plan (an open escalation locks the disputed entry or actio
 
 from flask import Blueprint
 
+from mda import db
 from mda.core import signals
+from mda.core.permissions import has_permission
 from mda.core.templating import register_nav
 
 bp = Blueprint("escalations", __name__)
@@ -17,8 +19,6 @@ register_nav("Escalaties", "escalations.dashboard", "case.work")
 
 def home_panel(user):
     """Start-page panel: the number of unread notifications (a count only)."""
-    from mda import db
-    from mda.core.permissions import has_permission
     from mda.escalations.notify import unread_count
 
     if not has_permission(user, "case.work"):
@@ -51,7 +51,6 @@ def escalation_marks(case_id: int) -> dict:
 
     cache = g.setdefault("escalation_marks", {})
     if case_id not in cache:
-        from mda import db
         from mda.escalations.services import subjects_of_case
 
         cache[case_id] = subjects_of_case(db.session(), case_id)

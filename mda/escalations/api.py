@@ -15,6 +15,7 @@ from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
 from mda.api.schemas import Error
 from mda.auth.services import ServiceError
+from mda.core import audit, sharing
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
 from mda.escalations import dashboards, services, views
@@ -199,8 +200,6 @@ def _act(case_id: int, escalation_id: int, action, status: int = 200):
 @api_spec.validate(resp=Response(HTTP_200=EscalationList, **ERRORS), tags=["escalations"])
 def api_case_escalations(case_id: int):
     """The escalations of a case (paged with ``page``), newest first."""
-    from mda.core import sharing
-
     case, _ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
     page = max(int(request.args.get("page", "1")), 1) if request.args.get("page", "1").isdigit() else 1
     rows = db.session().exec(select(Escalation).where(Escalation.case_id == case.id)
@@ -223,8 +222,6 @@ def _summary(esc: Escalation, case_reference: str, now) -> dict:
                    before=dutch_validation_error)
 def api_raise(case_id: int):
     """Raise an escalation with the caller's position (the other party is notified)."""
-    from mda.core import sharing
-
     _case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
     body: RaiseIn = request.context.json
     try:
@@ -317,7 +314,6 @@ def api_dashboard():
 @api_spec.validate(resp=Response(HTTP_200=FiguresOut, **ERRORS), tags=["escalations"])
 def api_steering():
     """Steering figures of the caller's region for ``start``..``end`` (ISO dates): aggregates only."""
-    from mda.core import audit
     from mda.escalations.routes import _period
 
     start, end = _period_api() or _period()

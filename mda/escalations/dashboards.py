@@ -15,6 +15,7 @@ from mda.auth.models import User
 from mda.cases.models import Case, CaseOrganisation
 from mda.core import sharing
 from mda.core.csvsafe import csv_text
+from mda.core.templating import dutch_decimal
 from mda.core.timeutil import LOCAL_TZ, as_utc
 from mda.escalations import ladder as ladders
 from mda.escalations.models import OPEN_STATUSES, Escalation
@@ -160,8 +161,6 @@ def steering_csv(figures: Figures) -> str:
 
 def _decimal(value: float | None) -> str:
     """A decimal comma, as Dutch spreadsheets read it from a semicolon CSV; no thousands separator."""
-    from mda.core.templating import dutch_decimal
-
     return dutch_decimal(value, grouping=False)
 
 

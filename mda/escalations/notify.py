@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from sqlmodel import Session, func, select
 
 from mda.auth.models import User
-from mda.core import mail, sharing
+from mda.core import clock, mail, sharing
 from mda.core.timeutil import format_local, utcnow
 from mda.escalations.models import Escalation, Notification
 
@@ -66,7 +66,6 @@ def escalation_event(db: Session, ctx: sharing.CaseContext, esc: Escalation, eve
     text = MESSAGES[event].format(ref=esc.reference, case=ctx.case.reference, level=esc.level,
                                   deadline=format_local(esc.deadline_at))
     link = mail.public_url("escalations.show", case_id=esc.case_id, escalation_id=esc.id)
-    from mda.core import clock
 
     now = clock.now()
     sent = 0

@@ -17,12 +17,13 @@ from sqlmodel import func, select
 
 from mda import db
 from mda.auth.services import ServiceError
-from mda.core import sharing
-from mda.core.permissions import require_permission
+from mda.core import audit, sharing
+from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local
 from mda.escalations import bp, dashboards, notify, services, views
 from mda.escalations.forms import ConfirmForm, DecideForm, MoveUpForm, PositionForm, RaiseForm, WithdrawForm
 from mda.escalations.models import SUBJECT_KINDS, Escalation
+from mda.safety_plan.models import PlanAction, PlanEntry
 
 PER_PAGE = 50
 
@@ -43,8 +44,6 @@ def load_escalation(case_id: int, escalation_id: int):
 
 def refused(esc: Escalation, step: str) -> None:
     """A refused step is a denied attempt: audited (it survives the rollback), without the typed content."""
-    from mda.core import audit
-
     audit.record(db.session(), "denied", user=current_user, object_type="escalation", object_id=esc.id,
                  case_id=esc.case_id, summary=f"stap '{step}' op escalatie {esc.reference} geweigerd")
 
@@ -68,7 +67,6 @@ def _plan_subjects(ctx) -> list[tuple[str, str]]:
     """Plan entries and actions of the case to choose from, each with its text as the engine lets the user see it
     (audited like the plan page), or "niet gedeeld"."""
     from mda.safety_plan import views as plan_views
-    from mda.safety_plan.models import PlanAction, PlanEntry
 
     s = db.session()
     entries = s.exec(select(PlanEntry).where(PlanEntry.case_id == ctx.case.id, PlanEntry.removed_at.is_(None))
@@ -177,7 +175,6 @@ def _show_page(case, ctx, esc, *, error=None, status=200, forms=None):
     for form in page_forms.values():
         form.version.data = version
     countdown = views.countdown(esc.deadline_at, services.now()) if esc.is_open else None
-    from mda.core.permissions import has_permission
 
     return render_template("escalations/show.html", case=case, view=view, esc=esc, forms=page_forms, error=error,
                            countdown=countdown, can_plan_meeting=has_permission(current_user, "meeting.plan")), status
@@ -310,7 +307,6 @@ def steering():
     """Steering figures of the user's region for a period, with bar charts (aggregates only)."""
     start, end = _period()
     figures = dashboards.steering(db.session(), current_user, start, end)
-    from mda.core import audit
 
     audit.record(db.session(), "view", user=current_user, object_type="escalation_figures", object_id="regio",
                  summary=f"stuurinformatie escalaties {start.isoformat()} t/m {end.isoformat()} bekeken")
@@ -325,7 +321,6 @@ def steering_csv():
     """The steering figures as CSV: measures and counts, no names, no case references."""
     start, end = _period()
     figures = dashboards.steering(db.session(), current_user, start, end)
-    from mda.core import audit
 
     audit.record(db.session(), "export", user=current_user, object_type="escalation_figures", object_id="regio",
                  summary=f"stuurinformatie escalaties {start.isoformat()} t/m {end.isoformat()} als CSV")

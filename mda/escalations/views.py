@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from mda.auth.models import User
+from mda.cases.models import Case
 from mda.core import sharing
 from mda.core.timeutil import as_utc
 from mda.escalations import ladder as ladders
@@ -96,8 +97,6 @@ def subject_views(db: Session, user: User, escalations: list[Escalation], *, cha
                   contexts: dict[int, sharing.CaseContext] | None = None) -> dict[int, Shown]:
     """The subjects of escalations of several cases for a list (escalation id -> shown), audited where one shows,
     in the same few statements whatever the number of rows (*contexts* by case id: those the caller has)."""
-    from mda.cases.models import Case
-
     contexts = dict(contexts or {})
     missing = {e.case_id for e in escalations} - contexts.keys()
     if missing:

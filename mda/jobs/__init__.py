@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from mda import db as database
 from mda.core import clock, metrics
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,6 @@ def run_due(names: list[str] | None = None) -> dict[str, int]:
     A failing job is logged and rolled back; the others still run. Returns name -> count
     (-1 for a job that failed).
     """
-    from mda import db as database
-
     results: dict[str, int] = {}
     for name, registered in load_jobs().items():
         if names and name not in names:
@@ -112,7 +111,6 @@ def run_due(names: list[str] | None = None) -> dict[str, int]:
 
 def run_exclusive(names: list[str] | None = None) -> dict[str, int] | None:
     """:func:`run_due` under the region's job lock; None (and nothing run) while another runner holds it."""
-    from mda import db as database
     from mda.jobs.lock import runner_lock
 
     with runner_lock(database.engine()) as got:

@@ -12,6 +12,9 @@
 
 from flask import Blueprint
 
+from mda.core import signals
+from mda.extensions import socketio
+
 bp = Blueprint("live", __name__, url_prefix="/overleggen")
 
 
@@ -21,7 +24,6 @@ def init_app(app) -> None:
     Called before ``socketio.init_app``: the namespace is handed to the ``socketio`` object,
     which registers it on every server it builds (tests build several apps).
     """
-    from mda.extensions import socketio
     from mda.live import recheck, routes  # noqa: F401  (routes attach to bp)
     from mda.live.events import LiveNamespace
     from mda.live.guard import NAMESPACE
@@ -36,7 +38,6 @@ def init_app(app) -> None:
     from mda.meetings.access import register_closed
 
     register_closed(closed_meetings)
-    from mda.core import signals
     from mda.live import jobs  # noqa: F401  (its @job functions join the job registry)
     from mda.live.coedit import forget_states
     from mda.live.services import forget_revisions

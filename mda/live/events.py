@@ -37,6 +37,8 @@ from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
 from mda.live import access, coedit, services, state
 from mda.live.guard import SOCKETS, EventContext, LiveError, SocketState, live_event
+from mda.live.models import LivePiece
+from mda.meetings.models import AgendaItem
 
 REFUSED = "Log in om deel te nemen aan het overleg."
 
@@ -233,8 +235,6 @@ class LiveNamespace(Namespace):
         return presence
 
     def _notify_piece(self, ctx: EventContext, piece_id: int) -> None:
-        from mda.live.models import LivePiece
-
         piece = ctx.db.get(LivePiece, piece_id)
         if piece is not None:
             services.notify_item(piece.agenda_item_id, piece_id)
@@ -250,8 +250,6 @@ class LiveNamespace(Namespace):
     def _leave(self, ctx: EventContext, presence, item_id: int) -> None:
         """Leave an item room this user may no longer enter (kept by the unit of work's commit)."""
         if item_id in presence.room_ids:
-            from mda.meetings.models import AgendaItem
-
             item = ctx.db.get(AgendaItem, item_id)
             leave_room(f"item:{item_id}")
             if item is not None and item.case_id:
@@ -261,7 +259,6 @@ class LiveNamespace(Namespace):
 
     def _drop_lost_rooms(self, ctx: EventContext, meeting) -> None:
         presence = self._presence(ctx)
-        from mda.meetings.models import AgendaItem
 
         for item_id in presence.room_ids:
             item = ctx.db.get(AgendaItem, item_id)

@@ -22,14 +22,19 @@ from flask import has_app_context
 from sqlalchemy import event, inspect
 from sqlmodel import Session, select
 
+from mda import db
+from mda.auth.models import User
+from mda.cases.models import CaseMember, CaseOrganisation, Consent, DutyConflictDecision, Item, Person
+from mda.extensions import socketio
+from mda.live.models import LivePresence
+from mda.meetings.models import AgendaItem, Meeting
+
 log = logging.getLogger(__name__)
 _KEY = "mda_live_recheck"
 ACCOUNT_FIELDS = ("active", "roles_text", "session_version", "organisation_id")
 
 
 def _collect(session: Session, _flush_context) -> None:
-    from mda.auth.models import User
-    from mda.cases.models import CaseMember, CaseOrganisation, Consent, DutyConflictDecision, Item, Person
 
     cases, users = set(), set()
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -71,13 +76,8 @@ def install() -> None:
 
 def recheck(case_ids: set[int], user_ids: set[int]) -> None:
     """Remove sockets that lost access, then tell the rooms concerned to fetch again."""
-    from mda import db
-    from mda.auth.models import User
-    from mda.extensions import socketio
     from mda.live import access
     from mda.live.guard import NAMESPACE
-    from mda.live.models import LivePresence
-    from mda.meetings.models import AgendaItem, Meeting
 
     server = socketio.server
     touched_users: set[int] = set(user_ids)

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.cases import catalogue
-from mda.cases.models import Case
+from mda.cases.models import Case, CaseMember
 from mda.core import sharing
 from mda.core.timeutil import as_utc, format_local, utcnow
 from mda.live import access, plan_bridge
@@ -84,8 +84,6 @@ def escalation_url(case_id: int, piece_id: int) -> str | None:
 def owner_choices(db: Session, contexts: dict[int, sharing.CaseContext]) -> dict[int, list[dict]]:
     """Case id -> who may own an action made live, as the plan page offers it: the circle's named professionals
     and coordinator, its organisations, the family. Two queries for all cases."""
-    from mda.cases.models import CaseMember
-
     if not contexts:
         return {}
     members: dict[int, set[int]] = defaultdict(set)

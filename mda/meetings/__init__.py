@@ -7,8 +7,12 @@ the personal feed). JSON: :mod:`.api` on the ``/api/v1`` blueprint.
 
 from flask import Blueprint
 
+from mda import db
 from mda.core import signals
+from mda.core.permissions import has_permission
 from mda.core.templating import register_nav
+from mda.core.timeutil import to_local, utcnow
+from mda.meetings.models import Invitation, Meeting
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleggen")
 
@@ -20,12 +24,8 @@ def _home_panel(user):
     """Start-page panel: the next meetings and the invitations still to answer (no personal data)."""
     from sqlmodel import select
 
-    from mda import db
-    from mda.core.permissions import has_permission
-    from mda.core.timeutil import utcnow
     from mda.meetings.access import coming, visible_meetings_query
     from mda.meetings.agendas import label
-    from mda.meetings.models import Invitation, Meeting
 
     if not has_permission(user, "meeting.attend"):
         return None
@@ -66,7 +66,6 @@ def _case_meetings(case):
     """The case's meetings this user may see (for the case page; see :mod:`.case_meetings`)."""
     from flask_login import current_user
 
-    from mda import db
     from mda.meetings.case_meetings import case_meetings, may_plan_for
 
     rows = case_meetings(db.session(), current_user, case)
@@ -80,7 +79,5 @@ _DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "
 @bp.app_template_filter("localday")
 def localday(value) -> str:
     """A stored (UTC) datetime as Dutch weekday, date and time: 'maandag 07-12-2026 10:00'."""
-    from mda.core.timeutil import to_local
-
     local = to_local(value)
     return f"{_DAYS[local.weekday()]} {local:%d-%m-%Y %H:%M}"

@@ -17,10 +17,12 @@ from flask import abort
 from sqlalchemy import ColumnElement, and_, or_, union
 from sqlmodel import Session, select
 
+from mda.auth.models import User
 from mda.cases.models import Case
 from mda.core import audit, sharing
 from mda.core.permissions import has_permission
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
+from mda.organisations.models import Organisation
 
 if TYPE_CHECKING:
     from mda.auth.models import User
@@ -204,8 +206,6 @@ class OpenInvitations:
 
 def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
     """:class:`OpenInvitations` of *meeting* in three queries, whatever their number."""
-    from mda.auth.models import User
-    from mda.organisations.models import Organisation
 
     invs = list(db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
                                                  Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, select
 
 from mda.auth import passwords
+from mda.auth.models import User
 from mda.core import audit, mail
 from mda.core.timeutil import utcnow
 from mda.meetings.models import CalendarFeed
@@ -107,8 +108,6 @@ def set_reminders(db: Session, user: User, minutes: list[int]) -> None:
 
 def user_for_token(db: Session, token: str) -> tuple[User, CalendarFeed] | None:
     """The active user and feed of a secret address, or None (revoked, unknown, deactivated)."""
-    from mda.auth.models import User
-
     if not token or len(token) > 100:
         return None
     feed = db.exec(select(CalendarFeed).where(CalendarFeed.token_hash == passwords.token_digest(token))).first()

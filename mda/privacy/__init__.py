@@ -3,8 +3,14 @@ destruction on request), break-glass review, and the retention command."""
 
 from flask import Blueprint
 
+from mda import db
+from mda.cases.models import BreakGlass
 from mda.core import signals
+from mda.core.audit import verify_chain
+from mda.core.permissions import has_permission
 from mda.core.templating import register_nav
+from mda.core.timeutil import utcnow
+from mda.privacy.models import DestructionRecord
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -29,9 +35,6 @@ def _chain_status() -> dict:
     """The audit chain's state, checked at most every few minutes per process."""
     from datetime import timedelta
 
-    from mda import db
-    from mda.core.audit import verify_chain
-    from mda.core.timeutil import utcnow
 
     key = str(db.engine().url)
     last = _CHAIN_CHECKS.get(key)
@@ -52,11 +55,6 @@ def _home_panel(user):
 
     from sqlmodel import func, select
 
-    from mda import db
-    from mda.cases.models import BreakGlass
-    from mda.core.permissions import has_permission
-    from mda.core.timeutil import utcnow
-    from mda.privacy.models import DestructionRecord
 
     if not has_permission(user, "privacy.manage"):
         return None

@@ -15,8 +15,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
+from mda import db
 from mda.cases.models import BreakGlass, Case, Consent, DutyConflictDecision, Item, Person
 from mda.core import audit
+from mda.core.confirmations import forget_reasons
 from mda.core.timeutil import format_local, utcnow
 
 #: cases purged per transaction by ``retention --apply`` (a long backlog is purged in bounded steps)
@@ -59,7 +61,6 @@ def purge_case(db: Session, case: Case, now: datetime | None = None) -> dict[str
         db.add(decision)
         counts["besluiten"] += 1
     from mda.cases.history import forget
-    from mda.core.confirmations import forget_reasons
 
     forget(db, case.id)  # earlier versions go with the data
     forget_reasons(db, case.id)
@@ -82,8 +83,6 @@ def purge_case(db: Session, case: Case, now: datetime | None = None) -> dict[str
 @click.option("--apply", "apply_", is_flag=True, help="Echt opschonen (zonder deze optie: alleen tonen).")
 def retention_command(apply_: bool) -> None:
     """Purge cases closed longer than RETENTION_DAYS ago (dry run unless --apply)."""
-    from mda import db
-
     days = current_app.config["RETENTION_DAYS"]
     now = utcnow()
     if not apply_:

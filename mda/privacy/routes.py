@@ -6,8 +6,10 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from mda import db
+from mda.cases.models import Case
 from mda.core import audit
 from mda.core.audit import ACTIONS, AuditEvent
+from mda.core.input_guard import is_db_int
 from mda.core.permissions import require_permission
 from mda.core.timeutil import utcnow
 from mda.privacy import bp
@@ -70,8 +72,6 @@ def audit_seen(seq: int):
     from flask import abort
     from sqlmodel import select
 
-    from mda.core.input_guard import is_db_int
-
     if not is_db_int(seq):
         abort(404)
     s = db.session()
@@ -95,8 +95,6 @@ def audit_seen(seq: int):
 
 def _references(case_ids: set[int]) -> dict[int, str]:
     from sqlmodel import select
-
-    from mda.cases.models import Case
 
     if not case_ids:
         return {}

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
+from mda.cases.models import Case
 from mda.core.audit import ACTIONS, AuditEvent
 from mda.core.audit_subjects import AuditSubject
 from mda.core.csvsafe import csv_text
@@ -46,8 +47,6 @@ PAGE_SIZE = 50
 
 def case_id_for_reference(db: Session, reference: str) -> int | None:
     """The internal id of the case with this reference (None when unknown)."""
-    from mda.cases.models import Case
-
     return db.exec(select(Case.id).where(Case.reference == reference.strip().upper())).first()
 
 

@@ -26,6 +26,7 @@ from mda.core.audit_subjects import AuditSubject
 from mda.core.csvsafe import csv_text
 from mda.core.permissions import has_permission
 from mda.core.timeutil import format_local, utcnow
+from mda.documents.models import Document
 from mda.organisations.models import Organisation
 from mda.privacy.models import DestructionRecord
 
@@ -100,8 +101,6 @@ def _items_of(db: Session, person_id: int) -> list[Item]:
 
 def _documents_of(db: Session, item_ids: list[int]) -> dict:
     """The document rows of these items (item id -> row), in one statement."""
-    from mda.documents.models import Document
-
     return {d.item_id: d for d in db.exec(select(Document).where(Document.item_id.in_(item_ids)))} if item_ids else {}
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from mda import db
 from mda.auth.services import ServiceError
 from mda.core import sharing
-from mda.core.permissions import has_permission, require_permission
+from mda.core.permissions import PERMISSIONS, has_permission, require_permission
 from mda.safety_plan import bp, export_pdf, services, views
 from mda.safety_plan.access import (
     load_action,
@@ -90,8 +90,6 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
 
 
 def _permissions() -> set[str]:
-    from mda.core.permissions import PERMISSIONS, has_permission
-
     return {name for name in PERMISSIONS if name.startswith("plan.") and has_permission(current_user, name)}
 
 

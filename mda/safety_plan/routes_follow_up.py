@@ -13,7 +13,7 @@ from mda import db
 from mda.auth.services import ServiceError
 from mda.cases.models import Case
 from mda.core import audit, paging, sharing
-from mda.core.permissions import require_permission
+from mda.core.permissions import has_permission, require_permission
 from mda.safety_plan import approval_notices, bp, export_docx, versions, views
 from mda.safety_plan import export_pdf as export_pdf_module
 from mda.safety_plan.access import load_case
@@ -247,8 +247,6 @@ def my_actions():
 
 def home_panel(user):
     """Start-page panel: how many open and overdue actions the user owns (counts only)."""
-    from mda.core.permissions import has_permission
-
     if not has_permission(user, "case.work"):
         return None
     s = db.session()

@@ -16,7 +16,8 @@ from sqlmodel import Session, func, select
 from mda.auth.models import User
 from mda.cases import catalogue
 from mda.core import sharing
-from mda.core.timeutil import LOCAL_TZ, utcnow
+from mda.core.timeutil import LOCAL_TZ, format_local, utcnow
+from mda.organisations.models import Organisation
 from mda.safety_plan.models import (
     ACTION_STATUSES,
     DETAIL_LABELS,
@@ -160,8 +161,6 @@ def contact_view(db: Session, ctx: sharing.CaseContext) -> ContactView:
         name, org_id = coordinator.name, coordinator.organisation_id
     organisation = ctx.org_names.get(org_id)
     if organisation is None:
-        from mda.organisations.models import Organisation
-
         organisation = db.get(Organisation, org_id).name
     return ContactView(name=name, organisation=organisation)
 
@@ -287,7 +286,6 @@ def score_history(db: Session, ctx: sharing.CaseContext, limit: int = 24) -> lis
         when, scores = rounds.setdefault(row.round_key, (row.scored_at, {}))
         scores[ctx.org_names.get(row.organisation_id, "?")] = row.score
     ordered = sorted(rounds.values(), key=lambda r: r[0])[-limit:]
-    from mda.core.timeutil import format_local
 
     return [(format_local(when, "%d-%m-%Y"), scores) for when, scores in ordered]
 
