@@ -57,6 +57,23 @@ def demo_user(db: Session, email: str) -> User:
     return db.exec(select(User).where(User.email == email)).one()
 
 
+def create_accounts(db: Session, accounts) -> int:
+    """The demo accounts of *accounts* (email, name, organisation type, roles) that are missing; returns how many
+    were created. They share one hash of :data:`DEMO_PASSWORD` (hashing is slow on purpose)."""
+    created, password_hash = 0, None
+    for email, name, type_code, roles in accounts:
+        if db.exec(select(User).where(User.email == email)).first() is not None:
+            continue
+        password_hash = password_hash or passwords.hash_password(DEMO_PASSWORD)
+        user = User(email=email, name=name, organisation_id=demo_organisation(db, type_code).id,
+                    password_hash=password_hash, is_demo=True, created_at=utcnow())
+        user.roles = roles
+        db.add(user)
+        created += 1
+    db.flush()
+    return created
+
+
 def seed_accounts(db: Session) -> int:
     """Region, organisations and accounts; returns the number created."""
     created = 0
@@ -71,17 +88,7 @@ def seed_accounts(db: Session) -> int:
             db.add(Organisation(name=name, type_code=type_code, region_id=region.id))
             created += 1
     db.flush()
-    password_hash = None
-    for email, name, type_code, roles in ACCOUNTS:
-        if db.exec(select(User).where(User.email == email)).first() is not None:
-            continue
-        password_hash = password_hash or passwords.hash_password(DEMO_PASSWORD)
-        user = User(email=email, name=name, organisation_id=demo_organisation(db, type_code).id,
-                    password_hash=password_hash, is_demo=True, created_at=utcnow())
-        user.roles = roles
-        db.add(user)
-        created += 1
-    db.flush()
+    created += create_accounts(db, ACCOUNTS)
     if created:
         audit.record(db, "create", user_name="demo-data", object_type="demo",
                      summary=f"fictieve demodata geladen: {created} regio/organisaties/accounts")

@@ -18,12 +18,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from mda.auth import passwords
 from mda.auth.models import User
 from mda.cases.models import Case
 from mda.core import audit, clock, sharing
 from mda.core.timeutil import utcnow
-from mda.demo.accounts import DEMO_PASSWORD, demo_organisation, demo_user
+from mda.demo.accounts import create_accounts, demo_organisation, demo_user
 from mda.escalations import notify, services
 from mda.escalations.models import Escalation
 from mda.safety_plan.models import PlanEntry
@@ -37,18 +36,7 @@ VT_PRO, VT_LEAD, LT_PRO = "medewerker.vt@demo.invalid", "teamleider.vt@demo.inva
 
 
 def _accounts(db: Session) -> int:
-    created, password_hash = 0, None
-    for email, name, type_code, roles in LADDER_ACCOUNTS:
-        if db.exec(select(User).where(User.email == email)).first() is not None:
-            continue
-        password_hash = password_hash or passwords.hash_password(DEMO_PASSWORD)
-        user = User(email=email, name=name, organisation_id=demo_organisation(db, type_code).id,
-                    password_hash=password_hash, is_demo=True, created_at=utcnow())
-        user.roles = roles
-        db.add(user)
-        created += 1
-    db.flush()
-    return created
+    return create_accounts(db, LADDER_ACCOUNTS)
 
 
 def _context(db: Session, reference: str):
