@@ -23,8 +23,8 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from mda.auth.models import User
-from mda.auth.services import ServiceError
 from mda.core import audit, clock, sharing
+from mda.core.errors import ConflictError, ServiceError
 from mda.core.timeutil import as_utc
 from mda.escalations import ladder as ladders
 from mda.escalations import notify
@@ -225,7 +225,7 @@ def _bump(db: Session, esc: Escalation, expected_version: int | None, **values) 
         .values(version=version + 1, **values))
     if result.rowcount != 1:
         db.expire(esc)
-        raise ServiceError("Deze escalatie is intussen door iemand anders gewijzigd (bijvoorbeeld al besloten of "
+        raise ConflictError("Deze escalatie is intussen door iemand anders gewijzigd (bijvoorbeeld al besloten of "
                            "naar een volgend niveau gebracht). Er is niets opgeslagen; bekijk de escalatie opnieuw.")
     db.expire(esc)  # re-read what the UPDATE wrote
     db.refresh(esc)
