@@ -12,8 +12,7 @@ from sqlmodel import select
 from mda import db
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import clock, confirmations, paging, sharing, signals, workdays
-from mda.core.errors import ServiceError
+from mda.core import clock, confirmations, paging, refusal, sharing, signals, workdays
 from mda.core.forms import ConfirmForm, confirm_page
 from mda.core.permissions import require_permission
 from mda.core.timeutil import (
@@ -97,17 +96,15 @@ def form_data(form: MeetingForm, type_code: str) -> MeetingData:
                        frequency=form.frequency.data or None, until=form.until.data)
 
 
-def show_error(form, exc: MeetingError) -> bool:
-    """Attach a service error to its field (or flash it); returns whether the DST choice must be shown."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
-    if len(exc.suggestions) == 1 and field is not None:  # a time that does not exist: offer the valid one
-        field.data = to_local(next(iter(exc.suggestions.values()))).time()
+def offer_valid_time(form, exc) -> bool:
+    """After a refused time (the message is already on its field): put the one valid time in the field, or say
+    whether the DST choice must be shown."""
+    suggestions = getattr(exc, "suggestions", None) or {}
+    field = getattr(form, exc.field, None) if exc is not None and exc.field else None
+    if len(suggestions) == 1 and field is not None:  # a time that does not exist: offer the valid one
+        field.data = to_local(next(iter(suggestions.values()))).time()
         field.raw_data = [field.data.strftime("%H:%M")]
-    return "zomertijd" in exc.suggestions
+    return "zomertijd" in suggestions
 
 
 def required_participants(meeting: Meeting | None, data: MeetingData) -> set[int]:
@@ -338,8 +335,15 @@ def create():
     form = MeetingForm()
     form.chair_id.choices = form.minute_taker_id.choices = user_choices()
     form.case_ids.choices = case_choices()
-    warnings, free, show_dst = [], [], False
+    warnings, free = [], []
     proposal = _escalation_proposal(request.values.get("escalatie") or form.escalation_id.data)
+
+    def page(exc=None):
+        return render_template("meetings/form.html", form=form, mtype=mtype, meeting=None, warnings=warnings,
+                               free=free, show_dst=offer_valid_time(form, exc) or bool(form.dst.data),
+                               proposal=proposal)
+
+    refusal.on_refusal(page, form)
     if request.method == "GET":
         form.type_code.data, form.title.data, form.case_minutes.data = type_code, mtype.name, mtype.case_minutes
         form.chair_id.data = current_user.id
@@ -355,24 +359,19 @@ def create():
             if not request.args.get("datum"):  # a plan's evaluation date wins over "the next working day"
                 form.day.data = workdays.next_working_day(to_local(utcnow()).date())
     elif form.validate_on_submit():
-        try:
-            data = form_data(form, type_code)
-            services.check_common(db.session(), data)
-            warnings, free = _conflict_check(form, None, data)
-            if not warnings:
-                meeting = services.create_meeting(db.session(), current_user, data)
-                invited = (circle_invites.invite_all_circles(db.session(), current_user, meeting)
-                           if form.invite_circle.data else 0)
-                invited += _invite_escalation_people(meeting, proposal)
-                flash(f"Het overleg is gepland en {invited} professional(s) uit de kring zijn uitgenodigd, elk voor "
-                      "de eigen casus." if invited else "Het overleg is gepland. Nodig nu de professionals uit.",
-                      "success")
-                return redirect(url_for("meetings.show", meeting_id=meeting.id))
-        except MeetingError as exc:
-            db.rollback()
-            show_dst = show_error(form, exc)
-    return render_template("meetings/form.html", form=form, mtype=mtype, meeting=None, warnings=warnings, free=free,
-                           show_dst=show_dst or bool(form.dst.data), proposal=proposal)
+        data = form_data(form, type_code)
+        services.check_common(db.session(), data)
+        warnings, free = _conflict_check(form, None, data)
+        if not warnings:
+            meeting = services.create_meeting(db.session(), current_user, data)
+            invited = (circle_invites.invite_all_circles(db.session(), current_user, meeting)
+                       if form.invite_circle.data else 0)
+            invited += _invite_escalation_people(meeting, proposal)
+            flash(f"Het overleg is gepland en {invited} professional(s) uit de kring zijn uitgenodigd, elk voor "
+                  "de eigen casus." if invited else "Het overleg is gepland. Nodig nu de professionals uit.",
+                  "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return page()
 
 
 @bp.route("/<int:meeting_id>/bewerken", methods=["GET", "POST"])
@@ -389,7 +388,14 @@ def edit(meeting_id: int):
     form = MeetingForm()
     form.chair_id.choices = form.minute_taker_id.choices = user_choices()
     form.case_ids.choices = []
-    warnings, free, show_dst = [], [], False
+    warnings, free = [], []
+
+    def page(exc=None):
+        return render_template("meetings/form.html", form=form, mtype=mtype, meeting=meeting, series=series,
+                               warnings=warnings, free=free,
+                               show_dst=offer_valid_time(form, exc) or bool(form.dst.data))
+
+    refusal.on_refusal(page, form)
     if request.method == "GET":
         local_start, local_end = to_local(meeting.starts_at), to_local(meeting.ends_at)
         form.process(obj=None, data={
@@ -404,21 +410,16 @@ def edit(meeting_id: int):
                  if i.kind != "casus"]
         _fill_agenda(form, items)
     elif form.validate_on_submit():
-        try:
-            data = form_data(form, meeting.type_code)
-            if not series or form.scope.data != "volgende":
-                data.frequency, data.until = None, None
-            services.check_common(s, data)
-            warnings, free = _conflict_check(form, meeting, data)
-            if not warnings:
-                changes.update_meeting(s, current_user, meeting, data, form.scope.data or "deze")
-                flash("Het overleg is gewijzigd; de genodigden krijgen een bijgewerkte uitnodiging.", "success")
-                return redirect(url_for("meetings.show", meeting_id=meeting.id))
-        except MeetingError as exc:
-            db.rollback()
-            show_dst = show_error(form, exc)
-    return render_template("meetings/form.html", form=form, mtype=mtype, meeting=meeting, series=series,
-                           warnings=warnings, free=free, show_dst=show_dst or bool(form.dst.data))
+        data = form_data(form, meeting.type_code)
+        if not series or form.scope.data != "volgende":
+            data.frequency, data.until = None, None
+        services.check_common(s, data)
+        warnings, free = _conflict_check(form, meeting, data)
+        if not warnings:
+            changes.update_meeting(s, current_user, meeting, data, form.scope.data or "deze")
+            flash("Het overleg is gewijzigd; de genodigden krijgen een bijgewerkte uitnodiging.", "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return page()
 
 
 @bp.route("/<int:meeting_id>/annuleren", methods=["GET", "POST"])
@@ -428,24 +429,24 @@ def cancel(meeting_id: int):
     invitees get a cancellation."""
     s = db.session()
     meeting = access.load_planned_meeting(s, current_user, meeting_id)
-    form, error = CancelForm(), None
+    form = CancelForm()
     if meeting.cancelled:
         flash("Dit overleg is al geannuleerd.", "error")
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+    def page(_exc=None):
+        return confirm_page(
+            title=f"{agendas.label(meeting.type_code, meeting.title)} annuleren", form=form,
+            consequences=["Het overleg gaat niet door; iedere genodigde krijgt een annulering in de agenda.",
+                          "Dit is niet terug te draaien: plan zo nodig een nieuw overleg."],
+            button="Overleg annuleren", back_url=url_for("meetings.show", meeting_id=meeting.id),
+            show_scope=meeting.series_id is not None)
+
+    refusal.on_refusal(page, form)
     if form.validate_on_submit():
-        try:
-            count = changes.cancel_meeting(s, current_user, meeting, form.scope.data or "deze")
-            confirmations.record(s, current_user, "overleg_annuleren", "meeting", meeting.id, form.reason.data)
-        except (MeetingError, ServiceError) as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("Het overleg is geannuleerd." if count == 1 else f"{count} bijeenkomsten zijn geannuleerd.",
-                  "success")
-            return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return confirm_page(
-        title=f"{agendas.label(meeting.type_code, meeting.title)} annuleren", form=form, error=error,
-        consequences=["Het overleg gaat niet door; iedere genodigde krijgt een annulering in de agenda.",
-                      "Dit is niet terug te draaien: plan zo nodig een nieuw overleg."],
-        button="Overleg annuleren", back_url=url_for("meetings.show", meeting_id=meeting.id),
-        show_scope=meeting.series_id is not None)
+        count = changes.cancel_meeting(s, current_user, meeting, form.scope.data or "deze")
+        confirmations.record(s, current_user, "overleg_annuleren", "meeting", meeting.id, form.reason.data)
+        flash("Het overleg is geannuleerd." if count == 1 else f"{count} bijeenkomsten zijn geannuleerd.",
+              "success")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return page()
