@@ -288,7 +288,7 @@ def invite_user(db: Session, admin: User, *, email: str, name: str, organisation
                 roles: list[str]) -> User:
     """Create an account and mail a one-time set-password link."""
     if find_user_by_email(db, email):
-        raise ServiceError("Er bestaat al een account met dit e-mailadres.")
+        raise ServiceError("Er bestaat al een account met dit e-mailadres.", field="email")
     if not roles or set(roles) - set(ROLES):
         raise ServiceError("Kies minstens één geldige rol.")
     check_separation_of_duties(admin, None, roles, organisation_id)

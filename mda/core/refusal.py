@@ -7,12 +7,13 @@ app by :func:`init_app`, undoes the unit of work and answers for the channel:
 * **pages**: the route declared, before it acted, which page a refusal shows again
   (:func:`form_page` for a template with its form, :func:`on_refusal` for any other page). The
   page is rendered again with the user's typed input (the form is the request's form), the
-  message on its field (listed in the error summary at the top) or, when it belongs to no
-  field, as an error flash; status ``exc.status`` (422 unless the service said otherwise). A
+  message as an error flash at the top and on its field when it names one; status
+  ``exc.status`` (422 unless the service said otherwise). A
   route that declared nothing gets the error page with the message. 403 and 404 always get the
   error page (no hint about what exists);
-* **API** (``/api/``): the documented ``Error`` schema, ``details.fields`` naming the field;
-* **socket events**: :mod:`mda.live.guard` sends the ``fout`` event and acknowledgement.
+* **API** (``/api/``): the documented ``Error`` schema, ``details`` from :meth:`ServiceError.details` (the field);
+* **socket events**: :mod:`mda.live.guard` sends the ``fout`` event and acknowledgement;
+* **CLI commands** decorated with :func:`cli_refusal`: click's error (the message, exit status 1).
 
 Transaction semantics stay those of every failed request: the handler rolls back first (nothing
 half-stored), the audit rows that must outlive a refusal (``denied`` attempts, views) survive the
@@ -23,6 +24,7 @@ attempt registers that with :func:`when_refused`; it runs after the rollback, fo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -77,14 +79,13 @@ def render_form(template: str, form=None, exc: ServiceError | None = None, **con
 
 
 def place_message(exc: ServiceError, form=None) -> None:
-    """Put the refusal's message where the user looks: on its field of *form* (the error summary lists it and
-    links to the field), otherwise as an error flash at the top of the page."""
-    field = form[exc.field] if form is not None and exc.field and exc.field in form else None
-    if field is not None:
+    """Put the refusal's message where the user looks: an error flash at the top of the page (every page shows
+    it, whatever forms it holds) and, when it names a field of *form*, on that field too."""
+    flash(exc.message, "error")
+    if form is not None and exc.field and exc.field in form:
+        field = form[exc.field]
         field.errors = [*field.errors, exc.message]
         form._errors = None  # WTForms caches form.errors; rebuild it with the new message
-    else:
-        flash(exc.message, "error")
 
 
 def undo(exc: ServiceError) -> None:
@@ -101,7 +102,7 @@ def undo(exc: ServiceError) -> None:
 def answer(exc: ServiceError) -> ResponseReturnValue:
     """The HTTP answer to a refused request (after :func:`undo`): JSON for the API, else the declared page."""
     if wants_json():
-        return error_response(exc.status, exc.message, details={"fields": [exc.field]} if exc.field else None)
+        return error_response(exc.status, exc.message, details=exc.details())
     if exc.status == 404:
         return error_response(404)  # never a hint of what exists
     declared = g.pop(_PAGE, None)
@@ -110,7 +111,8 @@ def answer(exc: ServiceError) -> ResponseReturnValue:
     render, form = declared
     place_message(exc, form)
     response = make_response(render(exc))
-    response.status_code = exc.status  # whatever the page would answer by itself, a refusal is not a success
+    if not 300 <= response.status_code < 400:  # a page back to where the form was (a redirect) stays one
+        response.status_code = exc.status  # whatever the page would answer by itself, a refusal is not a success
     return response
 
 
@@ -121,3 +123,18 @@ def init_app(app: Flask) -> None:
     def _refused(exc: ServiceError):
         undo(exc)
         return answer(exc)
+
+
+def cli_refusal(command: Callable) -> Callable:
+    """Decorate a CLI command: a refusal is click's error (the Dutch message, exit status 1), never a traceback.
+    The command's :func:`mda.db.unit_of_work` has already rolled back."""
+    import click
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
+
+    return run
