@@ -50,6 +50,11 @@ class ServiceError(ValueError):
         super().__init__(message)
         self.message, self.field, self.status = message, field, status
 
+    def details(self) -> dict | None:
+        """What the API's ``Error.details`` says beside the message: the field it belongs to (subclasses add more,
+        e.g. the valid choices of an impossible local time)."""
+        return {"field": self.field} if self.field else None
+
 
 class ConflictError(ServiceError):
     """The object was changed by someone else in the meantime (a stale version): 409, the user reloads."""

@@ -39,12 +39,13 @@ _PAGE = "refusal_page"
 _CALLBACKS = "refusal_callbacks"
 
 
-def on_refusal(render: Callable[[ServiceError], ResponseReturnValue], form=None) -> None:
+def on_refusal(render: Callable[[ServiceError], ResponseReturnValue], form=None, *, not_found: bool = False) -> None:
     """Declare the page this request shows again when a service refuses: ``render(exc)`` returns the response.
 
-    The handler has already rolled back and placed the message (on its field of *form*, or as a flash) when
-    *render* runs. A later declaration replaces an earlier one."""
-    setattr(g, _PAGE, (render, form))
+    The handler has already rolled back and placed the message (as a flash, and on its field of *form*) when
+    *render* runs. A later declaration replaces an earlier one. 403 and 404 refusals get the error page, unless
+    *not_found*: the page says no more than "not found" (e.g. a used link), so a 404 shows it too."""
+    setattr(g, _PAGE, (render, form, not_found))
 
 
 def when_refused(callback: Callable[[ServiceError], Any]) -> None:
@@ -103,12 +104,10 @@ def answer(exc: ServiceError) -> ResponseReturnValue:
     """The HTTP answer to a refused request (after :func:`undo`): JSON for the API, else the declared page."""
     if wants_json():
         return error_response(exc.status, exc.message, details=exc.details())
-    if exc.status == 404:
-        return error_response(404)  # never a hint of what exists
     declared = g.pop(_PAGE, None)
-    if declared is None or exc.status in (401, 403):
-        return error_response(exc.status, exc.message)
-    render, form = declared
+    if declared is None or exc.status in (401, 403) or (exc.status == 404 and not declared[2]):
+        return error_response(exc.status, None if exc.status == 404 else exc.message)  # 404: never a hint
+    render, form, _not_found = declared
     place_message(exc, form)
     response = make_response(render(exc))
     if not 300 <= response.status_code < 400:  # a page back to where the form was (a redirect) stays one
@@ -120,7 +119,7 @@ def init_app(app: Flask) -> None:
     """Register the one handler of :class:`ServiceError` for every route of *app*."""
 
     @app.errorhandler(ServiceError)
-    def _refused(exc: ServiceError):
+    def _handle_refusal(exc: ServiceError):
         undo(exc)
         return answer(exc)
 

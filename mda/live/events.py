@@ -32,7 +32,7 @@ from flask_socketio import Namespace, join_room, leave_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from mda import db
-from mda.core import audit, metrics
+from mda.core import audit, metrics, refusal
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
 from mda.live import access, coedit, services, state
@@ -104,11 +104,8 @@ class LiveNamespace(Namespace):
         meeting = self._meeting(ctx)
         item_id = ctx.get("punt", label="Het agendapunt")
         presence = self._presence(ctx)
-        try:
-            item = services.load_item(ctx.db, ctx.user, meeting, item_id)
-        except LiveError:
-            self._leave(ctx, presence, item_id)
-            raise
+        refusal.when_refused(lambda _exc: self._leave(ctx, presence, item_id))  # e.g. no longer in the circle
+        item = services.load_item(ctx.db, ctx.user, meeting, item_id)
         if services.enter_item(ctx.db, presence, item):
             join_room(f"item:{item.id}")
             join_room(f"case:{item.case_id}")

@@ -59,12 +59,14 @@ SESSION_ENDED = "sessie_verlopen"
 UNEXPECTED = "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het opnieuw."
 
 
-class LiveError(Exception):
-    """A refused live event: the Dutch message goes back to the client; ``denied`` also audits it."""
+class LiveError(ServiceError):
+    """A refused live event or live form: the Dutch message goes back to the client; ``denied`` also audits it
+    (socket) and answers 403, or *status* (404 for what the user may not know exists)."""
 
-    def __init__(self, message: str, *, denied: bool = False, field: str = "", extra: dict | None = None):
-        super().__init__(message)
-        self.message, self.denied, self.field, self.extra = message, denied, field, extra or {}
+    def __init__(self, message: str, *, denied: bool = False, field: str = "", extra: dict | None = None,
+                 status: int | None = None):
+        super().__init__(message, field=field or None, status=status or (403 if denied else 422))
+        self.denied, self.extra = denied, extra or {}
 
 
 @dataclass
@@ -262,15 +264,30 @@ def _size(payload: Any) -> int:
         return MAX_EVENT_BYTES + 1
 
 
-def refuse(message: str, ack: dict | None = None, *, field: str = "") -> dict:
-    """Send the Dutch error event to this socket and return the acknowledgement."""
+def refuse(message: str, ack: dict | None = None, *, field: str | None = "", quiet: bool = False) -> dict:
+    """Send the Dutch error event to this socket and return the acknowledgement: the one place a ``fout`` leaves
+    the server (every refusal of :func:`live_event`, a :class:`ServiceError` included, ends here). *quiet*: the
+    acknowledgement only (e.g. the rest of a flood, told once)."""
+    field = field or ""
     body = {"ok": False, "fout": message}
     if field:
         body["veld"] = field
     if ack:
         body.update(ack)
-    emit("fout", {"fout": message, "veld": field})
+    if not quiet:
+        emit("fout", {"fout": message, "veld": field})
     return body
+
+
+def refused(s: Session, user, name: str, exc: ServiceError) -> dict:
+    """A refused event: audit a denied attempt, undo the unit of work (the audit row survives), run what the event
+    registered for a refusal (:func:`mda.core.refusal.when_refused`) and answer with ``fout``."""
+    from mda.core import refusal
+
+    if getattr(exc, "denied", False):
+        audit.record(s, "denied", user=user, object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
+    refusal.undo(exc)
+    return refuse(exc.message, getattr(exc, "extra", None), field=exc.field)
 
 
 #: a presence row not refreshed for this long is someone whose process or browser went away
@@ -329,13 +346,11 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                     return answer
                 allowed, warn = allow_event(user.id)
                 if not allowed:
-                    body = {"ok": False, "fout": TOO_FAST}
                     if warn:
                         audit.record(s, "denied", user=user, object_type="live", object_id=name,
                                      summary="te veel live-berichten (begrensd)")
                         db.rollback()
-                        emit("fout", {"fout": TOO_FAST, "veld": ""})
-                    return body
+                    return refuse(TOO_FAST, quiet=not warn)
                 event_id = None
                 if dedup:
                     event_id = payload.get("id")
@@ -356,15 +371,8 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                                              answer=json.dumps(answer)[:2000], processed_at=utcnow()))
                 db.commit()
                 return answer
-            except LiveError as exc:
-                if exc.denied:
-                    audit.record(s, "denied", user=user,
-                                 object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
-                db.rollback()
-                return refuse(exc.message, exc.extra, field=exc.field)
-            except ServiceError as exc:  # a rule refused what the event would store (e.g. a date out of range)
-                db.rollback()
-                return refuse(exc.message, field=exc.field or "")
+            except ServiceError as exc:  # the one refusal path of sockets (LiveError, or a rule of a service)
+                return refused(s, user, name, exc)
             except HTTPException as exc:  # a loader refused (404 outside the circle): already audited
                 db.rollback()
                 if exc.code == 404:

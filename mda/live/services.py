@@ -107,7 +107,7 @@ def load_meeting(db: Session, user: User, meeting_id: int | None) -> Meeting:
     """The meeting when *user* may join it; else a refusal (audited) that does not say whether it exists."""
     meeting = db.get(Meeting, meeting_id) if meeting_id else None
     if meeting is None or not access.may_join(db, user, meeting):
-        raise LiveError("Dit overleg bestaat niet, of u bent er niet voor uitgenodigd.", denied=True)
+        raise LiveError("Dit overleg bestaat niet, of u bent er niet voor uitgenodigd.", denied=True, status=404)
     return meeting
 
 
@@ -121,7 +121,7 @@ def load_item(db: Session, user: User, meeting: Meeting, agenda_item_id: int | N
            and item.case_id is not None else None)
     if item is None or ctx is None or not access.may_enter(db, user, meeting, item, ctx):
         raise LiveError("Dit agendapunt bestaat niet, of u neemt niet deel aan de bespreking van deze casus.",
-                        denied=True)
+                        denied=True, status=404)
     return item
 
 
@@ -376,12 +376,12 @@ def _load_piece(db: Session, user: User, meeting: Meeting, piece_id: int | None,
     """:func:`load_piece`, with the piece's case item (for a caller that changes it)."""
     piece = db.get(LivePiece, piece_id) if piece_id else None
     if piece is None or piece.meeting_id != meeting.id:
-        raise LiveError("Deze tekst bestaat niet (meer).", denied=True)
+        raise LiveError("Deze tekst bestaat niet (meer).", denied=True, status=404)
     item = load_item(db, user, meeting, piece.agenda_item_id)
     ctx = case_context(db, item)
     record = sharing.load_item_or_404(db, user, ctx, piece.item_id)
     if not sharing.item_decision(user, ctx, record).visible:
-        raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True)
+        raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True, status=404)
     return piece, item, record
 
 
