@@ -35,7 +35,8 @@ from mda import db
 from mda.core import audit, metrics, refusal
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
-from mda.live import access, coedit, services, state
+from mda.live import access, chairing, coedit, scores, services, state
+from mda.live import presence as live_presence
 from mda.live.guard import SOCKETS, EventContext, LiveError, SocketState, live_event
 
 REFUSED = "Log in om deel te nemen aan het overleg."
@@ -68,7 +69,7 @@ class LiveNamespace(Namespace):
 
     def on_disconnect(self, *args):
         metrics.LIVE_SOCKETS.dec()
-        services.leave_socket(request.sid)
+        live_presence.leave_socket(request.sid)
 
     # ------------------------------------------------------------------ joining and views
     @live_event("deelnemen")
@@ -78,7 +79,7 @@ class LiveNamespace(Namespace):
         if previous is not None and previous != meeting.id:
             raise LiveError("U neemt in dit venster al deel aan een ander overleg. Laad de pagina opnieuw.")
         ctx.state.meeting_id = meeting.id
-        services.join(ctx.db, ctx.user, meeting, ctx.sid)
+        live_presence.join(ctx.db, ctx.user, meeting, ctx.sid)
         join_room(f"meeting:{meeting.id}")
         return {"overleg": state.meeting_state(ctx.db, ctx.user, meeting)}
 
@@ -106,7 +107,7 @@ class LiveNamespace(Namespace):
         presence = self._presence(ctx)
         refusal.when_refused(lambda _exc: self._leave(ctx, presence, item_id))  # e.g. no longer in the circle
         item = services.load_item(ctx.db, ctx.user, meeting, item_id)
-        if services.enter_item(ctx.db, presence, item):
+        if live_presence.enter_item(ctx.db, presence, item):
             join_room(f"item:{item.id}")
             join_room(f"case:{item.case_id}")
         if ctx.state.editing and ctx.state.viewing != item.id:  # moved on: no longer typing in the other item
@@ -117,16 +118,16 @@ class LiveNamespace(Namespace):
     # ------------------------------------------------------------------ chairing
     @live_event("starten", dedup=True)
     def on_starten(self, ctx: EventContext):
-        services.start(ctx.db, ctx.user, self._meeting(ctx))
+        chairing.start(ctx.db, ctx.user, self._meeting(ctx))
 
     @live_event("volgende", dedup=True)
     def on_volgende(self, ctx: EventContext):
-        live = services.goto(ctx.db, ctx.user, self._meeting(ctx), ctx.get("punt", required=False))
+        live = chairing.goto(ctx.db, ctx.user, self._meeting(ctx), ctx.get("punt", required=False))
         return {"huidig_punt": live.current_agenda_item_id}
 
     @live_event("sluiten", dedup=True)
     def on_sluiten(self, ctx: EventContext):
-        services.close(ctx.db, ctx.user, self._meeting(ctx))
+        chairing.close(ctx.db, ctx.user, self._meeting(ctx))
 
     # ------------------------------------------------------------------ minutes and decisions
     @live_event("stuk_nieuw", dedup=True)
@@ -144,7 +145,7 @@ class LiveNamespace(Namespace):
                                     base_version=ctx.get("versie", label="De versie"),
                                     content=ctx.payload.get("tekst"), reason=ctx.payload.get("reden") or "")
         if ctx.state.editing:  # only this socket's own "bewerken" marks its presence as editing
-            services.set_editing(ctx.db, self._presence(ctx), None)
+            live_presence.set_editing(ctx.db, self._presence(ctx), None)
             db.after_commit(lambda: setattr(ctx.state, "editing", False))
         return {"stuk": piece.id, "versie": piece.version}
 
@@ -171,11 +172,11 @@ class LiveNamespace(Namespace):
         piece = None
         if piece_id is not None:
             piece, _item = services.load_piece(ctx.db, ctx.user, meeting, piece_id)
-            if services.mark_overtaken(ctx.user, piece, base_version):
+            if live_presence.mark_overtaken(ctx.user, piece, base_version):
                 piece = None
         presence = self._presence(ctx)
         before = presence.editing_piece_id
-        services.set_editing(ctx.db, presence, piece.id if piece else None)
+        live_presence.set_editing(ctx.db, presence, piece.id if piece else None)
         ctx.state.editing = ctx.state.editing or piece is not None  # cleared when a save has cleared the row
         for changed in {before, piece.id if piece else None} - {None}:
             self._notify_piece(ctx, changed)
@@ -190,17 +191,17 @@ class LiveNamespace(Namespace):
     @live_event("ronde_open", dedup=True)
     def on_ronde_open(self, ctx: EventContext):
         meeting, item = self._item(ctx)
-        return {"ronde": services.open_round(ctx.db, ctx.user, meeting, item).id}
+        return {"ronde": scores.open_round(ctx.db, ctx.user, meeting, item).id}
 
     @live_event("ronde_sluiten", dedup=True)
     def on_ronde_sluiten(self, ctx: EventContext):
         meeting, item = self._item(ctx)
-        return {"ronde": services.close_round(ctx.db, ctx.user, meeting, item).id}
+        return {"ronde": scores.close_round(ctx.db, ctx.user, meeting, item).id}
 
     @live_event("score", dedup=True)
     def on_score(self, ctx: EventContext):
         meeting, item = self._item(ctx)
-        services.enter_score(ctx.db, ctx.user, meeting, item, ctx.payload.get("score"))
+        scores.enter_score(ctx.db, ctx.user, meeting, item, ctx.payload.get("score"))
 
     @live_event("actie", dedup=True)
     def on_actie(self, ctx: EventContext):
@@ -224,7 +225,7 @@ class LiveNamespace(Namespace):
         return meeting, services.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
 
     def _presence(self, ctx: EventContext):
-        presence = services.presence_of(ctx.db, ctx.sid)
+        presence = live_presence.presence_of(ctx.db, ctx.sid)
         if presence is None:
             raise LiveError("Neem eerst deel aan een overleg.")
         return presence
@@ -239,7 +240,7 @@ class LiveNamespace(Namespace):
     def _stop_editing(self, ctx: EventContext, presence) -> None:
         """Clear this socket's "being edited by" mark (the others get the piece without it, after the commit)."""
         before = presence.editing_piece_id
-        services.set_editing(ctx.db, presence, None)
+        live_presence.set_editing(ctx.db, presence, None)
         db.after_commit(lambda: setattr(ctx.state, "editing", False))
         if before is not None:
             self._notify_piece(ctx, before)
@@ -253,7 +254,7 @@ class LiveNamespace(Namespace):
             leave_room(f"item:{item_id}")
             if item is not None and item.case_id:
                 leave_room(f"case:{item.case_id}")
-            services.leave_item(ctx.db, presence, item_id)
+            live_presence.leave_item(ctx.db, presence, item_id)
             db.commit()
 
     def _drop_lost_rooms(self, ctx: EventContext, meeting) -> None:
@@ -266,4 +267,4 @@ class LiveNamespace(Namespace):
                 leave_room(f"item:{item_id}")
                 if item is not None and item.case_id:
                     leave_room(f"case:{item.case_id}")
-                services.leave_item(ctx.db, presence, item_id)
+                live_presence.leave_item(ctx.db, presence, item_id)

@@ -339,9 +339,9 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                     db.rollback()
                     answer = refuse(EXPIRED)
                     emit(SESSION_ENDED, {"fout": EXPIRED})  # the page shows the login link and stops reconnecting
-                    from mda.live import services
+                    from mda.live import presence
 
-                    services.leave_socket(sid)
+                    presence.leave_socket(sid)
                     disconnect()
                     return answer
                 allowed, warn = allow_event(user.id)

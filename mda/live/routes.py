@@ -15,7 +15,7 @@ from mda import db
 from mda.cases.models import Item
 from mda.core import refusal, sharing
 from mda.core.permissions import require_permission
-from mda.live import access, bp, services, state
+from mda.live import access, bp, chairing, minutes, scores, services, state
 from mda.live.models import LivePiece
 from mda.meetings import access as meeting_access
 from mda.meetings.models import AgendaItem
@@ -74,7 +74,7 @@ def _form_item(meeting, item_id: int) -> AgendaItem:
 def chair(meeting_id: int, step: str):
     """Chairing without the live view: start, next item, close."""
     meeting = _meeting(meeting_id)
-    fn = {"starten": services.start, "volgende": services.goto, "sluiten": services.close}[step]
+    fn = {"starten": chairing.start, "volgende": chairing.goto, "sluiten": chairing.close}[step]
     _on_refusal(meeting)
     fn(db.session(), current_user, meeting)
     flash({"starten": "Het overleg is gestart.", "volgende": "Door naar het volgende agendapunt.",
@@ -157,11 +157,11 @@ def score(meeting_id: int, item_id: int):
     s = db.session()
     _on_refusal(meeting)
     if step == "openen":
-        services.open_round(s, current_user, meeting, item)
+        scores.open_round(s, current_user, meeting, item)
     elif step == "sluiten":
-        services.close_round(s, current_user, meeting, item)
+        scores.close_round(s, current_user, meeting, item)
     else:
-        services.enter_score(s, current_user, meeting, item, request.form.get("score", ""))
+        scores.enter_score(s, current_user, meeting, item, request.form.get("score", ""))
     flash("Vastgelegd.", "success")
     return _back(meeting_id, item_id)
 
@@ -173,7 +173,7 @@ def minutes_status(meeting_id: int, step: str):
     """Send the minutes for review, or make them final (chair, coordinator or minute-taker)."""
     meeting = _meeting(meeting_id)
     _on_refusal(meeting)
-    (services.send_for_review if step == "review" else services.finalise)(db.session(), current_user, meeting)
+    (minutes.send_for_review if step == "review" else minutes.finalise)(db.session(), current_user, meeting)
     flash("De notulen zijn ter controle gestuurd." if step == "review" else "De notulen zijn definitief.", "success")
     return _back(meeting_id)
 
