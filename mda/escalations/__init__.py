@@ -19,7 +19,7 @@ def _plug_in() -> None:
     from mda import jobs
     from mda.cases import history
     from mda.cases import services as case_services
-    from mda.escalations.services import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
+    from mda.escalations.locks import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
     from mda.safety_plan import services as plan_services
 
     if plan_subject_is_locked not in plan_services.LOCK_PROVIDERS:
@@ -63,7 +63,7 @@ def escalation_marks(case_id: int) -> dict:
     cache = g.setdefault("escalation_marks", {})
     if case_id not in cache:
         from mda import db
-        from mda.escalations.services import subjects_of_case
+        from mda.escalations.locks import subjects_of_case
 
         cache[case_id] = subjects_of_case(db.session(), case_id)
     return cache[case_id]

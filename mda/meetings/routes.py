@@ -294,7 +294,7 @@ def _prefill_from_plan(form: MeetingForm) -> None:
 
 def _escalation_proposal(value):
     """``?escalatie=<id>``: the open escalation the meeting is planned for and whom to invite, or None."""
-    from mda.escalations.services import meeting_invitees
+    from mda.escalations.access import meeting_invitees
 
     value = str(value or "")
     return meeting_invitees(db.session(), current_user, int(value)) if value.isdigit() and len(value) <= 10 \

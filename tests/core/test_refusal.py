@@ -20,7 +20,6 @@ ALLOWED = {
     "live/guard.py": "the handler of socket events",
     "documents/services.py": "audits a refused upload, then raises it again (owned by the documents feature)",
     "documents/filetypes.py": "lets a refusal pass before a broad except of a PDF parser",
-    "escalations/services.py": "the auto-escalation job goes on with the next escalation",
     "escalations/jobs.py": "the auto-escalation job goes on with the next escalation",
     "meetings/routes.py": "inviting an escalation's people goes on with the next person (a warning each)",
     "live/demo.py": "the demo seeder leaves out who cannot be invited",
