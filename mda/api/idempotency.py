@@ -25,12 +25,13 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, make_response, request
 from flask_login import current_user
 from sqlalchemy import delete
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, select
 
 from mda import db
+from mda.core.errors import error_response
 from mda.core.timeutil import as_utc, utcnow
 from mda.jobs import job
 
@@ -67,9 +68,8 @@ def _fingerprint() -> str:
 
 
 def _error(status: int, message: str):
-    response = jsonify({"fout": message, "veld": HEADER})
-    response.status_code = status
-    return response
+    """The documented ``Error`` body (one shape for every API error), naming the header."""
+    return make_response(error_response(status, message, details={"field": HEADER}))
 
 
 def _row(s: Session, key: str) -> ApiIdempotencyKey | None:

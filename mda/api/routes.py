@@ -18,7 +18,6 @@ from mda.api.schemas import (
     UserList,
 )
 from mda.auth.models import User
-from mda.auth.services import ServiceError
 from mda.core.errors import api_validation_error
 from mda.core.permissions import require_permission
 from mda.extensions import api_spec
@@ -69,11 +68,8 @@ dutch_validation_error = api_validation_error
 def create_organisation():
     """Create an organisation (administrators only)."""
     body: OrganisationIn = request.context.json
-    try:
-        org = save_organisation(db.session(), current_user, None, name=body.name,
-                                type_code=body.type_code, region_id=body.region_id)
-    except ServiceError as exc:
-        abort(422, str(exc))
+    org = save_organisation(db.session(), current_user, None, name=body.name,
+                            type_code=body.type_code, region_id=body.region_id)
     return jsonify(organisation_out(org)), 201
 
 

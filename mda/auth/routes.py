@@ -19,7 +19,7 @@ from mda.auth.forms import (
     SetPasswordForm,
 )
 from mda.auth.models import ApiToken, User
-from mda.core import input_guard
+from mda.core import input_guard, refusal
 from mda.core.forms import ConfirmForm
 from mda.core.timeutil import utcnow
 from mda.extensions import limiter
@@ -135,18 +135,22 @@ def enrol_2fa():
     if request.method == "GET" or not user.totp_pending_secret:
         # the seed waits on the server, encrypted, never in the (signed, readable) session cookie
         services.start_enrolment(db.session(), user)
-    secret = user.totp_pending_secret
+
+    def page(_exc=None):
+        if not user.totp_pending_secret:  # begun by this refused request and undone with it: begin again, kept
+            services.start_enrolment(db.session(), user)
+            db.commit()
+        secret = user.totp_pending_secret
+        uri = totp.provisioning_uri(secret, current_user.email)
+        return render_template("auth/enrol.html", form=form, qr=totp.qr_svg(uri), secret=secret,
+                               required=session.get("must_enrol", False))
+
+    refusal.on_refusal(page, form)
     if form.validate_on_submit():
-        try:
-            codes = services.confirm_enrolment(db.session(), user, form.code.data)
-        except services.ServiceError as exc:
-            flash(str(exc), "error")
-        else:
-            session.pop("must_enrol", None)
-            return render_template("auth/recovery_codes.html", codes=codes)
-    uri = totp.provisioning_uri(secret, current_user.email)
-    return render_template("auth/enrol.html", form=form, qr=totp.qr_svg(uri), secret=secret,
-                           required=session.get("must_enrol", False))
+        codes = services.confirm_enrolment(db.session(), user, form.code.data)
+        session.pop("must_enrol", None)
+        return render_template("auth/recovery_codes.html", codes=codes)
+    return page()
 
 
 @bp.route("/logout", methods=["POST"])
@@ -167,23 +171,18 @@ def logout():
 @bp.route("/wachtwoord-instellen/<token>", methods=["GET", "POST"])
 def set_password(token: str):
     """Set a password from an invitation or reset link."""
-    try:
-        user = services.redeem_account_token(db.session(), token)
-    except services.ServiceError as exc:
-        return render_template("auth/link_invalid.html", message=str(exc)), 404
+    refusal.on_refusal(lambda exc: render_template("auth/link_invalid.html", message=exc.message), not_found=True)
+    user = services.redeem_account_token(db.session(), token)  # an unknown or used link: 404
     form = SetPasswordForm()
+    page = refusal.form_page("auth/set_password.html", form, user=user)
     if form.validate_on_submit():
-        try:
-            services.redeem_account_token(db.session(), token, form.password.data)
-        except services.ServiceError as exc:
-            form.password.errors.append(str(exc))
-        else:
-            if current_user.is_authenticated:
-                logout_user()
-            session.clear()
-            flash("Uw wachtwoord is ingesteld. U kunt nu inloggen.", "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, user=user)
+        services.redeem_account_token(db.session(), token, form.password.data)
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash("Uw wachtwoord is ingesteld. U kunt nu inloggen.", "success")
+        return redirect(url_for("auth.login"))
+    return page()
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -193,26 +192,25 @@ def account():
     password_form = ChangePasswordForm(prefix="pw")
     token_form = ApiTokenForm(prefix="tok")
     new_token = None
+
+    def page(_exc=None):
+        tokens = db.session().exec(
+            select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+        ).all()
+        return render_template("auth/account.html", password_form=password_form, token_form=token_form,
+                               tokens=tokens, new_token=new_token, confirm=ConfirmForm())
+
     if password_form.submit.data and password_form.validate_on_submit():
-        try:
-            services.change_password(db.session(), current_user, password_form.current.data,
-                                     password_form.password.data)
-        except services.ServiceError as exc:
-            password_form.password.errors.append(str(exc))
-        else:
-            login_user(current_user)  # the cookie must carry the new session version
-            flash("Uw wachtwoord is gewijzigd. Andere sessies zijn beëindigd.", "success")
-            return redirect(url_for("auth.account"))
+        refusal.on_refusal(page, password_form)
+        services.change_password(db.session(), current_user, password_form.current.data,
+                                 password_form.password.data)
+        login_user(current_user)  # the cookie must carry the new session version
+        flash("Uw wachtwoord is gewijzigd. Andere sessies zijn beëindigd.", "success")
+        return redirect(url_for("auth.account"))
     elif token_form.submit.data and token_form.validate_on_submit():
-        try:
-            new_token = services.create_api_token(db.session(), current_user, token_form.label.data)
-        except services.ServiceError as exc:
-            token_form.label.errors.append(str(exc))
-    tokens = db.session().exec(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
-    ).all()
-    return render_template("auth/account.html", password_form=password_form, token_form=token_form,
-                           tokens=tokens, new_token=new_token, confirm=ConfirmForm())
+        refusal.on_refusal(page, token_form)
+        new_token = services.create_api_token(db.session(), current_user, token_form.label.data)
+    return page()
 
 
 @bp.route("/account/tokens/<int:token_id>/intrekken", methods=["POST"])
@@ -221,9 +219,6 @@ def revoke_token(token_id: int):
     """Revoke one of the user's own API tokens."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.revoke_api_token(db.session(), current_user, token_id)
-    except services.ServiceError:
-        abort(404)
+    services.revoke_api_token(db.session(), current_user, token_id)  # not one's own, or gone: 404
     flash("De API-sleutel is ingetrokken.", "success")
     return redirect(url_for("auth.account"))

@@ -176,7 +176,7 @@ def confirm_enrolment(db: Session, user: User, code: str) -> list[str]:
     secret = user.totp_pending_secret
     step = totp.matching_step(secret, code)
     if step is None:
-        raise ServiceError("De code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw.")
+        raise ServiceError("De code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw.", field="code")
     user.totp_secret = secret
     user.totp_pending_secret = None
     user.totp_enabled = True
@@ -202,7 +202,7 @@ def replace_recovery_codes(db: Session, user: User) -> list[str]:
 def change_password(db: Session, user: User, current: str, new: str) -> None:
     """Change the user's own password (requires the current one)."""
     if not passwords.verify_password(user.password_hash, current):
-        raise ServiceError("Het huidige wachtwoord klopt niet.")
+        raise ServiceError("Het huidige wachtwoord klopt niet.", field="current")
     _set_password(db, user, new)
     audit.record(db, "update", user=user, object_type="user", object_id=user.id,
                  summary="wachtwoord gewijzigd")
@@ -234,7 +234,7 @@ def end_account_credentials(db: Session, user: User, why: str) -> None:
 def _set_password(db: Session, user: User, new: str) -> None:
     problem = passwords.password_problem(new, [user.email, user.name, "mda", "veilig thuis"])
     if problem:
-        raise ServiceError(problem)
+        raise ServiceError(problem, field="password")
     user.password_hash = passwords.hash_password(new)
     user.failed_logins = 0
     user.locked_until = None
@@ -247,10 +247,10 @@ def redeem_account_token(db: Session, token: str, new_password: str | None = Non
         select(AccountToken).where(AccountToken.token_hash == passwords.token_digest(token))
     ).first()
     if row is None or row.used_at is not None or as_utc(row.expires_at) < utcnow():
-        raise ServiceError("Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.")
+        raise ServiceError("Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.", status=404)
     user = db.get(User, row.user_id)
     if user is None or not user.active:
-        raise ServiceError("Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.")
+        raise ServiceError("Deze link is verlopen of al gebruikt. Vraag de beheerder om een nieuwe.", status=404)
     if new_password is None:
         return user
     _set_password(db, user, new_password)
@@ -287,7 +287,7 @@ def invite_user(db: Session, admin: User, *, email: str, name: str, organisation
                 roles: list[str]) -> User:
     """Create an account and mail a one-time set-password link."""
     if find_user_by_email(db, email):
-        raise ServiceError("Er bestaat al een account met dit e-mailadres.")
+        raise ServiceError("Er bestaat al een account met dit e-mailadres.", field="email")
     if not roles or set(roles) - set(ROLES):
         raise ServiceError("Kies minstens één geldige rol.")
     check_separation_of_duties(admin, None, roles, organisation_id)
@@ -370,7 +370,7 @@ def create_api_token(db: Session, user: User, label: str) -> str:
     """Create a personal API token; the full token is returned once, only its hash is kept."""
     label = label.strip()
     if not label:
-        raise ServiceError("Geef de API-sleutel een naam, zodat u hem later herkent.")
+        raise ServiceError("Geef de API-sleutel een naam, zodat u hem later herkent.", field="label")
     import secrets
 
     prefix = secrets.token_hex(6)
@@ -386,7 +386,7 @@ def revoke_api_token(db: Session, user: User, token_id: int) -> None:
     """Revoke one of the user's own tokens."""
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
-        raise ServiceError("Deze API-sleutel bestaat niet (meer).")
+        raise ServiceError("Deze API-sleutel bestaat niet (meer).", status=404)
     token.revoked_at = utcnow()
     db.add(token)
     audit.record(db, "update", user=user, object_type="api_token", object_id=token.prefix,

@@ -14,7 +14,6 @@ from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
 from mda.auth.models import User
-from mda.auth.services import ServiceError
 from mda.cases import search, services
 from mda.cases.loaders import load_case
 from mda.cases.models import PHASES, Case
@@ -149,14 +148,11 @@ def create_consent(case_id: int):
     """Record a consent (recipients must be in the circle, categories in the catalogue)."""
     _case, ctx = _load_for_work(case_id)
     body: ConsentIn = request.context.json
-    try:
-        consent = services.record_consent(
-            db.session(), current_user, ctx, person_id=body.person_id, by_representative=body.by_representative,
-            representative=body.representative, purpose=body.purpose, method=body.method,
-            recipient_ids=body.recipient_organisation_ids, categories=body.categories, given_on=body.given_on,
-            valid_until=body.valid_until)
-    except ServiceError as exc:
-        abort(422, str(exc))
+    consent = services.record_consent(
+        db.session(), current_user, ctx, person_id=body.person_id, by_representative=body.by_representative,
+        representative=body.representative, purpose=body.purpose, method=body.method,
+        recipient_ids=body.recipient_organisation_ids, categories=body.categories, given_on=body.given_on,
+        valid_until=body.valid_until)
     return jsonify(_consent(sharing.single_consent_view(db.session(), current_user, ctx, consent))), 201
 
 
@@ -170,8 +166,5 @@ def withdraw_consent(case_id: int, consent_id: int):
     if services.load_consent(db.session(), ctx, consent_id) is None:
         abort(404)
     body: WithdrawIn = request.context.json
-    try:
-        consent = services.withdraw_consent(db.session(), current_user, ctx, consent_id, body.reason)
-    except ServiceError as exc:
-        abort(422, str(exc))
+    consent = services.withdraw_consent(db.session(), current_user, ctx, consent_id, body.reason)
     return jsonify(_consent(sharing.single_consent_view(db.session(), current_user, ctx, consent)))

@@ -6,11 +6,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from mda import db
-from mda.auth.services import ServiceError
 from mda.cases import bp, circle
 from mda.cases.forms import CircleMemberForm, CircleOrganisationForm
 from mda.cases.loaders import load_case as load
-from mda.core import confirmations
+from mda.core import confirmations, refusal
 from mda.core.forms import ConfirmForm, ReasonConfirmForm, confirm_page
 from mda.core.permissions import require_permission
 
@@ -43,10 +42,8 @@ def circle_add_organisation(case_id: int):
     form = CircleOrganisationForm()
     if not form.validate_on_submit():
         return _page(case, ctx, "Kies een organisatie.", org_form=form)
-    try:
-        org = circle.add_organisation(db.session(), current_user, ctx, form.organisation_id.data)
-    except ServiceError as exc:
-        return _page(case, ctx, str(exc), org_form=form)
+    refusal.on_refusal(lambda exc: _page(case, ctx, org_form=form), form)
+    org = circle.add_organisation(db.session(), current_user, ctx, form.organisation_id.data)
     flash(f"{org.name} staat nu in de kring.", "success")
     return redirect(url_for("cases.circle_page", case_id=case.id))
 
@@ -56,24 +53,24 @@ def circle_add_organisation(case_id: int):
 def circle_remove_organisation(case_id: int, org_id: int):
     """Remove an organisation (and its named professionals) from the circle, after confirmation with a reason."""
     case, ctx = load(case_id, "coordinate")
-    form, error = ReasonConfirmForm(), None
-    if form.validate_on_submit():
-        try:
-            circle.remove_organisation(db.session(), current_user, ctx, org_id)
-            confirmations.record(db.session(), current_user, "kring_organisatie_verwijderen", "case_circle", case.id,
-                                 form.reason.data, case_id=case.id)
-        except ServiceError as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("De organisatie is uit de kring gehaald.", "success")
-            return redirect(url_for("cases.circle_page", case_id=case.id))
+    form = ReasonConfirmForm()
     name = ctx.org_names.get(org_id) if org_id in ctx.circle_org_ids else "Deze organisatie"
-    return confirm_page(
-        title=f"{name} uit de kring van {case.reference} halen", form=form, error=error,
-        consequences=[f"{name} en de professionals van {name} die met naam in de kring staan, kunnen de casus "
-                      "niet meer openen.", "Wat al met hen is gedeeld, blijft in de audittrail zichtbaar."],
-        button="Uit de kring halen", back_url=url_for("cases.circle_page", case_id=case.id))
+
+    def page(_exc=None):
+        return confirm_page(
+            title=f"{name} uit de kring van {case.reference} halen", form=form,
+            consequences=[f"{name} en de professionals van {name} die met naam in de kring staan, kunnen de casus "
+                          "niet meer openen.", "Wat al met hen is gedeeld, blijft in de audittrail zichtbaar."],
+            button="Uit de kring halen", back_url=url_for("cases.circle_page", case_id=case.id))
+
+    refusal.on_refusal(page, form)
+    if form.validate_on_submit():
+        circle.remove_organisation(db.session(), current_user, ctx, org_id)
+        confirmations.record(db.session(), current_user, "kring_organisatie_verwijderen", "case_circle", case.id,
+                             form.reason.data, case_id=case.id)
+        flash("De organisatie is uit de kring gehaald.", "success")
+        return redirect(url_for("cases.circle_page", case_id=case.id))
+    return page()
 
 
 @bp.route("/<int:case_id>/kring/professionals", methods=["POST"])
@@ -84,10 +81,8 @@ def circle_add_member(case_id: int):
     form = CircleMemberForm()
     if not form.validate_on_submit():
         return _page(case, ctx, "Kies een professional.", member_form=form)
-    try:
-        member = circle.add_member(db.session(), current_user, ctx, form.user_id.data)
-    except ServiceError as exc:
-        return _page(case, ctx, str(exc), member_form=form)
+    refusal.on_refusal(lambda exc: _page(case, ctx, member_form=form), form)
+    member = circle.add_member(db.session(), current_user, ctx, form.user_id.data)
     flash(f"{member.name} staat nu in de kring.", "success")
     return redirect(url_for("cases.circle_page", case_id=case.id))
 
@@ -99,9 +94,7 @@ def circle_remove_member(case_id: int, user_id: int):
     case, ctx = load(case_id, "coordinate")
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        circle.remove_member(db.session(), current_user, ctx, user_id)
-    except ServiceError as exc:
-        return _page(case, ctx, str(exc))
+    refusal.on_refusal(lambda exc: _page(case, ctx))
+    circle.remove_member(db.session(), current_user, ctx, user_id)
     flash("De professional is uit de kring gehaald.", "success")
     return redirect(url_for("cases.circle_page", case_id=case.id))

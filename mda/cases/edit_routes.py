@@ -12,14 +12,8 @@ from mda.cases.forms import ConsentEditForm, ItemEditForm, PersonEditForm, Reaso
 from mda.cases.intake import PersonInput
 from mda.cases.models import Person
 from mda.cases.routes import load, person_label
-from mda.core import sharing
-from mda.core.errors import ServiceError
+from mda.core import refusal, sharing
 from mda.core.permissions import require_permission
-
-
-def _page(template: str, form, error, **context):
-    status = 422 if (error or form.errors) else 200
-    return render_template(template, form=form, error=error, **context), status
 
 
 @bp.route("/<int:case_id>/gegevens/<int:item_id>/bewerken", methods=["GET", "POST"])
@@ -31,23 +25,22 @@ def edit_item(case_id: int, item_id: int):
     item = sharing.load_item_or_404(s, current_user, ctx, item_id)
     if not history.may_edit_item(current_user, ctx, item):
         abort(403)
-    form, error = ItemEditForm(), None
+    form = ItemEditForm()
     if not form.is_submitted():  # the item as the engine shows it (its own source sees it), audited
         view = sharing.item_view(s, current_user, ctx, item.id, channel="bewerken")
         form.content.data, form.recorded_on.data = view.item.content, view.item.recorded_on
+    def page(exc=None):
+        versions = history.history(s, current_user, ctx, "item", item.id)
+        return refusal.render_form("cases/edit_item.html", form, exc, case=case, item_id=item.id, versions=versions)
+
+    refusal.on_refusal(page, form)
     if form.validate_on_submit():
-        try:
-            changed = history.edit_item(s, current_user, ctx, item, content=form.content.data,
-                                        recorded_on=form.recorded_on.data)
-        except ServiceError as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
-                  "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
-    versions = history.history(s, current_user, ctx, "item", item.id)
-    return _page("cases/edit_item.html", form, error, case=case, item_id=item.id, versions=versions)
+        changed = history.edit_item(s, current_user, ctx, item, content=form.content.data,
+                                    recorded_on=form.recorded_on.data)
+        flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
+              "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
+    return page()
 
 
 @bp.route("/<int:case_id>/gegevens/<int:item_id>/geschiedenis")
@@ -75,24 +68,23 @@ def edit_person(case_id: int, person_id: int):
         abort(404)
     if not history.may_edit_person(current_user, ctx, person):
         abort(403)
-    form, error = PersonEditForm(), None
+    form = PersonEditForm()
     if not form.is_submitted():
         form.name.data, form.date_of_birth.data, form.address.data = person.name, person.date_of_birth, person.address
+    def page(exc=None):
+        versions = history.history(s, current_user, ctx, "person", person.id)
+        label = person_label(sharing.person_view(current_user, ctx, person))
+        return refusal.render_form("cases/edit_person.html", form, exc, case=case, label=label, versions=versions)
+
+    refusal.on_refusal(page, form)
     if form.validate_on_submit():
         data = PersonInput(role=person.role, name=form.name.data, date_of_birth=form.date_of_birth.data, bsn=None,
                            address=form.address.data or "")
-        try:
-            changed = history.edit_person(s, current_user, ctx, person, data)
-        except ServiceError as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
-                  "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="personen"))
-    versions = history.history(s, current_user, ctx, "person", person.id)
-    label = person_label(sharing.person_view(current_user, ctx, person))
-    return _page("cases/edit_person.html", form, error, case=case, label=label, versions=versions)
+        changed = history.edit_person(s, current_user, ctx, person, data)
+        flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
+              "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="personen"))
+    return page()
 
 
 @bp.route("/<int:case_id>/reden-en-doel", methods=["GET", "POST"])
@@ -101,24 +93,23 @@ def edit_reason_goal(case_id: int):
     """The coordinator corrects the case's reason and goal; earlier versions below."""
     case, ctx = load(case_id, "coordinate")
     s = db.session()
-    form, error = ReasonGoalForm(), None
+    form = ReasonGoalForm()
     if not form.is_submitted():  # the texts as the engine lets the coordinator see them (audited)
         texts = {t.kind: t for t in sharing.case_texts_view(s, current_user, ctx, channel="bewerken")}
         if texts["aanleiding"].text is None or texts["doel"].text is None:
             abort(403)  # one cannot correct what one may not read
         form.reason.data, form.goal.data = texts["aanleiding"].text, texts["doel"].text
+    def page(exc=None):
+        versions = history.history(s, current_user, ctx, "case", case.id)
+        return refusal.render_form("cases/edit_reason_goal.html", form, exc, case=case, versions=versions)
+
+    refusal.on_refusal(page, form)
     if form.validate_on_submit():
-        try:
-            changed = history.edit_reason_goal(s, current_user, ctx, reason=form.reason.data, goal=form.goal.data)
-        except ServiceError as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("Reden en doel zijn opgeslagen; de vorige versie is bewaard." if changed
-                  else "Er is niets gewijzigd.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id))
-    versions = history.history(s, current_user, ctx, "case", case.id)
-    return _page("cases/edit_reason_goal.html", form, error, case=case, versions=versions)
+        changed = history.edit_reason_goal(s, current_user, ctx, reason=form.reason.data, goal=form.goal.data)
+        flash("Reden en doel zijn opgeslagen; de vorige versie is bewaard." if changed
+              else "Er is niets gewijzigd.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id))
+    return page()
 
 
 @bp.route("/<int:case_id>/toestemmingen/<int:consent_id>/bewerken", methods=["GET", "POST"])
@@ -130,21 +121,20 @@ def edit_consent(case_id: int, consent_id: int):
     consent = services.load_consent(s, ctx, consent_id) or abort(404)
     if not sharing.consent_decision(current_user, ctx, consent).visible:
         abort(403)  # one cannot correct a purpose one may not read
-    form, error, person = ConsentEditForm(), None, None
+    form, person = ConsentEditForm(), None
     if not form.is_submitted():  # the consent as the engine lets this user see it (audited: person and purpose)
         view = sharing.single_consent_view(s, current_user, ctx, consent, channel="bewerken")
         form.purpose.data, form.method.data, person = view.purpose, view.method, view.person
+    def page(exc=None):
+        versions = history.history(s, current_user, ctx, "consent", consent.id)
+        return refusal.render_form("cases/edit_consent.html", form, exc, case=case, consent_id=consent.id,
+                                   person=person, versions=versions)
+
+    refusal.on_refusal(page, form)
     if form.validate_on_submit():
-        try:
-            changed = history.edit_consent(s, current_user, ctx, consent, purpose=form.purpose.data,
-                                           method=form.method.data)
-        except ServiceError as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
-                  "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
-    versions = history.history(s, current_user, ctx, "consent", consent.id)
-    return _page("cases/edit_consent.html", form, error, case=case, consent_id=consent.id, person=person,
-                 versions=versions)
+        changed = history.edit_consent(s, current_user, ctx, consent, purpose=form.purpose.data,
+                                       method=form.method.data)
+        flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
+              "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
+    return page()

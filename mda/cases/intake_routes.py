@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlmodel import select
 
 from mda import db
-from mda.auth.services import ServiceError
 from mda.cases import bp, referral_merge
 from mda.cases import intake as referrals
 from mda.cases.forms import ConfirmActionForm, DeclineForm, IntakeForm
+from mda.core import refusal
 from mda.core.permissions import require_permission
 from mda.organisations.models import Organisation
 
@@ -28,23 +28,18 @@ def intake():
     """Request MDA++ for a household: reason, goal, persons, partners, urgency."""
     form = IntakeForm()
     form.partners.choices = _partner_choices()
-    error = None
+    page = refusal.form_page("cases/intake.html", form)
     if form.validate_on_submit():
         persons = [referrals.PersonInput(role=row.role.data, name=row.name.data or "",
                                       date_of_birth=row.date_of_birth.data, bsn=row.bsn.data or None,
                                       address=row.address.data or "")
                    for row in (entry.form for entry in form.persons) if not row.is_empty()]
-        try:
-            referral = referrals.submit_referral(db.session(), current_user, reason=form.reason.data,
-                                              goal=form.goal.data, urgency=form.urgency.data, persons=persons,
-                                              partner_org_ids=form.partners.data or [])
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash(f"Uw aanmelding {referral.reference} is verstuurd naar de procesregisseur.", "success")
-            return redirect(url_for("cases.my_referrals"))
-    status = 422 if (error or form.errors) else 200
-    return render_template("cases/intake.html", form=form, error=error), status
+        referral = referrals.submit_referral(db.session(), current_user, reason=form.reason.data,
+                                             goal=form.goal.data, urgency=form.urgency.data, persons=persons,
+                                             partner_org_ids=form.partners.data or [])
+        flash(f"Uw aanmelding {referral.reference} is verstuurd naar de procesregisseur.", "success")
+        return redirect(url_for("cases.my_referrals"))
+    return page()
 
 
 @bp.route("/aanmeldingen")
@@ -114,11 +109,8 @@ def triage_add_to_case(referral_id: int, case_id: int):
     referral = referrals.load_referral_or_404(db.session(), current_user, referral_id, triage=True)
     if not ConfirmActionForm().validate_on_submit():
         abort(400)
-    try:
-        case = referral_merge.add_to_case(db.session(), current_user, referral, case_id)
-    except ServiceError as exc:
-        db.rollback()
-        return _triage_page(referral, error=str(exc), status=422)
+    refusal.on_refusal(lambda exc: _triage_page(referral, status=exc.status))
+    case = referral_merge.add_to_case(db.session(), current_user, referral, case_id)
     flash(f"Aanmelding {referral.reference} is toegevoegd aan casus {case.reference}.", "success")
     return redirect(url_for("cases.case_page", case_id=case.id, _anchor="gegevens"))
 
@@ -130,10 +122,8 @@ def triage_accept(referral_id: int):
     referral = referrals.load_referral_or_404(db.session(), current_user, referral_id, triage=True)
     if not ConfirmActionForm().validate_on_submit():
         abort(400)
-    try:
-        case = referrals.accept_referral(db.session(), current_user, referral)
-    except ServiceError as exc:
-        return _triage_page(referral, error=str(exc), status=422)
+    refusal.on_refusal(lambda exc: _triage_page(referral, status=exc.status))
+    case = referrals.accept_referral(db.session(), current_user, referral)
     flash(f"Casus {case.reference} is geopend" + (" (herhaalde casus)." if case.is_repeat else "."), "success")
     return redirect(url_for("cases.case_page", case_id=case.id))
 
@@ -144,11 +134,9 @@ def triage_decline(referral_id: int):
     """Decline with a reason the requester will see."""
     referral = referrals.load_referral_or_404(db.session(), current_user, referral_id, triage=True)
     form = DeclineForm()
+    refusal.on_refusal(lambda exc: _triage_page(referral, decline_form=form, status=exc.status), form)
     if form.validate_on_submit():
-        try:
-            referrals.decline_referral(db.session(), current_user, referral, form.reason.data)
-        except ServiceError as exc:
-            return _triage_page(referral, decline_form=form, error=str(exc), status=422)
+        referrals.decline_referral(db.session(), current_user, referral, form.reason.data)
         flash(f"Aanmelding {referral.reference} is afgewezen; de melder krijgt bericht.", "success")
         return redirect(url_for("cases.triage_list"))
     return _triage_page(referral, decline_form=form, status=422)

@@ -12,7 +12,6 @@ from sqlmodel import select
 
 from mda import db
 from mda.auth.models import User
-from mda.auth.services import ServiceError
 from mda.cases import bp, catalogue, circle, loaders, search, services
 from mda.cases.forms import (
     BreakGlassForm,
@@ -26,7 +25,7 @@ from mda.cases.forms import (
 )
 from mda.cases.intake import PersonInput
 from mda.cases.models import PHASES, Case
-from mda.core import paging, sharing, signals
+from mda.core import paging, refusal, sharing, signals
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local, utcnow
 from mda.organisations import names
@@ -44,12 +43,6 @@ def persons_for_form(case, ctx):
     """The case's persons as this user may see them (audited view, no items)."""
     view = sharing.case_view(db.session(), current_user, case, ctx, channel="formulier", item_filter=set())
     return [(p.id, person_label(p)) for p in view.persons]
-
-
-def form_page(template: str, form, error: str | None = None, **context):
-    """Render a form; 422 when it has errors, so nothing of the request is committed."""
-    status = 422 if (error or form.errors) else 200
-    return render_template(template, form=form, error=error, **context), status
 
 
 @bp.route("/")
@@ -102,18 +95,15 @@ def case_page(case_id: int):
 def add_person(case_id: int):
     """Add a person of the household (role, name, date of birth, BSN, address)."""
     case, ctx = load(case_id, "work")
-    form, error = PersonForm(), None
+    form = PersonForm()
+    page = refusal.form_page("cases/person_form.html", form, case=case)
     if form.validate_on_submit():
         data = PersonInput(role=form.role.data, name=form.name.data, date_of_birth=form.date_of_birth.data,
                            bsn=form.bsn.data or None, address=form.address.data or "")
-        try:
-            services.add_person(db.session(), current_user, ctx, data)
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash("De persoon is toegevoegd.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="personen"))
-    return form_page("cases/person_form.html", form, error, case=case)
+        services.add_person(db.session(), current_user, ctx, data)
+        flash("De persoon is toegevoegd.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="personen"))
+    return page()
 
 
 @bp.route("/<int:case_id>/gegevens/nieuw", methods=["GET", "POST"])
@@ -121,22 +111,19 @@ def add_person(case_id: int):
 def add_item(case_id: int):
     """Add an item of the minimal data set; the source is the author's organisation."""
     case, ctx = load(case_id, "work")
-    form, error = ItemForm(), None
+    form = ItemForm()
     if not form.is_submitted():
         form.recorded_on.data = to_local(utcnow()).date()
     form.category.choices = category_choices()
     form.persons.choices = persons_for_form(case, ctx)
+    page = refusal.form_page("cases/item_form.html", form, case=case)
     if form.validate_on_submit():
-        try:
-            services.add_item(db.session(), current_user, ctx, category=form.category.data,
-                              content=form.content.data, recorded_on=form.recorded_on.data,
-                              person_ids=form.persons.data or [])
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash("Het gegeven is toegevoegd.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="gegevens"))
-    return form_page("cases/item_form.html", form, error, case=case)
+        services.add_item(db.session(), current_user, ctx, category=form.category.data,
+                          content=form.content.data, recorded_on=form.recorded_on.data,
+                          person_ids=form.persons.data or [])
+        flash("Het gegeven is toegevoegd.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="gegevens"))
+    return page()
 
 
 @bp.route("/<int:case_id>/gegevens/<int:item_id>/doorbraak", methods=["GET", "POST"])
@@ -146,18 +133,15 @@ def break_glass(case_id: int, item_id: int):
     case, ctx = load(case_id)
     s = db.session()
     item_view = sharing.item_view(s, current_user, ctx, item_id)
-    form, error = BreakGlassForm(), None
+    form = BreakGlassForm()
+    page = refusal.form_page("cases/break_glass.html", form, case=case, item=item_view)
     if form.validate_on_submit():
-        try:
-            services.break_glass(s, current_user, ctx, sharing.load_item_or_404(s, current_user, ctx, item_id),
-                                 form.reason.data)
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash("Doorbraak vastgelegd. Het gegeven is 4 uur voor u zichtbaar; de privacyfunctionaris "
-                  "beoordeelt deze doorbraak.", "warning")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item_id}"))
-    return form_page("cases/break_glass.html", form, error, case=case, item=item_view)
+        services.break_glass(s, current_user, ctx, sharing.load_item_or_404(s, current_user, ctx, item_id),
+                             form.reason.data)
+        flash("Doorbraak vastgelegd. Het gegeven is 4 uur voor u zichtbaar; de privacyfunctionaris "
+              "beoordeelt deze doorbraak.", "warning")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item_id}"))
+    return page()
 
 
 @bp.route("/<int:case_id>/toestemmingen/nieuw", methods=["GET", "POST"])
@@ -165,24 +149,21 @@ def break_glass(case_id: int, item_id: int):
 def add_consent(case_id: int):
     """Record a consent: person, purpose, recipients in the circle, categories, how, when, until when."""
     case, ctx = load(case_id, "work")
-    form, error = ConsentForm(), None
+    form = ConsentForm()
     form.person_id.choices = persons_for_form(case, ctx)
     form.recipients.choices = sorted(((o, ctx.org_names[o]) for o in ctx.circle_org_ids), key=lambda c: c[1])
     form.categories.choices = category_choices()
+    page = refusal.form_page("cases/consent_form.html", form, case=case)
     if form.validate_on_submit():
-        try:
-            services.record_consent(
-                db.session(), current_user, ctx, person_id=form.person_id.data,
-                by_representative=form.given_by_kind.data == "vertegenwoordiger",
-                representative=form.representative.data or "", purpose=form.purpose.data, method=form.method.data,
-                recipient_ids=form.recipients.data or [], categories=form.categories.data or [],
-                given_on=form.given_on.data, valid_until=form.valid_until.data)
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash("De toestemming is vastgelegd.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
-    return form_page("cases/consent_form.html", form, error, case=case)
+        services.record_consent(
+            db.session(), current_user, ctx, person_id=form.person_id.data,
+            by_representative=form.given_by_kind.data == "vertegenwoordiger",
+            representative=form.representative.data or "", purpose=form.purpose.data, method=form.method.data,
+            recipient_ids=form.recipients.data or [], categories=form.categories.data or [],
+            given_on=form.given_on.data, valid_until=form.valid_until.data)
+        flash("De toestemming is vastgelegd.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
+    return page()
 
 
 @bp.route("/<int:case_id>/toestemmingen/<int:consent_id>/intrekken", methods=["GET", "POST"])
@@ -191,16 +172,13 @@ def withdraw_consent(case_id: int, consent_id: int):
     """Withdraw a consent; from the next page load on, what it opened is no longer shared."""
     case, ctx = load(case_id, "work")
     consent = services.load_consent(db.session(), ctx, consent_id) or abort(404)
-    form, error = WithdrawForm(), None
+    form = WithdrawForm()
+    page = refusal.form_page("cases/withdraw_form.html", form, case=case, consent=consent)
     if form.validate_on_submit():
-        try:
-            services.withdraw_consent(db.session(), current_user, ctx, consent_id, form.reason.data)
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash(f"Toestemming nr. {consent_id} is ingetrokken; wat zij deelde is niet meer zichtbaar.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
-    return form_page("cases/withdraw_form.html", form, error, case=case, consent=consent)
+        services.withdraw_consent(db.session(), current_user, ctx, consent_id, form.reason.data)
+        flash(f"Toestemming nr. {consent_id} is ingetrokken; wat zij deelde is niet meer zichtbaar.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
+    return page()
 
 
 @bp.route("/<int:case_id>/conflict-van-plichten/nieuw", methods=["GET", "POST"])
@@ -208,22 +186,19 @@ def withdraw_consent(case_id: int, consent_id: int):
 def add_duty_conflict(case_id: int):
     """Record a conflict-of-duties decision: who decided, for which recipient and category, and why."""
     case, ctx = load(case_id, "duty_conflict")
-    form, error = DutyConflictForm(), None
+    form = DutyConflictForm()
     form.organisation_id.choices = sorted(((o, ctx.org_names[o]) for o in ctx.circle_org_ids), key=lambda c: c[1])
     form.category.choices = category_choices()
     form.person_id.choices = [(0, "Alle personen van de casus"), *persons_for_form(case, ctx)]
+    page = refusal.form_page("cases/duty_conflict_form.html", form, case=case)
     if form.validate_on_submit():
-        try:
-            services.record_duty_conflict(
-                db.session(), current_user, ctx, organisation_id=form.organisation_id.data,
-                category=form.category.data, person_id=form.person_id.data or None, reason=form.reason.data,
-                valid_until=form.valid_until.data)
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash("Het besluit (conflict van plichten) is vastgelegd.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor="grondslagen"))
-    return form_page("cases/duty_conflict_form.html", form, error, case=case)
+        services.record_duty_conflict(
+            db.session(), current_user, ctx, organisation_id=form.organisation_id.data,
+            category=form.category.data, person_id=form.person_id.data or None, reason=form.reason.data,
+            valid_until=form.valid_until.data)
+        flash("Het besluit (conflict van plichten) is vastgelegd.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="grondslagen"))
+    return page()
 
 
 @bp.route("/<int:case_id>/fase", methods=["GET", "POST"])
@@ -231,15 +206,12 @@ def add_duty_conflict(case_id: int):
 def change_phase(case_id: int):
     """Move the case to another phase (coordinator of the case)."""
     case, ctx = load(case_id, "coordinate")
-    form, error = PhaseForm(), None
+    form = PhaseForm()
     if not form.is_submitted():
         form.phase.data = case.phase
+    page = refusal.form_page("cases/phase_form.html", form, case=case)
     if form.validate_on_submit():
-        try:
-            services.change_phase(db.session(), current_user, ctx, form.phase.data, form.reason.data)
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash(f"De casus is nu in de fase {PHASES[form.phase.data]}.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id))
-    return form_page("cases/phase_form.html", form, error, case=case)
+        services.change_phase(db.session(), current_user, ctx, form.phase.data, form.reason.data)
+        flash(f"De casus is nu in de fase {PHASES[form.phase.data]}.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id))
+    return page()

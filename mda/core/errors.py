@@ -53,6 +53,18 @@ class ServiceError(ValueError):
         super().__init__(message)
         self.message, self.field, self.status = message, field, status
 
+    def details(self) -> dict | None:
+        """What the API's ``Error.details`` says beside the message: the field it belongs to (subclasses add more,
+        e.g. the valid choices of an impossible local time)."""
+        return {"field": self.field} if self.field else None
+
+
+class ConflictError(ServiceError):
+    """The object was changed by someone else in the meantime (a stale version): 409, the user reloads."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 409):
+        super().__init__(message, field=field, status=status)
+
 
 def wants_json() -> bool:
     """API requests get JSON errors; pages get HTML."""
@@ -146,6 +158,9 @@ def init_app(app: Flask) -> None:
     """Register handlers for every HTTP error and for unexpected exceptions."""
     from sqlalchemy import Engine, event
 
+    from mda.core import refusal
+
+    refusal.init_app(app)  # the one path of a ServiceError (pages, API)
     if not event.contains(Engine, "connect", _database_back):  # every engine of the process (tests build several)
         event.listen(Engine, "connect", _database_back)
 
@@ -183,11 +198,10 @@ def init_app(app: Flask) -> None:
                 log.exception("rollback after an out-of-range number failed")
             return error_response(404)
 
-        if isinstance(original, ServiceError):  # refused where no view caught it (e.g. by a rule at the commit)
-            try:
-                db.rollback()
-            except Exception:  # nothing to undo
-                log.exception("rollback after a refused request failed")
+        if isinstance(original, ServiceError):  # raised past the handler (e.g. while rendering the refusal page)
+            from mda.core import refusal
+
+            refusal.undo(original)
             return error_response(original.status, original.message)
 
         if isinstance(original, OperationalError):  # database down or restarting: 503, the pool pre-pings

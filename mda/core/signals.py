@@ -32,9 +32,9 @@ for an account (the calendar feed's address) revokes it here.
 """)
 
 meeting_page = _signals.signal("meeting-page", doc="""
-The meeting page is being gathered. Sent by :mod:`mda.meetings.routes` once per page, before rendering, so that a
-higher room adds its part from what the page read already instead of its template loading data. The sender is the
-:class:`~mda.meetings.models.Meeting`, with keywords ``db``, ``user``, ``view`` (the user's
+The meeting page is being gathered. Sent by :func:`mda.meetings.pages.meeting_page` once per page, before
+rendering, so that a higher room adds its part from what the page read already instead of its template loading
+data. The sender is the :class:`~mda.meetings.models.Meeting`, with keywords ``db``, ``user``, ``view`` (the user's
 :class:`~mda.meetings.access.MeetingView`), ``cases`` (its :class:`~mda.meetings.access.CaseAccess`, with the
 loaded case contexts) and ``item_updates`` (:func:`mda.meetings.updates.page_updates` for the visible case items). A
 receiver returns a dict of template variables (e.g. the live panel, the open plan actions).

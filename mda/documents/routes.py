@@ -3,12 +3,13 @@ the circle, 403 without the right to work on it), call :mod:`.services`, render.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from mda import db
 from mda.cases.forms import category_choices
 from mda.cases.loaders import load_case
+from mda.core import refusal
 from mda.core.errors import ServiceError
 from mda.core.permissions import require_permission
 from mda.documents import bp, services
@@ -35,27 +36,20 @@ def upload(case_id: int):
     from mda.cases.routes import persons_for_form
 
     case, ctx = load_case(case_id, "work")
-    form, error = DocumentForm(), None
+    form = DocumentForm()
     form.category.choices = category_choices()
     form.persons.choices = persons_for_form(case, ctx)
-    status = 200
+    page = refusal.form_page("documents/upload.html", form, case=case)  # refused: nothing kept, its audit row is
     if form.validate_on_submit():
         upload_file = form.file.data
-        try:
-            if upload_file is None or not getattr(upload_file, "filename", None):
-                raise ServiceError("Kies een bestand om te uploaden.", field="file")
-            item = services.upload(db.session(), current_user._get_current_object(), ctx,
-                                   data=upload_file.read(), filename=upload_file.filename, title=form.title.data,
-                                   category=form.category.data, person_ids=form.persons.data or [])
-        except ServiceError as exc:
-            error, status = exc.message, exc.status
-            db.rollback()  # nothing of the upload is kept; its refusal row survives
-        else:
-            flash("Het document is toegevoegd.", "success")
-            return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
-    elif form.is_submitted():
-        status = 422
-    return render_template("documents/upload.html", form=form, error=error, case=case), status
+        if upload_file is None or not getattr(upload_file, "filename", None):
+            raise ServiceError("Kies een bestand om te uploaden.", field="file")
+        item = services.upload(db.session(), current_user._get_current_object(), ctx,
+                               data=upload_file.read(), filename=upload_file.filename, title=form.title.data,
+                               category=form.category.data, person_ids=form.persons.data or [])
+        flash("Het document is toegevoegd.", "success")
+        return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
+    return page()
 
 
 @bp.route("/<int:case_id>/documenten/<int:item_id>/download")

@@ -30,12 +30,8 @@ def init_app(app) -> None:
     """Register the blueprint; connect the plan, item and phase locks, the start-page panel and the deadline job
     (called by :func:`mda.create_app`)."""
     from mda.escalations import jobs  # noqa: F401  (its @job functions join the job registry)
-    from mda.escalations.services import (
-        decision_item_refusal,
-        meeting_invitees,
-        phase_change_refusal,
-        plan_subject_is_locked,
-    )
+    from mda.escalations.access import meeting_invitees
+    from mda.escalations.locks import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
 
     app.register_blueprint(bp)
     signals.plan_lock_providers.connect(plan_subject_is_locked)
@@ -51,7 +47,7 @@ def escalation_marks(case_id: int) -> dict:
 
     cache = g.setdefault("escalation_marks", {})
     if case_id not in cache:
-        from mda.escalations.services import subjects_of_case
+        from mda.escalations.locks import subjects_of_case
 
         cache[case_id] = subjects_of_case(db.session(), case_id)
     return cache[case_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, Field
 from spectree import Response
@@ -14,8 +14,7 @@ from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
 from mda.api.schemas import Error
-from mda.auth.services import ServiceError
-from mda.core import audit, sharing
+from mda.core import audit, refusal, sharing
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
 from mda.escalations import dashboards, services, views
@@ -186,11 +185,8 @@ def _view(case_id: int, escalation_id: int, status: int = 200):
 
 def _act(case_id: int, escalation_id: int, action, status: int = 200):
     _case, ctx, esc = load_escalation(case_id, escalation_id)
-    try:
-        action(ctx, esc, request.context.json)
-    except ServiceError as exc:
-        refused(esc, request.path.rsplit("/", 1)[-1])
-        abort(409 if "intussen" in str(exc) else 422, str(exc))
+    refusal.when_refused(lambda exc: refused(esc, request.path.rsplit("/", 1)[-1]))
+    action(ctx, esc, request.context.json)  # a stale version is a ConflictError: 409
     return jsonify(_out(views.escalation_view(db.session(), current_user, ctx, esc, channel="api"))), status
 
 
@@ -224,13 +220,10 @@ def api_raise(case_id: int):
     """Raise an escalation with the caller's position (the other party is notified)."""
     _case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
     body: RaiseIn = request.context.json
-    try:
-        esc = services.raise_escalation(db.session(), current_user, ctx, subject_kind=body.subject_kind,
-                                        subject_id=body.subject_id, subject_text=body.subject_text,
-                                        urgency=body.urgency, other_organisation_id=body.other_organisation_id,
-                                        position=body.position, risk_argument=body.risk_argument)
-    except ServiceError as exc:
-        abort(422, str(exc))
+    esc = services.raise_escalation(db.session(), current_user, ctx, subject_kind=body.subject_kind,
+                                    subject_id=body.subject_id, subject_text=body.subject_text,
+                                    urgency=body.urgency, other_organisation_id=body.other_organisation_id,
+                                    position=body.position, risk_argument=body.risk_argument)
     return jsonify(_out(views.escalation_view(db.session(), current_user, ctx, esc, channel="api"))), 201
 
 

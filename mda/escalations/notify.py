@@ -56,13 +56,13 @@ def without_email() -> Iterator[None]:
 def escalation_event(db: Session, ctx: sharing.CaseContext, esc: Escalation, event: str,
                      exclude: set[int] = frozenset()) -> int:
     """Notify the audience of *event*, in the app and by e-mail; returns how many people."""
-    from mda.escalations import services
+    from mda.escalations import access
 
     people: dict[int, User] = {}
     if "parties" in AUDIENCE[event]:
-        people.update({u.id: u for u in services.party_users(db, ctx, esc)})
+        people.update({u.id: u for u in access.party_users(db, ctx, esc)})
     if "deciders" in AUDIENCE[event] and esc.status in ("open", "in_behandeling", "afgesloten", "ingetrokken"):
-        people.update({u.id: u for u in services.deciders(db, ctx, esc)})
+        people.update({u.id: u for u in access.deciders(db, ctx, esc)})
     text = MESSAGES[event].format(ref=esc.reference, case=ctx.case.reference, level=esc.level,
                                   deadline=format_local(esc.deadline_at))
     link = mail.public_url("escalations.show", case_id=esc.case_id, escalation_id=esc.id)

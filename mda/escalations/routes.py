@@ -16,8 +16,7 @@ from flask_login import current_user
 from sqlmodel import func, select
 
 from mda import db
-from mda.auth.services import ServiceError
-from mda.core import audit, sharing
+from mda.core import audit, refusal, sharing
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local
 from mda.escalations import bp, dashboards, notify, services, views
@@ -132,14 +131,12 @@ def new(case_id: int):
     elif kind == "besluit":
         subject_id = form.besluit_id.data
     other = form.other_organisation_id.data
-    try:
-        esc = services.raise_escalation(
-            db.session(), current_user, ctx, subject_kind=kind, subject_id=subject_id,
-            subject_text=form.subject_text.data, urgency=form.urgency.data,
-            other_organisation_id=int(other) if (other or "").isdigit() else None,
-            position=form.position.data, risk_argument=form.risk_argument.data or "")
-    except ServiceError as exc:
-        return _raise_page(case, ctx, form, str(exc), 422)
+    refusal.on_refusal(lambda exc: _raise_page(case, ctx, form), form)
+    esc = services.raise_escalation(
+        db.session(), current_user, ctx, subject_kind=kind, subject_id=subject_id,
+        subject_text=form.subject_text.data, urgency=form.urgency.data,
+        other_organisation_id=int(other) if (other or "").isdigit() else None,
+        position=form.position.data, risk_argument=form.risk_argument.data or "")
     flash(f"Escalatie {esc.reference} is gestart. De andere partij is gevraagd haar standpunt toe te voegen.",
           "success")
     return redirect(url_for("escalations.show", case_id=case.id, escalation_id=esc.id))
@@ -188,7 +185,7 @@ def show(case_id: int, escalation_id: int):
     return _show_page(case, ctx, esc)
 
 
-def _refusal_page(case, ctx, esc, error: str, key: str, form):
+def _refusal_page(case, ctx, esc, error: str | None, key: str, form):
     """Undo the step, then show the page again (422) with the message and what was typed.
 
     The view of the page is audited like any other (rule: views are audited whatever the
@@ -207,11 +204,9 @@ def _step(case_id: int, escalation_id: int, form_cls, key: str, action, done: st
     if not form.validate_on_submit():
         return _refusal_page(case, ctx, esc, "Het formulier is verlopen of onvolledig; probeer het opnieuw.", key,
                              form)
-    try:
-        action(ctx, esc, form)
-    except ServiceError as exc:
-        refused(esc, key)
-        return _refusal_page(case, ctx, esc, str(exc), key, form)
+    refusal.when_refused(lambda exc: refused(esc, key))
+    refusal.on_refusal(lambda exc: _refusal_page(case, ctx, esc, None, key, form), form)
+    action(ctx, esc, form)
     flash(done, "success")
     return redirect(url_for("escalations.show", case_id=case.id, escalation_id=esc.id))
 

@@ -16,20 +16,26 @@ runs in two processes at once.
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from mda.auth.models import User
-from mda.auth.services import ServiceError
 from mda.core import audit, clock, sharing
-from mda.core.timeutil import as_utc
+from mda.core.errors import ConflictError, ServiceError
 from mda.escalations import ladder as ladders
 from mda.escalations import notify
+from mda.escalations.access import (
+    current_level,
+    is_decider,
+    is_party,
+    ladder_of,
+)
+from mda.escalations.locks import (
+    open_on_subject,
+)
 from mda.escalations.models import (
-    OPEN_STATUSES,
     SUBJECT_KINDS,
     URGENCIES,
     Escalation,
@@ -53,151 +59,6 @@ PLAN_CONSEQUENCES = {
 def now() -> datetime:
     """The time of escalation steps: the jobs' clock, which tests can set."""
     return clock.now()
-
-
-# ----------------------------------------------------------------------------- who
-def ladder_of(ctx: sharing.CaseContext) -> ladders.Ladder:
-    return ladders.ladder(ctx.region_code)
-
-
-def current_level(ctx: sharing.CaseContext, esc: Escalation) -> ladders.Level:
-    return ladder_of(ctx).level(esc.level)
-
-
-def is_party(user: User, ctx: sharing.CaseContext, esc: Escalation) -> bool:
-    """Does *user* work at one of the two disagreeing organisations (and may open the case)?"""
-    return (user.organisation_id in (esc.raiser_organisation_id, esc.other_organisation_id)
-            and sharing.can_open_case(user, ctx.case, ctx))
-
-
-def is_decider(user: User, ctx: sharing.CaseContext, esc: Escalation, level: int | None = None) -> bool:
-    """Does *user* decide at the escalation's current level (or *level*), by the region's ladder?"""
-    lv = ladder_of(ctx).level(level or esc.level)
-    if not sharing.can_open_case(user, ctx.case, ctx):
-        return False
-    orgs = (esc.raiser_organisation_id, esc.other_organisation_id) if lv.parties_only else ctx.circle_org_ids
-    if user.organisation_id not in orgs:
-        return False
-    return bool(lv.roles_for(ctx.org_types.get(user.organisation_id, "")) & user.roles)
-
-
-def deciders(db: Session, ctx: sharing.CaseContext, esc: Escalation, level: int | None = None) -> list[User]:
-    """The active users who decide at the current level (or *level*)."""
-    lv = ladder_of(ctx).level(level or esc.level)
-    orgs = {esc.raiser_organisation_id, esc.other_organisation_id} if lv.parties_only else set(ctx.circle_org_ids)
-    users = db.exec(select(User).where(User.organisation_id.in_(orgs), User.active.is_(True)).order_by(User.id))
-    return [u for u in users if is_decider(u, ctx, esc, lv.number)]
-
-
-def meeting_invitees(db: Session, user: User, escalation_id) -> tuple[Escalation, list[User]] | None:
-    """For an escalatieoverleg planned from an escalation: the escalation and whom to invite (the deciders of
-    its current level and the two parties' professionals), or None when *user* may not see it or it is closed."""
-    from mda.core.input_guard import MAX_DB_INT
-
-    if not isinstance(escalation_id, int) or not 0 < escalation_id <= MAX_DB_INT:
-        return None
-    esc = db.get(Escalation, escalation_id)
-    if esc is None or not esc.is_open:
-        return None
-    case = sharing_case(db, esc)
-    ctx = sharing.load_context(db, case)
-    if not sharing.can_open_case(user, case, ctx):
-        return None
-    people = {u.id: u for u in [*deciders(db, ctx, esc), *party_users(db, ctx, esc)]}
-    return esc, sorted(people.values(), key=lambda u: (u.name, u.id))
-
-
-def party_users(db: Session, ctx: sharing.CaseContext, esc: Escalation) -> list[User]:
-    """The professionals of the two parties named in the circle, and the raiser."""
-    ids = set(ctx.member_user_ids) | {esc.raised_by_id}
-    users = db.exec(select(User).where(User.id.in_(ids), User.active.is_(True),
-                                       User.organisation_id.in_({esc.raiser_organisation_id,
-                                                                 esc.other_organisation_id})))
-    return list(users)
-
-
-def open_on_subject(db: Session, case_id: int, kind: str, subject_id: int | None) -> Escalation | None:
-    """The open escalation on this subject of the case, if any."""
-    query = select(Escalation).where(Escalation.case_id == case_id, Escalation.subject_kind == kind,
-                                     Escalation.status.in_(OPEN_STATUSES))
-    query = query.where(Escalation.subject_id == subject_id) if subject_id is not None else query
-    return db.exec(query).first()
-
-
-#: built once (every case page asks): the escalations of one case in order
-_OF_CASE = select(Escalation).where(Escalation.case_id == bindparam("case_id")).order_by(Escalation.id)
-
-
-def subjects_of_case(db: Session, case_id: int) -> dict[tuple[str, int | None], Escalation]:
-    """(subject kind, id) -> the escalation to show beside it: an open one, else the latest decided one."""
-    marks: dict[tuple[str, int | None], Escalation] = {}
-    for esc in db.exec(_OF_CASE, params={"case_id": case_id}):
-        key = (esc.subject_kind, esc.subject_id)
-        if esc.is_open or esc.decided_at is not None or key not in marks:
-            if key in marks and marks[key].is_open and not esc.is_open:
-                continue
-            marks[key] = esc
-    return marks
-
-
-def phase_change_refusal(db: Session, case, new_phase: str) -> str | None:
-    """Lock provider for the case's phase: refused while an escalation disputes the phase (or the closing)."""
-    kinds = ["fase"] + (["afsluiting"] if new_phase == "afgesloten" else [])
-    open_ = db.exec(select(Escalation).where(Escalation.case_id == case.id, Escalation.subject_kind.in_(kinds),
-                                             Escalation.status.in_(OPEN_STATUSES))).first()
-    if open_ is None:
-        return None
-    return (f"Over {'het afsluiten' if open_.subject_kind == 'afsluiting' else 'de fase'} van deze casus loopt "
-            f"escalatie {open_.reference}. De fase kan pas wijzigen na het besluit of als de escalatie is "
-            "ingetrokken.")
-
-
-def open_on_decisions(db: Session, piece_ids: list[int]) -> dict[int, Escalation]:
-    """Live decision id -> the open escalation disputing it, for several decisions in one query."""
-    if not piece_ids:
-        return {}
-    rows = db.exec(select(Escalation).where(Escalation.subject_kind == "besluit",
-                                            Escalation.subject_id.in_(piece_ids),
-                                            Escalation.status.in_(OPEN_STATUSES)))
-    return {esc.subject_id: esc for esc in rows}
-
-
-def decision_item_refusal(db: Session, item) -> str | None:
-    """Item lock provider: the text of a conference decision under an open escalation does not change."""
-    piece = db.execute(_decision_of_item(), {"item_id": item.id}).first()  # every live save asks: built once
-    if piece is None:
-        return None
-    esc = open_on_subject(db, piece.case_id, "besluit", piece.id)
-    if esc is None:
-        return None
-    return (f"Over dit besluit loopt escalatie {esc.reference}: het kan niet worden gewijzigd tot over de "
-            "escalatie is besloten of zij is ingetrokken.")
-
-
-@functools.cache
-def _decision_of_item():
-    """The conference decision whose text is this case item (id and case), if it is one."""
-    from mda.live.models import LivePiece
-
-    return select(LivePiece.id, LivePiece.case_id).where(LivePiece.item_id == bindparam("item_id"),
-                                                         LivePiece.kind == "besluit")
-
-
-def subject_is_locked(db: Session, case_id: int, kind: str, subject_id: int | None) -> bool:
-    """For other features (e.g. the live session's decisions): is this subject disputed by an open escalation?"""
-    return open_on_subject(db, case_id, kind, subject_id) is not None
-
-
-def plan_subject_is_locked(db: Session, entry) -> bool:
-    """Lock provider for the safety plan: is this entry or action disputed by an open escalation?"""
-    from mda.safety_plan.models import PlanAction
-
-    kind = "plan_action" if isinstance(entry, PlanAction) else "plan_entry"
-    if entry.id is None:
-        return False
-    return db.exec(select(Escalation.id).where(
-        Escalation.subject_kind == kind, Escalation.subject_id == entry.id,
-        Escalation.status.in_(OPEN_STATUSES))).first() is not None
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -225,7 +86,7 @@ def _bump(db: Session, esc: Escalation, expected_version: int | None, **values) 
         .values(version=version + 1, **values))
     if result.rowcount != 1:
         db.expire(esc)
-        raise ServiceError("Deze escalatie is intussen door iemand anders gewijzigd (bijvoorbeeld al besloten of "
+        raise ConflictError("Deze escalatie is intussen door iemand anders gewijzigd (bijvoorbeeld al besloten of "
                            "naar een volgend niveau gebracht). Er is niets opgeslagen; bekijk de escalatie opnieuw.")
     db.expire(esc)  # re-read what the UPDATE wrote
     db.refresh(esc)
@@ -408,69 +269,6 @@ def _after_level_change(db: Session, ctx: sharing.CaseContext, esc: Escalation, 
     if level.meeting:
         _step(db, esc, "meeting_proposed", at=at)
     db.flush()
-
-
-def auto_move_up(db: Session, at: datetime) -> int:
-    """The job's work: move every open escalation whose limit passed up one level, once.
-
-    At the top level nothing moves; the deciders are told once that the limit passed.
-    Before a limit runs out the deciders and parties are warned once per level.
-    """
-    from mda.jobs import claim
-
-    done = 0
-    overdue = db.exec(select(Escalation).where(Escalation.status.in_(OPEN_STATUSES),
-                                               Escalation.deadline_at <= at).order_by(Escalation.id)).all()
-    for esc in overdue:
-        if not claim(db, f"escalatie:{esc.id}:niveau:{esc.level}:termijn", JOB_NAME):
-            continue
-        level_claimed = esc.level
-        db.refresh(esc)  # another process may have decided or moved it since our SELECT
-        if not esc.is_open or esc.level != level_claimed or as_utc(esc.deadline_at) > as_utc(at):
-            continue
-        ctx = sharing.load_context(db, sharing_case(db, esc))
-        if esc.level >= ladder_of(ctx).top:
-            _step(db, esc, "warned", note="", at=at)
-            _audit(db, None, esc, "update", "termijn op het hoogste niveau verstreken", job=JOB_NAME)
-            notify.escalation_event(db, ctx, esc, "top_overdue")
-            done += 1
-            continue
-        previous = esc.level
-        try:
-            nxt = _to_next_level(db, ctx, esc, at=at, expected_version=None)
-        except ServiceError:
-            continue  # decided or moved by hand in the meantime: nothing to do
-        _step(db, esc, "auto_moved_up", note=f"termijn van niveau {previous} verstreken", at=at)
-        _after_level_change(db, ctx, esc, nxt, at)
-        _audit(db, None, esc, "update", f"termijn verstreken, automatisch naar niveau {nxt.number}", job=JOB_NAME)
-        notify.escalation_event(db, ctx, esc, "auto_moved_up")
-        done += 1
-    soon = db.exec(select(Escalation).where(Escalation.status.in_(OPEN_STATUSES), Escalation.deadline_at > at)
-                   .order_by(Escalation.id).execution_options(populate_existing=True)).all()
-    for esc in soon:
-        if esc.warned_level >= esc.level:
-            continue
-        ctx = sharing.load_context(db, sharing_case(db, esc))
-        if as_utc(esc.deadline_at) - ladder_of(ctx).warn_before(esc.urgency) > as_utc(at):
-            continue
-        if not claim(db, f"escalatie:{esc.id}:niveau:{esc.level}:waarschuwing", JOB_NAME):
-            continue
-        esc.warned_level = esc.level
-        _step(db, esc, "warned", at=at)
-        db.flush()
-        _audit(db, None, esc, "update", "waarschuwing: termijn verloopt bijna", job=JOB_NAME)
-        notify.escalation_event(db, ctx, esc, "warned")
-        done += 1
-    return done
-
-
-JOB_NAME = "escalatietermijnen"
-
-
-def sharing_case(db: Session, esc: Escalation):
-    from mda.cases.models import Case
-
-    return db.get(Case, esc.case_id)
 
 
 # ----------------------------------------------------------------------------- decide

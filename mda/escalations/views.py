@@ -17,8 +17,8 @@ from mda.auth.models import User
 from mda.cases.models import Case
 from mda.core import sharing
 from mda.core.timeutil import as_utc
+from mda.escalations import access, services
 from mda.escalations import ladder as ladders
-from mda.escalations import services
 from mda.escalations.models import ESCALATION_CATEGORY, Escalation, EscalationStep
 
 
@@ -115,7 +115,7 @@ def subject_views(db: Session, user: User, escalations: list[Escalation], *, cha
 def escalation_view(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalation, *,
                     channel: str = "pagina") -> EscalationView:
     """The escalation with its content as the engine lets *user* see it (audited per basis)."""
-    ladder = services.ladder_of(ctx)
+    ladder = access.ladder_of(ctx)
     positions = services.positions(db, esc)
     steps = list(db.exec(select(EscalationStep).where(EscalationStep.escalation_id == esc.id)
                          .order_by(EscalationStep.at, EscalationStep.id)))
@@ -149,14 +149,14 @@ def escalation_view(db: Session, user: User, ctx: sharing.CaseContext, esc: Esca
         decided_by=(f"{names.get(esc.decided_by_id, '')} ({org(esc.decider_organisation_id, '')})"
                     if esc.decided_by_id else ""),
         acknowledged_by=[org(a.organisation_id, "") for a in acks],
-        deciders=[f"{u.name} ({org(u.organisation_id, '')})" for u in services.deciders(db, ctx, esc)]
+        deciders=[f"{u.name} ({org(u.organisation_id, '')})" for u in access.deciders(db, ctx, esc)]
         if esc.is_open else [],
         missing_position=[org(o, "") for o in (esc.raiser_organisation_id, esc.other_organisation_id)
                           if o not in have])
-    party = services.is_party(user, ctx, esc)
+    party = access.is_party(user, ctx, esc)
     view.can_position = esc.is_open and party and user.organisation_id not in have
-    view.can_move_up = esc.is_open and esc.level < ladder.top and (party or services.is_decider(user, ctx, esc))
-    view.can_decide = esc.is_open and services.is_decider(user, ctx, esc)
+    view.can_move_up = esc.is_open and esc.level < ladder.top and (party or access.is_decider(user, ctx, esc))
+    view.can_decide = esc.is_open and access.is_decider(user, ctx, esc)
     view.can_acknowledge = (esc.status == "besluit" and party
                             and user.organisation_id not in {a.organisation_id for a in acks})
     view.can_withdraw = esc.is_open and services.may_withdraw(user, ctx, esc)

@@ -80,7 +80,7 @@ def sync(db: Session, user: User, meeting: Meeting, piece_id, state_vector) -> d
     vector = crdt.decode(state_vector) if state_vector else b""
     view = sharing.item_view(db, user, case_context(db, item), piece.item_id, channel="live overleg")
     if not view.decision.visible:  # _load_piece refused already; kept so that no path sends an unseen text
-        raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True)
+        raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True, status=404)
     state = state_of(piece, record)
     db.add(piece)
     try:

@@ -32,10 +32,11 @@ from flask_socketio import Namespace, join_room, leave_room
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from mda import db
-from mda.core import audit, metrics
+from mda.core import audit, metrics, refusal
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
-from mda.live import access, coedit, services, state
+from mda.live import access, chairing, coedit, scores, services, state
+from mda.live import presence as live_presence
 from mda.live.guard import SOCKETS, EventContext, LiveError, SocketState, live_event
 from mda.live.models import LivePiece
 from mda.meetings.models import AgendaItem
@@ -70,7 +71,7 @@ class LiveNamespace(Namespace):
 
     def on_disconnect(self, *args):
         metrics.LIVE_SOCKETS.dec()
-        services.leave_socket(request.sid)
+        live_presence.leave_socket(request.sid)
 
     # ------------------------------------------------------------------ joining and views
     @live_event("deelnemen")
@@ -80,7 +81,7 @@ class LiveNamespace(Namespace):
         if previous is not None and previous != meeting.id:
             raise LiveError("U neemt in dit venster al deel aan een ander overleg. Laad de pagina opnieuw.")
         ctx.state.meeting_id = meeting.id
-        services.join(ctx.db, ctx.user, meeting, ctx.sid)
+        live_presence.join(ctx.db, ctx.user, meeting, ctx.sid)
         join_room(f"meeting:{meeting.id}")
         return {"overleg": state.meeting_state(ctx.db, ctx.user, meeting)}
 
@@ -106,12 +107,9 @@ class LiveNamespace(Namespace):
         meeting = self._meeting(ctx)
         item_id = ctx.get("punt", label="Het agendapunt")
         presence = self._presence(ctx)
-        try:
-            item = services.load_item(ctx.db, ctx.user, meeting, item_id)
-        except LiveError:
-            self._leave(ctx, presence, item_id)
-            raise
-        if services.enter_item(ctx.db, presence, item):
+        refusal.when_refused(lambda _exc: self._leave(ctx, presence, item_id))  # e.g. no longer in the circle
+        item = services.load_item(ctx.db, ctx.user, meeting, item_id)
+        if live_presence.enter_item(ctx.db, presence, item):
             join_room(f"item:{item.id}")
             join_room(f"case:{item.case_id}")
         if ctx.state.editing and ctx.state.viewing != item.id:  # moved on: no longer typing in the other item
@@ -122,16 +120,16 @@ class LiveNamespace(Namespace):
     # ------------------------------------------------------------------ chairing
     @live_event("starten", dedup=True)
     def on_starten(self, ctx: EventContext):
-        services.start(ctx.db, ctx.user, self._meeting(ctx))
+        chairing.start(ctx.db, ctx.user, self._meeting(ctx))
 
     @live_event("volgende", dedup=True)
     def on_volgende(self, ctx: EventContext):
-        live = services.goto(ctx.db, ctx.user, self._meeting(ctx), ctx.get("punt", required=False))
+        live = chairing.goto(ctx.db, ctx.user, self._meeting(ctx), ctx.get("punt", required=False))
         return {"huidig_punt": live.current_agenda_item_id}
 
     @live_event("sluiten", dedup=True)
     def on_sluiten(self, ctx: EventContext):
-        services.close(ctx.db, ctx.user, self._meeting(ctx))
+        chairing.close(ctx.db, ctx.user, self._meeting(ctx))
 
     # ------------------------------------------------------------------ minutes and decisions
     @live_event("stuk_nieuw", dedup=True)
@@ -149,7 +147,7 @@ class LiveNamespace(Namespace):
                                     base_version=ctx.get("versie", label="De versie"),
                                     content=ctx.payload.get("tekst"), reason=ctx.payload.get("reden") or "")
         if ctx.state.editing:  # only this socket's own "bewerken" marks its presence as editing
-            services.set_editing(ctx.db, self._presence(ctx), None)
+            live_presence.set_editing(ctx.db, self._presence(ctx), None)
             db.after_commit(lambda: setattr(ctx.state, "editing", False))
         return {"stuk": piece.id, "versie": piece.version}
 
@@ -176,11 +174,11 @@ class LiveNamespace(Namespace):
         piece = None
         if piece_id is not None:
             piece, _item = services.load_piece(ctx.db, ctx.user, meeting, piece_id)
-            if services.mark_overtaken(ctx.user, piece, base_version):
+            if live_presence.mark_overtaken(ctx.user, piece, base_version):
                 piece = None
         presence = self._presence(ctx)
         before = presence.editing_piece_id
-        services.set_editing(ctx.db, presence, piece.id if piece else None)
+        live_presence.set_editing(ctx.db, presence, piece.id if piece else None)
         ctx.state.editing = ctx.state.editing or piece is not None  # cleared when a save has cleared the row
         for changed in {before, piece.id if piece else None} - {None}:
             self._notify_piece(ctx, changed)
@@ -195,17 +193,17 @@ class LiveNamespace(Namespace):
     @live_event("ronde_open", dedup=True)
     def on_ronde_open(self, ctx: EventContext):
         meeting, item = self._item(ctx)
-        return {"ronde": services.open_round(ctx.db, ctx.user, meeting, item).id}
+        return {"ronde": scores.open_round(ctx.db, ctx.user, meeting, item).id}
 
     @live_event("ronde_sluiten", dedup=True)
     def on_ronde_sluiten(self, ctx: EventContext):
         meeting, item = self._item(ctx)
-        return {"ronde": services.close_round(ctx.db, ctx.user, meeting, item).id}
+        return {"ronde": scores.close_round(ctx.db, ctx.user, meeting, item).id}
 
     @live_event("score", dedup=True)
     def on_score(self, ctx: EventContext):
         meeting, item = self._item(ctx)
-        services.enter_score(ctx.db, ctx.user, meeting, item, ctx.payload.get("score"))
+        scores.enter_score(ctx.db, ctx.user, meeting, item, ctx.payload.get("score"))
 
     @live_event("actie", dedup=True)
     def on_actie(self, ctx: EventContext):
@@ -229,7 +227,7 @@ class LiveNamespace(Namespace):
         return meeting, services.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
 
     def _presence(self, ctx: EventContext):
-        presence = services.presence_of(ctx.db, ctx.sid)
+        presence = live_presence.presence_of(ctx.db, ctx.sid)
         if presence is None:
             raise LiveError("Neem eerst deel aan een overleg.")
         return presence
@@ -242,7 +240,7 @@ class LiveNamespace(Namespace):
     def _stop_editing(self, ctx: EventContext, presence) -> None:
         """Clear this socket's "being edited by" mark (the others get the piece without it, after the commit)."""
         before = presence.editing_piece_id
-        services.set_editing(ctx.db, presence, None)
+        live_presence.set_editing(ctx.db, presence, None)
         db.after_commit(lambda: setattr(ctx.state, "editing", False))
         if before is not None:
             self._notify_piece(ctx, before)
@@ -254,7 +252,7 @@ class LiveNamespace(Namespace):
             leave_room(f"item:{item_id}")
             if item is not None and item.case_id:
                 leave_room(f"case:{item.case_id}")
-            services.leave_item(ctx.db, presence, item_id)
+            live_presence.leave_item(ctx.db, presence, item_id)
             db.commit()
 
     def _drop_lost_rooms(self, ctx: EventContext, meeting) -> None:
@@ -266,4 +264,4 @@ class LiveNamespace(Namespace):
                 leave_room(f"item:{item_id}")
                 if item is not None and item.case_id:
                     leave_room(f"case:{item.case_id}")
-                services.leave_item(ctx.db, presence, item_id)
+                live_presence.leave_item(ctx.db, presence, item_id)

@@ -11,7 +11,8 @@ Socket events do not pass the HTTP request lifecycle (CSRF, timeouts, the single
    user's own actions (changes, typing) count as activity: the heartbeat, presence and the
    fetches a notice causes do not, so an open tab does not keep an idle session alive. A
    socket past the limit is told (``sessie_verlopen``) and disconnected;
-3. rate-limit per user (a flooding client gets one Dutch error per window, nothing stored);
+3. rate-limit per user (:mod:`mda.live.ratelimit`; a flooding client gets one Dutch error per window, nothing
+   stored);
 4. answer a retried client event (same ``id``) with the stored answer instead of applying it again;
 5. run the handler in its own unit of work: commit once, then emit (``db.after_commit``);
    on refusal roll back (nothing half-stored) while the ``denied`` audit row survives;
@@ -24,7 +25,6 @@ import contextlib
 import functools
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from flask import current_app, request, session
+from flask import request, session
 from flask_socketio import disconnect, emit
 from sqlalchemy import bindparam
 from sqlalchemy.exc import OperationalError
@@ -45,6 +45,7 @@ from mda.core.errors import DATABASE_DOWN, ServiceError, database_unreachable
 from mda.core.input_guard import NUL_MESSAGE, contains_nul, is_db_int, is_out_of_range
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
+from mda.live.ratelimit import allow_event
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,14 @@ SESSION_ENDED = "sessie_verlopen"
 UNEXPECTED = "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het opnieuw."
 
 
-class LiveError(Exception):
-    """A refused live event: the Dutch message goes back to the client; ``denied`` also audits it."""
+class LiveError(ServiceError):
+    """A refused live event or live form: the Dutch message goes back to the client; ``denied`` also audits it
+    (socket) and answers 403, or *status* (404 for what the user may not know exists)."""
 
-    def __init__(self, message: str, *, denied: bool = False, field: str = "", extra: dict | None = None):
-        super().__init__(message)
-        self.message, self.denied, self.field, self.extra = message, denied, field, extra or {}
+    def __init__(self, message: str, *, denied: bool = False, field: str = "", extra: dict | None = None,
+                 status: int | None = None):
+        super().__init__(message, field=field or None, status=status or (403 if denied else 422))
+        self.denied, self.extra = denied, extra or {}
 
 
 @dataclass
@@ -120,113 +123,6 @@ class EventContext:
 SOCKETS: dict[str, SocketState] = {}
 
 
-# ----------------------------------------------------------------------------- rate limit
-@dataclass
-class _Window:
-    started: float = 0.0
-    count: int = 0
-    warned: bool = False
-
-
-_windows: dict[int, _Window] = {}
-_windows_lock = threading.Lock()
-
-
-def _limit() -> tuple[int, int]:
-    return current_app.config.get("LIVE_RATE_LIMIT", (60, 10))
-
-
-def allow_event(user_id: int) -> tuple[bool, bool]:
-    """(allowed, warn): a fixed window per user, shared through Redis when several processes run.
-
-    Redis unreachable: the window is counted in this process's memory (as the HTTP limiter does), with one warning
-    per outage and no traceback per event; Redis is tried again every :data:`REDIS_RETRY_SECONDS`. When it answers
-    again, this process's sockets are told to fetch their views afresh (``controle``): notices between processes
-    sent while it was away are lost."""
-    limit, seconds = _limit()
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url and _redis_worth_trying():
-        try:
-            allowed = _allow_shared(_redis(redis_url), user_id, limit, seconds)
-        except Exception as exc:  # redis.RedisError, OSError: any failure of the store means "count here"
-            _redis_failed(exc)
-        else:
-            _redis_answered()
-            return allowed
-    return _allow_local(user_id, limit, seconds)
-
-
-def _allow_shared(client, user_id: int, limit: int, seconds: int) -> tuple[bool, bool]:
-    key = f"mda:live:rate:{user_id}:{int(time.time() // seconds)}"  # real clock: a rate window, not a date
-    count = client.incr(key)
-    if count == 1:
-        client.expire(key, seconds * 2)
-    return count <= limit, count == limit + 1
-
-
-def _allow_local(user_id: int, limit: int, seconds: int) -> tuple[bool, bool]:
-    now = time.monotonic()
-    with _windows_lock:
-        window = _windows.setdefault(user_id, _Window())
-        if now - window.started >= seconds:
-            window.started, window.count, window.warned = now, 0, False
-        window.count += 1
-        if window.count <= limit:
-            return True, False
-        warn = not window.warned
-        window.warned = True
-        return False, warn
-
-
-#: while Redis is away, how often an event tries it again (the others count in memory without waiting for it)
-REDIS_RETRY_SECONDS = 5.0
-#: monotonic time of the last failed attempt while Redis is away; None while it answers
-_redis_down_at: float | None = None
-
-
-def _redis_worth_trying() -> bool:
-    return _redis_down_at is None or time.monotonic() - _redis_down_at >= REDIS_RETRY_SECONDS
-
-
-def _redis_failed(exc: Exception) -> None:
-    """One warning when an outage starts (no traceback, no user): later failures of the same outage are quiet."""
-    global _redis_down_at
-    with _windows_lock:
-        first = _redis_down_at is None
-        _redis_down_at = time.monotonic()
-    if first:
-        log.warning("live rate limit: Redis unreachable (%s); counting in this process until it is back",
-                    type(exc).__name__)
-
-
-def _redis_answered() -> None:
-    """Redis answers: end an outage, and have this process's sockets fetch what they may have missed."""
-    global _redis_down_at
-    if _redis_down_at is None:
-        return
-    with _windows_lock:
-        was_down, _redis_down_at = _redis_down_at is not None, None
-    if was_down:
-        log.info("live rate limit: Redis reachable again")
-        from mda.extensions import socketio
-
-        sids = list(SOCKETS)
-        if sids:  # this process's sockets only: each process notices Redis's return on its own next event
-            socketio.server.emit("controle", {}, to=sids, namespace=NAMESPACE, ignore_queue=True)
-
-
-_redis_clients: dict[str, Any] = {}
-
-
-def _redis(url: str):
-    if url not in _redis_clients:
-        import redis
-
-        # short timeouts: a Redis that hangs must not hold every live event for the default (no) timeout
-        _redis_clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    return _redis_clients[url]
-
-
 # ----------------------------------------------------------------------------- session
 def check_session(s: Session, sid: str, *, activity: bool = False):
     """The socket's user when its login session is still valid, else None.
@@ -262,15 +158,30 @@ def _size(payload: Any) -> int:
         return MAX_EVENT_BYTES + 1
 
 
-def refuse(message: str, ack: dict | None = None, *, field: str = "") -> dict:
-    """Send the Dutch error event to this socket and return the acknowledgement."""
+def refuse(message: str, ack: dict | None = None, *, field: str | None = "", quiet: bool = False) -> dict:
+    """Send the Dutch error event to this socket and return the acknowledgement: the one place a ``fout`` leaves
+    the server (every refusal of :func:`live_event`, a :class:`ServiceError` included, ends here). *quiet*: the
+    acknowledgement only (e.g. the rest of a flood, told once)."""
+    field = field or ""
     body = {"ok": False, "fout": message}
     if field:
         body["veld"] = field
     if ack:
         body.update(ack)
-    emit("fout", {"fout": message, "veld": field})
+    if not quiet:
+        emit("fout", {"fout": message, "veld": field})
     return body
+
+
+def refused(s: Session, user, name: str, exc: ServiceError) -> dict:
+    """A refused event: audit a denied attempt, undo the unit of work (the audit row survives), run what the event
+    registered for a refusal (:func:`mda.core.refusal.when_refused`) and answer with ``fout``."""
+    from mda.core import refusal
+
+    if getattr(exc, "denied", False):
+        audit.record(s, "denied", user=user, object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
+    refusal.undo(exc)
+    return refuse(exc.message, getattr(exc, "extra", None), field=exc.field)
 
 
 #: a presence row not refreshed for this long is someone whose process or browser went away
@@ -322,20 +233,18 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                     db.rollback()
                     answer = refuse(EXPIRED)
                     emit(SESSION_ENDED, {"fout": EXPIRED})  # the page shows the login link and stops reconnecting
-                    from mda.live import services
+                    from mda.live import presence
 
-                    services.leave_socket(sid)
+                    presence.leave_socket(sid)
                     disconnect()
                     return answer
                 allowed, warn = allow_event(user.id)
                 if not allowed:
-                    body = {"ok": False, "fout": TOO_FAST}
                     if warn:
                         audit.record(s, "denied", user=user, object_type="live", object_id=name,
                                      summary="te veel live-berichten (begrensd)")
                         db.rollback()
-                        emit("fout", {"fout": TOO_FAST, "veld": ""})
-                    return body
+                    return refuse(TOO_FAST, quiet=not warn)
                 event_id = None
                 if dedup:
                     event_id = payload.get("id")
@@ -356,15 +265,8 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                                              answer=json.dumps(answer)[:2000], processed_at=utcnow()))
                 db.commit()
                 return answer
-            except LiveError as exc:
-                if exc.denied:
-                    audit.record(s, "denied", user=user,
-                                 object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
-                db.rollback()
-                return refuse(exc.message, exc.extra, field=exc.field)
-            except ServiceError as exc:  # a rule refused what the event would store (e.g. a date out of range)
-                db.rollback()
-                return refuse(exc.message, field=exc.field or "")
+            except ServiceError as exc:  # the one refusal path of sockets (LiveError, or a rule of a service)
+                return refused(s, user, name, exc)
             except HTTPException as exc:  # a loader refused (404 outside the circle): already audited
                 db.rollback()
                 if exc.code == 404:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from mda.jobs import job
-from mda.live.services import clear_stale_presence
+from mda.live.presence import clear_stale_presence
 
 
 @job("live_aanwezigheid")

@@ -15,10 +15,8 @@ from datetime import date
 from sqlmodel import Session, select
 
 from mda.auth.models import User
-from mda.auth.services import ServiceError
 from mda.cases import catalogue
 from mda.core import audit, sharing
-from mda.live.guard import LiveError
 from mda.safety_plan import services as plan_services
 from mda.safety_plan.models import PLAN_CATEGORY, PlanAction
 
@@ -26,11 +24,9 @@ __all__ = ["PLAN_CATEGORY", "ActionRow", "actions_for", "actions_for_cases", "ad
 
 
 def add_action(db: Session, user: User, ctx: sharing.CaseContext, **fields) -> PlanAction:
-    """Add the action to the case's safety plan (the plan validates owner, deadline and category)."""
-    try:
-        return plan_services.add_action(db, user, ctx, **fields)
-    except ServiceError as exc:
-        raise LiveError(str(exc)) from None
+    """Add the action to the case's safety plan (the plan validates owner, deadline and category; its refusal is
+    a ServiceError, answered like any other)."""
+    return plan_services.add_action(db, user, ctx, **fields)
 
 
 def record_scores(db: Session, user: User, ctx: sharing.CaseContext, *, meeting_id: int,
@@ -38,10 +34,7 @@ def record_scores(db: Session, user: User, ctx: sharing.CaseContext, *, meeting_
     """Keep a closed round's scores in the case's history (nothing to keep when nobody scored)."""
     if not scores:
         return
-    try:
-        plan_services.record_scores(db, user, ctx, meeting_id=meeting_id, scores=scores, round_key=round_key)
-    except ServiceError as exc:
-        raise LiveError(str(exc)) from None
+    plan_services.record_scores(db, user, ctx, meeting_id=meeting_id, scores=scores, round_key=round_key)
 
 
 @dataclass

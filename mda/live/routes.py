@@ -13,10 +13,9 @@ from flask_login import current_user, login_required
 
 from mda import db
 from mda.cases.models import Item
-from mda.core import sharing
+from mda.core import refusal, sharing
 from mda.core.permissions import require_permission
-from mda.live import access, bp, services, state
-from mda.live.guard import LiveError
+from mda.live import access, bp, chairing, minutes, scores, services, state
 from mda.live.models import LivePiece
 from mda.meetings import access as meeting_access
 from mda.meetings.models import AgendaItem
@@ -36,11 +35,12 @@ def _back(meeting_id: int, item_id: int | None = None):
                             else "live"))
 
 
-def _refused(meeting, exc: LiveError, **kept):
-    """Undo the unit of work (the denied audit row survives) and show the message with the user's text."""
-    db.rollback()
-    return render_template("live/refused.html", meeting=meeting, message=exc.message, extra=exc.extra,
-                           field=exc.field, kept=kept), 422
+def _on_refusal(meeting, **kept) -> None:
+    """Declare the page a refused plain form shows: the message (flashed by the one handler) with the user's own
+    text kept and, for a stale save, the current text beside it. 403/404 get the error page."""
+    refusal.on_refusal(lambda exc: render_template(
+        "live/refused.html", meeting=meeting, message=exc.message, extra=getattr(exc, "extra", {}),
+        field=exc.field or "", kept=kept))
 
 
 @bp.route("/<int:meeting_id>/live")
@@ -65,10 +65,7 @@ def active(meeting_id: int):
 
 
 def _form_item(meeting, item_id: int) -> AgendaItem:
-    try:
-        return services.load_item(db.session(), current_user, meeting, item_id)
-    except LiveError:
-        abort(404)
+    return services.load_item(db.session(), current_user, meeting, item_id)  # refused: 404
 
 
 @bp.route("/<int:meeting_id>/live/voorzitter/<any(starten, volgende, sluiten):step>", methods=["POST"])
@@ -77,14 +74,9 @@ def _form_item(meeting, item_id: int) -> AgendaItem:
 def chair(meeting_id: int, step: str):
     """Chairing without the live view: start, next item, close."""
     meeting = _meeting(meeting_id)
-    fn = {"starten": services.start, "volgende": services.goto, "sluiten": services.close}[step]
-    try:
-        fn(db.session(), current_user, meeting)
-    except LiveError as exc:
-        if exc.denied:
-            db.rollback()
-            abort(403)
-        return _refused(meeting, exc)
+    fn = {"starten": chairing.start, "volgende": chairing.goto, "sluiten": chairing.close}[step]
+    _on_refusal(meeting)
+    fn(db.session(), current_user, meeting)
     flash({"starten": "Het overleg is gestart.", "volgende": "Door naar het volgende agendapunt.",
            "sluiten": "Het overleg is gesloten."}[step], "success")
     return _back(meeting_id)
@@ -98,11 +90,9 @@ def new_piece(meeting_id: int, item_id: int):
     meeting = _meeting(meeting_id)
     item = _form_item(meeting, item_id)
     form = request.form
-    try:
-        services.create_piece(db.session(), current_user, meeting, item, kind=form.get("soort", "notulen"),
-                              content=form.get("tekst"), category=form.get("categorie"))
-    except LiveError as exc:
-        return _refused(meeting, exc, tekst=form.get("tekst", ""))
+    _on_refusal(meeting, tekst=form.get("tekst", ""))
+    services.create_piece(db.session(), current_user, meeting, item, kind=form.get("soort", "notulen"),
+                          content=form.get("tekst"), category=form.get("categorie"))
     flash("Opgeslagen.", "success")
     return _back(meeting_id, item_id)
 
@@ -115,16 +105,10 @@ def save_piece(meeting_id: int, piece_id: int):
     meeting = _meeting(meeting_id)
     form = request.form
     version = form.get("versie", "")
-    try:
-        piece = services.save_piece(db.session(), current_user, meeting, piece_id,
-                                    base_version=int(version) if version.isdigit() else None,
-                                    content=form.get("tekst"), reason=form.get("reden", ""))
-    except LiveError as exc:
-        if exc.denied:
-            db.rollback()
-            abort(404)
-        return _refused(meeting, exc, tekst=form.get("tekst", ""), stuk=piece_id, reden=form.get("reden", ""),
-                        versie=version)
+    _on_refusal(meeting, tekst=form.get("tekst", ""), stuk=piece_id, reden=form.get("reden", ""), versie=version)
+    piece = services.save_piece(db.session(), current_user, meeting, piece_id,
+                                base_version=int(version) if version.isdigit() else None,
+                                content=form.get("tekst"), reason=form.get("reden", ""))
     flash("Opgeslagen.", "success")
     return _back(meeting_id, piece.agenda_item_id)
 
@@ -135,13 +119,8 @@ def save_piece(meeting_id: int, piece_id: int):
 def dissent(meeting_id: int, piece_id: int):
     """Record dissent on a decision with a plain form."""
     meeting = _meeting(meeting_id)
-    try:
-        row = services.add_dissent(db.session(), current_user, meeting, piece_id, request.form.get("reden"))
-    except LiveError as exc:
-        if exc.denied:
-            db.rollback()
-            abort(404)
-        return _refused(meeting, exc, tekst=request.form.get("reden", ""))
+    _on_refusal(meeting, tekst=request.form.get("reden", ""))
+    row = services.add_dissent(db.session(), current_user, meeting, piece_id, request.form.get("reden"))
     flash("Uw afwijkende standpunt is vastgelegd.", "success")
     return _back(meeting_id, db.session().get(LivePiece, row.piece_id).agenda_item_id)
 
@@ -157,14 +136,12 @@ def new_action(meeting_id: int, item_id: int):
     owner = form.get("eigenaar", "")
     kind, _, raw = owner.partition(":")
     owner_id = int(raw) if raw.isdigit() else None
-    try:
-        services.add_action(db.session(), current_user, meeting, item, description=form.get("omschrijving"),
-                            deadline=form.get("deadline") or None,
-                            owner_user_id=owner_id if kind == "gebruiker" else None,
-                            owner_organisation_id=owner_id if kind == "organisatie" else None,
-                            owner_is_family=kind == "gezin", category=form.get("categorie"))
-    except LiveError as exc:
-        return _refused(meeting, exc, tekst=form.get("omschrijving", ""))
+    _on_refusal(meeting, tekst=form.get("omschrijving", ""))
+    services.add_action(db.session(), current_user, meeting, item, description=form.get("omschrijving"),
+                        deadline=form.get("deadline") or None,
+                        owner_user_id=owner_id if kind == "gebruiker" else None,
+                        owner_organisation_id=owner_id if kind == "organisatie" else None,
+                        owner_is_family=kind == "gezin", category=form.get("categorie"))
     flash("De actie is vastgelegd.", "success")
     return _back(meeting_id, item_id)
 
@@ -178,18 +155,13 @@ def score(meeting_id: int, item_id: int):
     item = _form_item(meeting, item_id)
     step = request.form.get("stap", "score")
     s = db.session()
-    try:
-        if step == "openen":
-            services.open_round(s, current_user, meeting, item)
-        elif step == "sluiten":
-            services.close_round(s, current_user, meeting, item)
-        else:
-            services.enter_score(s, current_user, meeting, item, request.form.get("score", ""))
-    except LiveError as exc:
-        if exc.denied:
-            db.rollback()
-            abort(403)
-        return _refused(meeting, exc)
+    _on_refusal(meeting)
+    if step == "openen":
+        scores.open_round(s, current_user, meeting, item)
+    elif step == "sluiten":
+        scores.close_round(s, current_user, meeting, item)
+    else:
+        scores.enter_score(s, current_user, meeting, item, request.form.get("score", ""))
     flash("Vastgelegd.", "success")
     return _back(meeting_id, item_id)
 
@@ -200,13 +172,8 @@ def score(meeting_id: int, item_id: int):
 def minutes_status(meeting_id: int, step: str):
     """Send the minutes for review, or make them final (chair, coordinator or minute-taker)."""
     meeting = _meeting(meeting_id)
-    try:
-        (services.send_for_review if step == "review" else services.finalise)(db.session(), current_user, meeting)
-    except LiveError as exc:
-        if exc.denied:
-            db.rollback()
-            abort(403)
-        return _refused(meeting, exc)
+    _on_refusal(meeting)
+    (minutes.send_for_review if step == "review" else minutes.finalise)(db.session(), current_user, meeting)
     flash("De notulen zijn ter controle gestuurd." if step == "review" else "De notulen zijn definitief.", "success")
     return _back(meeting_id)
 
@@ -218,11 +185,7 @@ def revisions(meeting_id: int, piece_id: int):
     """Two revisions of a piece side by side (the engine decides on the piece's item first)."""
     meeting = _meeting(meeting_id)
     s = db.session()
-    try:
-        piece, item = services.load_piece(s, current_user, meeting, piece_id)
-    except LiveError:
-        db.rollback()
-        abort(404)
+    piece, item = services.load_piece(s, current_user, meeting, piece_id)  # refused: 404 (or 403), no page
     ctx = services.case_context(s, item)
     view = sharing.items_view(s, current_user, ctx, {piece.item_id}, channel="notulenrevisies")[piece.item_id]
     rows = sharing.revision_views(view, state.revisions(s, piece))

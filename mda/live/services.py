@@ -23,17 +23,14 @@ from mda.core import audit, sharing
 from mda.core.timeutil import LOCAL_TZ, utcnow
 from mda.extensions import socketio
 from mda.live import access, plan_bridge
-from mda.live.guard import NAMESPACE, SOCKETS, LiveError
+from mda.live.guard import NAMESPACE, LiveError
 from mda.live.models import (
     LiveDissent,
     LiveMeeting,
     LivePiece,
     LivePresence,
     LiveRevision,
-    LiveScore,
-    LiveScoreRound,
 )
-from mda.meetings.access import agenda_items, my_invitation
 from mda.meetings.models import AgendaItem, Meeting
 
 MAX_TEXT = 8000
@@ -107,7 +104,7 @@ def load_meeting(db: Session, user: User, meeting_id: int | None) -> Meeting:
     """The meeting when *user* may join it; else a refusal (audited) that does not say whether it exists."""
     meeting = db.get(Meeting, meeting_id) if meeting_id else None
     if meeting is None or not access.may_join(db, user, meeting):
-        raise LiveError("Dit overleg bestaat niet, of u bent er niet voor uitgenodigd.", denied=True)
+        raise LiveError("Dit overleg bestaat niet, of u bent er niet voor uitgenodigd.", denied=True, status=404)
     return meeting
 
 
@@ -121,7 +118,7 @@ def load_item(db: Session, user: User, meeting: Meeting, agenda_item_id: int | N
            and item.case_id is not None else None)
     if item is None or ctx is None or not access.may_enter(db, user, meeting, item, ctx):
         raise LiveError("Dit agendapunt bestaat niet, of u neemt niet deel aan de bespreking van deze casus.",
-                        denied=True)
+                        denied=True, status=404)
     return item
 
 
@@ -154,153 +151,11 @@ def _category(code) -> str:
     return code
 
 
-# ----------------------------------------------------------------------------- presence
-def join(db: Session, user: User, meeting: Meeting, sid: str) -> LivePresence:
-    """Record this socket as present; the invitation's attendance becomes "aanwezig" once started."""
-    now = utcnow()
-    row = db.exec(select(LivePresence).where(LivePresence.sid == sid)).first()
-    if row is None:
-        row = LivePresence(sid=sid, meeting_id=meeting.id, user_id=user.id, connected_at=now, seen_at=now)
-    row.meeting_id, row.seen_at = meeting.id, now
-    db.add(row)
-    live = live_of(db, meeting)
-    if live.status == "bezig":
-        _mark_attended(db, user, meeting)
-    db.flush()
-    notify_presence(meeting.id)
-    return row
-
-
-def _mark_attended(db: Session, user: User, meeting: Meeting) -> None:
-    invitation = my_invitation(db, user, meeting)
-    if invitation is not None and invitation.attendance != "aanwezig":
-        invitation.attendance, invitation.attendance_recorded_at = "aanwezig", utcnow()
-        invitation.attendance_recorded_by_id = user.id
-        db.add(invitation)
-        audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id,
-                     summary="aanwezigheid automatisch vastgelegd bij deelname aan de live sessie")
-
-
-def presence_of(db: Session, sid: str) -> LivePresence | None:
-    return db.exec(_PRESENCE_OF, params={"sid": sid}).first()
-
-
-def enter_item(db: Session, presence: LivePresence, item: AgendaItem) -> bool:
-    """Note that the socket entered the item's room; True when it was not in it yet."""
-    rooms = presence.room_ids
-    if item.id in rooms:
-        return False
-    presence.item_rooms = ",".join(str(i) for i in sorted(rooms | {item.id}))
-    db.add(presence)
-    return True
-
-
-def leave_item(db: Session, presence: LivePresence, item_id: int) -> None:
-    presence.item_rooms = ",".join(str(i) for i in sorted(presence.room_ids - {item_id}))
-    if presence.editing_piece_id is not None:
-        presence.editing_piece_id = None
-    db.add(presence)
-
-
-def leave_socket(sid: str) -> None:
-    """Forget a closed socket (its own small unit of work; presence is not personal data)."""
-    SOCKETS.pop(sid, None)
-    with Session(unit.engine()) as s:
-        row = s.exec(select(LivePresence).where(LivePresence.sid == sid)).first()
-        if row is not None:
-            meeting_id, rooms = row.meeting_id, row.room_ids
-            s.delete(row)
-            s.commit()
-            socketio.emit("melding", {"soort": "aanwezig", "overleg": meeting_id}, to=f"meeting:{meeting_id}",
-                          namespace=NAMESPACE)
-            for item_id in rooms:
-                socketio.emit("melding", {"soort": "punt", "punt": item_id}, to=f"item:{item_id}",
-                              namespace=NAMESPACE)
-
-
-def set_editing(db: Session, presence: LivePresence, piece_id: int | None) -> None:
-    """The "who is editing" indicator: which piece this socket is typing in (None: none)."""
-    if presence.editing_piece_id != piece_id:
-        presence.editing_piece_id = piece_id
-        db.add(presence)
-
-
-def mark_overtaken(user: User, piece: LivePiece, base_version) -> bool:
-    """Is a "being edited by" mark of *user* older than their own save of *piece*? The browser sends the mark and
-    the save as separate events, which the server may handle in either order; a mark typed on a version before the
-    one *user* saved last would otherwise stay after the save. A mark without a version counts (older clients)."""
-    return (isinstance(base_version, int) and piece.version > base_version and piece.updated_by_id == user.id)
-
-
-# ----------------------------------------------------------------------------- chairing
-def _require_chair(user: User, meeting: Meeting) -> None:
+def require_chair(user: User, meeting: Meeting) -> None:
+    """Refuse (403, audited on a socket) anyone but the chair."""
     if not access.is_chair(user, meeting):
         raise LiveError("Alleen de voorzitter kan dit doen.", denied=True)
 
-
-def _case_items(db: Session, meeting: Meeting) -> list[AgendaItem]:
-    return [i for i in agenda_items(db, meeting) if i.kind != "casussen"]
-
-
-def start(db: Session, user: User, meeting: Meeting) -> LiveMeeting:
-    """The chair starts the meeting on its first agenda item."""
-    _require_chair(user, meeting)
-    live = live_of(db, meeting)
-    if live.status == "bezig":
-        return live
-    _require_open(live)
-    items = _case_items(db, meeting)
-    now = utcnow()
-    live.status, live.started_at, live.started_by_id = "bezig", now, user.id
-    live.current_agenda_item_id = items[0].id if items else None
-    live.item_started_at = now
-    db.add(live)
-    for presence in db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id)):
-        _mark_attended(db, db.get(User, presence.user_id), meeting)
-    db.flush()
-    audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id, summary="live overleg gestart")
-    notify_meeting(meeting.id)
-    return live
-
-
-def goto(db: Session, user: User, meeting: Meeting, agenda_item_id: int | None = None) -> LiveMeeting:
-    """The chair moves everyone to the next agenda item (or to a chosen one)."""
-    _require_chair(user, meeting)
-    live = live_of(db, meeting)
-    if live.status != "bezig":
-        raise LiveError("Start het overleg eerst." if live.status == "niet_gestart" else CLOSED)
-    items = _case_items(db, meeting)
-    ids = [i.id for i in items]
-    if agenda_item_id is None:
-        position = ids.index(live.current_agenda_item_id) if live.current_agenda_item_id in ids else -1
-        if position + 1 >= len(ids):
-            raise LiveError("Dit was het laatste agendapunt. Sluit het overleg als alles besproken is.")
-        target = ids[position + 1]
-    elif agenda_item_id in ids:
-        target = agenda_item_id
-    else:
-        raise LiveError("Dit agendapunt hoort niet bij dit overleg.")
-    live.current_agenda_item_id, live.item_started_at = target, utcnow()
-    db.add(live)
-    db.flush()
-    notify_meeting(meeting.id)
-    return live
-
-
-def close(db: Session, user: User, meeting: Meeting) -> LiveMeeting:
-    """The chair closes the meeting; open score rounds close with it."""
-    _require_chair(user, meeting)
-    live = live_of(db, meeting)
-    _require_open(live)
-    for rnd in db.exec(select(LiveScoreRound).where(LiveScoreRound.meeting_id == meeting.id,
-                                                    LiveScoreRound.closed_at.is_(None))):
-        _close_round(db, user, rnd)
-    live.status, live.closed_at, live.current_agenda_item_id = "gesloten", utcnow(), None
-    db.add(live)
-    db.flush()
-    audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id, summary="live overleg gesloten")
-    notify_meeting(meeting.id)
-    return live
 
 
 # ----------------------------------------------------------------------------- pieces (minutes, decisions)
@@ -376,12 +231,12 @@ def _load_piece(db: Session, user: User, meeting: Meeting, piece_id: int | None,
     """:func:`load_piece`, with the piece's case item (for a caller that changes it)."""
     piece = db.get(LivePiece, piece_id) if piece_id else None
     if piece is None or piece.meeting_id != meeting.id:
-        raise LiveError("Deze tekst bestaat niet (meer).", denied=True)
+        raise LiveError("Deze tekst bestaat niet (meer).", denied=True, status=404)
     item = load_item(db, user, meeting, piece.agenda_item_id)
     ctx = case_context(db, item)
     record = sharing.load_item_or_404(db, user, ctx, piece.item_id)
     if not sharing.item_decision(user, ctx, record).visible:
-        raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True)
+        raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True, status=404)
     return piece, item, record
 
 
@@ -455,131 +310,6 @@ def add_dissent(db: Session, user: User, meeting: Meeting, piece_id, reason) -> 
     return dissent
 
 
-# ----------------------------------------------------------------------------- minutes lifecycle
-def send_for_review(db: Session, user: User, meeting: Meeting) -> LiveMeeting:
-    """Concept -> ter review: the participants read the minutes (the meeting must be closed)."""
-    live = live_of(db, meeting)
-    if not access.keeps_minutes(user, meeting):
-        raise LiveError("Alleen de voorzitter of notulist stuurt de notulen ter controle.", denied=True)
-    if live.status != "gesloten":
-        raise LiveError("Sluit eerst het overleg; daarna gaan de notulen ter controle.")
-    if live.minutes_status != "concept":
-        raise LiveError("De notulen zijn al ter controle gestuurd.")
-    result = _minutes_status(db, user, meeting, live, "ter_review", "notulen ter review gestuurd")
-    _mail_review(db, user, meeting)
-    return result
-
-
-def _mail_review(db: Session, user: User, meeting: Meeting) -> int:
-    """Tell every participant (not the sender) that the minutes wait for their review: after the commit, once
-    (only the concept -> ter review step sends it), with the meeting's label, date and a link; no content."""
-    from mda.core import mail
-    from mda.core.timeutil import format_local
-    from mda.meetings.agendas import label
-    from mda.meetings.models import Invitation
-
-    rows = db.exec(select(User).join(Invitation, Invitation.user_id == User.id).where(
-        Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None), User.active.is_(True),
-        Invitation.response.not_in(("afgewezen", "gedelegeerd")), User.id != user.id)).all()
-    name = label(meeting.type_code, meeting.title)
-    link = mail.public_url("meetings.show", meeting_id=meeting.id)
-    for person in {u.id: u for u in rows}.values():
-        mail.send([person.email], f"Notulen ter controle: {name}", "\n".join([
-            f"Beste {person.name},", "",
-            f"De notulen van {name} op {format_local(meeting.starts_at)} staan ter controle. Lees ze in MDA++ en "
-            "meld aanvullingen of correcties bij de voorzitter of notulist voordat zij worden vastgesteld:",
-            link, "", "Dit bericht bevat bewust geen inhoud van het overleg.", "", "MDA++ (automatisch bericht)"]))
-    return len(rows)
-
-
-def finalise(db: Session, user: User, meeting: Meeting) -> LiveMeeting:
-    """Ter review -> definitief: the minutes are locked; later corrections are revisions with a reason."""
-    live = live_of(db, meeting)
-    if not access.keeps_minutes(user, meeting):
-        raise LiveError("Alleen de voorzitter of notulist stelt de notulen vast.", denied=True)
-    if live.minutes_status != "ter_review":
-        raise LiveError("Stuur de notulen eerst ter controle aan de deelnemers.")
-    return _minutes_status(db, user, meeting, live, "definitief", "notulen definitief vastgesteld")
-
-
-def _minutes_status(db, user, meeting, live, status: str, summary: str) -> LiveMeeting:
-    live.minutes_status, live.minutes_status_at = status, utcnow()
-    db.add(live)
-    db.flush()
-    audit.record(db, "update", user=user, object_type="meeting", object_id=meeting.id, summary=summary)
-    notify_meeting(meeting.id)
-    return live
-
-
-# ----------------------------------------------------------------------------- score rounds
-def open_round(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> LiveScoreRound:
-    """The chair opens a safety-score round for the organisations present in the item now."""
-    _require_chair(user, meeting)
-    _require_open(live_of(db, meeting))
-    if current_round(db, item) is not None:
-        raise LiveError("Er loopt al een scoreronde voor deze casus.")
-    orgs = set()
-    ctx = case_context(db, item)
-    for row in db.exec(select(LivePresence).where(LivePresence.meeting_id == meeting.id)):
-        member = db.get(User, row.user_id)
-        if item.id in row.room_ids and member is not None and sharing.can_open_case(member, ctx.case, ctx):
-            orgs.add(member.organisation_id)
-    rnd = LiveScoreRound(meeting_id=meeting.id, agenda_item_id=item.id, case_id=item.case_id,
-                         expected_org_ids=",".join(str(o) for o in sorted(orgs)), opened_by_id=user.id,
-                         opened_at=utcnow())
-    db.add(rnd)
-    db.flush()
-    notify_item(item.id)
-    return rnd
-
-
-def current_round(db: Session, item: AgendaItem) -> LiveScoreRound | None:
-    return db.exec(select(LiveScoreRound).where(LiveScoreRound.agenda_item_id == item.id,
-                                                LiveScoreRound.closed_at.is_(None))).first()
-
-
-def enter_score(db: Session, user: User, meeting: Meeting, item: AgendaItem, score) -> LiveScoreRound:
-    """A partner's 0-10 score for its organisation; the round closes itself when all expected have scored."""
-    rnd = current_round(db, item)
-    if rnd is None:
-        raise LiveError("Er loopt geen scoreronde voor deze casus.")
-    if isinstance(score, bool) or not isinstance(score, int | str) or not str(score).isdigit() \
-            or not 0 <= int(score) <= 10:
-        raise LiveError("Geef een veiligheidsscore van 0 tot en met 10.", field="score")
-    row = db.exec(select(LiveScore).where(LiveScore.round_id == rnd.id,
-                                          LiveScore.organisation_id == user.organisation_id)).first()
-    row = row or LiveScore(round_id=rnd.id, organisation_id=user.organisation_id, user_id=user.id, score=0,
-                           entered_at=utcnow())
-    row.score, row.user_id, row.entered_at = int(score), user.id, utcnow()
-    db.add(row)
-    db.flush()
-    scored = set(db.exec(select(LiveScore.organisation_id).where(LiveScore.round_id == rnd.id)))
-    if rnd.expected and rnd.expected <= scored:
-        _close_round(db, user, rnd)
-    notify_item(item.id)
-    return rnd
-
-
-def close_round(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> LiveScoreRound:
-    """The chair closes the round early: the scores given so far are shown and kept."""
-    _require_chair(user, meeting)
-    rnd = current_round(db, item)
-    if rnd is None:
-        raise LiveError("Er loopt geen scoreronde voor deze casus.")
-    _close_round(db, user, rnd)
-    notify_item(item.id)
-    return rnd
-
-
-def _close_round(db: Session, user: User, rnd: LiveScoreRound) -> None:
-    rnd.closed_at = utcnow()
-    db.add(rnd)
-    db.flush()
-    scores = {s.organisation_id: s.score for s in db.exec(select(LiveScore).where(LiveScore.round_id == rnd.id))}
-    ctx = sharing.load_context(db, db.get(Case, rnd.case_id))
-    plan_bridge.record_scores(db, user, ctx, meeting_id=rnd.meeting_id, scores=scores, round_key=f"live-{rnd.id}")
-
-
 # ----------------------------------------------------------------------------- actions
 def add_action(db: Session, user: User, meeting: Meeting, item: AgendaItem, *, description, deadline,
                owner_user_id=None, owner_organisation_id=None, owner_is_family=False, category=None):
@@ -616,14 +346,4 @@ def forget_revisions(db: Session, case_id: int, object_type: str | None, object_
         pieces = pieces.where(LivePiece.item_id.in_(object_ids))
     result = db.execute(update(LiveRevision).where(LiveRevision.piece_id.in_(pieces)).values(content="", reason=""))
     return result.rowcount or 0
-
-
-def clear_stale_presence(db: Session, now) -> int:
-    """Remove presence rows whose socket has not been heard of for ten minutes: left behind by a server
-    process that died (its disconnect handlers never ran). Presence lists ignore them after 90 s already."""
-    from datetime import timedelta
-
-    from sqlalchemy import delete
-
-    return db.execute(delete(LivePresence).where(LivePresence.seen_at < now - timedelta(minutes=10))).rowcount or 0
 

@@ -108,7 +108,7 @@ def owner_choices(db: Session, contexts: dict[int, sharing.CaseContext]) -> dict
 
 def escalation_marks(db: Session, decision_ids: list[int]) -> dict[int, dict]:
     """Decision id -> {referentie, url} of the open escalation disputing it (one query for all decisions)."""
-    from mda.escalations.services import open_on_decisions
+    from mda.escalations.locks import open_on_decisions
 
     return {piece_id: {"referentie": esc.reference,
                        "url": url_for("escalations.show", case_id=esc.case_id, escalation_id=esc.id)}

@@ -64,15 +64,6 @@ def _past_start(starts_at, confirmed: bool) -> None:
                            "datum? Wilt u een overleg achteraf vastleggen, stuur dan confirm_past mee.", "start")
 
 
-def _refuse(exc: MeetingError):
-    """A 422 with the Dutch message; the field and valid choices (e.g. DST) in details. Nothing is kept."""
-    db.rollback()
-    details = {"field": exc.field} if exc.field else {}
-    if exc.suggestions:
-        details["suggestions"] = {k: _iso(v) for k, v in exc.suggestions.items()}
-    return error_response(422, str(exc), details or None)
-
-
 def _time(value: str, field: str, dst: str | None) -> datetime:
     try:
         return parse_local(value, dst=dst)
@@ -156,18 +147,15 @@ def meetings():
 def create_meeting():
     """Plan a meeting or a series. Conflicts (participant or room booked) come back as warnings."""
     body: MeetingIn = request.context.json
-    try:
-        data = MeetingData(
-            type_code=body.type, title=body.title, starts_at=_time(body.start, "start", body.dst),
-            ends_at=_time(body.end, "end", body.dst), location=body.location, online_link=body.online_link,
-            chair_id=body.chair_id, minute_taker_id=body.minute_taker_id,
-            update_deadline=_time(body.update_deadline, "update_deadline", "zomertijd") if body.update_deadline
-            else None, case_ids=body.case_ids, case_minutes=body.case_minutes, agenda=_agenda(body.agenda),
-            frequency=body.series.frequency if body.series else None, until=body.series.until if body.series else None)
-        _past_start(data.starts_at, body.confirm_past)
-        meeting = services.create_meeting(db.session(), current_user, data)
-    except MeetingError as exc:
-        return _refuse(exc)
+    data = MeetingData(
+        type_code=body.type, title=body.title, starts_at=_time(body.start, "start", body.dst),
+        ends_at=_time(body.end, "end", body.dst), location=body.location, online_link=body.online_link,
+        chair_id=body.chair_id, minute_taker_id=body.minute_taker_id,
+        update_deadline=_time(body.update_deadline, "update_deadline", "zomertijd") if body.update_deadline
+        else None, case_ids=body.case_ids, case_minutes=body.case_minutes, agenda=_agenda(body.agenda),
+        frequency=body.series.frequency if body.series else None, until=body.series.until if body.series else None)
+    _past_start(data.starts_at, body.confirm_past)
+    meeting = services.create_meeting(db.session(), current_user, data)
     return jsonify(_meeting_out(meeting, _warnings(meeting))), 201
 
 
@@ -196,29 +184,26 @@ def update_meeting(meeting_id: int):
     s = db.session()
     meeting = access.load_planned_meeting(s, current_user, meeting_id)
     body: MeetingPatch = request.context.json
-    try:
-        start = _time(body.start, "start", body.dst) if body.start else as_utc(meeting.starts_at)
-        end = _time(body.end, "end", body.dst) if body.end else start + (as_utc(meeting.ends_at)
-                                                                           - as_utc(meeting.starts_at))
-        series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
-        fields = body.model_fields_set
-        data = MeetingData(
-            type_code=meeting.type_code, title=body.title if body.title is not None else meeting.title,
-            starts_at=start, ends_at=end,
-            location=body.location if body.location is not None else meeting.location,
-            online_link=body.online_link if body.online_link is not None else meeting.online_link,
-            chair_id=body.chair_id if "chair_id" in fields else meeting.chair_id,
-            minute_taker_id=body.minute_taker_id if "minute_taker_id" in fields else meeting.minute_taker_id,
-            update_deadline=(_time(body.update_deadline, "update_deadline", "zomertijd") if body.update_deadline
-                             else None) if "update_deadline" in fields else meeting.update_deadline,
-            agenda=_agenda(body.agenda),
-            frequency=(body.series.frequency if body.series else series.frequency if series else None),
-            until=(body.series.until if body.series else series.until if series else None))
-        if as_utc(start) != as_utc(meeting.starts_at):
-            _past_start(start, body.confirm_past)
-        changes.update_meeting(s, current_user, meeting, data, body.scope)
-    except MeetingError as exc:
-        return _refuse(exc)
+    start = _time(body.start, "start", body.dst) if body.start else as_utc(meeting.starts_at)
+    end = _time(body.end, "end", body.dst) if body.end else start + (as_utc(meeting.ends_at)
+                                                                       - as_utc(meeting.starts_at))
+    series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
+    fields = body.model_fields_set
+    data = MeetingData(
+        type_code=meeting.type_code, title=body.title if body.title is not None else meeting.title,
+        starts_at=start, ends_at=end,
+        location=body.location if body.location is not None else meeting.location,
+        online_link=body.online_link if body.online_link is not None else meeting.online_link,
+        chair_id=body.chair_id if "chair_id" in fields else meeting.chair_id,
+        minute_taker_id=body.minute_taker_id if "minute_taker_id" in fields else meeting.minute_taker_id,
+        update_deadline=(_time(body.update_deadline, "update_deadline", "zomertijd") if body.update_deadline
+                         else None) if "update_deadline" in fields else meeting.update_deadline,
+        agenda=_agenda(body.agenda),
+        frequency=(body.series.frequency if body.series else series.frequency if series else None),
+        until=(body.series.until if body.series else series.until if series else None))
+    if as_utc(start) != as_utc(meeting.starts_at):
+        _past_start(start, body.confirm_past)
+    changes.update_meeting(s, current_user, meeting, data, body.scope)
     return jsonify(_meeting_out(meeting, _warnings(meeting)))
 
 
@@ -228,10 +213,7 @@ def cancel_meeting(meeting_id: int):
     """Cancel a meeting (``scope=reeks``: every coming occurrence of its series); invitees get METHOD:CANCEL."""
     require_login()
     meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
-    try:
-        changes.cancel_meeting(db.session(), current_user, meeting, request.context.query.scope)
-    except MeetingError as exc:
-        return _refuse(exc)
+    changes.cancel_meeting(db.session(), current_user, meeting, request.context.query.scope)
     return jsonify(_meeting_out(meeting))
 
 
@@ -252,10 +234,7 @@ def add_item(meeting_id: int):
     require_login()
     meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
     body: ItemIn = request.context.json
-    try:
-        services.add_case_item(db.session(), current_user, meeting, body.case_id, body.minutes)
-    except MeetingError as exc:
-        return _refuse(exc)
+    services.add_case_item(db.session(), current_user, meeting, body.case_id, body.minutes)
     return jsonify(items=_items(access.meeting_view(db.session(), current_user, meeting))), 201
 
 
@@ -268,10 +247,7 @@ def remove_item(meeting_id: int, item_id: int):
     item = db.session().get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
         abort(404)
-    try:
-        services.remove_case_item(db.session(), current_user, meeting, item)
-    except MeetingError as exc:
-        return _refuse(exc)
+    services.remove_case_item(db.session(), current_user, meeting, item)
     return jsonify(items=_items(access.meeting_view(db.session(), current_user, meeting)))
 
 
@@ -292,11 +268,8 @@ def invite(meeting_id: int):
     require_login()
     meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
     body: InvitationIn = request.context.json
-    try:
-        warnings = invitations.invite(db.session(), current_user, meeting, body.user_id, body.item_ids,
-                                      required=body.required, following=body.following)
-    except MeetingError as exc:
-        return _refuse(exc)
+    warnings = invitations.invite(db.session(), current_user, meeting, body.user_id, body.item_ids,
+                                  required=body.required, following=body.following)
     view = access.meeting_view(db.session(), current_user, meeting)
     return jsonify(invitations=_invitations(view), warnings=warnings), 201
 
@@ -308,11 +281,8 @@ def answer(meeting_id: int):
     require_login()
     meeting = access.load_meeting_or_404(db.session(), current_user, meeting_id)
     body: AnswerIn = request.context.json
-    try:
-        inv = invitations.answer(db.session(), current_user, meeting, body.response,
-                                 delegate_to_id=body.delegate_to_id, following=body.following)
-    except MeetingError as exc:
-        return _refuse(exc)
+    inv = invitations.answer(db.session(), current_user, meeting, body.response,
+                             delegate_to_id=body.delegate_to_id, following=body.following)
     return jsonify(invitations=[_invitation(inv)])
 
 
@@ -323,11 +293,8 @@ def attendance(meeting_id: int):
     require_login()
     meeting = access.load_run_meeting(db.session(), current_user, meeting_id)
     body: AttendanceIn = request.context.json
-    try:
-        invitations.record_attendance(db.session(), current_user, meeting,
-                                      {e.invitation_id: e.attendance or "" for e in body.entries})
-    except MeetingError as exc:
-        return _refuse(exc)
+    invitations.record_attendance(db.session(), current_user, meeting,
+                                  {e.invitation_id: e.attendance or "" for e in body.entries})
     return jsonify(invitations=_invitations(access.meeting_view(db.session(), current_user, meeting)))
 
 
@@ -369,10 +336,7 @@ def submit_update(meeting_id: int, item_id: int):
     require_login()
     meeting = access.load_meeting_or_404(db.session(), current_user, meeting_id)
     item = _case_item(meeting, item_id)
-    try:
-        updates.submit(db.session(), current_user, meeting, item, request.context.json.content)
-    except MeetingError as exc:
-        return _refuse(exc)
+    updates.submit(db.session(), current_user, meeting, item, request.context.json.content)
     return jsonify(_updates_out(meeting, item)), 201
 
 

@@ -7,12 +7,10 @@ from flask_login import current_user, login_required
 
 from mda import db
 from mda.auth.models import User
-from mda.core import confirmations
-from mda.core.errors import ServiceError
+from mda.core import confirmations, refusal
 from mda.core.forms import ConfirmForm, ReasonConfirmForm, confirm_page
 from mda.meetings import access, bp, circle_invites, invitations
 from mda.meetings.models import AgendaItem, Invitation
-from mda.meetings.services import MeetingError
 
 
 def _back(meeting_id: int, anchor: str):
@@ -29,14 +27,10 @@ def invite_circle(meeting_id: int, item_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        invited = circle_invites.invite_circle(db.session(), current_user, meeting, item)
-    except MeetingError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(f"{len(invited)} professional(s) uit de kring uitgenodigd voor deze casus." if invited
-              else "Iedereen uit de kring die kan worden uitgenodigd, is al uitgenodigd.", "success")
+    refusal.on_refusal(lambda exc: _back(meeting_id, "antwoorden"))
+    invited = circle_invites.invite_circle(db.session(), current_user, meeting, item)
+    flash(f"{len(invited)} professional(s) uit de kring uitgenodigd voor deze casus." if invited
+          else "Iedereen uit de kring die kan worden uitgenodigd, is al uitgenodigd.", "success")
     return _back(meeting_id, "antwoorden")
 
 
@@ -49,19 +43,20 @@ def withdraw_invitation(meeting_id: int, invitation_id: int):
     inv = s.get(Invitation, invitation_id)
     if inv is None or inv.meeting_id != meeting.id or inv.withdrawn_at is not None:
         abort(404)
-    form, error = ReasonConfirmForm(), None
-    if form.validate_on_submit():
-        try:
-            invitations.withdraw(s, current_user, meeting, inv)
-            confirmations.record(s, current_user, "uitnodiging_intrekken", "invitation", inv.id, form.reason.data)
-        except (MeetingError, ServiceError) as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("De uitnodiging is ingetrokken; alleen deze persoon krijgt een annulering.", "success")
-            return _back(meeting_id, "antwoorden")
+    form = ReasonConfirmForm()
     invitee = s.get(User, inv.user_id)
-    return confirm_page(
-        title=f"Uitnodiging van {invitee.name} intrekken", form=form, error=error,
-        consequences=[f"{invitee.name} krijgt een annulering in de agenda; de andere genodigden merken niets."],
-        button="Uitnodiging intrekken", back_url=url_for("meetings.show", meeting_id=meeting.id, _anchor="antwoorden"))
+
+    def page(_exc=None):
+        return confirm_page(
+            title=f"Uitnodiging van {invitee.name} intrekken", form=form,
+            consequences=[f"{invitee.name} krijgt een annulering in de agenda; de andere genodigden merken niets."],
+            button="Uitnodiging intrekken",
+            back_url=url_for("meetings.show", meeting_id=meeting.id, _anchor="antwoorden"))
+
+    refusal.on_refusal(page, form)
+    if form.validate_on_submit():
+        invitations.withdraw(s, current_user, meeting, inv)
+        confirmations.record(s, current_user, "uitnodiging_intrekken", "invitation", inv.id, form.reason.data)
+        flash("De uitnodiging is ingetrokken; alleen deze persoon krijgt een annulering.", "success")
+        return _back(meeting_id, "antwoorden")
+    return page()

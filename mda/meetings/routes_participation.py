@@ -6,23 +6,16 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from mda import db
-from mda.core import confirmations
-from mda.core.errors import ServiceError
+from mda.core import confirmations, refusal
 from mda.core.forms import ConfirmForm, ReasonConfirmForm, confirm_page
 from mda.core.input_guard import form_id
 from mda.meetings import access, bp, invitations, services, updates
 from mda.meetings.forms import AddCaseForm, AnswerForm, AttendanceForm, InviteForm, UpdateForm
 from mda.meetings.models import AgendaItem
-from mda.meetings.services import MeetingError
 
 
 def _back(meeting_id: int, anchor: str = ""):
     return redirect(url_for("meetings.show", meeting_id=meeting_id) + (f"#{anchor}" if anchor else ""))
-
-
-def _fail(exc: MeetingError) -> None:
-    db.rollback()
-    flash(str(exc), "error")
 
 
 def _case_item_or_404(meeting_id: int, item_id: int) -> AgendaItem:
@@ -43,12 +36,9 @@ def invite(meeting_id: int):
     if not form.validate_on_submit():
         flash("Kies wie u uitnodigt.", "error")
         return _back(meeting_id, "uitnodigen")
-    try:
-        warnings = invitations.invite(db.session(), current_user, meeting, form.user_id.data, form.item_ids.data or [],
-                                      required=form.required.data, following=form.following.data)
-    except MeetingError as exc:
-        _fail(exc)
-        return _back(meeting_id, "uitnodigen")
+    refusal.on_refusal(lambda exc: _back(meeting_id, "uitnodigen"))
+    warnings = invitations.invite(db.session(), current_user, meeting, form.user_id.data, form.item_ids.data or [],
+                                  required=form.required.data, following=form.following.data)
     flash("De uitnodiging is verstuurd.", "success")
     for warning in warnings:
         flash(f"Let op: {warning}", "warning")
@@ -74,13 +64,10 @@ def answer(meeting_id: int):
             flash("Er is geen actieve collega van uw organisatie met dit e-mailadres. Controleer het adres.",
                   "error")
             return _back(meeting_id, "antwoord")
-    try:
-        invitations.answer(db.session(), current_user, meeting, form.response.data,
-                           delegate_to_id=delegate_to_id, following=form.following.data)
-    except MeetingError as exc:
-        _fail(exc)
-    else:
-        flash("Uw antwoord is opgeslagen.", "success")
+    refusal.on_refusal(lambda exc: _back(meeting_id, "antwoord"))
+    invitations.answer(db.session(), current_user, meeting, form.response.data,
+                       delegate_to_id=delegate_to_id, following=form.following.data)
+    flash("Uw antwoord is opgeslagen.", "success")
     return _back(meeting_id, "antwoord")
 
 
@@ -93,12 +80,9 @@ def attendance(meeting_id: int):
         abort(400)
     values = {form_id(k.removeprefix("attendance-")): v for k, v in request.form.items()
               if k.startswith("attendance-") and form_id(k.removeprefix("attendance-"))}
-    try:
-        changed = invitations.record_attendance(db.session(), current_user, meeting, values)
-    except MeetingError as exc:
-        _fail(exc)
-    else:
-        flash(f"Aanwezigheid opgeslagen ({changed} gewijzigd).", "success")
+    refusal.on_refusal(lambda exc: _back(meeting_id, "aanwezigheid"))
+    changed = invitations.record_attendance(db.session(), current_user, meeting, values)
+    flash(f"Aanwezigheid opgeslagen ({changed} gewijzigd).", "success")
     return _back(meeting_id, "aanwezigheid")
 
 
@@ -112,12 +96,9 @@ def add_case(meeting_id: int):
     if not form.validate_on_submit():
         flash("Kies een casus.", "error")
         return _back(meeting_id, "agenda")
-    try:
-        services.add_case_item(db.session(), current_user, meeting, form.case_id.data, form.minutes.data)
-    except MeetingError as exc:
-        _fail(exc)
-    else:
-        flash("De casus staat op de agenda.", "success")
+    refusal.on_refusal(lambda exc: _back(meeting_id, "agenda"))
+    services.add_case_item(db.session(), current_user, meeting, form.case_id.data, form.minutes.data)
+    flash("De casus staat op de agenda.", "success")
     return _back(meeting_id, "agenda")
 
 
@@ -128,24 +109,24 @@ def remove_case(meeting_id: int, item_id: int):
     s = db.session()
     meeting = access.load_planned_meeting(s, current_user, meeting_id)
     item = _case_item_or_404(meeting.id, item_id)
-    form, error = ReasonConfirmForm(), None
-    if form.validate_on_submit():
-        try:
-            services.remove_case_item(s, current_user, meeting, item)
-            confirmations.record(s, current_user, "agendapunt_verwijderen", "agenda_item", item.id,
-                                 form.reason.data, case_id=item.case_id)
-        except (MeetingError, ServiceError) as exc:
-            db.rollback()
-            error = str(exc)
-        else:
-            flash("De casus is van de agenda gehaald.", "success")
-            return _back(meeting_id, "agenda")
+    form = ReasonConfirmForm()
     reference = access.CaseAccess(s, current_user).reference(item.case_id) or access.HIDDEN_CASE
-    return confirm_page(
-        title=f"{reference} van de agenda halen", form=form, error=error,
-        consequences=["Wie alleen voor deze casus is uitgenodigd, krijgt een annulering.",
-                      "De casussen erna schuiven op; hun genodigden krijgen de nieuwe tijden."],
-        button="Van de agenda halen", back_url=url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
+
+    def page(_exc=None):
+        return confirm_page(
+            title=f"{reference} van de agenda halen", form=form,
+            consequences=["Wie alleen voor deze casus is uitgenodigd, krijgt een annulering.",
+                          "De casussen erna schuiven op; hun genodigden krijgen de nieuwe tijden."],
+            button="Van de agenda halen", back_url=url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
+
+    refusal.on_refusal(page, form)
+    if form.validate_on_submit():
+        services.remove_case_item(s, current_user, meeting, item)
+        confirmations.record(s, current_user, "agendapunt_verwijderen", "agenda_item", item.id,
+                             form.reason.data, case_id=item.case_id)
+        flash("De casus is van de agenda gehaald.", "success")
+        return _back(meeting_id, "agenda")
+    return page()
 
 
 @bp.route("/<int:meeting_id>/punten/<int:item_id>/update", methods=["POST"])
@@ -161,12 +142,9 @@ def submit_update(meeting_id: int, item_id: int):
     if not form.validate_on_submit():
         flash("Schrijf uw update (hoogstens 8000 tekens).", "error")
         return _back(meeting_id, f"punt-{item.id}")
-    try:
-        updates.submit(db.session(), current_user, meeting, item, form.content.data)
-    except MeetingError as exc:
-        _fail(exc)
-    else:
-        flash("Uw update is opgeslagen.", "success")
+    refusal.on_refusal(lambda exc: _back(meeting_id, f"punt-{item.id}"))
+    updates.submit(db.session(), current_user, meeting, item, form.content.data)
+    flash("Uw update is opgeslagen.", "success")
     return _back(meeting_id, f"punt-{item.id}")
 
 
@@ -178,11 +156,8 @@ def remind(meeting_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     items = [i for i in access.agenda_items(db.session(), meeting) if i.kind == "casus"]
-    try:
-        count = updates.remind(db.session(), current_user, meeting, items)
-    except MeetingError as exc:
-        _fail(exc)
-    else:
-        flash(f"Herinnering verstuurd aan {count} deelnemer(s)." if count else "Alle updates zijn binnen.",
-              "success")
+    refusal.on_refusal(lambda exc: _back(meeting_id, "updates"))
+    count = updates.remind(db.session(), current_user, meeting, items)
+    flash(f"Herinnering verstuurd aan {count} deelnemer(s)." if count else "Alle updates zijn binnen.",
+          "success")
     return _back(meeting_id, "updates")

@@ -40,6 +40,16 @@ class MeetingError(ServiceError):
         super().__init__(message, field)
         self.suggestions = suggestions or {}
 
+    def details(self) -> dict | None:
+        """The field and, for an impossible local time, its valid choices (UTC, ISO 8601)."""
+        details = super().details() or {}
+        if self.suggestions:
+            from mda.core.timeutil import as_utc
+
+            details["suggestions"] = {k: as_utc(v).isoformat().replace("+00:00", "Z") for k, v in
+                                      self.suggestions.items()}
+        return details or None
+
 
 @dataclass
 class MeetingData:

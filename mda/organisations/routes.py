@@ -9,7 +9,7 @@ from sqlmodel import select
 from mda import db
 from mda.auth import services as account_services
 from mda.auth.models import User
-from mda.auth.services import ServiceError
+from mda.core import refusal
 from mda.core.forms import ConfirmForm
 from mda.core.permissions import require_permission
 from mda.organisations import bp, services
@@ -39,18 +39,15 @@ def edit_organisation(org_id: int | None = None):
         org = db.session().get(Organisation, org_id) or abort(404)
     form = OrganisationForm(obj=org)
     form.region_id.choices = [(r.id, r.name) for r in db.session().exec(select(Region))]
+    page = refusal.form_page("organisations/edit.html", form, org=org)
     if form.validate_on_submit():
-        try:
-            services.save_organisation(db.session(), current_user, org, name=form.name.data,
-                                       type_code=form.type_code.data,
-                                       region_id=form.region_id.data, active=form.active.data,
-                                       mailbox=form.mailbox.data)
-        except ServiceError as exc:
-            flash(str(exc), "error")
-        else:
-            flash("De organisatie is opgeslagen.", "success")
-            return redirect(url_for("organisations.organisations"))
-    return render_template("organisations/edit.html", form=form, org=org)
+        services.save_organisation(db.session(), current_user, org, name=form.name.data,
+                                   type_code=form.type_code.data,
+                                   region_id=form.region_id.data, active=form.active.data,
+                                   mailbox=form.mailbox.data)
+        flash("De organisatie is opgeslagen.", "success")
+        return redirect(url_for("organisations.organisations"))
+    return page()
 
 
 @bp.route("/gebruikers")
@@ -67,18 +64,15 @@ def invite_user():
     """Create an account and e-mail a one-time set-password link."""
     form = UserForm()
     form.organisation_id.choices = _org_choices()
+    page = refusal.form_page("organisations/user_edit.html", form, user=None)
     if form.validate_on_submit():
-        try:
-            account_services.invite_user(db.session(), current_user, email=form.email.data,
-                                         name=form.name.data,
-                                         organisation_id=form.organisation_id.data,
-                                         roles=form.roles.data)
-        except ServiceError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"Uitnodiging verstuurd naar {form.email.data}.", "success")
-            return redirect(url_for("organisations.users"))
-    return render_template("organisations/user_edit.html", form=form, user=None)
+        account_services.invite_user(db.session(), current_user, email=form.email.data,
+                                     name=form.name.data,
+                                     organisation_id=form.organisation_id.data,
+                                     roles=form.roles.data)
+        flash(f"Uitnodiging verstuurd naar {form.email.data}.", "success")
+        return redirect(url_for("organisations.users"))
+    return page()
 
 
 @bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
@@ -88,18 +82,14 @@ def edit_user(user_id: int):
     user = db.session().get(User, user_id) or abort(404)
     form = UserEditForm(obj=user)
     form.organisation_id.choices = _org_choices()
+    page = refusal.form_page("organisations/user_edit.html", form, user=user, confirm=ConfirmForm())
     if form.validate_on_submit():
-        try:
-            account_services.update_user(db.session(), current_user, user, name=form.name.data,
-                                         organisation_id=form.organisation_id.data,
-                                         roles=form.roles.data)
-        except ServiceError as exc:
-            flash(str(exc), "error")
-        else:
-            flash("Het account is opgeslagen.", "success")
-            return redirect(url_for("organisations.users"))
-    return render_template("organisations/user_edit.html", form=form, user=user,
-                           confirm=ConfirmForm())
+        account_services.update_user(db.session(), current_user, user, name=form.name.data,
+                                     organisation_id=form.organisation_id.data,
+                                     roles=form.roles.data)
+        flash("Het account is opgeslagen.", "success")
+        return redirect(url_for("organisations.users"))
+    return page()
 
 
 @bp.route("/gebruikers/<int:user_id>/<any(deactiveren, activeren, resetten):action>",
@@ -110,14 +100,11 @@ def user_action(user_id: int, action: str):
     user = db.session().get(User, user_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        if action == "resetten":
-            account_services.reset_account(db.session(), current_user, user)
-            flash(f"Het account is gereset; {user.email} krijgt een nieuwe link.", "success")
-        else:
-            account_services.set_active(db.session(), current_user, user, action == "activeren")
-            flash("Het account is " + ("geactiveerd." if action == "activeren" else "gedeactiveerd."),
-                  "success")
-    except ServiceError as exc:
-        flash(str(exc), "error")
+    refusal.on_refusal(lambda exc: users())  # the list again, with the message
+    if action == "resetten":
+        account_services.reset_account(db.session(), current_user, user)
+        flash(f"Het account is gereset; {user.email} krijgt een nieuwe link.", "success")
+    else:
+        account_services.set_active(db.session(), current_user, user, action == "activeren")
+        flash("Het account is " + ("geactiveerd." if action == "activeren" else "gedeactiveerd."), "success")
     return redirect(url_for("organisations.users"))

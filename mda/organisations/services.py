@@ -20,7 +20,7 @@ def save_organisation(db: Session, admin: User, org: Organisation | None, *, nam
                       mailbox: str | None = None) -> Organisation:
     """Create (org None) or update an organisation."""
     if type_code not in ORGANISATION_TYPES:
-        raise ServiceError("Kies een geldig organisatietype.")
+        raise ServiceError("Kies een geldig organisatietype.", field="type_code")
     if db.get(Region, region_id) is None:
         raise ServiceError("Kies een bestaande regio.")
     name = name.strip()

@@ -6,7 +6,8 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from mda import db
-from mda.auth.services import ServiceError
+from mda.core import refusal
+from mda.core.errors import ServiceError
 from mda.core.permissions import require_permission
 from mda.privacy import bp, subjects
 from mda.privacy.forms import DestroyForm, FollowUpForm, PersonSearchForm, ReviewForm
@@ -23,17 +24,13 @@ def persons():
 
     A POST form: a BSN or a name in a query string would land in access logs and browser history.
     """
-    form = PersonSearchForm()
-    found, error = None, None
+    form, found = PersonSearchForm(), None
+    refusal.form_page("privacy/persons.html", form, found=None)
     if form.validate_on_submit():
-        try:
-            found = subjects.find_persons(db.session(), current_user, bsn=form.bsn.data or "",
-                                          name=form.name.data or "", date_of_birth=form.date_of_birth.data,
-                                          case_reference=form.reference.data or "")
-        except ServiceError as exc:
-            error = str(exc)
-    status = 422 if (error or form.errors) else 200
-    return render_template("privacy/persons.html", form=form, found=found, error=error), status
+        found = subjects.find_persons(db.session(), current_user, bsn=form.bsn.data or "",
+                                      name=form.name.data or "", date_of_birth=form.date_of_birth.data,
+                                      case_reference=form.reference.data or "")
+    return refusal.render_form("privacy/persons.html", form, found=found)
 
 
 @bp.route("/personen/<int:person_id>")
@@ -63,20 +60,16 @@ def person_export(person_id: int, fmt: str):
 def person_destroy(person_id: int):
     """Destroy a person's data on request after a refuted suspicion; a record of it is kept."""
     subject = _subject_or_404(person_id)
-    form, error = DestroyForm(), None
+    form = DestroyForm()
+    page = refusal.form_page("privacy/destroy.html", form, subject=subject)
     if form.validate_on_submit():
-        try:
-            subjects.destroy(db.session(), current_user, subject, requested_by=form.requested_by.data,
-                             requested_on=form.requested_on.data, reason=form.reason.data,
-                             refuted=form.refuted.data)
-        except ServiceError as exc:
-            error = str(exc)
-        else:
-            flash(f"De gegevens van persoon nr. {person_id} zijn vernietigd; de vernietiging is vastgelegd.",
-                  "success")
-            return redirect(url_for("privacy.destructions"))
-    status = 422 if (error or form.errors) else 200
-    return render_template("privacy/destroy.html", subject=subject, form=form, error=error), status
+        subjects.destroy(db.session(), current_user, subject, requested_by=form.requested_by.data,
+                         requested_on=form.requested_on.data, reason=form.reason.data,
+                         refuted=form.refuted.data)
+        flash(f"De gegevens van persoon nr. {person_id} zijn vernietigd; de vernietiging is vastgelegd.",
+              "success")
+        return redirect(url_for("privacy.destructions"))
+    return page()
 
 
 @bp.route("/vernietigingen")
@@ -105,13 +98,10 @@ def break_glass_list():
 def break_glass_reviewed(grant_id: int):
     """Record a judgement (terecht / onterecht) and a comment on a break-glass opening."""
     form = ReviewForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
-        subjects.review_break_glass(db.session(), current_user, grant_id, form.judgement.data, form.comment.data)
-    except ServiceError as exc:
-        db.rollback()
-        return _break_glass_page(str(exc), grant_id, review=form)
+    refusal.on_refusal(lambda exc: _break_glass_page(None, grant_id, review=form))
+    if not form.validate_on_submit():
+        raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
+    subjects.review_break_glass(db.session(), current_user, grant_id, form.judgement.data, form.comment.data)
     flash(f"Uw oordeel over doorbraak nr. {grant_id} is vastgelegd.", "success")
     return redirect(url_for("privacy.break_glass_list"))
 
@@ -121,12 +111,9 @@ def break_glass_reviewed(grant_id: int):
 def break_glass_follow_up(grant_id: int):
     """Record the follow-up of an unjustified break-glass opening."""
     form = FollowUpForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
-        subjects.follow_up_break_glass(db.session(), current_user, grant_id, form.follow_up.data)
-    except ServiceError as exc:
-        db.rollback()
-        return _break_glass_page(str(exc), grant_id, follow=form)
+    refusal.on_refusal(lambda exc: _break_glass_page(None, grant_id, follow=form))
+    if not form.validate_on_submit():
+        raise ServiceError(" ".join(e for errs in form.errors.values() for e in errs))
+    subjects.follow_up_break_glass(db.session(), current_user, grant_id, form.follow_up.data)
     flash(f"De opvolging van doorbraak nr. {grant_id} is vastgelegd.", "success")
     return redirect(url_for("privacy.break_glass_list"))

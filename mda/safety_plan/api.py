@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from spectree import Response
 from sqlmodel import func, select
@@ -10,7 +10,6 @@ from sqlmodel import func, select
 from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
-from mda.auth.services import ServiceError
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
 from mda.extensions import api_spec
@@ -83,14 +82,11 @@ def create_action(case_id: int):
     """Add an action (owner from the circle or the family; a past deadline needs ``confirm_past_deadline``)."""
     _case, ctx = load_case(case_id, "work")
     body: ActionIn = request.context.json
-    try:
-        action = services.add_action(db.session(), current_user, ctx, description=body.description,
-                                     deadline=body.deadline, owner_user_id=body.owner_user_id,
-                                     owner_organisation_id=body.owner_organisation_id,
-                                     owner_is_family=body.owner_is_family, category=body.category,
-                                     allow_past_deadline=body.confirm_past_deadline)
-    except ServiceError as exc:
-        abort(422, str(exc))
+    action = services.add_action(db.session(), current_user, ctx, description=body.description,
+                                 deadline=body.deadline, owner_user_id=body.owner_user_id,
+                                 owner_organisation_id=body.owner_organisation_id,
+                                 owner_is_family=body.owner_is_family, category=body.category,
+                                 allow_past_deadline=body.confirm_past_deadline)
     return jsonify(_action_out(ctx, action)), 201
 
 
@@ -103,11 +99,8 @@ def change_status(case_id: int, action_id: int):
     _case, ctx = load_case(case_id, "work")
     action = load_action(ctx, action_id)
     body: StatusIn = request.context.json
-    try:
-        services.change_status(db.session(), current_user, ctx, action, status=body.status, comment=body.comment,
-                               failure_reason=body.failure_reason)
-    except ServiceError as exc:
-        abort(422, str(exc))
+    services.change_status(db.session(), current_user, ctx, action, status=body.status, comment=body.comment,
+                           failure_reason=body.failure_reason)
     return jsonify(_action_out(ctx, action))
 
 

@@ -11,8 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mda import db
-from mda.auth.services import ServiceError
-from mda.core import sharing
+from mda.core import refusal, sharing
 from mda.core.permissions import PERMISSIONS, has_permission, require_permission
 from mda.safety_plan import bp, export_pdf, services, views
 from mda.safety_plan.access import (
@@ -113,12 +112,10 @@ def add_entry(case_id: int):
     form = EntryForm()
     form.party.choices = party_choices(ctx)
     if form.validate_on_submit():
-        try:
-            services.add_entry(db.session(), current_user, ctx, section=form.section.data, text=form.text.data,
-                               detail=form.detail.data or "", category=form.category.data or "veiligheidsplan",
-                               **parse_party(form.party.data))
-        except ServiceError as exc:
-            return plan_page(case, ctx, error=str(exc), entry_form=form, status=422)
+        refusal.on_refusal(lambda exc: plan_page(case, ctx, entry_form=form, status=exc.status), form)
+        services.add_entry(db.session(), current_user, ctx, section=form.section.data, text=form.text.data,
+                           detail=form.detail.data or "", category=form.category.data or "veiligheidsplan",
+                           **parse_party(form.party.data))
         flash("De regel is aan het plan toegevoegd.", "success")
         return _back(case, form.section.data)
     return plan_page(case, ctx, error=_first_error(form), entry_form=form, status=422)
@@ -132,11 +129,9 @@ def edit_entry(case_id: int, entry_id: int):
     entry = load_entry(ctx, entry_id)
     form = EntryEditForm()
     if form.validate_on_submit():
-        try:
-            services.update_entry(db.session(), current_user, ctx, entry, text=form.text.data,
-                                  detail=form.detail.data or "", **parse_party(form.party.data))
-        except ServiceError as exc:
-            return plan_page(case, ctx, error=str(exc), status=422)
+        refusal.on_refusal(lambda exc: plan_page(case, ctx, status=exc.status))
+        services.update_entry(db.session(), current_user, ctx, entry, text=form.text.data,
+                              detail=form.detail.data or "", **parse_party(form.party.data))
         flash("De regel is gewijzigd.", "success")
         return _back(case, f"regel-{entry.id}")
     return plan_page(case, ctx, error=_first_error(form), status=422)
@@ -150,10 +145,8 @@ def remove_entry(case_id: int, entry_id: int):
     entry = load_entry(ctx, entry_id)
     if not ProposeForm().validate_on_submit():
         return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
-    try:
-        services.remove_entry(db.session(), current_user, ctx, entry)
-    except ServiceError as exc:
-        return plan_page(case, ctx, error=str(exc), status=422)
+    refusal.on_refusal(lambda exc: plan_page(case, ctx, status=exc.status))
+    services.remove_entry(db.session(), current_user, ctx, entry)
     flash("De regel is uit het plan gehaald.", "success")
     return _back(case, entry.section)
 
@@ -165,12 +158,10 @@ def add_action(case_id: int):
     case, ctx = load_case(case_id, "work")
     form = ActionForm().setup(owner_choices(ctx))
     if form.validate_on_submit():
-        try:
-            services.add_action(db.session(), current_user, ctx, description=form.description.data,
-                                deadline=form.deadline.data, category=form.category.data or "veiligheidsplan",
-                                allow_past_deadline=bool(form.confirm_past.data), **parse_owner(form.owner.data))
-        except ServiceError as exc:
-            return plan_page(case, ctx, error=str(exc), action_form=form, status=422)
+        refusal.on_refusal(lambda exc: plan_page(case, ctx, action_form=form, status=exc.status), form)
+        services.add_action(db.session(), current_user, ctx, description=form.description.data,
+                            deadline=form.deadline.data, category=form.category.data or "veiligheidsplan",
+                            allow_past_deadline=bool(form.confirm_past.data), **parse_owner(form.owner.data))
         flash("De actie is toegevoegd.", "success")
         return _back(case, "acties")
     return plan_page(case, ctx, error=_first_error(form), action_form=form, status=422)
@@ -184,12 +175,10 @@ def edit_action(case_id: int, action_id: int):
     action = load_action(ctx, action_id)
     form = ActionForm().setup(owner_choices(ctx))
     if form.validate_on_submit():
-        try:
-            services.update_action(db.session(), current_user, ctx, action, description=form.description.data,
-                                   deadline=form.deadline.data, allow_past_deadline=bool(form.confirm_past.data),
-                                   **parse_owner(form.owner.data))
-        except ServiceError as exc:
-            return plan_page(case, ctx, error=str(exc), status=422)
+        refusal.on_refusal(lambda exc: plan_page(case, ctx, status=exc.status))
+        services.update_action(db.session(), current_user, ctx, action, description=form.description.data,
+                               deadline=form.deadline.data, allow_past_deadline=bool(form.confirm_past.data),
+                               **parse_owner(form.owner.data))
         flash("De actie is gewijzigd.", "success")
         return _back(case, f"actie-{action.id}")
     return plan_page(case, ctx, error=_first_error(form), status=422)
@@ -203,10 +192,8 @@ def remove_action(case_id: int, action_id: int):
     action = load_action(ctx, action_id)
     if not ProposeForm().validate_on_submit():
         return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
-    try:
-        services.remove_action(db.session(), current_user, ctx, action)
-    except ServiceError as exc:
-        return plan_page(case, ctx, error=str(exc), status=422)
+    refusal.on_refusal(lambda exc: plan_page(case, ctx, status=exc.status))
+    services.remove_action(db.session(), current_user, ctx, action)
     flash("De actie is uit het plan gehaald.", "success")
     return _back(case, "acties")
 
@@ -219,11 +206,9 @@ def change_status(case_id: int, action_id: int):
     action = load_action(ctx, action_id)
     form = StatusForm()
     if form.validate_on_submit():
-        try:
-            services.change_status(db.session(), current_user, ctx, action, status=form.status.data,
-                                   comment=form.comment.data, failure_reason=form.failure_reason.data or None)
-        except ServiceError as exc:
-            return _status_error(case, ctx, str(exc))
+        refusal.on_refusal(lambda exc: _status_error(case, ctx))
+        services.change_status(db.session(), current_user, ctx, action, status=form.status.data,
+                               comment=form.comment.data, failure_reason=form.failure_reason.data or None)
         flash(f"De status van actie {action.id} is gewijzigd.", "success")
         if request.form.get("terug") == "mijn-acties":
             return redirect(url_for("safety_plan.my_actions"))
@@ -244,7 +229,7 @@ def kept_status_input(action_id: int) -> dict | None:
     return kept
 
 
-def _status_error(case, ctx, message: str):
+def _status_error(case, ctx, message: str | None = None):
     if request.form.get("terug") == "mijn-acties":
         from mda.safety_plan.routes_follow_up import my_actions_page
 
@@ -263,10 +248,8 @@ def set_evaluation(case_id: int):
     case, ctx = load_case(case_id, "work")
     form = EvaluationForm()
     if form.validate_on_submit():
-        try:
-            services.set_next_evaluation(db.session(), current_user, ctx, form.next_evaluation_on.data)
-        except ServiceError as exc:
-            return plan_page(case, ctx, error=str(exc), status=422)
+        refusal.on_refusal(lambda exc: plan_page(case, ctx, status=exc.status))
+        services.set_next_evaluation(db.session(), current_user, ctx, form.next_evaluation_on.data)
         flash("De datum van de volgende evaluatie is opgeslagen.", "success")
         return _back(case, "monitoring")
     return plan_page(case, ctx, error=_first_error(form), status=422)

@@ -10,9 +10,8 @@ from flask_login import current_user
 from sqlmodel import func, select
 
 from mda import db
-from mda.auth.services import ServiceError
 from mda.cases.models import Case
-from mda.core import audit, paging, sharing
+from mda.core import audit, paging, refusal, sharing
 from mda.core.permissions import has_permission, require_permission
 from mda.safety_plan import approval_notices, bp, export_docx, versions, views
 from mda.safety_plan import export_pdf as export_pdf_module
@@ -36,11 +35,9 @@ def propose(case_id: int):
     case, ctx = load_case(case_id, "coordinate")
     if not ProposeForm().validate_on_submit():
         return plan_page(case, ctx, error="Het formulier is verlopen; probeer het opnieuw.", status=422)
-    try:
-        version = versions.propose(db.session(), current_user, ctx)
-        approval_notices.notify_team_leads(db.session(), current_user, ctx, version)  # mailed after the commit
-    except ServiceError as exc:
-        return plan_page(case, ctx, error=str(exc), status=422)
+    refusal.on_refusal(lambda exc: plan_page(case, ctx, status=exc.status))
+    version = versions.propose(db.session(), current_user, ctx)
+    approval_notices.notify_team_leads(db.session(), current_user, ctx, version)  # mailed after the commit
     flash(f"Het plan is ter vaststelling voorgelegd (voorstel {version.number}).", "success")
     return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))
 
@@ -55,11 +52,9 @@ def approve(case_id: int, version_id: int):
     if not form.validate_on_submit():
         return plan_page(case, ctx, error="Het formulier is onvolledig of verlopen; laad de pagina opnieuw.",
                          status=422)
-    try:
-        versions.approve(db.session(), current_user, ctx, version, expected_revision=form.revision.data,
-                         kind=form.kind.data, meeting_id=None)
-    except ServiceError as exc:
-        return plan_page(case, ctx, error=str(exc), status=422)
+    refusal.on_refusal(lambda exc: plan_page(case, ctx, status=exc.status))
+    versions.approve(db.session(), current_user, ctx, version, expected_revision=form.revision.data,
+                     kind=form.kind.data, meeting_id=None)
     flash(f"Versie {version.number} van het plan is vastgesteld." if version.is_frozen
           else "Uw goedkeuring is vastgelegd; het plan wacht nog op de andere teamleiders.", "success")
     return redirect(url_for("safety_plan.plan", case_id=case.id, _anchor="versies"))

@@ -10,8 +10,9 @@ from sqlmodel import func, select
 
 from mda import db
 from mda.auth.models import User
-from mda.auth.services import ServiceError
 from mda.cases.models import Case
+from mda.core import refusal
+from mda.core.errors import ServiceError
 from mda.core.permissions import require_permission
 from mda.safety_plan import bp, organisation, replan, views
 from mda.safety_plan.access import load_action, load_case
@@ -70,10 +71,8 @@ def assign_action(case_id: int, action_id: int):
     form = AssignForm()
     if not form.validate_on_submit():
         return organisation_actions_page(error="Kies een collega om de actie aan toe te wijzen.", status=422)
-    try:
-        organisation.assign_to_colleague(db.session(), current_user, ctx, action, form.colleague.data)
-    except ServiceError as exc:
-        return organisation_actions_page(error=str(exc), status=422)
+    refusal.on_refusal(lambda exc: organisation_actions_page(status=exc.status))
+    organisation.assign_to_colleague(db.session(), current_user, ctx, action, form.colleague.data)
     flash(f"Actie {action.id} is toegewezen.", "success")
     return redirect(url_for("safety_plan.organisation_actions"))
 
@@ -85,14 +84,12 @@ def replan_action(case_id: int, action_id: int):
     case, ctx = load_case(case_id, "work")
     action = load_action(ctx, action_id)
     form = ReplanForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(" ".join(str(m) for errors in form.errors.values() for m in errors)
-                               or "Het formulier is verlopen; probeer het opnieuw.")
-        replan.replan(db.session(), current_user, ctx, action, deadline=form.deadline.data, reason=form.reason.data,
-                      today=views.today())
-    except ServiceError as exc:
-        return _status_error(case, ctx, str(exc))
+    refusal.on_refusal(lambda exc: _status_error(case, ctx))
+    if not form.validate_on_submit():
+        raise ServiceError(" ".join(str(m) for errors in form.errors.values() for m in errors)
+                           or "Het formulier is verlopen; probeer het opnieuw.")
+    replan.replan(db.session(), current_user, ctx, action, deadline=form.deadline.data, reason=form.reason.data,
+                  today=views.today())
     flash(f"Actie {action.id} heeft een nieuwe termijn.", "success")
     back = request.form.get("terug")
     if back in ("mijn-acties", "organisatie"):

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from mda import db
-from mda.core.errors import ServiceError
+from mda.core import refusal
 
 
 def register(app: Flask) -> None:
@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     @click.option("--email-claim", default="email", show_default=True)
     @click.option("--name-claim", default="name", show_default=True)
     @click.option("--strong-acr", "strong_acr", default="", help="acr-waarden die als tweede factor gelden.")
+    @refusal.cli_refusal
     def set_provider(organisation_id, issuer, client_id, client_secret_file, require_mfa, email_claim, name_claim,
                      strong_acr):
         """Set (or change) an organisation's identity provider; the secret is stored encrypted."""
@@ -35,13 +36,10 @@ def register(app: Flask) -> None:
             secret = client_secret_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"Het geheim kan niet worden gelezen uit {client_secret_file}: {exc}") from None
-        try:
-            with db.unit_of_work() as s:
-                services.save_provider(s, None, organisation_id, issuer=issuer, client_id=client_id,
-                                       client_secret=secret, require_mfa=require_mfa, email_claim=email_claim,
-                                       name_claim=name_claim, strong_acr_values=strong_acr, actor_name="cli")
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+        with db.unit_of_work() as s:
+            services.save_provider(s, None, organisation_id, issuer=issuer, client_id=client_id,
+                                   client_secret=secret, require_mfa=require_mfa, email_claim=email_claim,
+                                   name_claim=name_claim, strong_acr_values=strong_acr, actor_name="cli")
         click.echo(f"Inlogdienst van organisatie {organisation_id} ingesteld: {issuer}.")
 
     @group.command("list")
@@ -57,15 +55,13 @@ def register(app: Flask) -> None:
 
     @group.command("remove")
     @click.option("--organisation-id", type=int, required=True)
+    @refusal.cli_refusal
     def remove_provider(organisation_id):
         """Remove an organisation's identity provider (its people log in with password and TOTP again)."""
         from mda.sso import services
 
-        try:
-            with db.unit_of_work() as s:
-                services.remove_provider(s, None, organisation_id, actor_name="cli")
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
+        with db.unit_of_work() as s:
+            services.remove_provider(s, None, organisation_id, actor_name="cli")
         click.echo(f"Inlogdienst van organisatie {organisation_id} verwijderd.")
 
     app.cli.add_command(group)

@@ -15,8 +15,7 @@ from mda import db
 from mda.auth import services as auth_services
 from mda.auth.models import User
 from mda.auth.routes import safe_next, start_session
-from mda.core import crypto
-from mda.core.errors import ServiceError
+from mda.core import crypto, refusal
 from mda.core.forms import ConfirmForm
 from mda.core.mail import public_url
 from mda.core.permissions import require_permission
@@ -186,19 +185,20 @@ def providers():
         if existing is not None:
             form.process(obj=existing)
             form.organisation_id.choices = [(o.id, o.name) for o in orgs]
+
+    def page(exc=None):
+        return refusal.render_form("sso/providers.html", form, exc, rows=services.list_providers(db.session()),
+                                   redirect_uri=redirect_uri(), confirm=ConfirmForm())
+
+    refusal.on_refusal(page, form)
     if form.validate_on_submit():
-        try:
-            services.save_provider(db.session(), current_user, form.organisation_id.data, issuer=form.issuer.data,
-                                   client_id=form.client_id.data, client_secret=form.client_secret.data or None,
-                                   require_mfa=form.require_mfa.data, email_claim=form.email_claim.data,
-                                   name_claim=form.name_claim.data, strong_acr_values=form.strong_acr_values.data or "")
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("De inlogdienst is opgeslagen.", "success")
-            return redirect(url_for("sso.providers"))
-    return render_template("sso/providers.html", form=form, rows=services.list_providers(db.session()),
-                           redirect_uri=redirect_uri(), confirm=ConfirmForm())
+        services.save_provider(db.session(), current_user, form.organisation_id.data, issuer=form.issuer.data,
+                               client_id=form.client_id.data, client_secret=form.client_secret.data or None,
+                               require_mfa=form.require_mfa.data, email_claim=form.email_claim.data,
+                               name_claim=form.name_claim.data, strong_acr_values=form.strong_acr_values.data or "")
+        flash("De inlogdienst is opgeslagen.", "success")
+        return redirect(url_for("sso.providers"))
+    return page()
 
 
 @bp.route("/beheer/inlogdiensten/<int:org_id>/verwijderen", methods=["POST"])
@@ -207,9 +207,6 @@ def remove(org_id: int):
     """Remove an organisation's IdP (its people log in with password and TOTP again)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_provider(db.session(), current_user, org_id)
-    except ServiceError:
-        abort(404)
+    services.remove_provider(db.session(), current_user, org_id)  # none to remove: 404
     flash("De inlogdienst is verwijderd.", "success")
     return redirect(url_for("sso.providers"))

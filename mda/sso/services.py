@@ -104,7 +104,7 @@ def remove_provider(db: Session, actor: User | None, organisation_id: int, actor
     so that putting the provider back does not let another subject take over an account)."""
     provider = provider_of(db, organisation_id)
     if provider is None:
-        raise ServiceError(f"Organisatie {organisation_id} heeft geen inlogdienst.")
+        raise ServiceError(f"Organisatie {organisation_id} heeft geen inlogdienst.", status=404)
     db.delete(provider)
     db.flush()
     client.forget_cache()

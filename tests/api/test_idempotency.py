@@ -57,7 +57,7 @@ def test_the_same_key_for_a_different_request_is_refused(post, db, scenario):
     """Is a key reused with another body refused with a Dutch 422, and nothing stored by it?"""
     assert post(_action(scenario), "retry-0002-abcdef").status_code == 201
     other = post(_action(scenario, "Iets anders"), "retry-0002-abcdef")
-    assert other.status_code == 422 and "al gebruikt voor een ander verzoek" in other.json["fout"]
+    assert other.status_code == 422 and "al gebruikt voor een ander verzoek" in other.json["message"]
     db.expire_all()
     assert len(db.exec(select(PlanAction)).all()) == 1
 
@@ -75,7 +75,7 @@ def test_a_failed_request_leaves_the_key_free_for_the_corrected_retry(post, db, 
 def test_a_malformed_key_gets_a_dutch_message(post, db, scenario, key):
     """Is a key that is too short, too long or has odd characters refused with a Dutch 422, nothing stored?"""
     resp = post(_action(scenario), key)
-    assert resp.status_code == 422 and "Idempotency-Key" in resp.json["fout"]
+    assert resp.status_code == 422 and "Idempotency-Key" in resp.json["message"]
     db.expire_all()
     assert db.exec(select(PlanAction)).all() == []
 

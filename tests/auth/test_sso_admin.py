@@ -99,7 +99,7 @@ def test_admin_page_refuses_a_bad_issuer_in_dutch(app, client, db, login_as, mak
     response = form_post(app, client, "/beheer/inlogdiensten", {
         "organisation_id": org.id, "issuer": "javascript:alert(1)", "client_id": "c", "client_secret": "s",
         "email_claim": "email", "name_claim": "name"})
-    assert response.status_code == 200 and "https-adres" in text_of(response.text)
+    assert response.status_code == 422 and "https-adres" in text_of(response.text)
     assert db.exec(OidcProvider.__table__.select()).first() is None
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import select
 
 from mda.auth.services import ServiceError
-from mda.escalations import services
+from mda.escalations import access, services
 from mda.escalations.models import Escalation, EscalationStep, Notification
 from mda.safety_plan import services as plan
 from mda.safety_plan.models import PlanEntry
@@ -133,9 +133,9 @@ def test_after_moving_up_the_level_2_managers_decide_and_team_leads_no_longer(db
     esc = db.get(Escalation, esc.id)
     ctx = ctx_of(s.case)
     assert esc.level == 2
-    assert services.is_decider(s.users["vt_manager"], ctx, esc) and services.is_decider(s.users["lt_manager"], ctx, esc)
-    assert not services.is_decider(s.users["vt_lead"], ctx, esc)
-    assert not services.is_decider(s.users["om_manager"], ctx, esc)  # OM is not in the circle
+    assert access.is_decider(s.users["vt_manager"], ctx, esc) and access.is_decider(s.users["lt_manager"], ctx, esc)
+    assert not access.is_decider(s.users["vt_lead"], ctx, esc)
+    assert not access.is_decider(s.users["om_manager"], ctx, esc)  # OM is not in the circle
     kinds = [st.kind for st in db.exec(select(EscalationStep).where(EscalationStep.escalation_id == esc.id))]
     assert "meeting_proposed" in kinds
 
@@ -149,7 +149,7 @@ def test_moving_up_past_the_top_level_is_refused(db, raise_on, condition, ladder
         db.commit()
     with pytest.raises(ServiceError, match="hoogste niveau"):
         services.move_up(db, s.users["lt"], ctx_of(s.case), db.get(Escalation, esc.id), reason="Nog hoger")
-    assert services.is_decider(s.users["bestuurder"], ctx_of(s.case), db.get(Escalation, esc.id))
+    assert access.is_decider(s.users["bestuurder"], ctx_of(s.case), db.get(Escalation, esc.id))
 
 
 def test_deciding_without_reasons_is_refused(db, raise_on, condition, ladder_people, ctx_of):

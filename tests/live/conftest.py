@@ -83,9 +83,9 @@ class Live:
 @pytest.fixture
 def live(app):
     """Open a live socket for a user: live(user) -> Live."""
-    from mda.live import guard
+    from mda.live import ratelimit
 
-    guard._windows.clear()  # user ids repeat between tests on fresh databases
+    ratelimit._windows.clear()  # user ids repeat between tests on fresh databases
     opened = []
 
     def make(user, **kwargs) -> Live:

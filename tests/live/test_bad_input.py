@@ -60,16 +60,16 @@ def test_events_for_a_closed_meeting_are_refused(app, db, chair, meeting):
 def test_flooding_client_is_rate_limited_once_and_audited(app, db, chair, world, monkeypatch):
     """Does a client flooding events get refused (one Dutch error per window, audited), storing nothing more?"""
     monkeypatch.setitem(app.config, "LIVE_RATE_LIMIT", (5, 3600))
-    from mda.live import guard
+    from mda.live import ratelimit
 
-    guard._windows.clear()
+    ratelimit._windows.clear()
     answers = [chair.send("overleg") for _ in range(8)]
     assert [a["ok"] for a in answers[:5]] == [True] * 5
     assert all(a["ok"] is False and "te veel" in a["fout"] for a in answers[5:])
     errors = [m for m in chair.received() if m["name"] == "fout"]
     assert len(errors) == 1
     assert len([r for r in audit_rows(db, user_id=world["coordinator"].id) if "te veel" in r.summary]) == 1
-    guard._windows.clear()
+    ratelimit._windows.clear()
 
 
 def test_piece_of_another_meeting_is_refused_and_audited(app, db, chair, world):

@@ -1,7 +1,7 @@
 """The live item view asks the database a bounded number of times, however much was written."""
 
 from mda.auth.models import User
-from mda.live import services, state
+from mda.live import scores, services, state
 from mda.meetings.models import AgendaItem, Meeting
 
 
@@ -55,7 +55,7 @@ def _work_on(app, world, meeting, item_id: int) -> None:
         services.add_dissent(s, chair, m, piece.id, "Niet eens (fictief)")
         services.add_action(s, chair, m, item, description="Huisbezoek (fictief)",
                             deadline=(utcnow() + timedelta(days=7)).date().isoformat(), owner_is_family=True)
-        services.open_round(s, chair, m, item)
+        scores.open_round(s, chair, m, item)
         mdadb.commit()
 
 

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from mda.live import guard
+from mda.live import ratelimit
 from tests.live.test_working import _started
 
 NOBODY_LISTENS = "redis://127.0.0.1:1/0"
@@ -14,9 +14,9 @@ NOBODY_LISTENS = "redis://127.0.0.1:1/0"
 def redis_away(app, monkeypatch):
     """The app's Redis is a port nobody listens on; every event tries it (no pause between attempts)."""
     monkeypatch.setitem(app.config, "REDIS_URL", NOBODY_LISTENS)
-    monkeypatch.setattr(guard, "REDIS_RETRY_SECONDS", 0)
-    monkeypatch.setattr(guard, "_redis_down_at", None)
-    monkeypatch.setattr(guard, "_redis_clients", {})
+    monkeypatch.setattr(ratelimit, "REDIS_RETRY_SECONDS", 0)
+    monkeypatch.setattr(ratelimit, "_redis_down_at", None)
+    monkeypatch.setattr(ratelimit, "_redis_clients", {})
 
 
 def _saves(chair, meeting, count: int, prefix: str) -> list[dict]:
@@ -31,9 +31,9 @@ def test_live_saves_succeed_with_one_warning_while_redis_is_down(app, live, worl
     with caplog.at_level(logging.INFO):
         answers = _saves(chair, meeting, 5, "redis-weg")
     assert all(a["ok"] for a in answers), answers
-    from_guard = [r for r in caplog.records if r.name == guard.log.name]
-    assert [r.levelno for r in from_guard] == [logging.WARNING]
-    assert "Redis" in from_guard[0].getMessage() and from_guard[0].exc_info is None
+    from_limiter = [r for r in caplog.records if r.name == ratelimit.log.name]
+    assert [r.levelno for r in from_limiter] == [logging.WARNING]
+    assert "Redis" in from_limiter[0].getMessage() and from_limiter[0].exc_info is None
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -41,7 +41,7 @@ def test_the_live_rate_limit_still_holds_while_redis_is_down(app, live, world, m
     """With Redis unreachable, does a flooding client still get refused (counted in this process)?"""
     chair, _clients = _started(live, world, meeting)
     monkeypatch.setitem(app.config, "LIVE_RATE_LIMIT", (3, 3600))
-    guard._windows.clear()
+    ratelimit._windows.clear()
     answers = _saves(chair, meeting, 4, "redis-vloed")
     assert [a["ok"] for a in answers] == [True, True, True, False]
     assert "te veel" in answers[-1]["fout"]
@@ -67,7 +67,7 @@ def test_sockets_resynchronise_when_redis_returns(app, live, world, meeting, red
     """When Redis answers again after an outage, are the counters shared again and is every socket of this process
     told to fetch its view afresh (notices between processes were lost meanwhile)?"""
     flaky = _FlakyRedis()
-    monkeypatch.setattr(guard, "_redis", lambda url: flaky)
+    monkeypatch.setattr(ratelimit, "_redis", lambda url: flaky)
     chair, (pol,) = _started(live, world, meeting, "POL")
     assert chair.send("hier")["ok"]
     pol.received()
@@ -79,5 +79,5 @@ def test_sockets_resynchronise_when_redis_returns(app, live, world, meeting, red
     assert any(m["name"] == "controle" for m in pol.received())
     assert chair.send("hier")["ok"]
     assert not any(m["name"] == "controle" for m in pol.received())  # once per outage, not per event
-    said = [r.getMessage() for r in caplog.records if r.name == guard.log.name]
+    said = [r.getMessage() for r in caplog.records if r.name == ratelimit.log.name]
     assert len(said) == 2 and "unreachable" in said[0] and said[1] == "live rate limit: Redis reachable again"

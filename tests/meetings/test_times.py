@@ -81,7 +81,7 @@ def test_form_refuses_a_non_existent_time_and_offers_the_valid_one(app, client, 
     """Does the form refuse 2027-03-28 02:30 with a Dutch message offering 03:30, and save nothing?"""
     auth.login(world["coordinator"])
     resp = form_post(app, client, "/overleggen/nieuw?type=mda-conferentie", _form(world))
-    assert resp.status_code == 200
+    assert resp.status_code == 422  # refused: nothing saved, the form again
     assert "bestaat niet in Europe/Amsterdam" in text_of(resp.text) and "Bedoelt u 03:30" in text_of(resp.text)
     assert 'value="03:30"' in resp.text
     assert db.exec(select(func.count()).select_from(Meeting)).one() == 0

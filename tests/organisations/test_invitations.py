@@ -97,7 +97,7 @@ def test_no_mail_when_the_invitation_is_not_stored(app, admin_client, db, make_u
     resp = form_post(app, admin_client, "/beheer/gebruikers/nieuw",
                      {"email": existing.email, "name": "Dubbel", "organisation_id": existing.organisation_id,
                       "roles": ["professional"]})
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     assert messages_to(app, existing.email) == []
 
 
