@@ -6,7 +6,7 @@ from bench.live_coedit import render, run
 def test_three_clients_keystroke_bench_runs_and_measures(real_wall_clock):
     """Does the keystroke bench, with three clients in the room and a two-second typist, reach every other screen
     on both sides, read the server's memory and count the bytes the typing stored, without writing a report?"""
-    result = run(sizes=(3,), keystrokes=4, rounds=2, typing_seconds=2, keys_per_second=3, write=False)
+    result = run(sizes=(3,), keystrokes=4, rounds=2, typing_seconds=2, keys_per_second=3, hour_keys=30, write=False)
     figures = result["sizes"][3]
     assert figures["missed"] == 0 and not figures["refused"], figures
     assert figures["samples"] == 2 * 4 * 2  # two other screens, four keystrokes, two rounds: nothing dropped
@@ -15,4 +15,5 @@ def test_three_clients_keystroke_bench_runs_and_measures(real_wall_clock):
     typing = result["typing"]
     assert typing["keys"] >= 5 and not typing["refused"], typing
     assert typing["grown"]["crdt"] > 0 and typing["grown"]["audit_rows"] >= typing["keys"], typing
+    assert result["hour"]["keys"] == 30 and result["hour"]["state"] > result["hour"]["text"] > 0, result["hour"]
     assert "Stored bytes per hour" in render(result)
