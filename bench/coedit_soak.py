@@ -347,9 +347,9 @@ def render(r: dict) -> str:
             f"{r['clients']} python-socketio clients with pycrdt replicas typing into {r['pieces']} shared minutes "
             f"pieces of one case item for {r['seconds']:.0f} s: a whole token per keystroke every 0.2–1 s at a random "
             "word boundary, unacknowledged updates sent merged every 0.3 s (as `static/js/live.js` does). Each client "
-            f"drops its connection {r['drops_planned'] // max(r['clients'], 1)} times at seeded random moments (half "
-            "of them just after a send whose answer is lost), types on offline, reconnects, syncs and sends its "
-            "unacknowledged updates again. SQLite, one server process (threading mode).",
+            f"drops its connection {r['drops_planned'] // max(r['clients'], 1)} times at seeded random moments "
+            "(about half of them just after a send whose answer is lost), types on offline, reconnects, syncs and "
+            "sends its unacknowledged updates again. SQLite, one server process (threading mode).",
             "",
             "| tokens typed | updates sent | lost | doubled | drops (planned) | reconnects with unsent edits "
             "| calls sent again after 15–30 s without an answer "
@@ -364,7 +364,7 @@ def render(r: dict) -> str:
             f"`python -m bench.coedit_soak --clients {r['clients']} --pieces {r['pieces']} --seconds "
             f"{r['seconds']:g} --write`. Measured {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC on "
             f"{os.cpu_count()} cores, load average at the end "
-            f"{' / '.join(r['loadavg'])} (1 / 5 / 15 min).",
+            f"{' / '.join(r['loadavg'])} (1 / 5 / 15 min; the machine is shared with other engineers' work).",
             "",
         ]
     )
