@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta
+import weakref
+from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -59,6 +59,7 @@ REVISION_RUN = timedelta(minutes=5)
 #: per viewer was 200 rows a keystroke in a room of 200, most of the latency and ~200 MB an hour; docs/live.md)
 VIEW_AUDIT_WINDOW = timedelta(seconds=60)
 _audited_lock = threading.Lock()
+_AUDITED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {(viewer id, item id): when}
 
 
 def write_refusal(db: Session, user: User, live: LiveMeeting, piece: LivePiece, record: Item) -> str | None:
@@ -202,9 +203,10 @@ def _batch_view_rows(db: Session, mark: int, item_id: int) -> None:
     """Leave out this push's view rows of the viewers whose view of the item was audited within
     :data:`VIEW_AUDIT_WINDOW`; remember the others once the rows are committed."""
     now = utcnow()
-    # per app (a test's app starts empty): (viewer id, item id) -> when a view row of theirs was committed
-    audited: dict[tuple[int, int], datetime] = current_app.extensions.setdefault("mda_coedit_audited", {})
+    # per database (rows of another database do not count): (viewer id, item id) -> when a view row was committed
+    bind = db.get_bind()
     with _audited_lock:
+        audited = _AUDITED.setdefault(getattr(bind, "engine", bind), {})
         recent = {uid for (uid, iid), at in audited.items()
                   if iid == item_id and timedelta(0) <= now - at < VIEW_AUDIT_WINDOW}
     entries = audit.pending_since(db, mark)
