@@ -13,7 +13,7 @@ def test_three_clients_keystroke_bench_runs_and_measures(real_wall_clock):
     assert len(figures["ratios"]) == 2 and figures["mda"][1] > 0 and figures["bare"][1] > 0
     assert 20 < figures["rss"] < 2000
     typing = result["typing"]
-    assert typing["keys"] >= 5 and not typing["refused"], typing
+    assert typing["keys"] == 6 and not typing["refused"], typing
     assert typing["grown"]["crdt"] > 0 and typing["grown"]["audit_rows"] >= typing["keys"], typing
     assert result["hour"]["keys"] == 30 and result["hour"]["state"] > result["hour"]["text"] > 0, result["hour"]
     assert "Stored bytes per hour" in render(result)
