@@ -122,7 +122,7 @@ class Participant:
         try:
             self.connect()
             n = 0
-            while time.time() < self.stop_at:
+            while time.time() < self.stop_at or n < self.forced_drop_at:  # a slow machine still drops each
                 n += 1
                 event_id, text = f"soak-{self.k:03d}-{n:05d}", f"Soak {self.k} / {n} (fictief)"
                 if n == self.forced_drop_at:  # the connection is gone when the change leaves: it is sent again
