@@ -81,17 +81,20 @@ bench: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.escalations $(filter --quick,$(BENCH_ARGS))
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.feed $(filter --quick,$(BENCH_ARGS))
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live $(filter --quick,$(BENCH_ARGS))
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live_coedit $(filter --quick --write-docs,$(BENCH_ARGS))
 
 ## bench-docs: the full bench, and its HTTP figures written into docs/benchmarks.md (on purpose, never --quick)
 bench-docs:
 	$(MAKE) bench BENCH_ARGS=--write-docs
 
 ## soak: fault runs on PostgreSQL + Redis (process killed, database down, Redis down, 20 users), the live soak
-## (50 clients, 60 s, random disconnects; writes docs/benchmarks.md) and the full hostile-input walk (every
+## (50 clients, 60 s, random disconnects; writes docs/benchmarks.md), the co-editing soak (50 typists in 5 pieces,
+## 60 s, 2 seeded drops each with unsent edits; writes docs/benchmarks.md) and the full hostile-input walk (every
 ## value on every route as every caller; make test walks a third of the values per caller)
 soak: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.faults $(SOAK_ARGS)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live_soak --clients 50 --seconds 60 --write
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.coedit_soak --clients 50 --pieces 5 --seconds 60 --write
 	MDA_ROBUSTNESS_FULL=1 $(BIN)/pytest -q tests/core/test_robustness.py
 
 ## image: the container image with podman (installs podman when root); BASE_IMAGE=... for another base

@@ -2,7 +2,8 @@
 
 N python-socketio clients join one live meeting's case item; each writes its own part of the minutes
 and, for a bounded time, saves new versions of it (each save an event with its own id and the version
-it started from) while randomly dropping its connection and reconnecting. A save whose answer was
+it started from) while dropping its connection (once at a seeded save among its first three, so every
+client drops at least once, and at random after that) and reconnecting. A save whose answer was
 lost is sent again with the same id after the reconnect, as the browser does. Afterwards:
 
 - every acknowledged save is stored exactly once (one revision per acknowledged version, one
@@ -53,6 +54,7 @@ class Participant:
         self.errors: list[str] = []
         self.sio: socketio.Client | None = None
         self.rng = random.Random(k)
+        self.forced_drop_at = self.rng.randint(1, 3)  # every client drops at least once, at a seeded save
         self.live: dict[int, tuple[int, str]] = {}  # piece id -> (version, text) as this client shows it
         self.live_lock = threading.Lock()
 
@@ -120,10 +122,13 @@ class Participant:
         try:
             self.connect()
             n = 0
-            while time.time() < self.stop_at:
+            while time.time() < self.stop_at or n < self.forced_drop_at:  # a slow machine still drops each
                 n += 1
                 event_id, text = f"soak-{self.k:03d}-{n:05d}", f"Soak {self.k} / {n} (fictief)"
-                if self.rng.random() < self.drop_chance:  # the connection drops just as the change leaves
+                if n == self.forced_drop_at:  # the connection is gone when the change leaves: it is sent again
+                    self.sio.disconnect()
+                    self.drops += 1
+                elif self.rng.random() < self.drop_chance:  # the connection drops just as the change leaves
                     threading.Thread(target=self._drop_soon, daemon=True).start()
                 while not self._send(event_id, text):  # lost answer: reconnect and send the same id again
                     self.retries += 1
@@ -213,6 +218,7 @@ def soak(clients: int, seconds: float, drop_chance: float = 0.05) -> dict:
         "clients": clients, "seconds": seconds, "acknowledged": acked,
         "stored": sum(len(v) for v in revisions.values()), "lost": lost, "duplicated": duplicated,
         "drops": sum(p.drops for p in people), "resent": sum(p.retries for p in people),
+        "clients_that_dropped": sum(1 for p in people if p.drops),
         "clients_whose_view_differs": sum(1 for v in views if v != truth),
         "clients_whose_live_view_differs": sum(1 for v in live_views if v != truth),
         "errors": [e for p in people for e in p.errors][:10], "server_rss_mb": round(rss),
@@ -244,8 +250,9 @@ def render(r: dict) -> str:
     return "\n".join([
         "## Live soak (`python -m bench.live_soak`, part of `make soak`)", "",
         f"{r['clients']} python-socketio clients in one case item's room for {r['seconds']:.0f} s, each saving a "
-        "new version of its own part of the minutes every 0.2–1 s and dropping its connection at random (5 % of "
-        "its saves, just as the save leaves), then reconnecting and sending an unanswered save again with the "
+        "new version of its own part of the minutes every 0.2–1 s and dropping its connection once at a seeded save "
+        "among its first three (a fixed number of drops) and at random (5 % of its saves, just as the save leaves), "
+        "then reconnecting and sending an unanswered save again with the "
         "same event id. SQLite, one server process (threading mode). *Stored* counts revisions.", "",
         "| acknowledged saves | stored | lost | duplicated | drops | saves sent again | clients whose live view "
         "(pushes) differs from the database | clients whose final fetched view differs | server RSS |",

@@ -18,6 +18,8 @@ that organisation changes it (the others add their own piece or a dissent).
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from datetime import timedelta
 
 from sqlalchemy import bindparam, update
@@ -51,6 +53,13 @@ _STORE = (update(LivePiece).where(LivePiece.id == bindparam("piece_id"), LivePie
 _RETRIES = 5
 #: one author's typing within this time of their last change is one revision (not one per keystroke)
 REVISION_RUN = timedelta(minutes=5)
+#: a viewer's view of a co-edited piece is audited at most once per this time (per process): the row names the
+#: viewer and the piece's item, and covers the keystrokes pushed to them in the window that follows it. Every
+#: keystroke is still decided by the engine for every viewer; only the repeated row is left out (one per keystroke
+#: per viewer was 200 rows a keystroke in a room of 200, most of the latency and ~200 MB an hour; docs/live.md)
+VIEW_AUDIT_WINDOW = timedelta(seconds=60)
+_audited_lock = threading.Lock()
+_AUDITED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {(viewer id, item id): when}
 
 
 def write_refusal(db: Session, user: User, live: LiveMeeting, piece: LivePiece, record: Item) -> str | None:
@@ -173,6 +182,7 @@ def push_update(db: Session, item_id: int, piece: LivePiece, record: Item, updat
                                                  {record.id}, channel="live overleg",
                                                  addresses={u.id: push.address(sid) for sid, u in targets})
             sids = [sid for sid, u in targets if (v := views.get(u.id, {}).get(record.id)) and v.decision.visible]
+            _batch_view_rows(db, mark, record.id)
     except Exception:  # the change must not fail for its push: the others fetch it with stuk_sync
         log.exception("building the co-editing push failed")
         audit.discard_since(db, mark)
@@ -187,6 +197,37 @@ def push_update(db: Session, item_id: int, piece: LivePiece, record: Item, updat
                           namespace=NAMESPACE, skip_sid=sids + ([origin_sid] if origin_sid else []) or None)
 
     unit.after_commit(send)
+
+
+def _batch_view_rows(db: Session, mark: int, item_id: int) -> None:
+    """Leave out this push's view rows of the viewers whose view of the item was audited within
+    :data:`VIEW_AUDIT_WINDOW`; remember the others once the rows are committed."""
+    now = utcnow()
+    # per database (rows of another database do not count): (viewer id, item id) -> when a view row was committed
+    bind = db.get_bind()
+    with _audited_lock:
+        audited = _AUDITED.setdefault(getattr(bind, "engine", bind), {})
+        recent = {uid for (uid, iid), at in audited.items()
+                  if iid == item_id and timedelta(0) <= now - at < VIEW_AUDIT_WINDOW}
+    entries = audit.pending_since(db, mark)
+    kept = [e for e in entries if not (e.action == "view" and e.fields.get("user_id") in recent)]
+    if len(kept) == len(entries):
+        fresh = {e.fields.get("user_id") for e in entries if e.action == "view"}
+    else:
+        audit.discard_since(db, mark)
+        for entry in kept:
+            audit.queue(db, entry)
+        fresh = {e.fields.get("user_id") for e in kept if e.action == "view"}
+
+    def remember() -> None:
+        with _audited_lock:
+            if len(audited) > 10_000:  # keep the memory bounded: what is older than the window is of no use
+                for key in [k for k, at in audited.items() if now - at >= VIEW_AUDIT_WINDOW]:
+                    del audited[key]
+            for uid in fresh - {None}:
+                audited[(uid, item_id)] = now
+
+    unit.after_commit(remember)
 
 
 def forget_states(db: Session, case_id: int, object_type: str | None, object_ids: list[int] | None) -> int:

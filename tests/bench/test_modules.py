@@ -18,6 +18,7 @@ MODULES = sorted(info.name for info in pkgutil.iter_modules(bench.__path__))
 NOT_RUN_BY_MAKE_BENCH = {
     "faults": "make soak",
     "live_soak": "make soak",
+    "coedit_soak": "make soak",
     "profile": "a profiler run by hand on one page",
     "live_profile": "a profiler run by hand on the live fan-out",
     "load": "the load generator that python -m bench starts",
