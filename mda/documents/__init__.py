@@ -65,8 +65,9 @@ def rotate_document_key() -> None:
     store = storage.from_config(current_app.config)
     with db.unit_of_work() as s:
         keys = list(s.exec(select(Document.storage_key).where(Document.storage_key.is_not(None))))
-    for key in keys:
-        store.rotate(key)
+    for key in keys:  # one unit of work per document: a large store is not held in one transaction
+        with db.unit_of_work() as s:
+            store.rotate(s, key)
     click.echo(f"{len(keys)} document(en) opnieuw versleuteld met de nieuwste sleutel. "
                "U kunt de oude sleutel nu uit MDA_DOCUMENT_KEYS halen.")
 

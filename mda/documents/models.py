@@ -7,7 +7,8 @@ only what is needed to serve the bytes: where they are stored, their type, size 
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlalchemy import LargeBinary
+from sqlmodel import Column, Field, SQLModel, UniqueConstraint
 
 
 class Document(SQLModel, table=True):
@@ -30,3 +31,14 @@ class Document(SQLModel, table=True):
     scanned_with: str = Field(max_length=40)
     uploaded_at: datetime
     destroyed_at: datetime | None = None
+
+
+class DocumentBlob(SQLModel, table=True):
+    """The encrypted bytes of one document (database storage); the row goes when the document is destroyed."""
+
+    __tablename__ = "document_blob"
+
+    key: str = Field(primary_key=True, max_length=64)
+    #: the Fernet token of the file (authenticated encryption; the plain bytes are never stored)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime

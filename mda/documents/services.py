@@ -13,8 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import abort, current_app
-from sqlalchemy import event, func
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from mda.cases import services as case_services
@@ -29,24 +28,6 @@ from mda.documents.models import Document
 log = logging.getLogger(__name__)
 WATERMARK_FAILED = ("Er kon geen watermerk op dit document worden gezet. Uit veiligheid is het niet verstuurd. "
                     "Neem contact op met de beheerder.")
-_PUT = "mda_documents_written"  # keys written in this unit of work: removed again if it rolls back
-_DELETE = "mda_documents_destroyed"  # keys of destroyed documents: removed once the unit of work commits
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _after_commit(session) -> None:
-    session.info.pop(_PUT, None)
-    for store, key in session.info.pop(_DELETE, []):
-        store.delete(key)
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _after_rollback(session) -> None:
-    session.info.pop(_DELETE, None)
-    for store, key in session.info.pop(_PUT, []):
-        store.delete(key)
-
-
 def too_large_message(limit: int) -> str:
     """The Dutch refusal of a file over *limit* bytes."""
     return (f"Het bestand is te groot: een document mag hoogstens {limit // (1024 * 1024)} MB zijn. "
@@ -77,9 +58,7 @@ def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename
                                       recorded_on=utcnow().astimezone(LOCAL_TZ).date(), person_ids=person_ids)
     except ServiceError as exc:
         raise _refused(db, user, ctx, exc) from None
-    store = storage.from_config(config)
-    key = store.put(data)
-    db.info.setdefault(_PUT, []).append((store, key))
+    key = storage.from_config(config).put(db, data)
     number = (db.exec(select(func.max(Document.number)).where(Document.case_id == ctx.case.id)).one() or 0) + 1
     doc = Document(item_id=item.id, case_id=ctx.case.id, number=number, storage_key=key,
                    content_type=kind.content_type, extension=kind.extension, size=len(data),
@@ -134,7 +113,7 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
                      summary=f"download van document nr. {doc.number} van {ctx.case.reference} geweigerd: "
                              f"niet gedeeld ({reason})")
         raise Withheld(reason)
-    data = storage.from_config(config).get(doc.storage_key)
+    data = storage.from_config(config).get(db, doc.storage_key)
     if hashlib.sha256(data).hexdigest() != doc.sha256:
         raise storage.StorageError("document in de opslag is gewijzigd")
     from mda.documents import watermark
@@ -156,8 +135,9 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
 
 def forget_documents(db: Session, case_id: int, object_type: str | None, object_ids: list[int] | None) -> int:
     """Destroy the stored files with the data they belong to: every document of the case (end of retention),
-    or those of the destroyed items (destruction on request). The row keeps number, type and size; the key goes
-    now and the file once the destruction is committed. Registered in :data:`mda.cases.history.FORGET_PROVIDERS`."""
+    or those of the destroyed items (destruction on request). The row keeps number, type and size; the bytes go
+    in the destruction's own transaction (database storage) or once it is committed (disk). Registered in
+    :data:`mda.cases.history.FORGET_PROVIDERS`."""
     if object_type not in (None, "item"):
         return 0
     query = select(Document).where(Document.case_id == case_id, Document.storage_key.is_not(None))
@@ -171,7 +151,7 @@ def forget_documents(db: Session, case_id: int, object_type: str | None, object_
     store = storage.from_config(current_app.config)
     now = utcnow()
     for doc in docs:
-        db.info.setdefault(_DELETE, []).append((store, doc.storage_key))
+        store.delete(db, doc.storage_key)
         doc.storage_key, doc.sha256, doc.destroyed_at = None, "", now
         db.add(doc)
     db.flush()

@@ -117,8 +117,27 @@ def app_config(app_config, tmp_path, clamd_address):
 
 
 def stored_files(app) -> list:
-    """Every file in the document storage folder."""
+    """Every file in the document storage folder (disk storage)."""
     from pathlib import Path
 
     root = Path(app.config["DOCUMENT_DIR"])
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def stored(app) -> dict[str, bytes]:
+    """What the configured storage holds: key -> the bytes as stored (ciphertext), from the blob table or the
+    folder, read through a connection of its own (never the test's session)."""
+    if app.config.get("DOCUMENT_STORAGE", "database") == "disk":
+        return {p.name: p.read_bytes() for p in stored_files(app)}
+    from sqlalchemy import text
+
+    with app.extensions["mda_engine"].connect() as conn:
+        return {k: bytes(v) for k, v in conn.execute(text("SELECT key, data FROM document_blob ORDER BY key"))}
+
+
+@pytest.fixture(params=["database", "disk"])
+def backend(request, app):
+    """Each storage in turn: the database (default) and the folder."""
+    app.config["DOCUMENT_STORAGE"] = request.param
+    yield request.param
+    app.config["DOCUMENT_STORAGE"] = "database"
