@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import LargeBinary, event, text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, delete, select
 
