@@ -127,6 +127,10 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
         elif doc.content_type in (filetypes.JPEG.content_type, filetypes.PNG.content_type):
             data = watermark.watermark_image(data, stamp, "JPEG" if doc.content_type == filetypes.JPEG.content_type
                                              else "PNG")
+        elif doc.content_type == filetypes.DOCX.content_type:
+            data = watermark.watermark_docx(data, stamp)
+        elif doc.content_type == filetypes.ODT.content_type:
+            data = watermark.watermark_odt(data, stamp)
     except Exception:  # never send an unmarked copy: refuse instead (the type of error only, no content)
         log.exception("watermark failed for document %s", doc.item_id)
         raise ServiceError(WATERMARK_FAILED, status=500) from None
