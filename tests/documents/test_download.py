@@ -232,7 +232,7 @@ def test_a_downloaded_odt_carries_the_mark_in_every_page_style_and_stays_a_valid
     assert pages[0].find("style:header/text:p", ns).text.startswith(stamp)
     resp = _upload_and_download_as_police(app, client, auth, scenario, make_odt(MARKER, page_styles=False), "kaal.odt")
     body = etree.fromstring(zipfile.ZipFile(io.BytesIO(resp.data)).read("content.xml"))
-    paragraphs = [p.text for p in body.iter("{%s}p" % ns["text"])]
+    paragraphs = [p.text for p in body.iter(f"{{{ns['text']}}}p")]
     assert paragraphs[0].startswith(stamp) and paragraphs[1:] == [MARKER]
 
 
