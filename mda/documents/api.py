@@ -9,18 +9,19 @@ from spectree import Response
 from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS
+from mda.api.schemas import Error
 from mda.cases.loaders import load_case
 from mda.core.permissions import require_permission
 from mda.documents import services
 from mda.documents.routes import send
-from mda.documents.schemas import DocumentOut
+from mda.documents.schemas import DocumentOut, DocumentUpload, FileResponse
 from mda.extensions import api_spec
 
 
 @bp.post("/cases/<int:case_id>/documents")
 @require_permission("case.work")
-@api_spec.validate(resp=Response(HTTP_201=DocumentOut, HTTP_413=None, HTTP_503=None, **WRITE_ERRORS),
-                   tags=["cases"])
+@api_spec.validate(form=DocumentUpload, resp=Response(HTTP_201=DocumentOut, HTTP_413=Error, HTTP_503=Error,
+                                                     **WRITE_ERRORS), tags=["cases"])
 def upload_document(case_id: int):
     """Upload a document (multipart/form-data: ``file``, ``category``, optional ``title`` and ``person_ids``
     as repeated fields). Checked by content, scanned, stored encrypted; refusals are Dutch 413/422/503."""
@@ -45,7 +46,7 @@ def upload_document(case_id: int):
 
 @bp.get("/cases/<int:case_id>/documents/<int:item_id>/download")
 @require_permission("case.work")
-@api_spec.validate(resp=Response(HTTP_200=None, **ERRORS), tags=["cases"])
+@api_spec.validate(resp=FileResponse(HTTP_200=None, HTTP_500=Error, **ERRORS), tags=["cases"])
 def download_document(case_id: int, item_id: int):
     """The document as an attachment when the sharing engine shows its item (audited); 403 "niet gedeeld"."""
     _case, ctx = load_case(case_id)
