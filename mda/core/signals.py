@@ -27,3 +27,10 @@ higher room adds its part from what the page read already instead of its templat
 loaded case contexts) and ``item_updates`` (:func:`mda.meetings.updates.page_updates` for the visible case items). A
 receiver returns a dict of template variables (e.g. the live panel, the open plan actions).
 """)
+
+meeting_item_changed = _signals.signal("meeting-item-changed", doc="""
+Something shown on a meeting's case item changed outside the live session (a document brought with a pre-meeting
+update). Sent by :mod:`mda.documents.services` inside the unit of work; the sender is the
+:class:`~mda.meetings.models.AgendaItem`, with keyword ``db``. The live session queues a notice (ids only) for the
+item's room, sent after the commit; each client then fetches its own view through the engine.
+""")

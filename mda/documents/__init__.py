@@ -42,6 +42,10 @@ def _install(state) -> None:
     if forget_documents not in history.FORGET_PROVIDERS:
         history.FORGET_PROVIDERS.append(forget_documents)
     app.cli.add_command(rotate_document_key)
+    from mda.core.signals import meeting_page
+    from mda.documents.meetings import meeting_page_documents
+
+    meeting_page.connect(meeting_page_documents)  # a module-level function: connected once, kept
     if app.config.get("INSECURE_DEMO_SKIP_SCAN"):
         log.warning("ONVEILIG: MDA_INSECURE_DEMO_SKIP_SCAN staat aan; documenten worden NIET op virussen gescand. "
                     "Alleen voor de demo.")

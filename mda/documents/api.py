@@ -36,9 +36,10 @@ def upload_document(case_id: int):
 
         raise ServiceError("Stuur een bestand in het veld 'file' en personen als getallen in 'person_ids'.")
     user = current_user._get_current_object()
+    form = request.context.form
     item = services.upload(db.session(), user, ctx, data=upload_file.read(), filename=upload_file.filename,
                            title=request.form.get("title", ""), category=request.form.get("category", ""),
-                           person_ids=person_ids)
+                           person_ids=person_ids, agenda_item_id=form.agenda_item_id if form else None)
     doc = services.document_numbers(db.session(), ctx.case.id)[item.id]
     return jsonify(DocumentOut(item_id=item.id, number=doc.number, content_type=doc.content_type,
                                size=doc.size, sha256=doc.sha256).model_dump()), 201

@@ -19,6 +19,9 @@ class Document(SQLModel, table=True):
 
     item_id: int = Field(foreign_key="item.id", primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
+    #: brought to a meeting with the organisation's pre-meeting update: shown on this case item of the meeting page
+    #: and the live session (to those the engine allows); None for a document added to the case only
+    agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id", index=True)
     #: the document's number within its case: the neutral download name is "<reference>-document-<number>"
     number: int
     #: where the encrypted bytes are (None once destroyed)

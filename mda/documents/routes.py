@@ -3,7 +3,7 @@ the circle, 403 without the right to work on it), call :mod:`.services`, render.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mda import db
@@ -35,6 +35,7 @@ def upload(case_id: int):
     from mda.cases.routes import persons_for_form
 
     case, ctx = load_case(case_id, "work")
+    agenda_item_id = request.args.get("punt", type=int)  # brought with the organisation's pre-meeting update
     form, error = DocumentForm(), None
     form.category.choices = category_choices()
     form.persons.choices = persons_for_form(case, ctx)
@@ -46,16 +47,23 @@ def upload(case_id: int):
                 raise ServiceError("Kies een bestand om te uploaden.", field="file")
             item = services.upload(db.session(), current_user._get_current_object(), ctx,
                                    data=upload_file.read(), filename=upload_file.filename, title=form.title.data,
-                                   category=form.category.data, person_ids=form.persons.data or [])
+                                   category=form.category.data, person_ids=form.persons.data or [],
+                                   agenda_item_id=agenda_item_id)
         except ServiceError as exc:
             error, status = exc.message, exc.status
             db.rollback()  # nothing of the upload is kept; its refusal row survives
         else:
             flash("Het document is toegevoegd.", "success")
+            if agenda_item_id is not None:
+                from mda.meetings.models import AgendaItem
+
+                meeting_id = db.session().get(AgendaItem, agenda_item_id).meeting_id
+                return redirect(url_for("meetings.show", meeting_id=meeting_id, _anchor="updates"))
             return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
     elif form.is_submitted():
         status = 422
-    return render_template("documents/upload.html", form=form, error=error, case=case), status
+    return render_template("documents/upload.html", form=form, error=error, case=case,
+                           agenda_item_id=agenda_item_id), status
 
 
 @bp.route("/<int:case_id>/documenten/<int:item_id>/download")

@@ -30,6 +30,9 @@ class DocumentUpload(BaseModel):
     person_ids: Annotated[list[int], BeforeValidator(_as_list)] = Field(
         default_factory=list, description="De personen van de casus over wie het document gaat (herhaald veld)")
 
+    agenda_item_id: int | None = Field(None, description="Bij de update vóór het overleg van dit agendapunt (casus) "
+                                                         "van uw organisatie; leeg: alleen bij de casus")
+
     @model_validator(mode="before")
     @classmethod
     def _file_as_a_mark(cls, data):

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from mda.cases import services as case_services
 from mda.cases.models import Item
-from mda.core import audit, sharing
+from mda.core import audit, sharing, signals
 from mda.core.audit_subjects import Subject
 from mda.core.errors import ServiceError
 from mda.core.timeutil import LOCAL_TZ, format_local, utcnow
@@ -43,11 +43,41 @@ def _refused(db: Session, user, ctx: sharing.CaseContext, exc: ServiceError) -> 
     return exc
 
 
+def update_item(db: Session, user, ctx: sharing.CaseContext, agenda_item_id: int | None):
+    """The agenda item whose pre-meeting update a document is brought with (None: the case only): a case item of
+    this case, in a meeting that is not cancelled, whose update the user's organisation wrote and may still change
+    (the same rule as writing the update, :mod:`mda.meetings.updates`); a Dutch refusal otherwise."""
+    if agenda_item_id is None:
+        return None
+    from mda.meetings import updates
+    from mda.meetings.models import AgendaItem, Meeting, MeetingUpdate
+
+    item = db.get(AgendaItem, agenda_item_id)
+    meeting = db.get(Meeting, item.meeting_id) if item is not None else None
+    if item is None or item.case_id != ctx.case.id or item.kind != "casus" or meeting is None:
+        raise ServiceError("Dit agendapunt hoort niet bij deze casus.", field="file")
+    if meeting.cancelled:
+        raise ServiceError("Dit overleg is geannuleerd.", field="file")
+    if not updates.may_write(db, user, meeting, item):
+        raise ServiceError("U neemt niet deel aan de bespreking van deze casus.", field="file")
+    if utcnow() >= updates.deadline_of(meeting):
+        raise ServiceError(f"De termijn voor updates is verstreken ({format_local(updates.deadline_of(meeting))}). "
+                           "Voeg het document aan de casus toe of breng het in tijdens het overleg.", field="file")
+    written = select(MeetingUpdate.item_id).where(MeetingUpdate.agenda_item_id == item.id,
+                                                  MeetingUpdate.organisation_id == user.organisation_id)
+    if db.exec(written).first() is None:
+        raise ServiceError("Schrijf eerst de update van uw organisatie; daarna kunt u er een document bij voegen.",
+                           field="file")
+    return item
+
+
 def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename: str | None, title: str,
-           category: str, person_ids: list[int], config=None) -> Item:
-    """Check, scan and store a document as a new item of the case; refusals are audited and store nothing."""
+           category: str, person_ids: list[int], agenda_item_id: int | None = None, config=None) -> Item:
+    """Check, scan and store a document as a new item of the case (brought with the organisation's pre-meeting
+    update of *agenda_item_id* when given); refusals are audited and store nothing."""
     config = config or current_app.config
     try:
+        meeting_item = update_item(db, user, ctx, agenda_item_id)
         limit = config["DOCUMENT_MAX_BYTES"]
         if len(data) > limit:
             raise ServiceError(too_large_message(limit), field="file", status=413)
@@ -60,7 +90,7 @@ def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename
         raise _refused(db, user, ctx, exc) from None
     key = storage.from_config(config).put(db, data)
     number = (db.exec(select(func.max(Document.number)).where(Document.case_id == ctx.case.id)).one() or 0) + 1
-    doc = Document(item_id=item.id, case_id=ctx.case.id, number=number, storage_key=key,
+    doc = Document(item_id=item.id, case_id=ctx.case.id, agenda_item_id=agenda_item_id, number=number, storage_key=key,
                    content_type=kind.content_type, extension=kind.extension, size=len(data),
                    sha256=hashlib.sha256(data).hexdigest(), scanned_with=scanned_with, uploaded_at=utcnow())
     db.add(doc)
@@ -69,7 +99,10 @@ def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename
     audit.record(db, "create", user=user, object_type="document", object_id=item.id, case_id=ctx.case.id,
                  person_ids=persons, subjects=[Subject(p, item.id, "", "document") for p in persons],
                  summary=f"document nr. {number} ({kind.name}, {len(data)} bytes, {category}) toegevoegd aan "
-                         f"{ctx.case.reference}; gescand: {scanned_with}")
+                         f"{ctx.case.reference}" + (f" bij de update voor overleg {meeting_item.meeting_id}"
+                                                    if meeting_item is not None else "") + f"; gescand: {scanned_with}")
+    if meeting_item is not None:  # e.g. the live session: its clients on this case item fetch their own view again
+        signals.meeting_item_changed.send(meeting_item, db=db)
     return item
 
 

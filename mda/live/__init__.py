@@ -47,9 +47,17 @@ def init_app(app) -> None:
 
     if "mda.live.jobs" not in jobs.JOB_MODULES:
         jobs.JOB_MODULES = (*jobs.JOB_MODULES, "mda.live.jobs")
-    from mda.core.signals import meeting_page
+    from mda.core.signals import meeting_item_changed, meeting_page
 
     meeting_page.connect(_meeting_page_panel)  # a module-level function: connected once, kept
+    meeting_item_changed.connect(_meeting_item_changed)
+
+
+def _meeting_item_changed(item, **_extra) -> None:
+    """A document was brought to this case item: its room fetches the item view again after the commit."""
+    from mda.live.services import notify_item
+
+    notify_item(item.id)
 
 
 def _meeting_page_panel(meeting, *, db, user, view, cases, item_updates, **_extra) -> dict:

@@ -12,6 +12,8 @@ import zipfile
 import pytest
 
 from tests.cases.conftest import scenario, strict_covenant, switch_to  # noqa: F401  (fixtures)
+from tests.live.conftest import live, meeting  # noqa: F401  (fixtures: a live session with two case items)
+from tests.meetings.conftest import invite, plan, service, world  # noqa: F401  (fixtures)
 from tests.perf.conftest import count_queries  # noqa: F401  (fixture)
 
 #: the EICAR test string: every virus scanner reports it, it harms nothing
