@@ -40,7 +40,6 @@ ACCEPTED = "PDF, Word (.docx), OpenDocument-tekst (.odt), JPEG of PNG"
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"#!")
 _MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|script|svg|iframe|body|head|\?xml)", re.IGNORECASE)
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b")
-_PDF_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.S)
 #: PDF names that make a document act (scripts, launching programs, files inside, Flash, XML forms)
 _ACTIVE_NAMES = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"})
 #: the most objects walked looking for them: far above a real report, a bound for a hostile file
@@ -92,7 +91,7 @@ def _pdf(data: bytes) -> FileType:
     active = refuse("De PDF bevat scripts, ingesloten bestanden of formulierlogica en wordt niet geaccepteerd. "
                     "Druk hem af naar een nieuwe PDF en probeer het opnieuw.")
     # the objects written out, streams left aside: the bytes of an image or font may spell "/JS" by chance
-    if _PDF_ACTIVE.search(_PDF_STREAM.sub(b"", data)):
+    if any(_PDF_ACTIVE.search(part) for part in _outside_streams(data)):
         raise active
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -111,6 +110,24 @@ def _pdf(data: bytes) -> FileType:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         raise refuse("De PDF is beschadigd en kan niet worden gelezen.") from None
     return PDF
+
+
+def _outside_streams(data: bytes):
+    """The stretches of a PDF between its streams (a stream's bytes are skipped from ``stream`` to ``endstream``),
+    found with ``bytes.find``: a regular expression over 10 MB of image data took a quarter of a second."""
+    start = 0
+    while True:
+        opened = data.find(b"stream", start)
+        while opened > 0 and data[opened - 3:opened] == b"end":  # an "endstream" without its start: keep going
+            opened = data.find(b"stream", opened + 6)
+        if opened < 0:
+            yield data[start:]
+            return
+        yield data[start:opened]
+        closed = data.find(b"endstream", opened + 6)
+        if closed < 0:
+            return
+        start = closed + 9
 
 
 def _has_active_content(reader) -> bool:

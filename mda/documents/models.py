@@ -42,6 +42,6 @@ class DocumentBlob(SQLModel, table=True):
     __tablename__ = "document_blob"
 
     key: str = Field(primary_key=True, max_length=64)
-    #: the Fernet token of the file (authenticated encryption; the plain bytes are never stored)
+    #: the file encrypted (AES-GCM, :class:`mda.documents.storage.Cipher`); the plain bytes are never stored
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime

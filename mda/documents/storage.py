@@ -1,4 +1,4 @@
-"""Where document bytes live, always Fernet-encrypted with ``MDA_DOCUMENT_KEYS``: in the database (default)
+"""Where document bytes live, always encrypted with ``MDA_DOCUMENT_KEYS`` (:class:`Cipher`): in the database (default)
 or in files under a folder (``MDA_DOCUMENT_STORAGE=disk``).
 
 A storage has four operations (:class:`Storage`), each given the unit of work's session so that the bytes follow
@@ -11,11 +11,13 @@ four methods the way the disk store does (docs/documents.md says what it would t
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
 from typing import Protocol
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session as OrmSession
@@ -48,16 +50,58 @@ class Storage(Protocol):
         """Re-encrypt the bytes of *key* with the newest key."""
 
 
-def _ring(keys: list[str]) -> MultiFernet:
-    """The first key encrypts, every key decrypts: rotation as for the TOTP secrets."""
-    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
+class Cipher:
+    """Authenticated encryption of document bytes with the keys of ``MDA_DOCUMENT_KEYS`` (newest first).
 
+    AES-256-GCM, its key derived (HKDF-SHA256) from each Fernet key in the ring: a 10 MB document encrypts in
+    milliseconds, where Fernet (AES-CBC + HMAC + base64) took a quarter of a second and stored a third more. A
+    stored value is ``MDA1 || key id (8) || nonce (12) || ciphertext+tag``; the key id picks the key, so every key of
+    the ring decrypts what it encrypted and the first encrypts (rotation as for the TOTP secrets). Values written
+    as Fernet tokens by the first version are still read (and rewritten by ``rotate-document-key``).
+    """
 
-def _decrypt(ring: MultiFernet, token: bytes) -> bytes:
-    try:
-        return ring.decrypt(token)
-    except InvalidToken:
-        raise StorageError("document kan met geen van de sleutels worden ontsleuteld") from None
+    MAGIC = b"MDA1"
+
+    def __init__(self, keys: list[str]):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        raw = [k.encode() if isinstance(k, str) else k for k in keys]
+        self._fernet = MultiFernet([Fernet(k) for k in raw])  # also checks that every key is a Fernet key
+        self._keys: list[tuple[bytes, AESGCM]] = []
+        for key in raw:
+            derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"mda-document-v1").derive(key)
+            self._keys.append((hashlib.sha256(derived).digest()[:8], AESGCM(derived)))
+
+    def encrypt(self, data: bytes) -> bytes:
+        key_id, aead = self._keys[0]
+        nonce = secrets.token_bytes(12)
+        header = self.MAGIC + key_id
+        return header + nonce + aead.encrypt(nonce, data, header)
+
+    def decrypt(self, token: bytes) -> bytes:
+        token = bytes(token)
+        if not token.startswith(self.MAGIC):
+            try:
+                return self._fernet.decrypt(token)
+            except InvalidToken:
+                raise StorageError("document kan met geen van de sleutels worden ontsleuteld") from None
+        header, nonce, body = token[:12], token[12:24], token[24:]
+        for key_id, aead in self._keys:
+            if key_id == header[4:]:
+                try:
+                    return aead.decrypt(nonce, body, header)
+                except InvalidTag:
+                    break
+        raise StorageError("document kan met geen van de sleutels worden ontsleuteld")
+
+    def rotate(self, token: bytes) -> bytes:
+        """*token* encrypted with the newest key (unchanged when it already is)."""
+        token = bytes(token)
+        if token.startswith(self.MAGIC) and token[4:12] == self._keys[0][0]:
+            return token
+        return self.encrypt(self.decrypt(token))
 
 
 class DatabaseStorage:
@@ -72,13 +116,13 @@ class DatabaseStorage:
     name = "database"
 
     def __init__(self, keys: list[str]):
-        self._ring = _ring(keys)
+        self._cipher = Cipher(keys)
 
     def put(self, db: Session, data: bytes) -> str:
         from mda.core.timeutil import utcnow
 
         key = secrets.token_hex(16)
-        db.add(DocumentBlob(key=key, data=self._ring.encrypt(data), created_at=utcnow()))
+        db.add(DocumentBlob(key=key, data=self._cipher.encrypt(data), created_at=utcnow()))
         db.flush()
         return key
 
@@ -86,7 +130,7 @@ class DatabaseStorage:
         token = db.exec(select(DocumentBlob.data).where(DocumentBlob.key == key)).first()
         if token is None:
             raise StorageError("document niet gevonden in de opslag")
-        return _decrypt(self._ring, token)
+        return self._cipher.decrypt(token)
 
     def delete(self, db: Session, key: str) -> None:
         bind = db.get_bind()
@@ -100,7 +144,7 @@ class DatabaseStorage:
         blob = db.get(DocumentBlob, key)
         if blob is None:
             raise StorageError("document niet gevonden in de opslag")
-        blob.data = self._ring.rotate(blob.data)
+        blob.data = self._cipher.rotate(blob.data)
         db.add(blob)
         db.flush()
 
@@ -112,7 +156,7 @@ class EncryptedDiskStorage:
 
     def __init__(self, directory: str | Path, keys: list[str]):
         self.directory = Path(directory)
-        self._ring = _ring(keys)
+        self._cipher = Cipher(keys)
 
     def _path(self, key: str) -> Path:
         if not key.isalnum():  # keys are ours (hex); anything else is not a file of this store
@@ -127,7 +171,7 @@ class EncryptedDiskStorage:
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(self._ring.encrypt(data))
+            fh.write(self._cipher.encrypt(data))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -136,7 +180,7 @@ class EncryptedDiskStorage:
 
     def get(self, db: Session, key: str) -> bytes:
         try:
-            return _decrypt(self._ring, self._path(key).read_bytes())
+            return self._cipher.decrypt(self._path(key).read_bytes())
         except FileNotFoundError:
             raise StorageError("document niet gevonden in de opslag") from None
 
@@ -147,7 +191,7 @@ class EncryptedDiskStorage:
     def rotate(self, db: Session, key: str) -> None:
         path = self._path(key)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(self._ring.rotate(path.read_bytes()))
+        tmp.write_bytes(self._cipher.rotate(path.read_bytes()))
         tmp.chmod(0o600)
         os.replace(tmp, path)
 
