@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import g, has_request_context, url_for
 from sqlmodel import Session, select
 
 from mda.core import sharing
@@ -54,9 +54,7 @@ def item_documents(db: Session, user, contexts: dict[int, sharing.CaseContext], 
     audited by the engine for *user* in one call: two statements whatever the number of items or documents."""
     if not agenda_item_ids:
         return {}
-    docs = list(db.exec(select(Document).where(Document.agenda_item_id.in_(agenda_item_ids),
-                                               Document.destroyed_at.is_(None)).order_by(Document.uploaded_at,
-                                                                                         Document.item_id)))
+    docs = [d for i in agenda_item_ids for d in _rows(db, agenda_item_ids)[i]]
     if not docs:
         return {}
     views = sharing.item_views(db, user, contexts, [d.item_id for d in docs], channel=channel)
@@ -65,6 +63,20 @@ def item_documents(db: Session, user, contexts: dict[int, sharing.CaseContext], 
         if doc.item_id in views:  # left out: a case the viewer cannot open
             result[doc.agenda_item_id].append(DocumentView(doc, views[doc.item_id]))
     return dict(result)
+
+
+def _rows(db: Session, agenda_item_ids: list[int]) -> dict[int, list[Document]]:
+    """The document rows of these agenda items, read once per request: the meeting page's updates and its live
+    panel both show them (each through the engine for its own channel), from one statement."""
+    known: dict[int, list[Document]] = g.setdefault("mda_item_documents", {}) if has_request_context() else {}
+    missing = sorted({i for i in agenda_item_ids if i not in known})
+    if missing:
+        for i in missing:
+            known[i] = []
+        for doc in db.exec(select(Document).where(Document.agenda_item_id.in_(missing), Document.destroyed_at.is_(None))
+                           .order_by(Document.uploaded_at, Document.item_id)):
+            known[doc.agenda_item_id].append(doc)
+    return known
 
 
 def meeting_page_documents(meeting, *, db, user, view, cases, item_updates, **_extra) -> dict:

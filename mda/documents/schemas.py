@@ -13,6 +13,10 @@ from mda.documents import filetypes
 MEDIA_TYPES = [t.content_type for t in (filetypes.PDF, filetypes.DOCX, filetypes.ODT, filetypes.JPEG, filetypes.PNG)]
 
 
+#: the largest id a column holds (PostgreSQL integer): larger numbers are refused as input, not sent to the database
+MAX_ID = 2**31 - 1
+
+
 def _as_list(value):
     """A repeated form field arrives as one value when it is sent once (spectree reads the form without the model)."""
     return value if isinstance(value, list) else [value]
@@ -27,11 +31,11 @@ class DocumentUpload(BaseModel):
                                          "contentMediaType": "application/octet-stream"})
     category: str = Field(..., max_length=40, description="Categorie van de minimale gegevensset (bijv. 'justitie')")
     title: str = Field("", max_length=200, description="Titel; leeg: de opgeschoonde bestandsnaam")
-    person_ids: Annotated[list[int], BeforeValidator(_as_list)] = Field(
+    person_ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], BeforeValidator(_as_list)] = Field(
         default_factory=list, description="De personen van de casus over wie het document gaat (herhaald veld)")
 
-    agenda_item_id: int | None = Field(None, description="Bij de update vóór het overleg van dit agendapunt (casus) "
-                                                         "van uw organisatie; leeg: alleen bij de casus")
+    agenda_item_id: int | None = Field(None, ge=1, le=MAX_ID, description="Bij de update vóór het overleg van dit "
+                                       "agendapunt (casus) van uw organisatie; leeg: alleen bij de casus")
 
     @model_validator(mode="before")
     @classmethod

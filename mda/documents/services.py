@@ -52,7 +52,7 @@ def update_item(db: Session, user, ctx: sharing.CaseContext, agenda_item_id: int
     from mda.meetings import updates
     from mda.meetings.models import AgendaItem, Meeting, MeetingUpdate
 
-    item = db.get(AgendaItem, agenda_item_id)
+    item = db.get(AgendaItem, agenda_item_id) if 0 < agenda_item_id < 2**31 else None
     meeting = db.get(Meeting, item.meeting_id) if item is not None else None
     if item is None or item.case_id != ctx.case.id or item.kind != "casus" or meeting is None:
         raise ServiceError("Dit agendapunt hoort niet bij deze casus.", field="file")

@@ -25,7 +25,7 @@ def test_the_upload_is_documented_as_a_multipart_body_with_a_binary_file(client)
     body = _schema(spec, operation["requestBody"]["content"]["multipart/form-data"]["schema"])
     assert set(body["required"]) == {"file", "category"}
     assert (body["properties"]["file"]["type"], body["properties"]["file"]["format"]) == ("string", "binary")
-    assert body["properties"]["person_ids"]["items"] == {"type": "integer"}
+    assert body["properties"]["person_ids"]["items"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
     for code in ("201", "413", "422", "503"):
         assert "application/json" in operation["responses"][code]["content"], code
     assert _schema(spec, operation["responses"]["413"]["content"]["application/json"]["schema"])["title"] == "Error"
