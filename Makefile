@@ -82,6 +82,7 @@ bench: $(STAMP)
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.feed $(filter --quick,$(BENCH_ARGS))
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live $(filter --quick,$(BENCH_ARGS))
 	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.live_coedit $(filter --quick --write-docs,$(BENCH_ARGS))
+	env -u MDA_INSTANCE_PATH $(BIN)/python -m bench.documents $(filter --quick --write-docs,$(BENCH_ARGS))
 
 ## bench-docs: the full bench, and its HTTP figures written into docs/benchmarks.md (on purpose, never --quick)
 bench-docs:

@@ -45,6 +45,14 @@ def _bool(env: dict, name: str, default: bool = False) -> bool:
     raise ConfigError(f"{name}={raw!r} moet 1/0, true/false of ja/nee zijn")
 
 
+def _choice(env: dict, name: str, choices: tuple[str, ...]) -> str:
+    """One of *choices* (the first when unset)."""
+    raw = (env.get(name) or choices[0]).strip().lower()
+    if raw not in choices:
+        raise ConfigError(f"{name}={raw!r} moet een van {', '.join(choices)} zijn")
+    return raw
+
+
 def _url(env: dict, name: str, schemes: tuple[str, ...]) -> str | None:
     raw = env.get(name)
     if not raw:
@@ -170,7 +178,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # /metrics answers on this port only (gunicorn binds it beside the public one); 0: no metrics
         "METRICS_PORT": _int(env, "MDA_METRICS_PORT", 0),
         "METRICS_TOKEN": env.get("MDA_METRICS_TOKEN") or None,
-        # case documents: encrypted files under the instance folder (README, Documents)
+        # case documents, encrypted: in the database (default) or as files in DOCUMENT_DIR (docs/documents.md)
+        "DOCUMENT_STORAGE": _choice(env, "MDA_DOCUMENT_STORAGE", ("database", "disk")),
         "DOCUMENT_DIR": env.get("MDA_DOCUMENT_DIR") or str(instance / "documents"),
         "DOCUMENT_KEYS": _document_keys(env, instance),
         "DOCUMENT_MAX_BYTES": _int(env, "MDA_DOCUMENT_MAX_MB", 20, 1) * 1024 * 1024,

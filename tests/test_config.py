@@ -19,6 +19,7 @@ from mda.config import ConfigError, load_config
     ("MDA_SECRET_KEY", "te-kort", "minstens 32 tekens"),
     ("MDA_MAX_REQUEST_KB", "1", "moet minstens 16 zijn"),
     ("MDA_SMTP_PORT", "poort", "is geen geheel getal"),
+    ("MDA_DOCUMENT_STORAGE", "s3", "moet een van database, disk zijn"),
 ])
 def test_bad_setting_stops_start_up_with_one_dutch_line(monkeypatch, capsys, name, value, explanation):
     """Does a bad setting stop create_app with exit code 2 and a one-line Dutch explanation?"""
@@ -59,6 +60,8 @@ def test_defaults_without_any_setting(tmp_path):
     assert load_config(str(tmp_path), {})["SECRET_KEY"] == config["SECRET_KEY"], "the key is kept"
     assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert config["HTTPS"] is False and config["RATELIMIT_ENABLED"] is True
+    assert config["DOCUMENT_STORAGE"] == "database"
+    assert load_config(str(tmp_path), {"MDA_DOCUMENT_STORAGE": "Disk"})["DOCUMENT_STORAGE"] == "disk"
 
 
 def test_config_error_names_the_setting():

@@ -132,3 +132,10 @@ Functions ``(user) -> (template, context) | None``: the start page's panels, sho
 (:func:`mda.core.routes.home`). Connected by cases, meetings, safety plan, escalations and privacy; a panel shows
 counts and references only, never personal data.
 """)
+
+meeting_item_changed = _signals.signal("meeting-item-changed", doc="""
+Something shown on a meeting's case item changed outside the live session (a document brought with a pre-meeting
+update). Sent by :mod:`mda.documents.services` inside the unit of work; the sender is the
+:class:`~mda.meetings.models.AgendaItem`, with keyword ``db``. The live session queues a notice (ids only) for the
+item's room, sent after the commit; each client then fetches its own view through the engine.
+""")

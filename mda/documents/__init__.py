@@ -41,6 +41,10 @@ def _install(state) -> None:
     signals.forget_providers.connect(forget_documents)
     signals.item_documents.connect(document_numbers)
     app.cli.add_command(rotate_document_key)
+    from mda.core.signals import meeting_page
+    from mda.documents.meetings import meeting_page_documents
+
+    meeting_page.connect(meeting_page_documents)  # a module-level function: connected once, kept
     if app.config.get("INSECURE_DEMO_SKIP_SCAN"):
         log.warning("ONVEILIG: MDA_INSECURE_DEMO_SKIP_SCAN staat aan; documenten worden NIET op virussen gescand. "
                     "Alleen voor de demo.")
@@ -64,8 +68,9 @@ def rotate_document_key() -> None:
     store = storage.from_config(current_app.config)
     with db.unit_of_work() as s:
         keys = list(s.exec(select(Document.storage_key).where(Document.storage_key.is_not(None))))
-    for key in keys:
-        store.rotate(key)
+    for key in keys:  # one unit of work per document: a large store is not held in one transaction
+        with db.unit_of_work() as s:
+            store.rotate(s, key)
     click.echo(f"{len(keys)} document(en) opnieuw versleuteld met de nieuwste sleutel. "
                "U kunt de oude sleutel nu uit MDA_DOCUMENT_KEYS halen.")
 

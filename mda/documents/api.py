@@ -9,18 +9,19 @@ from spectree import Response
 from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS
+from mda.api.schemas import Error
 from mda.cases.loaders import load_case
 from mda.core.permissions import require_permission
 from mda.documents import services
 from mda.documents.routes import send
-from mda.documents.schemas import DocumentOut
+from mda.documents.schemas import DocumentOut, DocumentUpload, FileResponse
 from mda.extensions import api_spec
 
 
 @bp.post("/cases/<int:case_id>/documents")
 @require_permission("case.work")
-@api_spec.validate(resp=Response(HTTP_201=DocumentOut, HTTP_413=None, HTTP_503=None, **WRITE_ERRORS),
-                   tags=["cases"])
+@api_spec.validate(form=DocumentUpload, resp=Response(HTTP_201=DocumentOut, HTTP_413=Error, HTTP_503=Error,
+                                                     **WRITE_ERRORS), tags=["cases"])
 def upload_document(case_id: int):
     """Upload a document (multipart/form-data: ``file``, ``category``, optional ``title`` and ``person_ids``
     as repeated fields). Checked by content, scanned, stored encrypted; refusals are Dutch 413/422/503."""
@@ -35,9 +36,10 @@ def upload_document(case_id: int):
 
         raise ServiceError("Stuur een bestand in het veld 'file' en personen als getallen in 'person_ids'.")
     user = current_user._get_current_object()
+    form = request.context.form
     item = services.upload(db.session(), user, ctx, data=upload_file.read(), filename=upload_file.filename,
                            title=request.form.get("title", ""), category=request.form.get("category", ""),
-                           person_ids=person_ids)
+                           person_ids=person_ids, agenda_item_id=form.agenda_item_id if form else None)
     doc = services.document_numbers(db.session(), ctx.case.id)[item.id]
     return jsonify(DocumentOut(item_id=item.id, number=doc.number, content_type=doc.content_type,
                                size=doc.size, sha256=doc.sha256).model_dump()), 201
@@ -45,7 +47,7 @@ def upload_document(case_id: int):
 
 @bp.get("/cases/<int:case_id>/documents/<int:item_id>/download")
 @require_permission("case.work")
-@api_spec.validate(resp=Response(HTTP_200=None, **ERRORS), tags=["cases"])
+@api_spec.validate(resp=FileResponse(HTTP_200=None, HTTP_500=Error, **ERRORS), tags=["cases"])
 def download_document(case_id: int, item_id: int):
     """The document as an attachment when the sharing engine shows its item (audited); 403 "niet gedeeld"."""
     _case, ctx = load_case(case_id)

@@ -3,7 +3,7 @@ the circle, 403 without the right to work on it), call :mod:`.services`, render.
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from mda import db
@@ -36,18 +36,26 @@ def upload(case_id: int):
     from mda.cases.routes import persons_for_form
 
     case, ctx = load_case(case_id, "work")
+    agenda_item_id = request.args.get("punt", type=int)  # brought with the organisation's pre-meeting update
     form = DocumentForm()
     form.category.choices = category_choices()
     form.persons.choices = persons_for_form(case, ctx)
-    page = refusal.form_page("documents/upload.html", form, case=case)  # refused: nothing kept, its audit row is
+    # refused: nothing of the upload is kept, its refusal row survives the rollback
+    page = refusal.form_page("documents/upload.html", form, case=case, agenda_item_id=agenda_item_id)
     if form.validate_on_submit():
         upload_file = form.file.data
         if upload_file is None or not getattr(upload_file, "filename", None):
             raise ServiceError("Kies een bestand om te uploaden.", field="file")
         item = services.upload(db.session(), current_user._get_current_object(), ctx,
                                data=upload_file.read(), filename=upload_file.filename, title=form.title.data,
-                               category=form.category.data, person_ids=form.persons.data or [])
+                               category=form.category.data, person_ids=form.persons.data or [],
+                               agenda_item_id=agenda_item_id)
         flash("Het document is toegevoegd.", "success")
+        if agenda_item_id is not None:
+            from mda.meetings.models import AgendaItem
+
+            meeting_id = db.session().get(AgendaItem, agenda_item_id).meeting_id
+            return redirect(url_for("meetings.show", meeting_id=meeting_id, _anchor="updates"))
         return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
     return page()
 

@@ -13,13 +13,12 @@ import logging
 from dataclasses import dataclass
 
 from flask import abort, current_app
-from sqlalchemy import event, func
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from mda.cases import services as case_services
 from mda.cases.models import Item
-from mda.core import audit, sharing
+from mda.core import audit, sharing, signals
 from mda.core.audit_subjects import Subject
 from mda.core.errors import ServiceError
 from mda.core.timeutil import LOCAL_TZ, format_local, utcnow
@@ -29,24 +28,6 @@ from mda.documents.models import Document
 log = logging.getLogger(__name__)
 WATERMARK_FAILED = ("Er kon geen watermerk op dit document worden gezet. Uit veiligheid is het niet verstuurd. "
                     "Neem contact op met de beheerder.")
-_PUT = "mda_documents_written"  # keys written in this unit of work: removed again if it rolls back
-_DELETE = "mda_documents_destroyed"  # keys of destroyed documents: removed once the unit of work commits
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _after_commit(session) -> None:
-    session.info.pop(_PUT, None)
-    for store, key in session.info.pop(_DELETE, []):
-        store.delete(key)
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _after_rollback(session) -> None:
-    session.info.pop(_DELETE, None)
-    for store, key in session.info.pop(_PUT, []):
-        store.delete(key)
-
-
 def too_large_message(limit: int) -> str:
     """The Dutch refusal of a file over *limit* bytes."""
     return (f"Het bestand is te groot: een document mag hoogstens {limit // (1024 * 1024)} MB zijn. "
@@ -62,11 +43,41 @@ def _refused(db: Session, user, ctx: sharing.CaseContext, exc: ServiceError) -> 
     return exc
 
 
+def update_item(db: Session, user, ctx: sharing.CaseContext, agenda_item_id: int | None):
+    """The agenda item whose pre-meeting update a document is brought with (None: the case only): a case item of
+    this case, in a meeting that is not cancelled, whose update the user's organisation wrote and may still change
+    (the same rule as writing the update, :mod:`mda.meetings.updates`); a Dutch refusal otherwise."""
+    if agenda_item_id is None:
+        return None
+    from mda.meetings import updates
+    from mda.meetings.models import AgendaItem, Meeting, MeetingUpdate
+
+    item = db.get(AgendaItem, agenda_item_id) if 0 < agenda_item_id < 2**31 else None
+    meeting = db.get(Meeting, item.meeting_id) if item is not None else None
+    if item is None or item.case_id != ctx.case.id or item.kind != "casus" or meeting is None:
+        raise ServiceError("Dit agendapunt hoort niet bij deze casus.", field="file")
+    if meeting.cancelled:
+        raise ServiceError("Dit overleg is geannuleerd.", field="file")
+    if not updates.may_write(db, user, meeting, item):
+        raise ServiceError("U neemt niet deel aan de bespreking van deze casus.", field="file")
+    if utcnow() >= updates.deadline_of(meeting):
+        raise ServiceError(f"De termijn voor updates is verstreken ({format_local(updates.deadline_of(meeting))}). "
+                           "Voeg het document aan de casus toe of breng het in tijdens het overleg.", field="file")
+    written = select(MeetingUpdate.item_id).where(MeetingUpdate.agenda_item_id == item.id,
+                                                  MeetingUpdate.organisation_id == user.organisation_id)
+    if db.exec(written).first() is None:
+        raise ServiceError("Schrijf eerst de update van uw organisatie; daarna kunt u er een document bij voegen.",
+                           field="file")
+    return item
+
+
 def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename: str | None, title: str,
-           category: str, person_ids: list[int], config=None) -> Item:
-    """Check, scan and store a document as a new item of the case; refusals are audited and store nothing."""
+           category: str, person_ids: list[int], agenda_item_id: int | None = None, config=None) -> Item:
+    """Check, scan and store a document as a new item of the case (brought with the organisation's pre-meeting
+    update of *agenda_item_id* when given); refusals are audited and store nothing."""
     config = config or current_app.config
     try:
+        meeting_item = update_item(db, user, ctx, agenda_item_id)
         limit = config["DOCUMENT_MAX_BYTES"]
         if len(data) > limit:
             raise ServiceError(too_large_message(limit), field="file", status=413)
@@ -77,11 +88,9 @@ def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename
                                       recorded_on=utcnow().astimezone(LOCAL_TZ).date(), person_ids=person_ids)
     except ServiceError as exc:
         raise _refused(db, user, ctx, exc) from None
-    store = storage.from_config(config)
-    key = store.put(data)
-    db.info.setdefault(_PUT, []).append((store, key))
+    key = storage.from_config(config).put(db, data)
     number = (db.exec(select(func.max(Document.number)).where(Document.case_id == ctx.case.id)).one() or 0) + 1
-    doc = Document(item_id=item.id, case_id=ctx.case.id, number=number, storage_key=key,
+    doc = Document(item_id=item.id, case_id=ctx.case.id, agenda_item_id=agenda_item_id, number=number, storage_key=key,
                    content_type=kind.content_type, extension=kind.extension, size=len(data),
                    sha256=hashlib.sha256(data).hexdigest(), scanned_with=scanned_with, uploaded_at=utcnow())
     db.add(doc)
@@ -90,7 +99,10 @@ def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename
     audit.record(db, "create", user=user, object_type="document", object_id=item.id, case_id=ctx.case.id,
                  person_ids=persons, subjects=[Subject(p, item.id, "", "document") for p in persons],
                  summary=f"document nr. {number} ({kind.name}, {len(data)} bytes, {category}) toegevoegd aan "
-                         f"{ctx.case.reference}; gescand: {scanned_with}")
+                         f"{ctx.case.reference}" + (f" bij de update voor overleg {meeting_item.meeting_id}"
+                                                    if meeting_item is not None else "") + f"; gescand: {scanned_with}")
+    if meeting_item is not None:  # e.g. the live session: its clients on this case item fetch their own view again
+        signals.meeting_item_changed.send(meeting_item, db=db)
     return item
 
 
@@ -134,7 +146,7 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
                      summary=f"download van document nr. {doc.number} van {ctx.case.reference} geweigerd: "
                              f"niet gedeeld ({reason})")
         raise Withheld(reason)
-    data = storage.from_config(config).get(doc.storage_key)
+    data = storage.from_config(config).get(db, doc.storage_key)
     if hashlib.sha256(data).hexdigest() != doc.sha256:
         raise storage.StorageError("document in de opslag is gewijzigd")
     from mda.documents import watermark
@@ -148,6 +160,10 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
         elif doc.content_type in (filetypes.JPEG.content_type, filetypes.PNG.content_type):
             data = watermark.watermark_image(data, stamp, "JPEG" if doc.content_type == filetypes.JPEG.content_type
                                              else "PNG")
+        elif doc.content_type == filetypes.DOCX.content_type:
+            data = watermark.watermark_docx(data, stamp)
+        elif doc.content_type == filetypes.ODT.content_type:
+            data = watermark.watermark_odt(data, stamp)
     except Exception:  # never send an unmarked copy: refuse instead (the type of error only, no content)
         log.exception("watermark failed for document %s", doc.item_id)
         raise ServiceError(WATERMARK_FAILED, status=500) from None
@@ -156,8 +172,9 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
 
 def forget_documents(db: Session, case_id: int, object_type: str | None, object_ids: list[int] | None) -> int:
     """Destroy the stored files with the data they belong to: every document of the case (end of retention),
-    or those of the destroyed items (destruction on request). The row keeps number, type and size; the key goes
-    now and the file once the destruction is committed. Connected to :data:`mda.core.signals.forget_providers`."""
+    or those of the destroyed items (destruction on request). The row keeps number, type and size; the bytes go
+    in the destruction's own transaction (database storage) or once it is committed (disk). Connected to
+    :data:`mda.core.signals.forget_providers`."""
     if object_type not in (None, "item"):
         return 0
     query = select(Document).where(Document.case_id == case_id, Document.storage_key.is_not(None))
@@ -171,7 +188,7 @@ def forget_documents(db: Session, case_id: int, object_type: str | None, object_
     store = storage.from_config(current_app.config)
     now = utcnow()
     for doc in docs:
-        db.info.setdefault(_DELETE, []).append((store, doc.storage_key))
+        store.delete(db, doc.storage_key)
         doc.storage_key, doc.sha256, doc.destroyed_at = None, "", now
         db.add(doc)
     db.flush()

@@ -1,7 +1,10 @@
-"""A watermark on every page of a downloaded PDF: who downloaded it, for which organisation, and when.
+"""A watermark on every downloaded copy: who downloaded it, for which organisation, and when.
 
-pypdf (pure Python, maintained by the py-pdf project, BSD) merges a stamp onto each page; reportlab
-(the long-standing PDF toolkit, BSD) draws the stamp. The stamp is drawn once per page size.
+PDF: pypdf (pure Python, maintained by the py-pdf project, BSD) merges a stamp onto each page; reportlab
+(the long-standing PDF toolkit, BSD) draws the stamp, once per page size. JPEG/PNG: Pillow draws a band.
+DOCX: python-docx (already used for the plan export) adds the line to every section's headers. ODT: lxml
+adds it to the header of every master page in styles.xml; odfpy was the alternative, but it has had no
+release since 2020 and loads the whole document into its own tree for what is one element in one part.
 """
 
 from __future__ import annotations
@@ -63,4 +66,78 @@ def watermark_image(data: bytes, text: str, fmt: str) -> bytes:
         draw.text((size // 2, img.height - height + size // 4), text, fill=(190, 0, 0), font=font)
         out = io.BytesIO()
         img.save(out, fmt, quality=90) if fmt == "JPEG" else img.save(out, fmt)
+    return out.getvalue()
+
+
+def watermark_docx(data: bytes, text: str) -> bytes:
+    """A Word document with *text* as the first paragraph of every header of every section (so on every page),
+    in red, and in the document's properties; python-docx rewrites only the parts it touched."""
+    from docx import Document
+    from docx.shared import Pt, RGBColor
+
+    document = Document(io.BytesIO(data))
+    for section in document.sections:
+        headers = [section.header]
+        if section.different_first_page_header_footer:
+            headers.append(section.first_page_header)
+        if document.settings.odd_and_even_pages_header_footer:
+            headers.append(section.even_page_header)
+        for header in headers:
+            header.is_linked_to_previous = False  # a section of its own header: the stamp is on each page
+            first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            run = first.insert_paragraph_before().add_run(text)
+            run.bold, run.font.size, run.font.color.rgb = True, Pt(8), RGBColor(0xBF, 0, 0)
+    document.core_properties.subject = text[:255]
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+_ODF = {"office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+
+
+def watermark_odt(data: bytes, text: str) -> bytes:
+    """An OpenDocument text with *text* as the first paragraph of the header of every master page (every page
+    style), or, when the file has no page styles, as its first paragraph. Only styles.xml (or content.xml) is
+    rewritten, with lxml; every other part is copied as it was, ``mimetype`` first and uncompressed."""
+    import zipfile
+
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    changed: dict[str, bytes] = {}
+
+    def paragraph():
+        p = etree.Element(f"{{{_ODF['text']}}}p")
+        p.text = text
+        return p
+
+    if "styles.xml" in names:
+        styles = etree.fromstring(source.read("styles.xml"), parser)
+        pages = styles.findall(".//style:master-page", _ODF)
+        for page in pages:
+            header = page.find("style:header", _ODF)
+            if header is None:
+                header = etree.Element(f"{{{_ODF['style']}}}header")
+                page.insert(0, header)
+            header.insert(0, paragraph())
+        if pages:
+            changed["styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8")
+    if not changed:
+        content = etree.fromstring(source.read("content.xml"), parser)
+        body = content.find("office:body/office:text", _ODF)
+        if body is None:
+            raise ValueError("ODT without a text body")
+        body.insert(0, paragraph())
+        changed["content.xml"] = etree.tostring(content, xml_declaration=True, encoding="UTF-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = changed.get(info.filename) or source.read(info.filename)
+            kind = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            target.writestr(info.filename, body, compress_type=kind)
     return out.getvalue()

@@ -45,6 +45,14 @@ def init_app(app) -> None:
     signals.forget_providers.connect(forget_revisions)
     signals.forget_providers.connect(forget_states)
     signals.meeting_page.connect(_meeting_page_panel)  # a module-level function: connected once, kept
+    signals.meeting_item_changed.connect(_meeting_item_changed)
+
+
+def _meeting_item_changed(item, **_extra) -> None:
+    """A document was brought to this case item: its room fetches the item view again after the commit."""
+    from mda.live.services import notify_item
+
+    notify_item(item.id)
 
 
 def _meeting_page_panel(meeting, *, db, user, view, cases, item_updates, **_extra) -> dict:

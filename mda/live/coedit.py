@@ -232,8 +232,8 @@ def _batch_view_rows(db: Session, mark: int, item_id: int) -> None:
 
 def forget_states(db: Session, case_id: int, object_type: str | None, object_ids: list[int] | None) -> int:
     """Drop the co-editing state (with every update ever typed in it) of the case's pieces, or of the destroyed
-    items' pieces; a piece used again starts from its item's (blanked) text. In
-    :data:`mda.cases.history.FORGET_PROVIDERS`."""
+    items' pieces; a piece used again starts from its item's (blanked) text. Connected to
+    :data:`mda.core.signals.forget_providers`."""
     if object_type not in (None, "item"):
         return 0
     query = select(LivePiece.id).where(LivePiece.case_id == case_id, LivePiece.crdt_state.is_not(None))

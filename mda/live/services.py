@@ -336,7 +336,7 @@ def add_action(db: Session, user: User, meeting: Meeting, item: AgendaItem, *, d
 def forget_revisions(db: Session, case_id: int, object_type: str | None, object_ids: list[int] | None) -> int:
     """Blank the stored revisions of live minutes and decisions with the data they belong to: all of the case
     (end of retention), or those of the destroyed items (destruction on request). The rows stay (version numbers
-    and who saved when), their text and reason go. Registered in :data:`mda.cases.history.FORGET_PROVIDERS`."""
+    and who saved when), their text and reason go. Connected to :data:`mda.core.signals.forget_providers`."""
     if object_type not in (None, "item"):
         return 0
     pieces = select(LivePiece.id).where(LivePiece.case_id == case_id)

@@ -271,6 +271,9 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
     actions = plan_bridge.actions_for_cases(db, user, contexts, meeting.id)
     page_updates = (item_updates if item_updates is not None
                     else updates.page_updates(db, user, meeting, items, contexts, with_status=False))
+    from mda.documents.meetings import item_documents
+
+    documents = item_documents(db, user, contexts, item_ids, channel="live overleg")
     rounds: dict[int, list[LiveScoreRound]] = defaultdict(list)
     for rnd in db.exec(select(LiveScoreRound).where(LiveScoreRound.agenda_item_id.in_(item_ids))
                        .order_by(LiveScoreRound.id.desc())):
@@ -294,6 +297,7 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
             "score": _score_state(user, ctx, rounds[item.id], scores),
             "updates": [{"organisatie": org, "ingediend": format_local(update.submitted_at), **_view_dict(view)}
                         for update, org, view in (item_updates.views if item_updates else [])],
+            "documenten": [d.as_dict() for d in documents.get(item.id, [])],
             "categorieen": categories,
             "eigenaren": owners.get(item.case_id, []),
         }

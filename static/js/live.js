@@ -565,6 +565,19 @@
         part.appendChild(el("p", { class: "utrecht-paragraph" }, u.organisatie + " (" + u.ingediend + "): " + (u.zichtbaar ? u.tekst : "niet gedeeld: " + u.niet_gedeeld)));
       });
     }
+    if ((it.documenten || []).length) {  /* each row is the engine's view for this viewer: no title when withheld */
+      part.appendChild(el("h3", { class: "utrecht-heading-3" }, "Documenten bij de updates"));
+      it.documenten.forEach(function (d) {
+        var p = el("p", { class: "utrecht-paragraph mda-live-document" }, d.bron + ": ");
+        if (d.zichtbaar) {
+          p.appendChild(document.createTextNode("Document: " + d.titel + " · "));
+          p.appendChild(el("a", { class: "utrecht-link", href: d.download }, "Document nr. " + d.nummer + " downloaden"));
+        } else {
+          p.appendChild(el("span", { class: "mda-withheld" }, "Document: niet gedeeld: " + d.niet_gedeeld));
+        }
+        part.appendChild(p);
+      });
+    }
     return part;
   }
   /* only a part whose content changed is put in again (a part without fields is simply replaced) */
@@ -593,7 +606,7 @@
     update($("live-acties-deel"), JSON.stringify(it.acties), function () { return actionsPart(it); });
     keepForm($("live-actie-form"), state && state.status !== "gesloten" ? [it.punt, JSON.stringify(it.eigenaren)].join("|") : "",
       function () { return actionForm(it); });
-    update($("live-updates"), JSON.stringify(it.updates), function () { return updatesPart(it); });
+    update($("live-updates"), JSON.stringify([it.updates, it.documenten]), function () { return updatesPart(it); });
   }
 
   /* ------------------------------------------------------------ wiring */

@@ -57,6 +57,15 @@ def _problem(response) -> str | None:
     return None
 
 
+def _scanner_refusal(response) -> bool:
+    """The one documented 5xx: no virus scanner runs in this test, so an upload that passed every other check is
+    refused with the documented 503 (fail closed, docs/documents.md)."""
+    if response.status_code != 503:
+        return False
+    body = response.json()
+    return body.get("error") == 503 and "virusscanner" in body.get("message", "")
+
+
 def _probe(operation, caller: str, headers: dict) -> list[str]:
     """Up to three problems found in EXAMPLES generated calls of *operation* by *caller*."""
     seen: list[str] = []
@@ -66,7 +75,7 @@ def _probe(operation, caller: str, headers: dict) -> list[str]:
     @given(case=operation.as_strategy())
     def probe(case):
         response = case.call(headers=headers)
-        problem = _problem(response)
+        problem = None if _scanner_refusal(response) else _problem(response)
         if problem and len(seen) < 3:
             seen.append(f"{case.method} {case.formatted_path} ({caller}): {problem}")
 

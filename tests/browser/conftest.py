@@ -69,6 +69,8 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         "MDA_INSTANCE_PATH": str(tmp / "instance"),
         "MDA_DATABASE_URL": f"sqlite:///{tmp / 'x.sqlite'}",
         "MDA_INSECURE_DEMO_SKIP_2FA": "1",
+        # the demo accounts' uploads are not scanned (no clamd here; tests/documents scans with one of its own)
+        "MDA_INSECURE_DEMO_SKIP_SCAN": "1",
         "MDA_SECRET_KEY": "browser-test-secret-key-0123456789-abcdefghij",
         "MDA_RATELIMIT_ENABLED": "0",
         "MDA_BASE_URL": f"http://127.0.0.1:{port}",

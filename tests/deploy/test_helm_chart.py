@@ -180,3 +180,37 @@ def test_a_misspelt_value_is_refused(typo):
     (values.schema.json) instead of being silently ignored?"""
     with pytest.raises(Exception, match="not allowed|does not match"):
         render({**REGION, **typo})
+
+
+def test_documents_in_the_database_need_no_volume(manifests):
+    """With the default storage (the database), does no pod mount a documents volume, and does the ConfigMap say
+    "database" with an ingress body limit above the document limit?"""
+    config = one(manifests, "ConfigMap")["data"]
+    assert (config["MDA_DOCUMENT_STORAGE"], config["MDA_DOCUMENT_MAX_MB"]) == ("database", "20")
+    assert "MDA_DOCUMENT_DIR" not in config
+    for spec in pod_specs(manifests).values():
+        assert "documents" not in {v["name"] for v in spec["volumes"]}
+    body = one(manifests, "Ingress")["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert int(body.rstrip("m")) > 20
+
+
+def test_documents_on_disk_mount_the_regions_claim_in_every_pod():
+    """With documents.storage=disk and a claim, does every pod (web, migration, jobs: retention removes files) mount
+    it where MDA_DOCUMENT_DIR points, and valid for Kubernetes 1.33?"""
+    values = {**REGION, "documents": {"storage": "disk", "existingClaim": "mda-documenten"}}
+    manifests = render(values)
+    assert one(manifests, "ConfigMap")["data"]["MDA_DOCUMENT_DIR"] == "/var/lib/mda-documents"
+    for kind, spec in pod_specs(manifests).items():
+        volume = next(v for v in spec["volumes"] if v["name"] == "documents")
+        assert volume["persistentVolumeClaim"]["claimName"] == "mda-documenten", kind
+        mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+        assert mounts["documents"] == "/var/lib/mda-documents", kind
+    for manifest in manifests:
+        kubernetes_validate.validate(manifest, KUBE, strict=True)
+
+
+def test_disk_storage_without_a_claim_is_refused_by_the_values_schema():
+    """Is documents.storage=disk without existingClaim (and an unknown storage) refused before anything renders?"""
+    for documents in ({"storage": "disk"}, {"storage": "s3"}):
+        with pytest.raises(Exception, match="documents"):
+            render({**REGION, "documents": documents})

@@ -12,6 +12,8 @@ import zipfile
 import pytest
 
 from tests.cases.conftest import scenario, strict_covenant, switch_to  # noqa: F401  (fixtures)
+from tests.live.conftest import live, meeting  # noqa: F401  (fixtures: a live session with two case items)
+from tests.meetings.conftest import invite, plan, service, world  # noqa: F401  (fixtures)
 from tests.perf.conftest import count_queries  # noqa: F401  (fixture)
 
 #: the EICAR test string: every virus scanner reports it, it harms nothing
@@ -46,11 +48,49 @@ def make_docx(extra: dict[str, bytes] | None = None, content_types: bytes | None
     return buf.getvalue()
 
 
-def make_odt() -> bytes:
+def make_word(text: str = "Brief van school (fictief)", sections: int = 1) -> bytes:
+    """A real Word document (python-docx) with *text* in the body; the second section has its own first page."""
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+
+    document = Document()
+    document.add_paragraph(text)
+    for n in range(1, sections):
+        section = document.add_section(WD_SECTION.NEW_PAGE)
+        section.different_first_page_header_footer = True
+        document.add_paragraph(f"{text} deel {n + 1}")
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
+    document.save(buf)
+    return buf.getvalue()
+
+
+_ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+           'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" office:version="1.3"')
+
+
+def make_odt(text: str = "Risicotaxatie reclassering (fictief)", page_styles: bool = True) -> bytes:
+    """A small valid OpenDocument text (as LibreOffice writes one: mimetype first and stored, a manifest, content,
+    and styles with a master page unless *page_styles* is false)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("mimetype", b"application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
-        z.writestr("content.xml", b"<office:document-content/>")
+        z.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+            'opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path='
+            '"content.xml" manifest:media-type="text/xml"/><manifest:file-entry manifest:full-path="styles.xml" '
+            'manifest:media-type="text/xml"/></manifest:manifest>'))
+        z.writestr("content.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}>'
+                                  f'<office:body><office:text><text:p>{text}</text:p></office:text></office:body>'
+                                  '</office:document-content>')
+        masters = ('<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1"/>'
+                   '</office:master-styles>') if page_styles else ""
+        z.writestr("styles.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {_ODF_NS}>'
+                                 '<office:automatic-styles><style:page-layout style:name="pm1"><style:page-layout-'
+                                 'properties fo:page-width="21cm" fo:page-height="29.7cm"/></style:page-layout>'
+                                 f'</office:automatic-styles>{masters}</office:document-styles>')
     return buf.getvalue()
 
 
@@ -117,8 +157,27 @@ def app_config(app_config, tmp_path, clamd_address):
 
 
 def stored_files(app) -> list:
-    """Every file in the document storage folder."""
+    """Every file in the document storage folder (disk storage)."""
     from pathlib import Path
 
     root = Path(app.config["DOCUMENT_DIR"])
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def stored(app) -> dict[str, bytes]:
+    """What the configured storage holds: key -> the bytes as stored (ciphertext), from the blob table or the
+    folder, read through a connection of its own (never the test's session)."""
+    if app.config.get("DOCUMENT_STORAGE", "database") == "disk":
+        return {p.name: p.read_bytes() for p in stored_files(app)}
+    from sqlalchemy import text
+
+    with app.extensions["mda_engine"].connect() as conn:
+        return {k: bytes(v) for k, v in conn.execute(text("SELECT key, data FROM document_blob ORDER BY key"))}
+
+
+@pytest.fixture(params=["database", "disk"])
+def backend(request, app):
+    """Each storage in turn: the database (default) and the folder."""
+    app.config["DOCUMENT_STORAGE"] = request.param
+    yield request.param
+    app.config["DOCUMENT_STORAGE"] = "database"

@@ -166,3 +166,97 @@ def test_a_pdf_that_cannot_be_stamped_is_not_sent_unmarked(app, client, db, auth
     resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
     assert resp.status_code == 500 and MARKER.encode() not in resp.data and b"%PDF" not in resp.data
     assert "geen watermerk" in text_of(resp.text)
+
+
+def _upload_and_download_as_police(app, client, auth, scenario, data, filename, category="risicosignalen"):
+    """The police uploads *data*; the police officer downloads it (the source always may)."""
+    auth.login(scenario.users["pol"])
+    resp = upload(app, client, scenario.case.id, data, filename=filename, category=category)
+    assert resp.status_code == 302, text_of(resp.text)[:300]
+    return client.get(f"/casussen/{scenario.case.id}/documenten/{_last_item(app)}/download")
+
+
+def _last_item(app):
+    from sqlalchemy import text
+
+    with app.extensions["mda_engine"].connect() as conn:
+        return conn.execute(text("SELECT max(item_id) FROM document")).scalar()
+
+
+def test_a_downloaded_word_document_carries_the_mark_in_every_header_and_still_opens(app, client, db, auth,
+                                                                                   scenario):
+    """Does a .docx come back as a Word file python-docx opens, its body intact, with "Vertrouwelijk — gedownload
+    door <name> (<organisation>) op <time>" as the first line of every header of every section (also a section's
+    own first-page header), so on every page?"""
+    from docx import Document as WordDocument
+
+    from tests.documents.conftest import make_word
+
+    resp = _upload_and_download_as_police(app, client, auth, scenario, make_word(MARKER, sections=2), "brief.docx")
+    assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith('-document-1.docx"')
+    stamp = (f"Vertrouwelijk \u2014 gedownload door {scenario.users['pol'].name} ({scenario.orgs['POL'].name}) "
+             "op 03-12-2026")
+    word = WordDocument(io.BytesIO(resp.data))
+    assert [p.text for p in word.paragraphs if p.text] == [MARKER, f"{MARKER} deel 2"]
+    headers = [s.header for s in word.sections] + [word.sections[1].first_page_header]
+    assert len(headers) == 3
+    for header in headers:
+        assert header.paragraphs[0].text.startswith(stamp), header.paragraphs[0].text
+    assert word.core_properties.subject.startswith(stamp)
+
+
+def test_a_downloaded_odt_carries_the_mark_in_every_page_style_and_stays_a_valid_package(app, client, db, auth,
+                                                                                        scenario):
+    """Does an .odt come back as an OpenDocument package (mimetype first and uncompressed, every part kept, the
+    text intact) with the mark as the first paragraph of every master page's header; and an .odt without page
+    styles with the mark as its first paragraph?"""
+    import zipfile
+
+    from lxml import etree
+
+    from tests.documents.conftest import make_odt
+
+    ns = {"style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+          "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+    stamp = f"Vertrouwelijk \u2014 gedownload door {scenario.users['pol'].name} ({scenario.orgs['POL'].name})"
+    original = make_odt(MARKER)
+    resp = _upload_and_download_as_police(app, client, auth, scenario, original, "risico.odt")
+    assert resp.status_code == 200
+    package = zipfile.ZipFile(io.BytesIO(resp.data))
+    first = package.infolist()[0]
+    assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+    assert package.namelist() == zipfile.ZipFile(io.BytesIO(original)).namelist()
+    assert package.read("content.xml") == zipfile.ZipFile(io.BytesIO(original)).read("content.xml")
+    pages = etree.fromstring(package.read("styles.xml")).findall(".//style:master-page", ns)
+    assert len(pages) == 1
+    assert pages[0].find("style:header/text:p", ns).text.startswith(stamp)
+    resp = _upload_and_download_as_police(app, client, auth, scenario, make_odt(MARKER, page_styles=False), "kaal.odt")
+    body = etree.fromstring(zipfile.ZipFile(io.BytesIO(resp.data)).read("content.xml"))
+    paragraphs = [p.text for p in body.iter(f"{{{ns['text']}}}p")]
+    assert paragraphs[0].startswith(stamp) and paragraphs[1:] == [MARKER]
+
+
+def test_libreoffice_shows_the_mark_on_the_page_of_a_downloaded_word_and_odt(app, client, db, auth, scenario,
+                                                                              tmp_path):
+    """Rendered by LibreOffice to PDF, do the downloaded .docx and .odt show the mark and their own text (the
+    files are not broken for a real word processor)?"""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from tests.documents.conftest import make_odt, make_word
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is niet geïnstalleerd")
+    for name, data in (("brief.docx", make_word(MARKER)), ("risico.odt", make_odt(MARKER))):
+        resp = _upload_and_download_as_police(app, client, auth, scenario, data, name)
+        auth.logout()
+        path = tmp_path / name
+        path.write_bytes(resp.data)
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+                        "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)], check=True,
+                       capture_output=True, timeout=120)
+        text = PdfReader(tmp_path / (path.stem + ".pdf")).pages[0].extract_text()
+        assert MARKER in text and "gedownload door" in text, (name, text)

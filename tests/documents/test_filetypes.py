@@ -41,6 +41,7 @@ HOSTILE = {
     "pdf-with-javascript": (lambda: make_pdf().replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction "
                                                                           b"<< /S /JavaScript /JS (app.alert(1)) >>"),
                             "scripts"),
+    "pdf-with-javascript-in-an-object-stream": (lambda: _javascript_in_object_stream(), "scripts"),
     "zip-bomb-docx": (_zip_bomb_docx, "zip-bom"),
     "empty": (lambda: b"", "leeg"),
     "old-word": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "macro"),
@@ -48,6 +49,35 @@ HOSTILE = {
     "other-zip": (lambda: _plain_zip(), "geen Word"),
     "broken-pdf": (lambda: b"%PDF-1.7\n garbage without objects", "beschadigd"),
 }
+
+
+def _javascript_in_object_stream() -> bytes:
+    """A PDF 1.5 whose open action runs JavaScript, the action kept in a compressed object stream (as many tools
+    write them): the word "/JavaScript" is nowhere in the file's bytes."""
+    import struct
+    import zlib
+
+    action = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+    packed = zlib.compress(b"4 0 " + action)
+    parts = [b"%PDF-1.5\n"]
+    offsets = {}
+    bodies = {1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+              2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+              3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+              5: b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)
+                 + packed + b"\nendstream"}
+    for number, body in bodies.items():
+        offsets[number] = sum(len(x) for x in parts)
+        parts.append(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    offsets[6] = sum(len(x) for x in parts)
+    rows = [struct.pack(">BIH", 0, 0, 65535)] + [struct.pack(">BIH", 1, offsets[n], 0) for n in (1, 2, 3)] + [
+        struct.pack(">BIH", 2, 5, 0), struct.pack(">BIH", 1, offsets[5], 0), struct.pack(">BIH", 1, offsets[6], 0)]
+    table = b"".join(rows)
+    parts.append(b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table)
+                 + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[6])
+    data = b"".join(parts)
+    assert b"JavaScript" not in data
+    return data
 
 
 def _plain_zip() -> bytes:
@@ -79,3 +109,20 @@ def test_an_ordinary_file_name_becomes_the_display_title():
     """Does an ordinary name keep its text (spaces collapsed), and an empty one become 'Document'?"""
     assert filetypes.clean_title("  Proces-verbaal   politie.pdf ") == "Proces-verbaal politie.pdf"
     assert filetypes.clean_title("") == "Document"
+
+
+def test_a_large_scanned_pdf_whose_image_bytes_spell_js_is_accepted():
+    """Is a PDF accepted when the compressed bytes of its picture happen to contain "/JS" and "/Launch" (a 10 MB scan
+    does, one time in three), since no object of it names a script?"""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(make_pdf()))
+    noise = DecodedStreamObject()
+    noise.set_data(b"\x00\x17/JS \x99/Launch\x00" * 1000)
+    noise[NameObject("/Type")] = NameObject("/XObject")
+    writer._add_object(noise)
+    out = io.BytesIO()
+    writer.write(out)
+    assert b"/JS " in out.getvalue()
+    assert filetypes.detect(out.getvalue()) == filetypes.PDF

@@ -79,7 +79,8 @@ URLS = {
 #: ran 46 (coordinator) and 37 (invited professional): the live panel and the open plan actions, loaded from the
 #: templates, read the invitation, the agenda, the cases and the updates again
 BUDGET = {
-    "meeting page": {"coordinator": 30, "VT": 26, "GGZ": 26, "LEAD_POL": 7},  # the team lead is not invited: 404
+    # +1: the documents brought with the updates (one statement for the updates and the live panel)
+    "meeting page": {"coordinator": 31, "VT": 27, "GGZ": 27, "LEAD_POL": 7},  # the team lead is not invited: 404
     "plan page": {"coordinator": 14, "VT": 14, "GGZ": 14, "LEAD_POL": 14},
     # the start page's panels (one count each, whatever the data): "Mijn acties", "Acties van mijn organisatie",
     # the coordinator's overdue and unowned actions, and for team leads "Wacht op uw goedkeuring"

@@ -63,6 +63,11 @@ capabilities:
 - name: instance
   emptyDir:
     sizeLimit: 256Mi
+{{- if eq .Values.documents.storage "disk" }}
+- name: documents
+  persistentVolumeClaim:
+    claimName: {{ required "documents.existingClaim: a ReadWriteMany claim for documents.storage=disk" .Values.documents.existingClaim }}
+{{- end }}
 {{- end -}}
 
 {{- define "mda.volumeMounts" -}}
@@ -70,6 +75,10 @@ capabilities:
   mountPath: /tmp
 - name: instance
   mountPath: /var/lib/mda
+{{- if eq .Values.documents.storage "disk" }}
+- name: documents
+  mountPath: /var/lib/mda-documents
+{{- end }}
 {{- end -}}
 
 {{- define "mda.pullSecrets" -}}
