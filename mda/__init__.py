@@ -104,13 +104,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mda.documents import bp as documents_bp
     from mda.escalations import bp as escalations_bp
     from mda.meetings import bp as meetings_bp
+    from mda.notices import bp as notices_bp
     from mda.organisations import bp as organisations_bp
     from mda.privacy import bp as privacy_bp
     from mda.safety_plan import bp as safety_plan_bp
     from mda.sso import bp as sso_bp
 
     for blueprint in (core_bp, auth_bp, organisations_bp, privacy_bp, meetings_bp, cases_bp, documents_bp,
-                      safety_plan_bp, escalations_bp, sso_bp, api_bp):
+                      safety_plan_bp, escalations_bp, sso_bp, notices_bp, api_bp):
         app.register_blueprint(blueprint)
     api_spec.register(app)
 
