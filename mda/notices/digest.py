@@ -91,7 +91,7 @@ def compose(user: User, notices: list[DigestNotice]) -> tuple[str, str, list[mai
                                                    held["content"].encode("utf-8"), held["maintype"],
                                                    held["subtype"], held["params"]))
     lines += ["Dit overzicht bevat bewust geen inhoud van casussen: alleen kenmerken, titels, tijden en links.",
-              "Wilt u een soort melding liever direct ontvangen? Kies dat bij Meldingen:",
+              "Wilt u een soort melding liever direct ontvangen? Kies dat bij E-mailinstellingen:",
               mail.public_url("notices.preferences"), "", _SIGN_OFF]
     return f"Dagelijks overzicht MDA++ ({len(notices)} melding{'en' if len(notices) != 1 else ''})", \
         "\n".join(lines), attachments

@@ -40,7 +40,7 @@ def test_a_new_user_gets_every_notice_at_once_by_default(app, db, client, login_
     assert page.status_code == 200
     checked = re.findall(r'<input checked[^>]*name="(\w+)"[^>]*value="(\w+)"', page.text)
     assert sorted(checked) == sorted((kind, DIRECT) for kind in KINDS)
-    assert "Meldingen" in text_of(client.get("/").text)  # reachable from the user menu on every page
+    assert "E-mailinstellingen" in text_of(client.get("/").text)  # reachable from the user menu on every page
 
 
 def test_the_settings_page_stores_the_choice_and_audits_it(app, db, client, login_as):
