@@ -119,3 +119,29 @@ def test_the_escalation_form_names_the_disputed_text_without_numbers(page, base_
     expect(page.get_by_label("Welk besluit van een overleg")).to_be_visible()
     expect(page.get_by_text("Nummer van het besluit")).to_have_count(0)
     _no_violations(page)
+
+
+def test_one_e_mail_per_person_for_a_two_case_meeting(page, base_url):
+    """When the coordinator plans a casuïstiekoverleg for two cases with both circles invited, does the outbox (the
+    administrator's "Uitgaande mail") hold exactly one invitation per person, also for whoever is in both circles?"""
+    title = "Browsertest één mail per persoon (fictief)"
+    login(page, base_url, COORDINATOR)
+    page.goto(f"{base_url}/casussen/")
+    page.get_by_role("link", name="MDA-2026-0001").first.click()
+    page.get_by_role("link", name="ander soort overleg").click()
+    page.get_by_role("link", name="Casuïstiekoverleg", exact=True).click()
+    page.locator("#title").fill(title)
+    page.get_by_label(re.compile("MDA-2026-0002")).click()
+    page.get_by_label(re.compile("^Locatie")).fill("Zaal 4")
+    page.get_by_role("button", name="Opslaan").click()
+    if page.get_by_label("Ik heb de waarschuwingen gezien; toch opslaan").count():
+        page.get_by_label("Ik heb de waarschuwingen gezien; toch opslaan").click()
+        page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text(re.compile(r"professional\(s\) uit de kring zijn uitgenodigd"))).to_be_visible()
+    page.get_by_role("button", name="Uitloggen").click()
+
+    login(page, base_url, "beheer@demo.invalid")
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Uitgaande mail").click()
+    mails = page.locator("article").filter(has_text=title)  # the subject names the item, the body the meeting
+    recipients = [re.search(r"Aan: (\S+)", text).group(1) for text in mails.all_inner_texts()]
+    assert len(recipients) >= 8 and len(recipients) == len(set(recipients)), recipients
