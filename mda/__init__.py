@@ -125,7 +125,19 @@ def _init_features(app: Flask) -> None:
     Each feature's ``init_app`` connects its providers here, when the app is built, never at import time; the
     JSON API's blueprint goes last, after every feature attached its views to it.
     """
-    from mda import auth, cases, documents, escalations, live, meetings, organisations, privacy, safety_plan, sso
+    from mda import (
+        auth,
+        cases,
+        documents,
+        escalations,
+        live,
+        meetings,
+        notices,
+        organisations,
+        privacy,
+        safety_plan,
+        sso,
+    )
     from mda.api import bp as api_bp
     from mda.core.routes import bp as core_bp
     from mda.extensions import api_spec
@@ -140,6 +152,7 @@ def _init_features(app: Flask) -> None:
     safety_plan.init_app(app)
     escalations.init_app(app)
     app.register_blueprint(sso.bp)
+    notices.init_app(app)
     app.register_blueprint(api_bp)
     api_spec.register(app)
     live.init_app(app)

@@ -50,6 +50,7 @@ from mda.meetings.models import (  # noqa: F401
     MeetingSeries,
     MeetingUpdate,
 )
+from mda.notices.models import DigestNotice, NoticePreference  # noqa: F401
 from mda.organisations.models import Organisation, Region  # noqa: F401
 from mda.privacy.models import DestructionRecord  # noqa: F401
 from mda.safety_plan.models import (  # noqa: F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from mda.escalations.models import SUBJECT_KINDS, URGENCIES
@@ -15,7 +15,7 @@ class RaiseForm(FlaskForm):
 
     subject_kind = SelectField("Waarover gaat het verschil van inzicht?", choices=list(SUBJECT_KINDS.items()))
     subject_ref = SelectField("Welk onderdeel van het plan", choices=[], validate_choice=False)
-    besluit_id = IntegerField("Nummer van het besluit van het overleg", validators=[Optional()])
+    besluit = SelectField("Welk besluit van een overleg", choices=[], validate_choice=False)
     subject_text = StringField("Korte omschrijving (zonder namen)", validators=[Length(max=300)],
                                description="Bijvoorbeeld: 'voorwaarde 3: contact vader met kinderen'.")
     urgency = RadioField("Urgentie", choices=list(URGENCIES.items()), default="regulier")

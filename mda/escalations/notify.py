@@ -18,6 +18,7 @@ from mda.auth.models import User
 from mda.core import clock, mail, sharing
 from mda.core.timeutil import format_local, utcnow
 from mda.escalations.models import Escalation, Notification
+from mda.notices import services as notices
 
 MESSAGES = {
     "raised": "Nieuwe escalatie {ref} in casus {case}: voeg uw standpunt toe (termijn {deadline}).",
@@ -40,6 +41,11 @@ AUDIENCE = {
 }
 
 
+#: steps a decider hears of at once whatever they chose: a deadline of the ladder runs for them (docs/notifications.md)
+URGENT_FOR_DECIDERS = frozenset({"raised", "moved_up", "auto_moved_up", "warned", "top_overdue"})
+#: steps everyone hears of at once: the decision changes the plan both parties carry out
+URGENT_FOR_ALL = frozenset({"decided"})
+
 _EMAIL = ContextVar("escalation_email", default=True)
 
 
@@ -59,10 +65,13 @@ def escalation_event(db: Session, ctx: sharing.CaseContext, esc: Escalation, eve
     from mda.escalations import access
 
     people: dict[int, User] = {}
+    decider_ids: set[int] = set()
     if "parties" in AUDIENCE[event]:
         people.update({u.id: u for u in access.party_users(db, ctx, esc)})
     if "deciders" in AUDIENCE[event] and esc.status in ("open", "in_behandeling", "afgesloten", "ingetrokken"):
-        people.update({u.id: u for u in access.deciders(db, ctx, esc)})
+        deciding = access.deciders(db, ctx, esc)
+        decider_ids = {u.id for u in deciding}
+        people.update({u.id: u for u in deciding})
     text = MESSAGES[event].format(ref=esc.reference, case=ctx.case.reference, level=esc.level,
                                   deadline=format_local(esc.deadline_at))
     link = mail.public_url("escalations.show", case_id=esc.case_id, escalation_id=esc.id)
@@ -75,10 +84,11 @@ def escalation_event(db: Session, ctx: sharing.CaseContext, esc: Escalation, eve
         db.add(Notification(user_id=user.id, case_id=esc.case_id, escalation_id=esc.id, text=text[:300],
                             url=f"/casussen/{esc.case_id}/escalaties/{esc.id}", created_at=now))
         if _EMAIL.get():
-            mail.send([user.email], f"Escalatie {esc.reference}, casus {ctx.case.reference}",
-                      "\n".join([f"Beste {user.name},", "", text, "", "Bekijk de escalatie in MDA++:", link, "",
-                                 "Dit bericht bevat bewust geen inhoud van de casus.", "",
-                                 "MDA++ (automatisch bericht)"]))
+            urgent = event in URGENT_FOR_ALL or (event in URGENT_FOR_DECIDERS and user.id in decider_ids)
+            notices.send(db, user, "escalaties", f"Escalatie {esc.reference}, casus {ctx.case.reference}",
+                         "\n".join([f"Beste {user.name},", "", text, "", "Bekijk de escalatie in MDA++:", link, "",
+                                    "Dit bericht bevat bewust geen inhoud van de casus.", "",
+                                    "MDA++ (automatisch bericht)"]), required=urgent)
         sent += 1
     db.flush()
     return sent

@@ -19,10 +19,9 @@ from mda import db
 from mda.core import audit, refusal, sharing
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local
-from mda.escalations import bp, dashboards, notify, services, views
+from mda.escalations import bp, dashboards, notify, services, subjects, views
 from mda.escalations.forms import ConfirmForm, DecideForm, MoveUpForm, PositionForm, RaiseForm, WithdrawForm
 from mda.escalations.models import SUBJECT_KINDS, Escalation
-from mda.safety_plan.models import PlanAction, PlanEntry
 
 PER_PAGE = 50
 
@@ -53,35 +52,6 @@ def _version(form) -> int | None:
 
 
 # ----------------------------------------------------------------------------- raise
-#: how much of a plan line's text its choice shows
-SUBJECT_TEXT_CHARS = 80
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SUBJECT_TEXT_CHARS else text[:SUBJECT_TEXT_CHARS - 1] + "…"
-
-
-def _plan_subjects(ctx) -> list[tuple[str, str]]:
-    """Plan entries and actions of the case to choose from, each with its text as the engine lets the user see it
-    (audited like the plan page), or "niet gedeeld"."""
-    from mda.safety_plan import views as plan_views
-
-    s = db.session()
-    entries = s.exec(select(PlanEntry).where(PlanEntry.case_id == ctx.case.id, PlanEntry.removed_at.is_(None))
-                     .order_by(PlanEntry.section, PlanEntry.position, PlanEntry.id).limit(500)).all()
-    actions = s.exec(select(PlanAction).where(PlanAction.case_id == ctx.case.id, PlanAction.removed_at.is_(None))
-                     .order_by(PlanAction.id).limit(500)).all()
-    entry_views = [plan_views.entry_view(current_user, ctx, e) for e in entries]
-    action_views = [plan_views.action_view(current_user, ctx, a, {}) for a in actions]
-    plan_views.audit_plan_view(s, current_user, ctx, entry_views, action_views, "escalatieformulier")
-    return ([("", "—")]
-            + [(f"plan_entry:{v.id}", f"{v.section_name} – regel {v.id}: "
-                + (_short(v.text) if v.text is not None else "niet gedeeld")) for v in entry_views]
-            + [(f"plan_action:{v.id}", f"Actie {v.id} (termijn {v.deadline:%d-%m-%Y}): "
-                + (_short(v.description) if v.description is not None else "niet gedeeld")) for v in action_views])
-
-
 def _other_orgs(ctx) -> list[tuple[str, str]]:
     return [("", "—")] + [(str(o), ctx.org_names.get(o, "")) for o in
                           sorted(ctx.circle_org_ids, key=lambda o: ctx.org_names.get(o, ""))
@@ -89,7 +59,8 @@ def _other_orgs(ctx) -> list[tuple[str, str]]:
 
 
 def _raise_page(case, ctx, form, error=None, status=200):
-    form.subject_ref.choices = _plan_subjects(ctx)
+    form.subject_ref.choices = subjects.plan_choices(ctx)
+    form.besluit.choices = subjects.decision_choices(ctx)
     form.other_organisation_id.choices = _other_orgs(ctx)
     return render_template("escalations/new.html", case=case, form=form, error=error), status
 
@@ -110,7 +81,7 @@ def new(case_id: int):
                 error = ("Het besluit in de link hoort niet bij een overleg over deze casus. Start de escalatie "
                          "vanuit het overleg, bij het besluit, of kies hieronder waarover het verschil gaat.")
             else:
-                form.subject_kind.data, form.besluit_id.data = "besluit", piece.id
+                form.subject_kind.data, form.besluit.data = "besluit", str(piece.id)
         elif entry.isdigit():
             form.subject_kind.data, form.subject_ref.data = "plan_entry", f"plan_entry:{entry}"
         elif action.isdigit():
@@ -129,7 +100,7 @@ def new(case_id: int):
             kind = ref_kind  # the chosen plan line says which kind it is
         subject_id = int(number) if number.isdigit() else None
     elif kind == "besluit":
-        subject_id = form.besluit_id.data
+        subject_id = int(form.besluit.data) if (form.besluit.data or "").isdigit() else None
     other = form.other_organisation_id.data
     refusal.on_refusal(lambda exc: _raise_page(case, ctx, form), form)
     esc = services.raise_escalation(
@@ -174,7 +145,8 @@ def _show_page(case, ctx, esc, *, error=None, status=200, forms=None):
     countdown = views.countdown(esc.deadline_at, services.now()) if esc.is_open else None
 
     return render_template("escalations/show.html", case=case, view=view, esc=esc, forms=page_forms, error=error,
-                           countdown=countdown, can_plan_meeting=has_permission(current_user, "meeting.plan")), status
+                           countdown=countdown, disputed=subjects.disputed(ctx, esc),
+                           can_plan_meeting=has_permission(current_user, "meeting.plan")), status
 
 
 @bp.get("/casussen/<int:case_id>/escalaties/<int:escalation_id>")

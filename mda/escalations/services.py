@@ -121,14 +121,14 @@ def _subject_check(db: Session, user: User, ctx: sharing.CaseContext, kind: str,
         return row.id
     if kind == "besluit":
         if not subject_id or subject_id < 1:
-            raise ServiceError("Geef het nummer van het besluit van het overleg waarover het verschil gaat.")
+            raise ServiceError("Kies het besluit van het overleg waarover het verschil gaat.")
         piece = decision_of_case(db, ctx, subject_id)
         try:  # the decision's item, with its persons (the engine decides on them)
             item = sharing.load_item_or_404(db, user, ctx, piece.item_id) if piece is not None else None
         except NotFound:
             item = None
         if item is None or not sharing.item_decision(user, ctx, item).visible:
-            raise ServiceError(f"Besluit {subject_id} is geen besluit van een overleg over deze casus. Kies het "
+            raise ServiceError("Het gekozen besluit is geen besluit van een overleg over deze casus. Kies het "
                                "besluit vanuit het overleg (knop 'Escalatie starten' bij het besluit).")
         return subject_id
     return None

@@ -40,6 +40,7 @@ def _mail_review(db: Session, user: User, meeting: Meeting) -> int:
     from mda.core.timeutil import format_local
     from mda.meetings.agendas import label
     from mda.meetings.models import Invitation
+    from mda.notices import services as notices
 
     rows = db.exec(select(User).join(Invitation, Invitation.user_id == User.id).where(
         Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None), User.active.is_(True),
@@ -47,7 +48,7 @@ def _mail_review(db: Session, user: User, meeting: Meeting) -> int:
     name = label(meeting.type_code, meeting.title)
     link = mail.public_url("meetings.show", meeting_id=meeting.id)
     for person in {u.id: u for u in rows}.values():
-        mail.send([person.email], f"Notulen ter controle: {name}", "\n".join([
+        notices.send(db, person, "notulen", f"Notulen ter controle: {name}", "\n".join([
             f"Beste {person.name},", "",
             f"De notulen van {name} op {format_local(meeting.starts_at)} staan ter controle. Lees ze in MDA++ en "
             "meld aanvullingen of correcties bij de voorzitter of notulist voordat zij worden vastgesteld:",

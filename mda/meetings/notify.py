@@ -20,13 +20,15 @@ from flask import g
 from sqlmodel import Session, select
 
 from mda.auth.models import User
-from mda.core import mail
-from mda.core.timeutil import format_local
+from mda.core import clock, mail
+from mda.core.timeutil import as_utc, format_local
+from mda.core.workdays import add_working_days
 from mda.meetings import ics
 from mda.meetings.agendas import type_name
 from mda.meetings.calendars import CalendarBuilder, meeting_url
 from mda.meetings.feeds import reminders_of
 from mda.meetings.models import AgendaItem, Invitation, Meeting
+from mda.notices import services as notices
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -50,6 +52,16 @@ def suppressed() -> Iterator[None]:
 def _mail(to: list[str], subject: str, body: str, attachments: list[mail.Attachment] = ()) -> None:
     if not g.get("mda_meeting_mail_off"):
         mail.send(to, subject, body, attachments=attachments)
+
+
+#: an invitation, change or cancellation of a meeting that starts within this many working days goes at once,
+#: whatever the invitee chose (docs/notifications.md): a digest could arrive after the meeting began
+URGENT_WORKING_DAYS = 2
+
+
+def urgent(start) -> bool:
+    """Does a meeting starting at *start* begin within :data:`URGENT_WORKING_DAYS` working days from now?"""
+    return as_utc(start) <= add_working_days(clock.now(), URGENT_WORKING_DAYS)
 
 
 def _when(spec: ics.EventSpec) -> str:
@@ -103,8 +115,10 @@ def _send(db: Session, user: User, meeting: Meeting, kind: str, events: list[ics
     first = min(mains, key=lambda e: e.start)
     title = first.summary if len(mains) == 1 else meeting.title
     subject = f"{SUBJECTS[kind]}: {title} ({format_local(first.start, '%d-%m-%Y %H:%M')})"
-    _mail([user.email], subject, _body(user, meeting, kind, first, mains if len(mains) > 1 else ()),
-          attachments=attachments)
+    if not g.get("mda_meeting_mail_off"):
+        notices.send(db, user, "uitnodigingen", subject,
+                     _body(user, meeting, kind, first, mains if len(mains) > 1 else ()), attachments=attachments,
+                     required=any(urgent(e.start) for e in mains))
     return 1
 
 

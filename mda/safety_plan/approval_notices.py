@@ -13,6 +13,7 @@ from mda import db as unit
 from mda.auth.models import User
 from mda.cases.models import Case, CaseOrganisation
 from mda.core import audit, mail, sharing
+from mda.notices import services as notices
 from mda.safety_plan.models import PlanApproval, PlanVersion, SafetyPlan
 
 PANEL_LIMIT = 5
@@ -44,8 +45,8 @@ def notify_team_leads(db: Session, user: User, ctx: sharing.CaseContext, version
             f"Voorstel {version.number} van het veiligheidsplan van casus {reference} wacht op uw goedkeuring "
             "namens uw organisatie. Bekijk de wijzigingen en keur het voorstel goed in MDA++:", link, "",
             "Dit bericht bevat bewust geen inhoud van de casus.", "", "MDA++ (automatisch bericht)"])
-        mail.send([lead.email], f"Voorstel {version.number} veiligheidsplan {reference} wacht op uw goedkeuring",
-                  body)
+        notices.send(db, lead, "goedkeuring",
+                     f"Voorstel {version.number} veiligheidsplan {reference} wacht op uw goedkeuring", body)
     audit.record(db, "create", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
                  summary=f"plan {reference}: voorstel {version.number} gemeld aan {len(leads)} teamleider(s)")
     return len(leads)

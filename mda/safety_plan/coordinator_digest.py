@@ -21,6 +21,7 @@ from mda.core import audit, mail
 from mda.core.timeutil import LOCAL_TZ
 from mda.core.workdays import is_working_day
 from mda.jobs import claim, job
+from mda.notices import services as notices
 from mda.safety_plan.models import OPEN_STATUSES, PlanAction
 
 JOB_NAME = "regieoverzicht_acties"
@@ -67,14 +68,14 @@ def send_coordinator_digests(db: Session, now: datetime) -> int:
     for user_id, figures in due.items():
         if not claim(db, f"regie-acties:{user_id}:{today.isoformat()}", JOB_NAME):
             continue
-        _send(users[user_id], figures)
+        _send(db, users[user_id], figures)
         audit.record(db, "create", user_name="taak:" + JOB_NAME, object_type="plan_action", object_id="",
                      summary=f"overzicht van acties die aandacht vragen verstuurd aan gebruiker {user_id}")
         sent += 1
     return sent
 
 
-def _send(user: User, figures: dict) -> None:
+def _send(db: Session, user: User, figures: dict) -> None:
     total = figures["actions"]
     lines = [f"Beste {user.name},", "",
              f"In uw casussen vragen {total} actie(s) aandacht:",
@@ -84,4 +85,4 @@ def _send(user: User, figures: dict) -> None:
              "Bekijk ze in het overzicht:", mail.public_url("safety_plan.coordinator_overview"), "",
              "U krijgt dit overzicht hoogstens één keer per werkdag. Het bevat bewust geen inhoud van de casussen.",
              "", "MDA++ (automatisch bericht)"]
-    mail.send([user.email], f"Acties die aandacht vragen in uw casussen ({total})", "\n".join(lines))
+    notices.send(db, user, "acties", f"Acties die aandacht vragen in uw casussen ({total})", "\n".join(lines))

@@ -33,6 +33,7 @@ from mda.core.timeutil import LOCAL_TZ
 from mda.core.workdays import is_working_day, next_working_day
 from mda.jobs import claim, job
 from mda.jobs.models import JobMark
+from mda.notices import services as notices
 from mda.organisations.models import Organisation
 from mda.safety_plan.models import OPEN_STATUSES, PlanAction
 from mda.safety_plan.organisation import TEAM_LEAD
@@ -139,7 +140,7 @@ def send_action_reminders(db: Session, now: datetime) -> int:
         if not claim(db, key, JOB_NAME):
             continue
         for person in people:
-            _send(person.email, person.name, ctx.case, action, kind, today)
+            _send(person.email, person.name, ctx.case, action, kind, today, db=db, user=person)
         if mailbox:
             _send(mailbox, None, ctx.case, action, kind, today)
         to = ", ".join(f"gebruiker {p.id}" for p in people)
@@ -152,7 +153,8 @@ def send_action_reminders(db: Session, now: datetime) -> int:
     return sent
 
 
-def _send(address: str, name: str | None, case: Case, action: PlanAction, kind: str, today: date) -> None:
+def _send(address: str, name: str | None, case: Case, action: PlanAction, kind: str, today: date, *,
+          db: Session | None = None, user: User | None = None) -> None:
     deadline = f"{action.deadline:%d-%m-%Y}"
     if kind == "termijn":
         what = f"De termijn van actie {action.id} in het veiligheidsplan van casus {case.reference} " \
@@ -174,4 +176,7 @@ def _send(address: str, name: str | None, case: Case, action: PlanAction, kind: 
     greeting = f"Beste {name}," if name else "Beste collega's,"
     body = "\n".join([greeting, "", what, "Bekijk de actie en werk de status bij in MDA++:", link, "",
                       "Dit bericht bevat bewust geen inhoud van de casus.", "", "MDA++ (automatisch bericht)"])
-    mail.send([address], subject, body)
+    if user is not None:  # a person chooses: at once or in the daily digest; a mailbox always at once
+        notices.send(db, user, "acties", subject, body)
+    else:
+        mail.send([address], subject, body)

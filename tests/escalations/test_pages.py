@@ -37,9 +37,11 @@ def test_the_live_session_link_prefills_the_subject(client, auth, ladder_people,
     assert re.search(rf'<option (selected )?value="plan_entry:{condition.id}"( selected)?', page).group(0).count("sel")
     vt = ladder_people.orgs["VT"].id
     assert re.search(rf'<option (selected )?value="{vt}"( selected)?', page).group(0).count("selected")
-    # the choice shows the line's text as the engine lets LT see it (VT's condition: the covenant)
-    assert re.search(rf'value="plan_entry:{condition.id}"[^>]*>Veiligheidsvoorwaarden – regel {condition.id}: '
+    # the choice shows the line's text as the engine lets LT see it (VT's condition: the covenant), and no number
+    # users never see (a plan line has none on the plan page)
+    assert re.search(rf'value="plan_entry:{condition.id}"[^>]*>Veiligheidsvoorwaarden: '
                      r'GEHEIM-VOORWAARDE Vader heeft geen contact', page)
+    assert "regel " not in text_of(page)
     page = client.get(f"{base}?besluit=42").text
     assert 'value="42"' not in page and "hoort niet bij een overleg over deze casus" in text_of(page)
 
@@ -111,7 +113,10 @@ def test_the_journey_on_the_pages(app, client, auth, ladder_people, condition, d
     for step in ("Escalatie gestart", "Standpunt toegevoegd", "Naar volgend niveau", "Besluit genomen",
                  "Besluit bevestigd", "Afgesloten"):
         assert step in timeline
-    assert f"Regel {condition.id} in het veiligheidsplan" in timeline and "plan_entry:" not in timeline
+    assert "De regel in het veiligheidsplan" in timeline and "plan_entry:" not in timeline
+    # the disputed line as the engine lets the viewer see it now, without an id users never see
+    assert "Betwist onderdeel Veiligheidsvoorwaarden: Vader heeft alleen begeleid contact" in timeline
+    assert f"Regel {condition.id}" not in timeline and f"plan {condition.id}" not in timeline
 
 
 def test_an_outsider_gets_404_and_no_content(client, auth, ladder_people, seeded):
@@ -338,10 +343,10 @@ def test_the_subject_choices_withhold_what_the_engine_withholds(client, auth, la
     lines it did show?"""
     from mda.safety_plan import services as plan
 
-    entry = plan.add_entry(db, ladder_people.users["ggz"], ctx_of(ladder_people.case), section="doel",
-                           text="GEHEIM-GGZ traumabehandeling", category="gezondheid")
+    plan.add_entry(db, ladder_people.users["ggz"], ctx_of(ladder_people.case), section="doel",
+                   text="GEHEIM-GGZ traumabehandeling", category="gezondheid")
     db.commit()
     auth.login(ladder_people.users["lt"])
     page = client.get(f"/casussen/{ladder_people.case.id}/escalaties/nieuw").text
-    assert "GEHEIM-GGZ" not in page and f"Doelen – regel {entry.id}: niet gedeeld" in page
+    assert "GEHEIM-GGZ" not in page and "Doelen: niet gedeeld" in page
     assert any("escalatieformulier" in r.summary for r in audit_rows(db, action="view", object_type="safety_plan"))

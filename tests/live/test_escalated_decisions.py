@@ -19,17 +19,17 @@ def _decision(chair, item_id: int, text: str = "Besluit: vader ziet de kinderen 
 
 
 def _prefilled(html: str) -> str:
-    """The value of the decision-number field of the raise form."""
+    """The decision chosen in the raise form's list of decisions ("" for none)."""
     import re
 
-    tag = re.search(r'<input[^>]*name="besluit_id"[^>]*>', html).group(0)
-    value = re.search(r'value="([^"]*)"', tag)
-    return value.group(1) if value else ""
+    select_ = re.search(r'<select[^>]*name="besluit"[^>]*>.*?</select>', html, re.S).group(0)
+    chosen = re.search(r'<option selected value="([^"]*)"', select_)
+    return chosen.group(1) if chosen else ""
 
 
 def _raise(app, client, case_id: int, piece_id: int, other_org_id: int):
     return form_post(app, client, f"/casussen/{case_id}/escalaties/nieuw", {
-        "subject_kind": "besluit", "besluit_id": str(piece_id), "subject_text": "besluit over contact",
+        "subject_kind": "besluit", "besluit": str(piece_id), "subject_text": "besluit over contact",
         "urgency": "regulier", "other_organisation_id": str(other_org_id),
         "position": "Begeleid contact is niet veilig genoeg", "risk_argument": ""})
 
@@ -82,11 +82,14 @@ def test_a_nonsense_decision_number_in_the_link_gets_a_dutch_message(app, live, 
     assert "hoort niet bij een overleg over deze casus" in text_of(resp.text)
 
 
-def test_a_decision_of_another_case_cannot_be_disputed_from_this_case(app, db, live, world, meeting):
-    """Is a decision of case B neither prefilled nor accepted when raising an escalation in case A?"""
+def test_a_decision_of_another_case_cannot_be_disputed_from_this_case(app, db, live, world, meeting, make_consent):
+    """Is a decision of case B neither prefilled nor accepted when raising an escalation in case A (where a
+    decision POL may see is)?"""
+    make_consent(world["case_a"], world["persons"][0], [world["orgs"]["POL"], world["orgs"]["VT"]], ["overleg"],
+                 world["coordinator"])
     chair, _ = _started(live, world, meeting)
     other = _decision(chair, meeting.item_b, "Besluit in casus B")
-    own = _decision(chair, meeting.item_a)
+    own = _decision(chair, meeting.item_a, persons=[world["persons"][0].id])
     pol = live(world["users"]["POL"])
     page = text_of(pol.http.get(f"/casussen/{world['case_a'].id}/escalaties/nieuw?besluit={other}").text)
     assert "hoort niet bij een overleg over deze casus" in page
@@ -107,6 +110,35 @@ def test_a_decision_the_raiser_may_not_see_cannot_be_escalated(app, db, live, wo
     piece_id = _decision(chair, meeting.item_a, persons=[victim.id])
     resp = _raise(app, pol.http, world["case_a"].id, piece_id, world["orgs"]["VT"].id)
     assert resp.status_code == 422
-    assert f"Besluit {piece_id} is geen besluit van een overleg over deze casus" in text_of(resp.text)
+    assert "Het gekozen besluit is geen besluit van een overleg over deze casus" in text_of(resp.text)
     db.expire_all()
     assert db.exec(select(Escalation)).all() == []
+
+
+def test_the_raise_form_offers_decisions_by_meeting_and_text_without_a_number(app, db, live, world, meeting,
+                                                                              make_consent):
+    """Does the raise form list the case's decisions the user may see by meeting, date and text (no number to type,
+    no id shown), leave out a decision the engine withholds, and show the chosen one's text on the escalation
+    page?"""
+    import re
+
+    victim = world["persons"][0]
+    chair, (pol,) = _started(live, world, meeting, "POL")
+    hidden = _decision(chair, meeting.item_a, "Besluit: GEHEIM over het slachtoffer", persons=[victim.id])
+    make_consent(world["case_a"], world["persons"][1], [world["orgs"]["POL"], world["orgs"]["VT"]], ["overleg"],
+                 world["coordinator"])
+    open_ = _decision(chair, meeting.item_a, "Besluit: school meldt verzuim aan het wijkteam",
+                      persons=[world["persons"][1].id])
+    html = pol.http.get(f"/casussen/{world['case_a'].id}/escalaties/nieuw").text
+    page = text_of(html)
+    assert "Nummer van het besluit" not in page and 'name="besluit_id"' not in html
+    options = dict(re.findall(r'<option value="(\d+)">([^<]*)</option>',
+                              re.search(r'<select[^>]*name="besluit".*?</select>', html, re.S).group(0)))
+    assert list(options) == [str(open_)] and str(hidden) not in options
+    assert re.fullmatch(r"Besluit in .+ van \d\d-\d\d-\d{4}: Besluit: school meldt verzuim aan het wijkteam",
+                        options[str(open_)])
+    resp = _raise(app, pol.http, world["case_a"].id, open_, world["orgs"]["VT"].id)
+    assert resp.status_code == 302, text_of(resp.text)[:500]
+    shown = text_of(pol.http.get(resp.headers["Location"]).text)
+    assert "Betwist onderdeel" in shown and "school meldt verzuim" in shown
+    assert f"Besluit van een overleg {open_}" not in shown
