@@ -2,7 +2,7 @@
 meeting's case item with a pre-meeting update
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-05 07:30:00
 """
 from alembic import op
