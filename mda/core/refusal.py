@@ -89,6 +89,12 @@ def place_message(exc: ServiceError, form=None) -> None:
         form._errors = None  # WTForms caches form.errors; rebuild it with the new message
 
 
+def reset() -> None:
+    """Forget what an earlier request or event declared (a test may run several in one application context)."""
+    g.pop(_PAGE, None)
+    g.pop(_CALLBACKS, None)
+
+
 def undo(exc: ServiceError) -> None:
     """Roll back the unit of work (the surviving audit rows are kept) and run what the request registered for a
     refusal. Shared by the HTTP handler and the socket guard."""
@@ -117,6 +123,8 @@ def answer(exc: ServiceError) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Register the one handler of :class:`ServiceError` for every route of *app*."""
+
+    app.before_request(reset)
 
     @app.errorhandler(ServiceError)
     def _handle_refusal(exc: ServiceError):
