@@ -85,8 +85,7 @@ def place_message(exc: ServiceError, form=None) -> None:
     flash(exc.message, "error")
     if form is not None and exc.field and exc.field in form:
         field = form[exc.field]
-        field.errors = [*field.errors, exc.message]
-        form._errors = None  # WTForms caches form.errors; rebuild it with the new message
+        field.errors = [*field.errors, exc.message]  # form.errors is built from the fields on each read
 
 
 def reset() -> None:
@@ -104,6 +103,8 @@ def undo(exc: ServiceError) -> None:
     callbacks = g.pop(_CALLBACKS, [])
     for callback in callbacks:
         callback(exc)
+    if callbacks:  # what they recorded that must survive (a denied attempt) is stored now, the rest undone
+        db.rollback()
 
 
 def answer(exc: ServiceError) -> ResponseReturnValue:
