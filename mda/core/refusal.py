@@ -85,8 +85,13 @@ def place_message(exc: ServiceError, form=None) -> None:
     flash(exc.message, "error")
     if form is not None and exc.field and exc.field in form:
         field = form[exc.field]
-        field.errors = [*field.errors, exc.message]
-        form._errors = None  # WTForms caches form.errors; rebuild it with the new message
+        field.errors = [*field.errors, exc.message]  # form.errors is built from the fields on each read
+
+
+def reset() -> None:
+    """Forget what an earlier request or event declared (a test may run several in one application context)."""
+    g.pop(_PAGE, None)
+    g.pop(_CALLBACKS, None)
 
 
 def undo(exc: ServiceError) -> None:
@@ -98,6 +103,8 @@ def undo(exc: ServiceError) -> None:
     callbacks = g.pop(_CALLBACKS, [])
     for callback in callbacks:
         callback(exc)
+    if callbacks:  # what they recorded that must survive (a denied attempt) is stored now, the rest undone
+        db.rollback()
 
 
 def answer(exc: ServiceError) -> ResponseReturnValue:
@@ -117,6 +124,8 @@ def answer(exc: ServiceError) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Register the one handler of :class:`ServiceError` for every route of *app*."""
+
+    app.before_request(reset)
 
     @app.errorhandler(ServiceError)
     def _handle_refusal(exc: ServiceError):

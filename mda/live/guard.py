@@ -40,7 +40,7 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import HTTPException
 
 from mda import db
-from mda.core import audit
+from mda.core import audit, refusal
 from mda.core.errors import DATABASE_DOWN, ServiceError, database_unreachable
 from mda.core.input_guard import NUL_MESSAGE, contains_nul, is_db_int, is_out_of_range
 from mda.core.security import load_session_user, session_expired
@@ -176,8 +176,6 @@ def refuse(message: str, ack: dict | None = None, *, field: str | None = "", qui
 def refused(s: Session, user, name: str, exc: ServiceError) -> dict:
     """A refused event: audit a denied attempt, undo the unit of work (the audit row survives), run what the event
     registered for a refusal (:func:`mda.core.refusal.when_refused`) and answer with ``fout``."""
-    from mda.core import refusal
-
     if getattr(exc, "denied", False):
         audit.record(s, "denied", user=user, object_type="live", object_id=name, summary=f"live: {exc.message}"[:200])
     refusal.undo(exc)
@@ -224,6 +222,7 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                 return refuse(NUL_MESSAGE)
             s = db.session()
             user = None
+            refusal.reset()  # what an earlier event registered for its refusal is not this event's
             try:
                 user = check_session(s, sid, activity=activity)
                 if user is None:
