@@ -19,7 +19,7 @@ from mda.extensions import api_spec
 
 @bp.post("/cases/<int:case_id>/documents")
 @require_permission("case.work")
-@api_spec.validate(resp=Response(HTTP_201=DocumentOut, HTTP_413=None, HTTP_503=None, **WRITE_ERRORS),
+@api_spec.validate(resp=Response(HTTP_201=DocumentOut, **WRITE_ERRORS),
                    tags=["cases"])
 def upload_document(case_id: int):
     """Upload a document (multipart/form-data: ``file``, ``category``, optional ``title`` and ``person_ids``
