@@ -20,8 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 MAX_ID = 2**31 - 1
 #: no NUL byte (PostgreSQL cannot store one; the input guard answers 400)
 NO_NUL = r"^[^\x00]*$"
+#: white space as the services see it (Python's ``str.isspace``, which ``strip`` and ``split`` use), spelled out: the
+#: ``\s`` of JSON Schema's regular expressions (ECMA 262) and of pydantic's differ from it and from each other
+WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 #: no NUL byte and at least one character that is not white space (a required text)
-VISIBLE = r"^[^\x00]*[^\s\x00][^\x00]*$"
+VISIBLE = rf"^[^\x00]*[^\x00{WHITE_SPACE}][^\x00]*$"
 #: the years of the date rule, stated in the document beside ``format: date``
 DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-[0-9]{2}-[0-9]{2}$"
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from mda.api.schemas import MAX_ID, NO_NUL, Day, Id, In, text
+from mda.api.schemas import MAX_ID, NO_NUL, WHITE_SPACE, Day, Id, In, text
 from mda.meetings.agendas import MAX_MINUTES
 
 Frequency = Literal["wekelijks", "tweewekelijks", "maandelijks"]
@@ -31,7 +31,7 @@ def local_time(**field) -> Field:
 
 
 #: an online link: https:// and no white space (an empty text: none)
-LINK_PATTERN = r"^(https://[^\s\x00]*)?$"
+LINK_PATTERN = rf"^(https://[^\x00{WHITE_SPACE}]*)?$"
 
 
 class SeriesIn(In):
