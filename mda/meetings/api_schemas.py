@@ -8,7 +8,7 @@ daylight-saving change is refused (422) with the valid choices in ``details``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,9 +25,8 @@ LOCAL_TIME_PATTERN = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
                       r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?$")
 
 
-def local_time(**field) -> Field:
-    """A field holding a date and time (:data:`LOCAL_TIME_PATTERN`)."""
-    return Field(pattern=LOCAL_TIME_PATTERN, json_schema_extra={"format": "local-date-time"}, **field)
+#: a date and time (:data:`LOCAL_TIME_PATTERN`)
+LocalTime = Annotated[str, Field(pattern=LOCAL_TIME_PATTERN, json_schema_extra={"format": "local-date-time"})]
 
 
 #: an online link: https:// and no white space (an empty text: none)
@@ -53,17 +52,17 @@ class MeetingIn(In):
     a location or an online link; chair and minute-taker active users; cases that the caller may open, as many as the
     type allows; the agenda fits the meeting; a series ends at most a year after the first meeting."""
 
-    type: str = Field(max_length=60, pattern=r"^[a-z0-9_-]+$",
+    type: str = Field(max_length=60, pattern=r"^[a-z0-9_-]+$",  # no NUL, no white space
                       description="Soort overleg: de naam van een bestand in agendas/ zonder .toml (anders 422)")
     title: text(200, description="Titel zonder namen van betrokkenen")
-    start: str = local_time(description="Begin, bv. 2026-11-24T10:00 (Nederlandse tijd) of met offset")
-    end: str = local_time()
+    start: LocalTime = Field(description="Begin, bv. 2026-11-24T10:00 (Nederlandse tijd) of met offset")
+    end: LocalTime
     dst: Literal["zomertijd", "wintertijd"] | None = Field(None, description="Keuze bij een dubbele tijd")
     location: text(200, required=False) = ""
     online_link: str = Field("", max_length=500, pattern=LINK_PATTERN)
     chair_id: Id | None = None
     minute_taker_id: Id | None = None
-    update_deadline: str | None = local_time(default=None)
+    update_deadline: LocalTime | None = None
     case_ids: list[Id] = []
     case_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
     agenda: list[AgendaRowIn] | None = Field(None, description="Leeg: de standaardagenda van het soort overleg")
@@ -75,14 +74,14 @@ class MeetingPatch(In):
     """A change of a meeting: only the fields sent change, under the rules of :class:`MeetingIn`."""
 
     title: text(200) | None = None
-    start: str | None = local_time(default=None)
-    end: str | None = local_time(default=None)
+    start: LocalTime | None = None
+    end: LocalTime | None = None
     dst: Literal["zomertijd", "wintertijd"] | None = None
     location: text(200, required=False) | None = None
     online_link: str | None = Field(None, max_length=500, pattern=LINK_PATTERN)
     chair_id: Id | None = None
     minute_taker_id: Id | None = None
-    update_deadline: str | None = local_time(default=None)
+    update_deadline: LocalTime | None = None
     agenda: list[AgendaRowIn] | None = None
     series: SeriesIn | None = Field(None, description="Alleen met scope 'volgende'")
     scope: Literal["deze", "volgende"] = "deze"
@@ -208,7 +207,7 @@ class SlotQuery(BaseModel):
                           description="Komma-gescheiden gebruikers-id's die er allemaal bij moeten zijn")
     minutes: int = Field(60, ge=5, le=480)
     location: str = Field("", max_length=200, pattern=NO_NUL)
-    after: str = local_time(default=None, description="Vanaf (ISO, zie start); standaard nu")
+    after: LocalTime = Field(None, description="Vanaf (ISO, zie start); standaard nu")
 
 
 class Slot(BaseModel):
