@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import abort, jsonify, request
 from flask_login import current_user
 from spectree import Response
@@ -10,6 +12,7 @@ from sqlmodel import select
 from mda import db
 from mda.api import bp
 from mda.api.schemas import (
+    MAX_ID,
     Error,
     MeOut,
     OrganisationIn,
@@ -24,8 +27,13 @@ from mda.extensions import api_spec
 from mda.organisations.models import Organisation
 from mda.organisations.services import list_organisations, save_organisation
 
-ERRORS = {"HTTP_401": Error, "HTTP_403": Error, "HTTP_404": Error}
-WRITE_ERRORS = {**ERRORS, "HTTP_400": Error, "HTTP_422": Error}
+#: what any operation can answer besides its success, each in the one ``Error`` shape: 400 (a NUL byte anywhere,
+#: :mod:`mda.core.input_guard`), 401, 403, 404 (an object outside the caller's circle, or none: no hint) and 503
+#: (the database is unreachable, with ``Retry-After``)
+ERRORS = {"HTTP_400": Error, "HTTP_401": Error, "HTTP_403": Error, "HTTP_404": Error, "HTTP_503": Error}
+#: and a write: 409 (a request with the same ``Idempotency-Key`` still running, or a stale version), 413 (a body
+#: larger than MDA_MAX_REQUEST_KB), 415 (not JSON) and 422 (a field or a rule of the service, Dutch message)
+WRITE_ERRORS = {**ERRORS, "HTTP_409": Error, "HTTP_413": Error, "HTTP_415": Error, "HTTP_422": Error}
 
 
 def require_login() -> None:
@@ -86,4 +94,22 @@ def users():
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3 document of this API, generated from the validated views."""
-    return jsonify(api_spec.spec)
+    return jsonify(document())
+
+
+_DOCUMENT: dict = {}
+
+
+def document() -> dict:
+    """The OpenAPI document: spectree's, with what the views' path converters enforce stated (an id in a path is 1
+    to 2^31-1: a larger number names nothing and is a 404, :class:`mda.core.input_guard.BoundedIntConverter`)."""
+    if not _DOCUMENT:
+        spec = copy.deepcopy(api_spec.spec)
+        for item in spec.get("paths", {}).values():
+            for operation in item.values():
+                for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                    schema = parameter.get("schema", {})
+                    if parameter.get("in") == "path" and schema.get("type") == "integer":
+                        schema.update(minimum=1, maximum=MAX_ID)
+        _DOCUMENT.update(spec)
+    return _DOCUMENT

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from mda.api.schemas import MAX_ID, NO_NUL, Day, Id, In, text
+from mda.cases import catalogue
+from mda.cases.models import PHASES
+from mda.cases.search import ROLES
+
+#: a category code of the catalogue (sharing/categories.toml, read once)
+Category = Literal[tuple(catalogue.categories())]  # type: ignore[valid-type]
 
 
 class CaseSummary(BaseModel):
@@ -135,29 +144,38 @@ class CaseDetail(CaseSummary):
     decisions: list[DecisionOut] = []
 
 
-class ConsentIn(BaseModel):
-    person_id: int
+class ConsentIn(In):
+    person_id: Id = Field(description="Een betrokkene van deze casus (anders 422)")
     by_representative: bool = False
-    representative: str = ""
-    purpose: str
-    method: str = Field(description="mondeling of schriftelijk")
-    recipient_organisation_ids: list[int]
-    categories: list[str] = Field(description="codes uit sharing/categories.toml")
-    given_on: date
-    valid_until: date | None = None
+    representative: text(170, required=False, description="Naam van de wettelijk vertegenwoordiger; verplicht "
+                         "bij by_representative en voor een kind jonger dan 16") = ""
+    purpose: text(1000)
+    method: Literal["mondeling", "schriftelijk"]
+    recipient_organisation_ids: list[Id] = Field(min_length=1, description="Organisaties in de kring (anders 422)")
+    categories: list[Category] = Field(min_length=1, description="codes uit sharing/categories.toml")
+    given_on: Day = Field(description="Niet in de toekomst (anders 422)")
+    valid_until: Day | None = Field(None, description="Niet vóór given_on en niet vóór vandaag (anders 422)")
 
 
-class WithdrawIn(BaseModel):
-    reason: str
+class WithdrawIn(In):
+    reason: text(1000)
+
+
+def _account_number(schema: dict) -> None:
+    """An account number in the document: an integer 1..2^31-1 (the view reads it as text and refuses the rest)."""
+    schema.pop("default", None)
+    schema.update(type="integer", minimum=1, maximum=MAX_ID)
 
 
 class CaseQuery(BaseModel):
-    """Filters of the case list (``page``/``per_page`` as for every list; nonsense is clamped)."""
+    """Filters of the case list (``page``/``per_page`` as for every list; nonsense is clamped). The filters' rules are
+    stated here and checked by the view, whose Dutch 422 names the filter ("Kies een fase uit de lijst.")."""
 
-    zoek: str | None = Field(None, description="Een deel van het casusnummer (hoogstens 40 tekens)")
-    fase: str | None = Field(None, description="Fasecode, bv. triage of stabiele_veiligheid")
-    regisseur: str | None = Field(None, description="Accountnummer van de procesregisseur")
-    rol: str | None = Field(None, description="regie, kring of organisatie")
-    page: str | None = Field(None, description="Pagina, vanaf 1")
-    per_page: str | None = Field(None, description="Casussen per pagina (standaard 50, hoogstens 200)")
-
+    zoek: str = Field("", pattern=NO_NUL, json_schema_extra={"maxLength": 40},
+                      description="Een deel van het casusnummer (hoogstens 40 tekens)")
+    fase: str = Field("", json_schema_extra={"enum": ["", *PHASES]}, description="Fasecode")
+    regisseur: str = Field("", json_schema_extra=_account_number, description="Accountnummer van de procesregisseur")
+    rol: str = Field("", json_schema_extra={"enum": ["", *ROLES]}, description="regie, kring of organisatie")
+    page: str = Field("", max_length=20, pattern=NO_NUL, description="Pagina, vanaf 1")
+    per_page: str = Field("", max_length=20, pattern=NO_NUL,
+                          description="Casussen per pagina (standaard 50, hoogstens 200)")

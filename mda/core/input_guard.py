@@ -50,7 +50,14 @@ NUL_REFUSAL_HOOKS: list[Callable[[], None]] = []
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` that only matches ids the database can hold; anything larger is a 404."""
+    """``<int:...>`` that only matches ids the database can hold; anything larger is a 404.
+
+    The limit is in the pattern, not only in ``max``: werkzeug answers a path whose number its converter rejects
+    afterwards with 405 when another rule (e.g. the GET of a POST) has the same path, instead of 404."""
+
+    #: 0 to 2^31-1 (2147483647), leading zeros allowed
+    regex = (r"0*(?:\d{1,9}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+             r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
         kwargs.setdefault("max", MAX_DB_INT)

@@ -20,8 +20,7 @@ from mda.extensions import api_spec
 
 @bp.post("/cases/<int:case_id>/documents")
 @require_permission("case.work")
-@api_spec.validate(form=DocumentUpload, resp=Response(HTTP_201=DocumentOut, HTTP_413=Error, HTTP_503=Error,
-                                                     **WRITE_ERRORS), tags=["cases"])
+@api_spec.validate(form=DocumentUpload, resp=Response(HTTP_201=DocumentOut, **WRITE_ERRORS), tags=["cases"])
 def upload_document(case_id: int):
     """Upload a document (multipart/form-data: ``file``, ``category``, optional ``title`` and ``person_ids``
     as repeated fields). Checked by content, scanned, stored encrypted; refusals are Dutch 413/422/503."""

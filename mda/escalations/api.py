@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from flask import jsonify, request
 from flask_login import current_user
@@ -13,12 +14,12 @@ from sqlmodel import func, select
 from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
-from mda.api.schemas import Error
+from mda.api.schemas import MAX_ID, Error, Id, In, text
 from mda.core import audit, refusal, sharing
 from mda.core.permissions import require_permission
 from mda.core.timeutil import as_utc
 from mda.escalations import dashboards, services, views
-from mda.escalations.models import Escalation
+from mda.escalations.models import SUBJECT_KINDS, URGENCIES, Escalation
 from mda.escalations.routes import load_escalation, refused
 from mda.extensions import api_spec
 
@@ -100,38 +101,42 @@ class EscalationList(BaseModel):
     page: int
 
 
-class RaiseIn(BaseModel):
-    subject_kind: str = Field(description="plan_entry | plan_action | besluit | fase | afsluiting")
-    subject_id: int | None = None
-    subject_text: str = Field(max_length=300, description="Korte omschrijving zonder namen")
-    urgency: str = Field(description="acuut | regulier")
-    other_organisation_id: int
-    position: str = Field(max_length=4000)
-    risk_argument: str = Field(default="", max_length=1000)
+#: the version of an escalation the caller read (a stale one is refused with 409)
+Version = Field(None, ge=0, le=MAX_ID, description="De versie die u las; een verouderde versie wordt geweigerd "
+                                                  "(409, bijvoorbeeld twee beslissers tegelijk)")
 
 
-class PositionIn(BaseModel):
-    position: str = Field(max_length=4000)
-    risk_argument: str = Field(default="", max_length=1000)
-    version: int | None = None
+class RaiseIn(In):
+    subject_kind: Literal[tuple(SUBJECT_KINDS)]  # type: ignore[valid-type]
+    subject_id: Id | None = None
+    subject_text: text(300, description="Korte omschrijving zonder namen")
+    urgency: Literal[tuple(URGENCIES)]  # type: ignore[valid-type]
+    other_organisation_id: Id = Field(description="Een andere organisatie in de kring (anders 422)")
+    position: text(4000)
+    risk_argument: text(1000, required=False) = ""
 
 
-class ReasonIn(BaseModel):
-    reason: str = Field(max_length=2000)
-    version: int | None = None
+class PositionIn(In):
+    position: text(4000)
+    risk_argument: text(1000, required=False) = ""
+    version: int | None = Version
 
 
-class DecideIn(BaseModel):
-    decision: str = Field(max_length=4000)
-    reasons: str = Field(max_length=4000)
-    consequence: str = Field(default="geen", description="geen | aanvullen | wijzigen | verwijderen")
-    consequence_text: str = Field(default="", max_length=4000)
-    version: int | None = Field(default=None, description="De versie die u las; een verouderde versie wordt "
-                                                          "geweigerd (twee beslissers tegelijk)")
+class ReasonIn(In):
+    reason: text(2000)
+    version: int | None = Version
 
 
-class VersionIn(BaseModel):
-    version: int | None = None
+class DecideIn(In):
+    decision: text(4000)
+    reasons: text(4000)
+    consequence: Literal[tuple(services.PLAN_CONSEQUENCES)] = "geen"  # type: ignore[valid-type]
+    consequence_text: text(4000, required=False) = ""
+    version: int | None = Version
+
+
+class VersionIn(In):
+    version: int | None = Version
 
 
 class FiguresOut(BaseModel):

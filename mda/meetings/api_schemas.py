@@ -8,54 +8,80 @@ daylight-saving change is refused (422) with the valid choices in ``details``.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from mda.api.schemas import MAX_ID, NO_NUL, WHITE_SPACE, Day, Id, In, text
+from mda.meetings.agendas import MAX_MINUTES
+
 Frequency = Literal["wekelijks", "tweewekelijks", "maandelijks"]
 Response_ = Literal["geaccepteerd", "afgewezen", "onder_voorbehoud", "gedelegeerd"]
+#: a date and time as the API takes it: ISO 8601, with an offset (exact) or without one (Europe/Amsterdam local time).
+#: The document names it ``format: local-date-time`` (docs/api.md): a year outside 1900-2199, a day that does not exist
+#: (31 April), or a local time that does not exist or occurs twice on a daylight-saving change (without ``dst``) is a
+#: 422 with a Dutch message (and the valid choices in ``details``).
+LOCAL_TIME_PATTERN = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+                      r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?$")
 
 
-class SeriesIn(BaseModel):
+#: a date and time (:data:`LOCAL_TIME_PATTERN`)
+LocalTime = Annotated[str, Field(pattern=LOCAL_TIME_PATTERN, json_schema_extra={"format": "local-date-time"})]
+
+
+#: an online link: https:// and no white space (an empty text: none)
+LINK_PATTERN = rf"^(https://[^\x00{WHITE_SPACE}]*)?$"
+
+
+class SeriesIn(In):
     frequency: Frequency
-    until: date = Field(description="Laatste datum (lokaal) van de reeks; hoogstens een jaar na de eerste keer")
+    until: Day = Field(description="Laatste datum (lokaal) van de reeks; hoogstens een jaar na de eerste keer "
+                                   "(anders 422)")
 
 
-class AgendaRowIn(BaseModel):
-    title: str
-    minutes: int = 0
+class AgendaRowIn(In):
+    title: text(200, required=False) = ""
+    minutes: int = Field(0, ge=0, le=MAX_MINUTES, description="Duur; een punt dat niet de plek van de casussen is "
+                                                              "duurt 1 tot 480 minuten (anders 422)")
     cases: bool = Field(False, description="Dit punt is de plek van de casussen")
 
 
-class MeetingIn(BaseModel):
-    type: str = Field(description="Soort overleg: de naam van een bestand in agendas/ zonder .toml")
-    title: str = Field(description="Titel zonder namen van betrokkenen")
-    start: str = Field(description="Begin, bv. 2026-11-24T10:00 (Nederlandse tijd) of met offset")
-    end: str
+class MeetingIn(In):
+    """A meeting. Checked by the service (422 with the field in ``details``): the end lies after the start and at most
+    12 hours later; the start at most a year back and two years ahead, and in the past only with ``confirm_past``;
+    a location or an online link; chair and minute-taker active users; cases that the caller may open, as many as the
+    type allows; the agenda fits the meeting; a series ends at most a year after the first meeting."""
+
+    type: str = Field(max_length=60, pattern=r"^[a-z0-9_-]+$",  # no NUL, no white space
+                      description="Soort overleg: de naam van een bestand in agendas/ zonder .toml (anders 422)")
+    title: text(200, description="Titel zonder namen van betrokkenen")
+    start: LocalTime = Field(description="Begin, bv. 2026-11-24T10:00 (Nederlandse tijd) of met offset")
+    end: LocalTime
     dst: Literal["zomertijd", "wintertijd"] | None = Field(None, description="Keuze bij een dubbele tijd")
-    location: str = ""
-    online_link: str = ""
-    chair_id: int | None = None
-    minute_taker_id: int | None = None
-    update_deadline: str | None = None
-    case_ids: list[int] = []
-    case_minutes: int | None = None
+    location: text(200, required=False) = ""
+    online_link: str = Field("", max_length=500, pattern=LINK_PATTERN)
+    chair_id: Id | None = None
+    minute_taker_id: Id | None = None
+    update_deadline: LocalTime | None = None
+    case_ids: list[Id] = []
+    case_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
     agenda: list[AgendaRowIn] | None = Field(None, description="Leeg: de standaardagenda van het soort overleg")
     series: SeriesIn | None = None
     confirm_past: bool = Field(False, description="Een begin in het verleden bewust vastleggen (overleg achteraf)")
 
 
-class MeetingPatch(BaseModel):
-    title: str | None = None
-    start: str | None = None
-    end: str | None = None
+class MeetingPatch(In):
+    """A change of a meeting: only the fields sent change, under the rules of :class:`MeetingIn`."""
+
+    title: text(200) | None = None
+    start: LocalTime | None = None
+    end: LocalTime | None = None
     dst: Literal["zomertijd", "wintertijd"] | None = None
-    location: str | None = None
-    online_link: str | None = None
-    chair_id: int | None = None
-    minute_taker_id: int | None = None
-    update_deadline: str | None = None
+    location: text(200, required=False) | None = None
+    online_link: str | None = Field(None, max_length=500, pattern=LINK_PATTERN)
+    chair_id: Id | None = None
+    minute_taker_id: Id | None = None
+    update_deadline: LocalTime | None = None
     agenda: list[AgendaRowIn] | None = None
     series: SeriesIn | None = Field(None, description="Alleen met scope 'volgende'")
     scope: Literal["deze", "volgende"] = "deze"
@@ -132,7 +158,7 @@ class MeetingOut(MeetingSummary):
 
 class MeetingQuery(BaseModel):
     eerder: bool = Field(False, description="Eerdere overleggen (drie maanden) in plaats van komende")
-    page: int = Field(1, ge=1, description="Pagina, vanaf 1")
+    page: int = Field(1, ge=1, le=MAX_ID, description="Pagina, vanaf 1")
     per_page: int = Field(50, ge=1, le=200, description="Overleggen per pagina (hoogstens 200)")
 
 
@@ -140,18 +166,18 @@ class CancelQuery(BaseModel):
     scope: Literal["deze", "reeks"] = "deze"
 
 
-class ItemIn(BaseModel):
-    case_id: int
-    minutes: int | None = None
+class ItemIn(In):
+    case_id: Id = Field(description="Een open casus waarvan u de kring kunt openen (anders 422)")
+    minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
 
 
 class ItemList(BaseModel):
     items: list[ItemOut]
 
 
-class InvitationIn(BaseModel):
-    user_id: int
-    item_ids: list[int] = Field([], description="Leeg: het hele overleg")
+class InvitationIn(In):
+    user_id: Id
+    item_ids: list[Id] = Field([], description="Leeg: het hele overleg")
     required: bool = True
     following: bool = Field(False, description="Ook voor de volgende bijeenkomsten van de reeks")
 
@@ -161,26 +187,27 @@ class InvitationList(BaseModel):
     warnings: list[str] = []
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(In):
     response: Response_
-    delegate_to_id: int | None = None
+    delegate_to_id: Id | None = Field(None, description="Een collega (verplicht bij gedelegeerd, anders 422)")
     following: bool = False
 
 
-class AttendanceEntry(BaseModel):
-    invitation_id: int
+class AttendanceEntry(In):
+    invitation_id: Id
     attendance: Literal["aanwezig", "afwezig", "afgemeld"] | None
 
 
-class AttendanceIn(BaseModel):
+class AttendanceIn(In):
     entries: list[AttendanceEntry]
 
 
 class SlotQuery(BaseModel):
-    user_ids: str = Field(description="Komma-gescheiden gebruikers-id's die er allemaal bij moeten zijn")
+    user_ids: str = Field(max_length=200, pattern=r"^[0-9]{1,9}(,[0-9]{1,9})*$",
+                          description="Komma-gescheiden gebruikers-id's die er allemaal bij moeten zijn")
     minutes: int = Field(60, ge=5, le=480)
-    location: str = ""
-    after: str | None = Field(None, description="Vanaf (ISO); standaard nu")
+    location: str = Field("", max_length=200, pattern=NO_NUL)
+    after: LocalTime = Field(None, description="Vanaf (ISO, zie start); standaard nu")
 
 
 class Slot(BaseModel):
@@ -194,8 +221,8 @@ class SlotList(BaseModel):
     slots: list[Slot]
 
 
-class UpdateIn(BaseModel):
-    content: str
+class UpdateIn(In):
+    content: text(8000)
 
 
 class UpdateOut(BaseModel):

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from mda.api.schemas import Day, Id, In, text
+from mda.cases.schemas import Category
+from mda.safety_plan.models import ACTION_STATUSES, FAILURE_REASONS
 
 
 class EntryOut(BaseModel):
@@ -76,17 +81,18 @@ class ActionList(BaseModel):
     page: int
 
 
-class ActionIn(BaseModel):
-    description: str
-    deadline: date
-    owner_user_id: int | None = None
-    owner_organisation_id: int | None = None
+class ActionIn(In):
+    description: text(2000)
+    deadline: Day = Field(description="Vóór vandaag alleen met confirm_past_deadline (anders 422)")
+    owner_user_id: Id | None = Field(None, description="Een gebruiker van een organisatie in de kring (anders 422)")
+    owner_organisation_id: Id | None = Field(None, description="Een organisatie in de kring (anders 422)")
     owner_is_family: bool = False
-    category: str = "veiligheidsplan"
+    category: Category = "veiligheidsplan"
     confirm_past_deadline: bool = Field(False, description="een termijn vóór vandaag bewust opslaan")
 
 
-class StatusIn(BaseModel):
-    status: str = Field(description="open, bezig, gereed of niet_gelukt")
-    comment: str
-    failure_reason: str | None = Field(None, description="omstandigheden of niet_uitgevoerd (bij niet_gelukt)")
+class StatusIn(In):
+    status: Literal[tuple(ACTION_STATUSES)] = Field(description="open, bezig, gereed of niet_gelukt")  # type: ignore[valid-type]
+    comment: text(2000)
+    failure_reason: Literal[tuple(FAILURE_REASONS)] | None = Field(  # type: ignore[valid-type]
+        None, description="omstandigheden of niet_uitgevoerd (verplicht bij niet_gelukt, anders 422)")

@@ -72,7 +72,7 @@ ROUTES = [
 
 PAYLOADS = {  # valid bodies, so that the loader (not the schema) answers
     "escalations": {"subject_kind": "plan_entry", "subject_id": 999999, "subject_text": "matrix",
-                    "urgency": "regulier", "other_organisation_id": 0, "position": "Standpunt"},
+                    "urgency": "regulier", "other_organisation_id": 999999, "position": "Standpunt"},
     "positions": {"position": "Standpunt uit de matrix"},
     "move-up": {"reason": "Reden uit de matrix"},
     "decision": {"decision": "Besluit", "reasons": "Redenen", "version": 0},
