@@ -8,7 +8,7 @@ from spectree import Response
 
 from mda import db
 from mda.api import bp
-from mda.api.routes import ERRORS, WRITE_ERRORS
+from mda.api.routes import ERRORS, WRITE_ERRORS, dutch_validation_error
 from mda.api.schemas import Error
 from mda.cases.loaders import load_case
 from mda.core.permissions import require_permission
@@ -18,9 +18,18 @@ from mda.documents.schemas import DocumentOut, DocumentUpload, FileResponse
 from mda.extensions import api_spec
 
 
+def _outsiders_first(req, resp, error, instance, *args) -> None:
+    """Before a word about the body: someone outside the case's circle gets its 404 (no hint), as on every other
+    route; then an invalid form gets the documented Dutch 422."""
+    if error is not None:
+        load_case(request.view_args["case_id"], "work")
+    dutch_validation_error(req, resp, error, instance, *args)
+
+
 @bp.post("/cases/<int:case_id>/documents")
 @require_permission("case.work")
-@api_spec.validate(form=DocumentUpload, resp=Response(HTTP_201=DocumentOut, **WRITE_ERRORS), tags=["cases"])
+@api_spec.validate(form=DocumentUpload, resp=Response(HTTP_201=DocumentOut, **WRITE_ERRORS), tags=["cases"],
+                   before=_outsiders_first)
 def upload_document(case_id: int):
     """Upload a document (multipart/form-data: ``file``, ``category``, optional ``title`` and ``person_ids``
     as repeated fields). Checked by content, scanned, stored encrypted; refusals are Dutch 413/422/503."""

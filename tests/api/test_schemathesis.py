@@ -82,6 +82,19 @@ def world(app, db, make_region, make_org, make_user, make_case, make_person) -> 
 
 
 @pytest.fixture
+def clean_scanner(monkeypatch):
+    """A virus scanner that finds nothing: the contract is about the API, not about clamd (tests/documents run the
+    real one, with an EICAR signature it builds itself, and its fail-closed 503)."""
+    from mda.documents import scanner
+
+    class Clean:
+        def scan(self, data: bytes) -> str:
+            return "schoon (contracttest)"
+
+    monkeypatch.setattr(scanner, "from_config", lambda config, **_kw: Clean())
+
+
+@pytest.fixture
 def contract_formats():
     """Strategies for the formats whose rules JSON Schema cannot hold: ``date`` in 1900-2199 (the date rule) and
     ``local-date-time`` (ISO 8601 local time), put back afterwards."""
@@ -291,7 +304,8 @@ def _contract(app, world: World, caller: str, operation, mode, failures: dict[st
 
 
 @pytest.mark.parametrize("caller", ["regisseur", "partner"])
-def test_every_api_operation_answers_as_its_openapi_document_says(app, world, contract_formats, caller):
+def test_every_api_operation_answers_as_its_openapi_document_says(app, world, contract_formats, clean_scanner,
+                                                                   caller):
     """Does every operation answer generated input, valid and invalid, with a status code, content type, headers
     and body (errors included) that its OpenAPI document names, accept valid data and refuse invalid data (all
     of schemathesis's checks), for a coordinator and for a partner professional?"""

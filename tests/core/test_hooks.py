@@ -22,7 +22,7 @@ def test_connecting_twice_keeps_one_provider_in_position_order():
 
 def test_the_features_connect_their_hooks_when_the_app_is_built(app):
     """Once the app is built, are the escalation locks, the forget providers and the start-page panels connected?"""
-    from mda.escalations.services import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
+    from mda.escalations.locks import decision_item_refusal, phase_change_refusal, plan_subject_is_locked
 
     assert plan_subject_is_locked in signals.plan_lock_providers
     assert decision_item_refusal in signals.item_lock_providers

@@ -85,10 +85,11 @@ def test_favicon_is_served_locally(client):
 
 
 def test_menu_marks_the_current_page(client, login_as):
-    """Does the main menu mark the page the user is on with aria-current, and only that entry?"""
+    """Does the main menu mark the page the user is on with aria-current, and only that entry, in both of its
+    shapes (the row on wide screens and the "Menu" disclosure on narrow ones; CSS shows one of them)?"""
     login_as(roles=("coordinator",))
     html = client.get("/overleggen/week").text
-    assert html.count('aria-current="page"') == 1
-    assert 'href="/overleggen/week" aria-current="page"' in html
+    assert html.count('aria-current="page"') == 2
+    assert html.count('href="/overleggen/week" aria-current="page"') == 2
     html = client.get("/").text
-    assert 'href="/" aria-current="page"' in html and html.count('aria-current="page"') == 1
+    assert html.count('href="/" aria-current="page"') == 2 and html.count('aria-current="page"') == 2
