@@ -96,6 +96,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mda.core import metrics
 
     metrics.init_app(app)  # after ProxyFix: the metrics port is checked before any proxy header is read
+    from mda.core import audit
+
+    audit.init_app(app)  # the sealer's settings (AUDIT_SEALER, AUDIT_SEAL_DELAY, AUDIT_SEAL_SWEEP)
 
     from mda.api import bp as api_bp
     from mda.auth import bp as auth_bp

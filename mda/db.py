@@ -87,19 +87,17 @@ def commit() -> None:
     """Commit the unit of work, then run what was queued for after the commit."""
     if "db_session" not in g:
         return
-    from mda.core import audit
-
     queued = g.setdefault("before_commit", [])
     while queued:
         queued.pop(0)()
-    with audit.sealing_later(g.db_session):  # the audit chain is sealed after the callbacks, not before them
-        g.db_session.commit()
-        callbacks, g.after_commit = g.after_commit, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # an e-mail or broadcast failing must not undo stored work
-                log.exception("after-commit callback failed")
+    # the one commit of the unit of work; audit rows are chained later by the sealer (mda.core.audit.sealer)
+    g.db_session.commit()
+    callbacks, g.after_commit = g.after_commit, []
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # an e-mail or broadcast failing must not undo stored work
+            log.exception("after-commit callback failed")
 
 
 def rollback() -> None:
