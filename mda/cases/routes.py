@@ -26,7 +26,7 @@ from mda.cases.forms import (
 )
 from mda.cases.intake import PersonInput
 from mda.cases.models import PHASES, Case
-from mda.core import paging, sharing
+from mda.core import paging, sharing, signals
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local, utcnow
 from mda.documents.services import document_numbers
@@ -85,8 +85,11 @@ def case_page(case_id: int):
     user_names = dict(ctx.user_names)
     if missing := user_ids - user_names.keys():
         user_names.update(s.exec(select(User.id, User.name).where(User.id.in_(missing))).all())
+    panels = {}  # the higher rooms' panels (meetings, escalations), gathered before rendering: templates only render
+    for _receiver, extra in signals.case_page.send(case, db=s, user=user, ctx=ctx):
+        panels.update(extra or {})
     return render_template(
-        "cases/case.html", view=view, case=case, region_name=names.region_name(s, case.region_id),
+        "cases/case.html", **panels, view=view, case=case, region_name=names.region_name(s, case.region_id),
         documents=document_numbers(s, case.id),
         user_names=user_names,
         coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},

@@ -27,3 +27,10 @@ higher room adds its part from what the page read already instead of its templat
 loaded case contexts) and ``item_updates`` (:func:`mda.meetings.updates.page_updates` for the visible case items). A
 receiver returns a dict of template variables (e.g. the live panel, the open plan actions).
 """)
+
+case_page = _signals.signal("case-page", doc="""
+The case page is being gathered. Sent by :mod:`mda.cases.routes` once per page, before rendering, so that a higher
+room (meetings, escalations) adds its panel's data instead of its template loading it. The sender is the
+:class:`~mda.cases.models.Case`, with keywords ``db``, ``user`` (the user object) and ``ctx`` (the loaded case
+context). A receiver returns a dict of template variables (``case_meetings``, ``case_escalations``).
+""")

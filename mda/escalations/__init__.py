@@ -71,4 +71,19 @@ def escalation_marks(case_id: int) -> dict:
 
 bp.record_once(lambda state: state.app.jinja_env.globals.update(escalation_marks=escalation_marks))
 
+
+def _case_page_escalations(case, **_extra) -> dict:
+    """The case's escalation marks for the case page, read before rendering (:data:`mda.core.signals.case_page`);
+    kept for the request, so a marker on the same page reads no more."""
+    return {"case_escalations": escalation_marks(case.id)}
+
+
+def _connect_case_page() -> None:
+    from mda.core.signals import case_page
+
+    case_page.connect(_case_page_escalations)  # a module-level function: connected once, kept
+
+
+_connect_case_page()
+
 from mda.escalations import api, routes  # noqa: E402,F401  (registers the views)

@@ -68,6 +68,7 @@ def _get(app, client, auth, pages, who, url, bearer=False):
 
 URLS = {
     "meeting page": ("/overleggen/{meeting}", False),
+    "case page": ("/casussen/{case}", False),
     "plan page": ("/casussen/{case}/plan", False),
     "start page": ("/", False),
     "case list API": ("/api/v1/cases", True),
@@ -80,6 +81,8 @@ URLS = {
 #: templates, read the invitation, the agenda, the cases and the updates again
 BUDGET = {
     "meeting page": {"coordinator": 30, "VT": 26, "GGZ": 26, "LEAD_POL": 7},  # the team lead is not invited: 404
+    # the meetings panel and escalation marks are gathered by the view (mda.core.signals.case_page), not the template
+    "case page": {"coordinator": 17, "VT": 15, "GGZ": 15, "LEAD_POL": 15},
     "plan page": {"coordinator": 14, "VT": 14, "GGZ": 14, "LEAD_POL": 14},
     # the start page's panels (one count each, whatever the data): "Mijn acties", "Acties van mijn organisatie",
     # the coordinator's overdue and unowned actions, and for team leads "Wacht op uw goedkeuring"
@@ -197,3 +200,23 @@ def test_case_list_api_builds_the_visibility_statement_once_per_process(app, cli
     assert listed("GGZ") == {world["case_b"].id}
     assert listed("VT") == {world["case_a"].id}
     assert sharing._visible_case_ids_statement.cache_info().misses == built
+
+
+def test_case_page_templates_load_no_data(app, client, auth, pages, db, monkeypatch):
+    """Does the case page render its meetings panel and escalation count from what the view gathered, with the
+    data-loading template globals out of reach?"""
+    from sqlmodel import select
+
+    from mda.escalations.models import Escalation
+
+    def loading_from_a_template(*_args, **_kwargs):
+        raise AssertionError("a template loaded data")
+
+    case = pages["cases"]["coordinator"]
+    assert db.exec(select(Escalation).where(Escalation.case_id == case.id)).first() is None
+    monkeypatch.setitem(app.jinja_env.globals, "escalation_marks", loading_from_a_template)
+    assert "case_meetings" not in app.jinja_env.globals
+    auth.login(pages["users"]["coordinator"])
+    resp = client.get(f"/casussen/{case.id}")
+    assert resp.status_code == 200
+    assert "Overleggen" in resp.text and f"/overleggen/{pages['meeting'].id}" in resp.text
