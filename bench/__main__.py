@@ -297,8 +297,10 @@ def query_plan(url: str, info: Seeded) -> str:
         s = db.session()
         lead = s.exec(select(User).where(User.email == info.team_lead)).one()
         stmt = select(Case).where(Case.id.in_(sharing.visible_case_ids(lead, limit=50)))
-        compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
-        plan = "\n".join(r[0] for r in s.execute(text(f"EXPLAIN ANALYZE {compiled}")))
+        # the statement's values stay bound parameters (the limit is one since the statement is built once)
+        compiled = stmt.compile(s.get_bind())
+        found = s.connection().exec_driver_sql(f"EXPLAIN ANALYZE {compiled}", compiled.params)
+        plan = "\n".join(r[0] for r in found)
         db.rollback()
     app.extensions["mda_engine"].dispose()
     return plan
@@ -326,7 +328,13 @@ def main(argv: list[str] | None = None) -> None:
     small_n, large_n = (1000, 10_000) if args.quick else (1000, int(os.environ.get("MDA_BENCH_CASES", "100000")))
     mode = QUICK if args.quick else FULL
     on_pg = bool(os.environ.get("MDA_BENCH_DATABASE_URL"))
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), os.getloadavg()
+    command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
+    if on_pg:  # the database named without any password it may carry
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(os.environ["MDA_BENCH_DATABASE_URL"]).render_as_string(hide_password=True)
+        command = f"MDA_BENCH_DATABASE_URL={shown} {command}"
     print(f"Seeding {small_n:,} and {large_n:,} cases on {'PostgreSQL' if on_pg else 'SQLite'} …", flush=True)
     small_url, small_info, small_tokens, small_s = prepare("small", small_n)
     large_url, large_info, large_tokens, large_s = prepare("large", large_n)
@@ -342,10 +350,14 @@ def main(argv: list[str] | None = None) -> None:
         small_server.stop()
         large_server.stop()
     audit = audit_scaling(large_url, large_info, mode["seconds"] * 2, mode["rounds"]) if on_pg else None
-    plan = query_plan(large_url, large_info) if on_pg else ""
+    try:
+        plan = query_plan(large_url, large_info) if on_pg else ""
+    except Exception as exc:  # noqa: BLE001 - the plan is a nicety; the figures must not be lost over it
+        plan = f"(no plan: {type(exc).__name__})"
     report = render(rows, over, audit, plan, dict(small=small_n, large=large_n, **mode,
                                                   seed=(small_s, large_s), quick=args.quick, pg=on_pg,
-                                                  total=time.perf_counter() - started))
+                                                  total=time.perf_counter() - started, command=command,
+                                                  load_at_start=load_at_start))
     name = "postgresql" if on_pg else "sqlite"
     saved = doc.save(f"http-{name}", report)
     print(report.split("### How to reproduce")[0])
@@ -397,8 +409,12 @@ def render(rows, over, audit, plan, run) -> str:
         f"{run['seed'][1]:.0f} s; "
         f"the whole run {run['total'] / 60:.1f} minutes.",
         "",
-        "Load average at the end of the run: {:.1f} / {:.1f} / {:.1f} (1 / 5 / 15 min); on a busy machine the "
-        "figures are noisy: compare ratios, not absolute times.".format(*os.getloadavg()),
+        f"Command: `{run.get('command', 'python -m bench')}` (from the repository root).",
+        "",
+        "Load average at the start of the run {} and at its end {} (1 / 5 / 15 min, {} CPU cores); the machine was "
+        "shared with other work, so the figures are noisy: compare ratios of one run, not times across runs.".format(
+            " / ".join(f"{v:.1f}" for v in run.get("load_at_start", os.getloadavg())),
+            " / ".join(f"{v:.1f}" for v in os.getloadavg()), os.cpu_count()),
         "",
         f"### Scaling: {run['small']:,} against {run['large']:,} cases (target: ratio ≤ 1.2)",
         "",
