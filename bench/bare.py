@@ -4,15 +4,15 @@ It reads one case, its persons and its items (three indexed queries) and renders
 small template, without login, sharing decisions, audit or the site layout. Served by the
 same gunicorn settings as MDA++ (``deploy/gunicorn.conf.py``, ``gunicorn bench.bare:app``), it
 shows what the stack itself costs, so that the case page's overhead can be given as a ratio
-measured in the same run. ``MDA_BENCH_BARE_BYTES`` pads the page with an HTML comment to the size
-of the page it is compared with, so that both send the same number of bytes.
+measured in the same run. ``?pad=N`` (or ``MDA_BENCH_BARE_BYTES``) pads the page with an HTML comment to
+the size of the page it is compared with, so that both send the same number of bytes.
 """
 
 from __future__ import annotations
 
 import os
 
-from flask import Flask, abort, render_template_string
+from flask import Flask, abort, render_template_string, request
 from sqlalchemy import create_engine, text
 
 PAGE = """<!doctype html><html lang="nl"><head><title>{{ case.reference }}</title></head><body>
@@ -42,7 +42,8 @@ def case_page(case_id: int):
                                {"id": case_id}).all()
         items = conn.execute(text("SELECT category, content, recorded_on FROM item WHERE case_id = :id ORDER BY id"),
                              {"id": case_id}).all()
-    return padded(render_template_string(PAGE, case=case, persons=persons, items=items))
+    return padded(render_template_string(PAGE, case=case, persons=persons, items=items),
+                  request.args.get("pad", type=int))
 
 
 def padded(html: str, size: int | None = None) -> str:

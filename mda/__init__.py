@@ -97,6 +97,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from mda.core import metrics
 
     metrics.init_app(app)  # after ProxyFix: the metrics port is checked before any proxy header is read
+    from mda.core import audit
+
+    audit.init_app(app)  # the sealer's settings (AUDIT_SEALER, AUDIT_SEAL_DELAY, AUDIT_SEAL_SWEEP)
 
     _init_features(app)
     from mda.live.guard import NAMESPACE as LIVE_NAMESPACE
@@ -159,12 +162,11 @@ def _init_features(app: Flask) -> None:
 
 
 def _install_unit_of_work(app: Flask) -> None:
-    """Commit once per request when it succeeded; roll back otherwise. The audit trail seals its chain around
-    every commit and keeps the rows of refused attempts through a rollback (:func:`mda.db.install_hooks`)."""
+    """Commit once per request when it succeeded; roll back otherwise. The audit trail keeps the rows of refused
+    attempts through a rollback (:func:`mda.db.install_hooks`); its sealer chains rows after the commit."""
     from mda import db
-    from mda.core import audit
 
-    db.install_hooks(around_commit=audit.sealing_later, through_rollback=_audit_survivors)
+    db.install_hooks(through_rollback=_audit_survivors)
 
     @app.after_request
     def _finish_unit_of_work(response):

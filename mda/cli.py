@@ -113,12 +113,13 @@ def register_cli(app: Flask) -> None:
                    "U kunt de oude sleutel nu uit MDA_TOTP_KEYS halen.")
 
     @app.cli.command("audit-verify")
-    def audit_verify():
-        """Check the hash chain of the audit trail; exit 1 at the first broken row."""
+    @click.option("--no-seal", is_flag=True, help="Only read: leave pending rows to the sealer (counted as pending).")
+    def audit_verify(no_seal: bool):
+        """Check the hash chain of the audit trail; exit 1 at the first broken row (pending rows are not broken)."""
         from mda.core.audit import verify_chain
 
         with db.unit_of_work() as s:
-            report = verify_chain(s)
+            report = verify_chain(s, seal=not no_seal)
         if report.intact:
             waiting = f" ({report.pending} nieuwe regels wachten nog op verzegeling)" if report.pending else ""
             click.echo(f"Audittrail intact: {report.checked} regels gecontroleerd{waiting}.")

@@ -178,6 +178,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         # /metrics answers on this port only (gunicorn binds it beside the public one); 0: no metrics
         "METRICS_PORT": _int(env, "MDA_METRICS_PORT", 0),
         "METRICS_TOKEN": env.get("MDA_METRICS_TOKEN") or None,
+        # PostgreSQL: audit rows are sealed into the chain this long after their commit, in batches; every
+        # process also sweeps for rows a killed process left this often (mda/core/audit/sealer.py)
+        "AUDIT_SEAL_DELAY": _int(env, "MDA_AUDIT_SEAL_DELAY_MS", 250, 1) / 1000,
+        "AUDIT_SEAL_SWEEP": _int(env, "MDA_AUDIT_SEAL_SWEEP_SECONDS", 5, 1),
         # case documents, encrypted: in the database (default) or as files in DOCUMENT_DIR (docs/documents.md)
         "DOCUMENT_STORAGE": _choice(env, "MDA_DOCUMENT_STORAGE", ("database", "disk")),
         "DOCUMENT_DIR": env.get("MDA_DOCUMENT_DIR") or str(instance / "documents"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import create_engine, event
@@ -20,23 +20,20 @@ from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
-#: What wraps every commit and what outlives a rollback. This base layer knows no rule: the audit trail installs
-#: both when the app is built (:func:`install_hooks`, called by :func:`mda.create_app`).
-_around_commit: Callable[[Session], AbstractContextManager] = lambda _session: nullcontext()  # noqa: E731
+#: What outlives a rollback. This base layer knows no rule: the audit trail installs it when the app is built
+#: (:func:`install_hooks`, called by :func:`mda.create_app`).
 _through_rollback: Callable[[Session], Callable[[Session], None] | None] = lambda _session: None  # noqa: E731
 
 
-def install_hooks(*, around_commit: Callable[[Session], AbstractContextManager],
-                  through_rollback: Callable[[Session], Callable[[Session], None] | None]) -> None:
-    """Install what every unit of work does around its commit and through a rollback.
+def install_hooks(*, through_rollback: Callable[[Session], Callable[[Session], None] | None]) -> None:
+    """Install what every unit of work does through a rollback.
 
-    *around_commit(session)* is a context manager entered before the commit and left after the after-commit
-    callbacks (the audit chain is sealed then). *through_rollback(session)* is asked just before a rollback and
-    returns None or a function that writes again, after the rollback, what must survive it (the audit rows of
-    refused attempts); that is then committed on its own.
+    *through_rollback(session)* is asked just before a rollback and returns None or a function that writes again,
+    after the rollback, what must survive it (the audit rows of refused attempts); that is then committed on its
+    own. (Audit rows are chained after the commit by the sealer, :mod:`mda.core.audit.sealer`.)
     """
-    global _around_commit, _through_rollback
-    _around_commit, _through_rollback = around_commit, through_rollback
+    global _through_rollback
+    _through_rollback = through_rollback
 
 
 def make_engine(url: str) -> Engine:
@@ -108,14 +105,14 @@ def commit() -> None:
     queued = g.setdefault("before_commit", [])
     while queued:
         queued.pop(0)()
-    with _around_commit(g.db_session):  # the audit chain is sealed after the callbacks, not before them
-        g.db_session.commit()
-        callbacks, g.after_commit = g.after_commit, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:  # an e-mail or broadcast failing must not undo stored work
-                log.exception("after-commit callback failed")
+    # the one commit of the unit of work; audit rows are chained later by the sealer (mda.core.audit.sealer)
+    g.db_session.commit()
+    callbacks, g.after_commit = g.after_commit, []
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # an e-mail or broadcast failing must not undo stored work
+            log.exception("after-commit callback failed")
 
 
 def rollback() -> None:

@@ -39,6 +39,7 @@ from mda import create_app  # noqa: E402
 from mda.auth import passwords  # noqa: E402
 from mda.auth.models import User  # noqa: E402
 from mda.core import clock, workdays  # noqa: E402
+from mda.core.audit import sealer as audit_sealer  # noqa: E402
 from mda.core.timeutil import utcnow  # noqa: E402
 from mda.organisations.models import Organisation, Region  # noqa: E402
 
@@ -58,6 +59,7 @@ SATURDAY_BEFORE_WINTER_TIME = datetime(2026, 10, 24, 23, 30, tzinfo=AMS)  # cloc
 NEW_YEARS_EVE = datetime(2026, 12, 31, 23, 30, tzinfo=AMS)
 
 clock.set_now(TEST_NOW, tick=True)  # for collection and session fixtures; each test starts afresh
+audit_sealer.SETTINGS["mode"] = "manual"  # also for apps a test builds itself; see app_config
 
 # The check run (.ci/run): MDA_TEST_WALL_CLOCK moves this process' own clock (time.time, datetime.now,
 # date.today) to a Saturday or Christmas Eve with time-machine, so a test that still read the real
@@ -179,6 +181,9 @@ def app_config(database_url, tmp_path):
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://mda.test",
+        # nothing seals in the background unless a test asks (tests/core/test_audit_sealer.py): on PostgreSQL
+        # rows stay pending until audit_rows(), verify_chain() or a test's sealer seals them
+        "AUDIT_SEALER": "manual",
     }
 
 
@@ -332,11 +337,13 @@ def login_as(auth, make_user):
 
 
 def audit_rows(db, **filters):
-    """Audit rows matching *filters* (column=value), in chain order."""
+    """Audit rows matching *filters* (column=value), in chain order (PostgreSQL: pending rows sealed first, as
+    the sealer does shortly after a commit)."""
     from sqlmodel import select
 
-    from mda.core.audit import AuditEvent
+    from mda.core.audit import AuditEvent, seal_pending
 
+    seal_pending(db.get_bind(), wait=True)
     db.expire_all()
     stmt = select(AuditEvent).order_by(AuditEvent.seq)
     for column, value in filters.items():

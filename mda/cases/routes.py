@@ -77,8 +77,11 @@ def case_page(case_id: int):
     user_names = dict(ctx.user_names)
     if missing := user_ids - user_names.keys():
         user_names.update(s.exec(select(User.id, User.name).where(User.id.in_(missing))).all())
+    panels = {}  # the higher rooms' panels (meetings, escalations), gathered before rendering: templates only render
+    for _receiver, extra in signals.case_page.send(case, db=s, user=user, ctx=ctx):
+        panels.update(extra or {})
     return render_template(
-        "cases/case.html", view=view, case=case, region_name=names.region_name(s, case.region_id),
+        "cases/case.html", **panels, view=view, case=case, region_name=names.region_name(s, case.region_id),
         documents=signals.item_documents_of(s, case.id),
         user_names=user_names,
         coordinator=user_names.get(case.coordinator_id, ""), persons={p.id: person_label(p) for p in view.persons},

@@ -7,7 +7,7 @@ same transaction as the audit row itself. The per-person access log of the priva
 officer (:mod:`mda.privacy.subjects`) finds rows through this table's indexes.
 
 The rows are written with their audit rows when the unit of work commits
-(:func:`mda.core.audit._write_pending`), so they disappear with them on a rollback.
+(:func:`mda.core.audit.records._write_pending`), so they disappear with them on a rollback.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
-"""Forms shared by every feature: a bare confirmation (CSRF only) and a confirmation with a reason."""
+"""Forms shared by every feature: a bare confirmation (CSRF only), a confirmation with a reason, and a select
+widget for long lists."""
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import Select, html_params
 
 REQUIRED = "Dit veld is verplicht."
 REASON_REQUIRED = "Geef een reden op; die wordt bewaard en in de audittrail vastgelegd."
@@ -55,3 +58,30 @@ def use_house_wording() -> None:
 
 
 use_house_wording()
+
+
+class LongSelect(Select):
+    """wtforms' ``Select`` for a long list of plain ``(value, label)`` choices, its options written in one pass.
+
+    The HTML is the stock widget's; a coordinator's "add a case to the agenda" list holds hundreds of cases and
+    the stock widget (an object, a warning check and ``html_params`` per option) was the meeting page's largest
+    rendering cost. Anything else (groups, ``multiple``, choices with attributes) goes to the stock widget.
+    """
+
+    def __call__(self, field, **kwargs):
+        choices = field.choices or []
+        if self.multiple or field.has_groups() or any(not isinstance(c, tuple) or len(c) != 2 for c in choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        data, coerce = field.data, field.coerce
+        for value, label in choices:
+            shown = str(value) if isinstance(value, bool) else value
+            selected = " selected" if coerce(value) == data else ""
+            html.append(f'<option{selected} value="{escape(shown)}">{escape(label or shown)}</option>')
+        html.append("</select>")
+        return Markup("".join(html))  # noqa: S704 - values and labels escaped above, attributes by html_params

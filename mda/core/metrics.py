@@ -32,6 +32,10 @@ LATENCY = Histogram("mda_http_request_duration_seconds", "Time to answer an HTTP
 LIVE_SOCKETS = Gauge("mda_live_sockets", "Live-session sockets connected", multiprocess_mode="livesum")
 JOB_RUNS = Counter("mda_job_runs", "Runs of time-driven jobs, by job and outcome (ok, failed)", ["job", "outcome"])
 JOB_RUNS_SKIPPED = Counter("mda_job_runs_skipped", "Job runs skipped because another runner held the lock")
+AUDIT_ROWS_SEALED = Counter("mda_audit_rows_sealed", "Audit rows chained by this process's sealer")
+AUDIT_SEAL_LAG = Histogram("mda_audit_seal_lag_seconds",
+                           "Age of the oldest row of each sealed batch of audit rows (recorded to sealed)",
+                           buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
 MAIL = Counter("mda_mail_deliveries", "Messages handed on after a commit, by transport (smtp, outbox) and outcome",
                ["transport", "outcome"])
 
@@ -101,8 +105,9 @@ class MetricsPort:
 def _database_gauges(app: Flask) -> bytes:
     """Gauges read from the database at scrape time (the same for every replica): the audit trail's sealing lag.
 
-    Rows wait for their seal for milliseconds; a growing count or age means sealing stopped (``audit-verify``
-    seals what is left). Nothing when the database cannot be reached: readiness reports that.
+    Rows wait for their seal about ``AUDIT_SEAL_DELAY`` (``mda.core.audit.sealer``); an age above
+    ``AUDIT_SEAL_SWEEP`` means sealing stopped (``audit-verify`` seals what is left). Nothing when the database
+    cannot be reached: readiness reports that.
     """
     from prometheus_client.core import GaugeMetricFamily
     from sqlalchemy import text

@@ -139,3 +139,10 @@ update). Sent by :mod:`mda.documents.services` inside the unit of work; the send
 :class:`~mda.meetings.models.AgendaItem`, with keyword ``db``. The live session queues a notice (ids only) for the
 item's room, sent after the commit; each client then fetches its own view through the engine.
 """)
+
+case_page = _signals.signal("case-page", doc="""
+The case page is being gathered. Sent by :mod:`mda.cases.routes` once per page, before rendering, so that a higher
+room (meetings, escalations) adds its panel's data instead of its template loading it. The sender is the
+:class:`~mda.cases.models.Case`, with keywords ``db``, ``user`` (the user object) and ``ctx`` (the loaded case
+context). A receiver returns a dict of template variables (``case_meetings``, ``case_escalations``).
+""")

@@ -39,6 +39,7 @@ def init_app(app) -> None:
     signals.phase_lock_providers.connect(phase_change_refusal)
     signals.home_panels.connect(home_panel, position=40)
     signals.escalation_meeting_invitees.connect(meeting_invitees)
+    signals.case_page.connect(_case_page_escalations)
 
 
 def escalation_marks(case_id: int) -> dict:
@@ -54,5 +55,12 @@ def escalation_marks(case_id: int) -> dict:
 
 
 bp.record_once(lambda state: state.app.jinja_env.globals.update(escalation_marks=escalation_marks))
+
+
+def _case_page_escalations(case, **_extra) -> dict:
+    """The case's escalation marks for the case page, read before rendering (:data:`mda.core.signals.case_page`);
+    kept for the request, so a marker on the same page reads no more."""
+    return {"case_escalations": escalation_marks(case.id)}
+
 
 from mda.escalations import api, routes  # noqa: E402,F401  (registers the views)

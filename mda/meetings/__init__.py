@@ -56,21 +56,20 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     signals.home_panels.connect(_home_panel, position=20)
     signals.account_credentials_ended.connect(end_feed_of_account)  # a module-level function: connected once, kept
+    signals.case_page.connect(_case_page_meetings)
 
 
 from mda.meetings import routes, routes_calendar, routes_circle, routes_participation  # noqa: E402,F401
 
 
-@bp.app_template_global("case_meetings")
-def _case_meetings(case):
-    """The case's meetings this user may see (for the case page; see :mod:`.case_meetings`)."""
-    from flask_login import current_user
-
+def _case_page_meetings(case, *, db, user, **_extra) -> dict:
+    """The case's meetings this user may see, for the case page's panel (see :mod:`.case_meetings`), gathered
+    once before rendering (:data:`mda.core.signals.case_page`)."""
     from mda.meetings.case_meetings import case_meetings, may_plan_for
 
-    rows = case_meetings(db.session(), current_user, case)
-    rows["may_plan"] = may_plan_for(current_user, case)
-    return rows
+    rows = case_meetings(db, user, case)
+    rows["may_plan"] = may_plan_for(user, case)
+    return {"case_meetings": rows}
 
 
 _DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")

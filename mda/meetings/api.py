@@ -74,11 +74,15 @@ def _time(value: str, field: str, dst: str | None) -> datetime:
 
 
 def _summary(meeting: Meeting, invitation: Invitation | None) -> dict:
+    return _summary_of(meeting, invitation.response if invitation else None)
+
+
+def _summary_of(meeting, my_response: str | None) -> dict:
+    """A meeting's summary from anything with its columns: a model object, or a plain row of the list."""
     return dict(id=meeting.id, type=meeting.type_code, type_name=agendas.type_name(meeting.type_code),
                 title=meeting.title, start=_iso(meeting.starts_at), end=_iso(meeting.ends_at),
                 start_local=_local_iso(meeting.starts_at), end_local=_local_iso(meeting.ends_at),
-                status=meeting.status, series_id=meeting.series_id,
-                my_response=invitation.response if invitation else None)
+                status=meeting.status, series_id=meeting.series_id, my_response=my_response)
 
 
 def _items(view: access.MeetingView) -> list[dict]:
@@ -128,17 +132,20 @@ def meetings():
     """The caller's meetings: coming up, or the past three months (``?eerder=true``); paged (``page``, ``per_page``)."""
     require_login()
     now = utcnow()
-    query = access.visible_meetings_query(current_user)
+    # plain rows in one statement: the meeting's columns with the caller's own answer beside them (no model objects)
+    mine = Invitation.__table__.alias("mine")
+    query = access.visible_meetings_query(current_user).with_only_columns(
+        Meeting.id, Meeting.type_code, Meeting.title, Meeting.starts_at, Meeting.ends_at, Meeting.status,
+        Meeting.series_id, mine.c.response.label("my_response"),
+    ).outerjoin(mine, (mine.c.meeting_id == Meeting.id) & (mine.c.user_id == current_user.id)
+                & mine.c.withdrawn_at.is_(None))
     if request.context.query.eerder:
         query = query.where(Meeting.ends_at < now).order_by(Meeting.starts_at.desc())
     else:
         query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at)
     args = request.context.query
-    page = paging.paginate(db.session(), query.order_by(Meeting.id), args.page, args.per_page)
-    mine = {i.meeting_id: i for i in db.session().exec(select(Invitation).where(
-        Invitation.meeting_id.in_([m.id for m in page.items]), Invitation.user_id == current_user.id,
-        Invitation.withdrawn_at.is_(None)))} if page.items else {}
-    return jsonify(meetings=[_summary(m, mine.get(m.id)) for m in page.items], **page.meta())
+    page = paging.paginate(db.session(), query.order_by(Meeting.id), args.page, args.per_page, scalars=False)
+    return jsonify(meetings=[_summary_of(row, row.my_response) for row in page.items], **page.meta())
 
 
 @bp.post("/meetings")

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from mda.core.forms import ReasonConfirmForm
+from mda.core.forms import LongSelect, ReasonConfirmForm
 from mda.meetings.changes import SCOPES
 from mda.meetings.feeds import REMINDER_CHOICES
 from mda.meetings.models import ATTENDANCE, FREQUENCIES, RESPONSES
@@ -97,7 +97,8 @@ ATTENDANCE_CHOICES = [("", "Nog niet vastgelegd"), *ATTENDANCE.items()]
 
 
 class AddCaseForm(FlaskForm):
-    case_id = SelectField("Casus", coerce=int, validators=[DataRequired("Kies een casus.")])
+    # a coordinator's open cases: hundreds of options, written by the one-pass widget
+    case_id = SelectField("Casus", coerce=int, validators=[DataRequired("Kies een casus.")], widget=LongSelect())
     minutes = IntegerField("Minuten", validators=[Optional(), NumberRange(1, 480, "Kies 1 tot 480 minuten.")])
     submit = SubmitField("Op de agenda zetten")
 

@@ -11,6 +11,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from mda.cases.forms import category_choices
+from mda.core.forms import LongSelect
 from mda.safety_plan.models import ACTION_STATUSES, APPROVAL_KINDS, FAILURE_REASONS, SECTIONS
 
 REQUIRED = "Dit veld is verplicht."
@@ -35,7 +36,8 @@ class EntryForm(FlaskForm):
                                               Length(max=4000)])
     detail = TextAreaField("Toelichting (bij signalen: wat gebeurt er dan; bij monitoring: welke voorwaarde)",
                            validators=[Optional(), Length(max=4000)])
-    party = SelectField("Van wie (genoemd door, wie handelt, wie houdt toezicht)", choices=[], validate_choice=False)
+    party = SelectField("Van wie (genoemd door, wie handelt, wie houdt toezicht)", choices=[], validate_choice=False,
+                        widget=LongSelect())
     category = SelectField("Categorie", choices=[], validate_choice=False,
                            description="Raakt de regel een bijzonder gegeven (bijvoorbeeld GGZ-behandeling)? "
                                        "Kies dan die categorie: alleen wie daar een grondslag voor heeft, ziet hem.")
@@ -55,7 +57,8 @@ class ActionForm(FlaskForm):
 
     description = TextAreaField("Beschrijving van de actie", validators=[
         DataRequired("Beschrijf de actie; een actie zonder beschrijving wordt niet opgeslagen."), Length(max=2000)])
-    owner = SelectField("Eigenaar", choices=[], validate_choice=False, validators=[DataRequired(
+    # the circle's professionals and organisations: long lists, written by the one-pass widget (same HTML)
+    owner = SelectField("Eigenaar", choices=[], validate_choice=False, widget=LongSelect(), validators=[DataRequired(
         "Kies een eigenaar: een professional of organisatie uit de kring, of het gezin.")])
     deadline = DutchDateField("Termijn", validators=[InputRequired("Vul een termijn (datum) in.")])
     category = SelectField("Categorie", choices=[], validate_choice=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_length_messages_say_tekens(app):
     """Does a too-long field say "tekens" (as the rest of the interface), not "karakters"?"""
@@ -17,3 +19,29 @@ def test_length_messages_say_tekens(app):
         assert not form.validate()
         (message,) = form.text.errors
         assert "tekens" in message and "karakter" not in message
+
+
+@pytest.mark.parametrize("data", [None, 0, 5, 399])
+def test_long_select_writes_the_stock_widgets_html(data):
+    """Does the one-pass select widget write exactly what wtforms' own Select writes (escaping, selection,
+    attributes), so that swapping it in changes no page?"""
+    import warnings
+
+    from wtforms import Form, SelectField
+
+    from mda.core.forms import LongSelect
+
+    class Both(Form):
+        stock = SelectField("Casus", coerce=int)
+        long = SelectField("Casus", coerce=int, widget=LongSelect())
+
+    form = Both()
+    choices = [(i, f'MDA-2026-{i:05d} <fase> & "x"') for i in range(400)] + [(7, "")]
+    form.stock.choices = form.long.choices = choices
+    form.stock.data = form.long.data = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # wtforms 3.3 on tuple choices
+        stock = str(form.stock(class_="utrecht-select", **{"aria-describedby": "x"}))
+    long = str(form.long(class_="utrecht-select", **{"aria-describedby": "x"}))
+    assert long.replace('id="long" name="long"', "") == stock.replace('id="stock" name="stock"', "")
+    assert ("<option selected" in long) == (data is not None)
