@@ -24,6 +24,21 @@ def _document_our_validation_error() -> None:
 
 _document_our_validation_error()
 
+
+@bp.before_request
+def _json_bodies_are_objects():
+    """A JSON body is an object: ``false``, ``[]`` or ``0`` would otherwise read as "nothing sent" and a change
+    with only optional fields would be accepted doing nothing. Answered 422 in the documented shape."""
+    from flask import request
+
+    from mda.core.errors import error_response
+
+    if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
+        body = request.get_json(silent=True)
+        if body is not None and not isinstance(body, dict):
+            return error_response(422, "Stuur de gegevens als een JSON-object ({...}).", details={"fields": ["body"]})
+    return None
+
 from mda.api import idempotency  # noqa: E402
 
 idempotency.install(bp)

@@ -116,7 +116,8 @@ def _refuse_nul():
 
 
 def _has_nul(values) -> bool:
-    return any("\x00" in v for v in values)
+    """A NUL in any of *values* (a multipart part whose name cannot be read arrives as None: nothing to look at)."""
+    return any(v is not None and "\x00" in v for v in values)
 
 
 def _refuse_nul_bytes():

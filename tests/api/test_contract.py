@@ -94,3 +94,15 @@ def test_a_write_to_an_id_beyond_the_database_range_is_not_found(app, client, au
     auth.login(make_user(roles=("coordinator",)))
     resp = client.post(path, json={}, headers={"X-CSRFToken": csrf_token(app, client)})
     assert resp.status_code == 404 and resp.get_json()["error"] == 404
+
+
+@pytest.mark.parametrize("body", ["false", "[]", "0", '"tekst"'])
+def test_a_json_body_that_is_not_an_object_is_refused(app, client, auth, make_user, body):
+    """Is a change whose JSON body is not an object (``false``, a list, a number, a string) refused with 422 in the
+    Error shape, instead of read as "nothing sent" and accepted doing nothing?"""
+    from tests.conftest import csrf_token
+
+    auth.login(make_user(roles=("coordinator",)))
+    resp = client.patch("/api/v1/meetings/1", data=body, content_type="application/json",
+                        headers={"X-CSRFToken": csrf_token(app, client)})
+    assert resp.status_code == 422 and resp.get_json()["error"] == 422

@@ -177,7 +177,18 @@ def _valid_meeting(world: World, caller: str, body: dict) -> None:
 
 
 #: (method, path) -> what makes a generated body valid for the rules the document cannot hold
+def _valid_document(world: World, caller: str, body: dict) -> None:
+    """A real (small) PDF about the case's person, in a category of the catalogue, at the case only: the file's
+    content, the catalogue and the persons of the case are rules the document names but cannot hold."""
+    from tests.documents.conftest import make_pdf
+
+    title = body.get("title", "")
+    body.clear()
+    body.update({"file": make_pdf(), "category": "risicosignalen", "title": title, "person_ids": [world.person_id]})
+
+
 VALID: dict[tuple[str, str], Callable[[World, str, dict], None]] = {
+    ("POST", "/api/v1/cases/{case_id}/documents"): _valid_document,
     ("POST", "/api/v1/cases/{case_id}/consents"): _valid_consent,
     ("POST", "/api/v1/cases/{case_id}/plan/actions"): _valid_action,
     ("POST", "/api/v1/cases/{case_id}/escalations"): _valid_escalation,
@@ -189,7 +200,8 @@ VALID: dict[tuple[str, str], Callable[[World, str, dict], None]] = {
 EXPECTED_ACCEPTED = {
     "regisseur": [("POST", "/api/v1/cases/{case_id}/consents"), ("POST", "/api/v1/cases/{case_id}/plan/actions"),
                   ("POST", "/api/v1/cases/{case_id}/escalations"), ("POST", "/api/v1/meetings"),
-                  ("GET", "/api/v1/cases"), ("GET", "/api/v1/meetings/free-slots")],
+                  ("GET", "/api/v1/cases"), ("GET", "/api/v1/meetings/free-slots"),
+                  ("POST", "/api/v1/cases/{case_id}/documents")],
     "partner": [("POST", "/api/v1/cases/{case_id}/plan/actions"), ("POST", "/api/v1/cases/{case_id}/escalations"),
                 ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{case_id}")],
 }
