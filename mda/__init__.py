@@ -102,7 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     audit.init_app(app)  # the sealer's settings (AUDIT_SEALER, AUDIT_SEAL_DELAY, AUDIT_SEAL_SWEEP)
 
     _init_features(app)
-    from mda.live.guard import NAMESPACE as LIVE_NAMESPACE
+    from mda.live.sockets import NAMESPACE as LIVE_NAMESPACE
 
     # the socketio object outlives one app (tests build many): a message-queue manager chosen for an earlier
     # app must not stay behind, so each app picks its own from its own MDA_REDIS_URL

@@ -3,11 +3,16 @@
 - :mod:`.events` the ``/live`` Socket.IO namespace (thin ``on_<event>`` handlers);
 - :mod:`.guard` the one wrapper every socket event passes (session, rights, rate limit,
   event-id dedup, unit of work, Dutch errors);
-- :mod:`.services` what changes (only ``flush()``; notices after the commit);
-- :mod:`.state` what one user sees, filtered by the sharing engine;
+- :mod:`.sockets` the namespace, this process's sockets and ``LiveError`` (imports no live module);
+- :mod:`.loaders` the meeting's live state, and a meeting, item or piece the user may reach;
+- :mod:`.services` what changes (only ``flush()``; notices after the commit), with :mod:`.coedit`,
+  :mod:`.presence`, :mod:`.chairing`, :mod:`.minutes` and :mod:`.scores`;
+- :mod:`.state` what one user sees, filtered by the sharing engine; :mod:`.push` sends it to local sockets;
 - :mod:`.recheck` access changes reaching open sessions;
 - :mod:`.plan_bridge` the boundary with the safety plan;
 - :mod:`.routes` the live page and the plain-form fallback (no websockets needed).
+
+The modules import each other downward only (see docs/architecture.md, tests/test_architecture.py).
 """
 
 from flask import Blueprint
@@ -26,7 +31,7 @@ def init_app(app) -> None:
     """
     from mda.live import recheck, routes  # noqa: F401  (routes attach to bp)
     from mda.live.events import LiveNamespace
-    from mda.live.guard import NAMESPACE
+    from mda.live.sockets import NAMESPACE
 
     app.register_blueprint(bp)
     if not any(h.namespace == NAMESPACE for h in socketio.namespace_handlers):

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from mda.auth.models import User
 from mda.core import audit
 from mda.core.timeutil import utcnow
-from mda.live.guard import LiveError
+from mda.live.loaders import CLOSED, _require_open, live_of, require_chair
 from mda.live.models import (
     LiveMeeting,
     LivePresence,
@@ -15,13 +15,8 @@ from mda.live.models import (
 )
 from mda.live.presence import mark_attended
 from mda.live.scores import end_round
-from mda.live.services import (
-    CLOSED,
-    _require_open,
-    live_of,
-    notify_meeting,
-    require_chair,
-)
+from mda.live.services import notify_meeting
+from mda.live.sockets import LiveError
 from mda.meetings.access import agenda_items
 from mda.meetings.models import AgendaItem, Meeting
 

@@ -34,9 +34,9 @@ from mda.core import audit, sharing
 from mda.core.timeutil import as_utc, utcnow
 from mda.extensions import socketio
 from mda.live import crdt, push
-from mda.live.guard import NAMESPACE, LiveError
+from mda.live.loaders import DEFAULT_CATEGORY, MAX_TEXT, _load_piece, case_context, live_of
 from mda.live.models import LiveMeeting, LivePiece, LiveRevision
-from mda.live.services import DEFAULT_CATEGORY, MAX_TEXT, _load_piece, case_context, live_of
+from mda.live.sockets import NAMESPACE, LiveError
 from mda.meetings.models import Meeting
 
 log = logging.getLogger(__name__)

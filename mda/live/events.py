@@ -35,10 +35,11 @@ from mda import db
 from mda.core import audit, metrics, refusal
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
-from mda.live import access, chairing, coedit, scores, services, state
+from mda.live import access, chairing, coedit, loaders, scores, services, state
 from mda.live import presence as live_presence
-from mda.live.guard import SOCKETS, EventContext, LiveError, SocketState, live_event
+from mda.live.guard import EventContext, live_event
 from mda.live.models import LivePiece
+from mda.live.sockets import SOCKETS, LiveError, SocketState
 from mda.meetings.models import AgendaItem
 
 REFUSED = "Log in om deel te nemen aan het overleg."
@@ -76,7 +77,7 @@ class LiveNamespace(Namespace):
     # ------------------------------------------------------------------ joining and views
     @live_event("deelnemen")
     def on_deelnemen(self, ctx: EventContext):
-        meeting = services.load_meeting(ctx.db, ctx.user, ctx.get("overleg", label="Het overleg"))
+        meeting = loaders.load_meeting(ctx.db, ctx.user, ctx.get("overleg", label="Het overleg"))
         previous = ctx.state.meeting_id
         if previous is not None and previous != meeting.id:
             raise LiveError("U neemt in dit venster al deel aan een ander overleg. Laad de pagina opnieuw.")
@@ -108,7 +109,7 @@ class LiveNamespace(Namespace):
         item_id = ctx.get("punt", label="Het agendapunt")
         presence = self._presence(ctx)
         refusal.when_refused(lambda _exc: self._leave(ctx, presence, item_id))  # e.g. no longer in the circle
-        item = services.load_item(ctx.db, ctx.user, meeting, item_id)
+        item = loaders.load_item(ctx.db, ctx.user, meeting, item_id)
         if live_presence.enter_item(ctx.db, presence, item):
             join_room(f"item:{item.id}")
             join_room(f"case:{item.case_id}")
@@ -135,7 +136,7 @@ class LiveNamespace(Namespace):
     @live_event("stuk_nieuw", dedup=True)
     def on_stuk_nieuw(self, ctx: EventContext):
         meeting = self._meeting(ctx)
-        item = services.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
+        item = loaders.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
         piece = services.create_piece(ctx.db, ctx.user, meeting, item, kind=ctx.payload.get("soort") or "notulen",
                                       content=ctx.payload.get("tekst"), category=ctx.payload.get("categorie"),
                                       person_ids=ctx.payload.get("personen"))
@@ -173,7 +174,7 @@ class LiveNamespace(Namespace):
         base_version = ctx.get("versie", required=False)
         piece = None
         if piece_id is not None:
-            piece, _item = services.load_piece(ctx.db, ctx.user, meeting, piece_id)
+            piece, _item = loaders.load_piece(ctx.db, ctx.user, meeting, piece_id)
             if live_presence.mark_overtaken(ctx.user, piece, base_version):
                 piece = None
         presence = self._presence(ctx)
@@ -220,11 +221,11 @@ class LiveNamespace(Namespace):
     def _meeting(self, ctx: EventContext):
         if ctx.state.meeting_id is None:
             raise LiveError("Neem eerst deel aan een overleg.")
-        return services.load_meeting(ctx.db, ctx.user, ctx.state.meeting_id)
+        return loaders.load_meeting(ctx.db, ctx.user, ctx.state.meeting_id)
 
     def _item(self, ctx: EventContext):
         meeting = self._meeting(ctx)
-        return meeting, services.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
+        return meeting, loaders.load_item(ctx.db, ctx.user, meeting, ctx.get("punt", label="Het agendapunt"))
 
     def _presence(self, ctx: EventContext):
         presence = live_presence.presence_of(ctx.db, ctx.sid)

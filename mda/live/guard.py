@@ -28,13 +28,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from flask import request, session
 from flask_socketio import disconnect, emit
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from werkzeug.exceptions import HTTPException
@@ -45,11 +45,13 @@ from mda.core.errors import DATABASE_DOWN, ServiceError, database_unreachable
 from mda.core.input_guard import NUL_MESSAGE, contains_nul, is_db_int, is_out_of_range
 from mda.core.security import load_session_user, session_expired
 from mda.core.timeutil import utcnow
+from mda.live import presence
+from mda.live.models import LivePresence, LiveProcessedEvent
 from mda.live.ratelimit import allow_event
+from mda.live.sockets import SOCKETS, LiveError, SocketState
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "/live"
 MAX_EVENT_BYTES = 20_000
 EXPIRED = "Uw sessie is verlopen of beëindigd. Log opnieuw in om verder te gaan."
 TOO_FAST = "U stuurt te veel berichten achter elkaar. Wacht even; er is niets opgeslagen van wat te veel was."
@@ -58,35 +60,6 @@ MALFORMED = "Dit bericht kon niet worden gelezen. Er is niets opgeslagen."
 #: the event that tells a socket its login session ended (idle, lifetime, revoked) before it is disconnected
 SESSION_ENDED = "sessie_verlopen"
 UNEXPECTED = "Er ging aan onze kant iets mis. Er is niets opgeslagen; probeer het opnieuw."
-
-
-class LiveError(ServiceError):
-    """A refused live event or live form: the Dutch message goes back to the client; ``denied`` also audits it
-    (socket) and answers 403, or *status* (404 for what the user may not know exists)."""
-
-    def __init__(self, message: str, *, denied: bool = False, field: str = "", extra: dict | None = None,
-                 status: int | None = None):
-        super().__init__(message, field=field or None, status=status or (403 if denied else 422))
-        self.denied, self.extra = denied, extra or {}
-
-
-@dataclass
-class SocketState:
-    """What this process knows about one of its sockets (a socket lives on one process)."""
-
-    user_id: int
-    auth_at: str | None
-    last_seen: datetime
-    meeting_id: int | None = None
-    #: the session version the login session named when the socket connected (revocation check in pushes)
-    session_version: str = ""
-    #: the case item whose view this socket asked for last (pushes of changed pieces go to these sockets)
-    viewing: int | None = None
-    #: when this process last refreshed the socket's presence row (monotonic seconds)
-    presence_refreshed: float = 0.0
-    #: whether the socket's presence row may name a piece it is editing: only its own "bewerken" sets one, so
-    #: a save by a socket that never said so need not read the row to clear it
-    editing: bool = False
 
 
 @dataclass
@@ -119,10 +92,6 @@ class EventContext:
         return value
 
 
-#: sid -> state, for the sockets of this process
-SOCKETS: dict[str, SocketState] = {}
-
-
 # ----------------------------------------------------------------------------- session
 def check_session(s: Session, sid: str, *, activity: bool = False):
     """The socket's user when its login session is still valid, else None.
@@ -139,16 +108,6 @@ def check_session(s: Session, sid: str, *, activity: bool = False):
     if activity:
         state.last_seen = now
     return user
-
-
-def session_still_valid(state: SocketState, user, now: datetime,
-                         limits: tuple[timedelta, timedelta] | None = None) -> bool:
-    """For a push (no event, so no login session to read): is the account *user* of this socket still active,
-    its session version the one the socket connected with, and neither timeout passed? Activity is not
-    refreshed: a push is not the user doing something. *limits*: :func:`mda.core.security.session_limits`."""
-    return (user is not None and user.id == state.user_id and user.active
-            and str(user.session_version) == state.session_version
-            and not session_expired(state.last_seen, state.auth_at, now, limits))
 
 
 def _size(payload: Any) -> int:
@@ -182,16 +141,8 @@ def refused(s: Session, user, name: str, exc: ServiceError) -> dict:
     return refuse(exc.message, getattr(exc, "extra", None), field=exc.field)
 
 
-#: a presence row not refreshed for this long is someone whose process or browser went away
-PRESENCE_TTL = timedelta(seconds=90)
-
-
 def _seen(s: Session, sid: str) -> None:
     """This socket is alive: refresh its presence row (at most every 30 s; no statement in between)."""
-    from sqlalchemy import update
-
-    from mda.live.models import LivePresence
-
     state = SOCKETS.get(sid)
     if state is not None:
         if time.monotonic() - state.presence_refreshed < 30:
@@ -232,8 +183,6 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                     db.rollback()
                     answer = refuse(EXPIRED)
                     emit(SESSION_ENDED, {"fout": EXPIRED})  # the page shows the login link and stops reconnecting
-                    from mda.live import presence
-
                     presence.leave_socket(sid)
                     disconnect()
                     return answer
@@ -258,8 +207,6 @@ def live_event(name: str, *, dedup: bool = False, activity: bool | None = None) 
                 answer = fn(self, ctx) or {}
                 answer = {"ok": True, **answer}
                 if event_id is not None:
-                    from mda.live.models import LiveProcessedEvent
-
                     s.add(LiveProcessedEvent(user_id=user.id, event_id=event_id, name=name,
                                              answer=json.dumps(answer)[:2000], processed_at=utcnow()))
                 db.commit()
@@ -306,7 +253,5 @@ def _processed(s: Session, user_id: int, event_id: str) -> dict | None:
 @functools.cache
 def _processed_statement():
     """The answer stored for a user's event id (built once per process; asked on every change)."""
-    from mda.live.models import LiveProcessedEvent
-
     return select(LiveProcessedEvent).where(LiveProcessedEvent.user_id == bindparam("user_id"),
                                             LiveProcessedEvent.event_id == bindparam("event_id"))

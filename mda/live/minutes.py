@@ -8,14 +8,12 @@ from mda.auth.models import User
 from mda.core import audit
 from mda.core.timeutil import utcnow
 from mda.live import access
-from mda.live.guard import LiveError
+from mda.live.loaders import live_of
 from mda.live.models import (
     LiveMeeting,
 )
-from mda.live.services import (
-    live_of,
-    notify_meeting,
-)
+from mda.live.services import notify_meeting
+from mda.live.sockets import LiveError
 from mda.meetings.models import Meeting
 
 

@@ -3,6 +3,7 @@ recorded when someone joins a started meeting. Presence is not personal data."""
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from mda import db as unit
@@ -10,18 +11,18 @@ from mda.auth.models import User
 from mda.core import audit
 from mda.core.timeutil import utcnow
 from mda.extensions import socketio
-from mda.live.guard import NAMESPACE, SOCKETS
+from mda.live.loaders import live_of
 from mda.live.models import (
     LivePiece,
     LivePresence,
 )
-from mda.live.services import (
-    _PRESENCE_OF,
-    live_of,
-    notify_presence,
-)
+from mda.live.services import notify_presence
+from mda.live.sockets import NAMESPACE, SOCKETS
 from mda.meetings.access import my_invitation
 from mda.meetings.models import AgendaItem, Meeting
+
+#: asked on (nearly) every live event, built once per process
+_PRESENCE_OF = select(LivePresence).where(LivePresence.sid == bindparam("sid"))
 
 
 def join(db: Session, user: User, meeting: Meeting, sid: str) -> LivePresence:

@@ -40,8 +40,9 @@ from mda.core.sharing import rows as view_rows
 from mda.core.timeutil import utcnow
 from mda.extensions import socketio
 from mda.live import access
-from mda.live.guard import NAMESPACE, SOCKETS, session_still_valid
+from mda.live import state as live_state
 from mda.live.models import LivePiece
+from mda.live.sockets import NAMESPACE, SOCKETS, session_still_valid
 from mda.meetings.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
@@ -150,8 +151,6 @@ def build(s: Session, item_id: int, piece_ids: set[int]) -> Delivery:
         return delivery
     meeting, ctx, users, targets = room.meeting, room.ctx, room.users, room.targets
     case = ctx.case
-    from mda.live import state as live_state
-
     data = live_state.load_pieces(s, meeting, [item_id], piece_ids, names={u.id: u.name for u in users.values()})
     viewers = {u.id: u for _sid, u in targets}
     addresses = {u.id: address(sid) for sid, u in targets}

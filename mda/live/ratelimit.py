@@ -11,6 +11,9 @@ from typing import Any
 
 from flask import current_app
 
+from mda.extensions import socketio
+from mda.live.sockets import NAMESPACE, SOCKETS
+
 log = logging.getLogger(__name__)
 
 @dataclass
@@ -100,9 +103,6 @@ def _redis_answered() -> None:
         was_down, _redis_down_at = _redis_down_at is not None, None
     if was_down:
         log.info("live rate limit: Redis reachable again")
-        from mda.extensions import socketio
-        from mda.live.guard import NAMESPACE, SOCKETS  # the guard uses this module: looked up on use
-
         sids = list(SOCKETS)
         if sids:  # this process's sockets only: each process notices Redis's return on its own next event
             socketio.server.emit("controle", {}, to=sids, namespace=NAMESPACE, ignore_queue=True)

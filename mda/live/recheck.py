@@ -26,7 +26,9 @@ from mda import db
 from mda.auth.models import User
 from mda.cases.models import CaseMember, CaseOrganisation, Consent, DutyConflictDecision, Item, Person
 from mda.extensions import socketio
+from mda.live import access
 from mda.live.models import LivePresence
+from mda.live.sockets import NAMESPACE
 from mda.meetings.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
@@ -76,9 +78,6 @@ def install() -> None:
 
 def recheck(case_ids: set[int], user_ids: set[int]) -> None:
     """Remove sockets that lost access, then tell the rooms concerned to fetch again."""
-    from mda.live import access
-    from mda.live.guard import NAMESPACE
-
     server = socketio.server
     touched_users: set[int] = set(user_ids)
     with Session(db.engine(), expire_on_commit=False) as s:

@@ -15,7 +15,7 @@ from mda import db
 from mda.cases.models import Item
 from mda.core import refusal, sharing
 from mda.core.permissions import require_permission
-from mda.live import access, bp, chairing, minutes, scores, services, state
+from mda.live import access, bp, chairing, loaders, minutes, scores, services, state
 from mda.live.models import LivePiece
 from mda.meetings import access as meeting_access
 from mda.meetings.models import AgendaItem
@@ -65,7 +65,7 @@ def active(meeting_id: int):
 
 
 def _form_item(meeting, item_id: int) -> AgendaItem:
-    return services.load_item(db.session(), current_user, meeting, item_id)  # refused: 404
+    return loaders.load_item(db.session(), current_user, meeting, item_id)  # refused: 404
 
 
 @bp.route("/<int:meeting_id>/live/voorzitter/<any(starten, volgende, sluiten):step>", methods=["POST"])
@@ -185,8 +185,8 @@ def revisions(meeting_id: int, piece_id: int):
     """Two revisions of a piece side by side (the engine decides on the piece's item first)."""
     meeting = _meeting(meeting_id)
     s = db.session()
-    piece, item = services.load_piece(s, current_user, meeting, piece_id)  # refused: 404 (or 403), no page
-    ctx = services.case_context(s, item)
+    piece, item = loaders.load_piece(s, current_user, meeting, piece_id)  # refused: 404 (or 403), no page
+    ctx = loaders.case_context(s, item)
     view = sharing.items_view(s, current_user, ctx, {piece.item_id}, channel="notulenrevisies")[piece.item_id]
     rows = sharing.revision_views(view, state.revisions(s, piece))
     by_version = {r.version: r for r in rows}

@@ -10,19 +10,14 @@ from mda.cases.models import Case
 from mda.core import sharing
 from mda.core.timeutil import utcnow
 from mda.live import plan_bridge
-from mda.live.guard import LiveError
+from mda.live.loaders import _require_open, case_context, live_of, require_chair
 from mda.live.models import (
     LivePresence,
     LiveScore,
     LiveScoreRound,
 )
-from mda.live.services import (
-    _require_open,
-    case_context,
-    live_of,
-    notify_item,
-    require_chair,
-)
+from mda.live.services import notify_item
+from mda.live.sockets import LiveError
 from mda.meetings.models import AgendaItem, Meeting
 
 

@@ -18,24 +18,20 @@ from sqlmodel import Session, select
 from mda import db as unit
 from mda.auth.models import User
 from mda.cases import catalogue, history
-from mda.cases.models import Case, Item, ItemPerson, Person
+from mda.cases.models import Item, ItemPerson, Person
 from mda.core import audit, sharing
 from mda.core.timeutil import LOCAL_TZ, utcnow
 from mda.extensions import socketio
-from mda.live import access, plan_bridge
-from mda.live.guard import NAMESPACE, LiveError
+from mda.live import access, coedit, crdt, plan_bridge, push
+from mda.live.loaders import DEFAULT_CATEGORY, MAX_TEXT, _load_piece, _require_open, case_context, live_of, load_piece
 from mda.live.models import (
     LiveDissent,
     LiveMeeting,
     LivePiece,
-    LivePresence,
     LiveRevision,
 )
+from mda.live.sockets import NAMESPACE, LiveError
 from mda.meetings.models import AgendaItem, Meeting
-
-MAX_TEXT = 8000
-DEFAULT_CATEGORY = "overleg"
-CLOSED = "Dit overleg is gesloten; er kan live niets meer worden toegevoegd."
 
 
 # ----------------------------------------------------------------------------- notices
@@ -75,62 +71,14 @@ def notify_item(agenda_item_id: int, piece_id: int | None = None) -> None:
     if piece_id is None:
         _queue_notice(f"item:{agenda_item_id}", {"soort": "punt", "punt": agenda_item_id})
         return
-    from mda.live import push
-
     push.piece_changed(agenda_item_id, piece_id)
 
 
-# ----------------------------------------------------------------------------- loaders
-# statements asked on (nearly) every live event, built once per process
-_LIVE_OF = select(LiveMeeting).where(LiveMeeting.meeting_id == bindparam("meeting_id"))
-_PRESENCE_OF = select(LivePresence).where(LivePresence.sid == bindparam("sid"))
+# ----------------------------------------------------------------------------- checks of what is sent
 #: a save's compare-and-set (the saved piece's attributes are set from what it wrote, so no session sync)
 _SAVE_VERSION = (update(LivePiece).where(LivePiece.id == bindparam("piece_id"), LivePiece.version == bindparam("base"))
                  .values(version=bindparam("version"), updated_by_id=bindparam("user_id"), updated_at=bindparam("at"))
                  .execution_options(synchronize_session=False))
-
-
-def live_of(db: Session, meeting: Meeting) -> LiveMeeting:
-    """The meeting's live state (created, not started, on first use)."""
-    live = db.exec(_LIVE_OF, params={"meeting_id": meeting.id}).first()
-    if live is None:
-        live = LiveMeeting(meeting_id=meeting.id)
-        db.add(live)
-        db.flush()
-    return live
-
-
-def load_meeting(db: Session, user: User, meeting_id: int | None) -> Meeting:
-    """The meeting when *user* may join it; else a refusal (audited) that does not say whether it exists."""
-    meeting = db.get(Meeting, meeting_id) if meeting_id else None
-    if meeting is None or not access.may_join(db, user, meeting):
-        raise LiveError("Dit overleg bestaat niet, of u bent er niet voor uitgenodigd.", denied=True, status=404)
-    return meeting
-
-
-def load_item(db: Session, user: User, meeting: Meeting, agenda_item_id: int | None) -> AgendaItem:
-    """A case item of the meeting that *user* may enter; else an audited refusal.
-
-    The case's context is loaded here for the check and kept for this unit of work, so that the caller's
-    :func:`case_context` (and a push) reuse it instead of loading the case again."""
-    item = db.get(AgendaItem, agenda_item_id) if agenda_item_id else None
-    ctx = (case_context(db, item) if item is not None and item.meeting_id == meeting.id and item.kind == "casus"
-           and item.case_id is not None else None)
-    if item is None or ctx is None or not access.may_enter(db, user, meeting, item, ctx):
-        raise LiveError("Dit agendapunt bestaat niet, of u neemt niet deel aan de bespreking van deze casus.",
-                        denied=True, status=404)
-    return item
-
-
-def case_context(db: Session, item: AgendaItem) -> sharing.CaseContext | None:
-    """The context of the item's case (None when the case is gone)."""
-    case = db.get(Case, item.case_id)
-    return sharing.load_context(db, case) if case is not None else None
-
-
-def _require_open(live: LiveMeeting) -> None:
-    if live.status == "gesloten":
-        raise LiveError(CLOSED)
 
 
 def _text(value, label: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
@@ -150,11 +98,6 @@ def _category(code) -> str:
         raise LiveError("Kies een bestaande categorie.")
     return code
 
-
-def require_chair(user: User, meeting: Meeting) -> None:
-    """Refuse (403, audited on a socket) anyone but the chair."""
-    if not access.is_chair(user, meeting):
-        raise LiveError("Alleen de voorzitter kan dit doen.", denied=True)
 
 
 
@@ -205,8 +148,6 @@ def create_piece(db: Session, user: User, meeting: Meeting, item: AgendaItem, *,
     text = _text(content, "De tekst" if kind == "notulen" else "Het besluit")
     record = _new_case_item(db, user, item.case_id, _category(category), text, _persons(db, item.case_id, person_ids))
     now = utcnow()
-    from mda.live import crdt
-
     piece = LivePiece(meeting_id=meeting.id, agenda_item_id=item.id, case_id=item.case_id, kind=kind,
                       item_id=record.id, created_by_id=user.id, created_at=now, updated_by_id=user.id, updated_at=now,
                       crdt_state=crdt.initial_state(text))
@@ -218,26 +159,6 @@ def create_piece(db: Session, user: User, meeting: Meeting, item: AgendaItem, *,
                  summary=f"{'notulen' if kind == 'notulen' else 'besluit'} vastgelegd in overleg {meeting.id}")
     notify_item(item.id, piece.id)
     return piece
-
-
-def load_piece(db: Session, user: User, meeting: Meeting, piece_id: int | None) -> tuple[LivePiece, AgendaItem]:
-    """A piece of this meeting in an item *user* may enter, whose text the engine shows *user*."""
-    piece, item, _record = _load_piece(db, user, meeting, piece_id)
-    return piece, item
-
-
-def _load_piece(db: Session, user: User, meeting: Meeting, piece_id: int | None,
-                ) -> tuple[LivePiece, AgendaItem, Item]:
-    """:func:`load_piece`, with the piece's case item (for a caller that changes it)."""
-    piece = db.get(LivePiece, piece_id) if piece_id else None
-    if piece is None or piece.meeting_id != meeting.id:
-        raise LiveError("Deze tekst bestaat niet (meer).", denied=True, status=404)
-    item = load_item(db, user, meeting, piece.agenda_item_id)
-    ctx = case_context(db, item)
-    record = sharing.load_item_or_404(db, user, ctx, piece.item_id)
-    if not sharing.item_decision(user, ctx, record).visible:
-        raise LiveError("Deze tekst wordt niet met uw organisatie gedeeld.", denied=True, status=404)
-    return piece, item, record
 
 
 class StaleSave(LiveError):
@@ -253,8 +174,6 @@ def save_piece(db: Session, user: User, meeting: Meeting, piece_id, *, base_vers
     _writable(db, user, meeting, live, reason=reason)
     if refusal := history.item_lock_refusal(db, record):  # e.g. a decision in escalation
         raise LiveError(refusal)
-    from mda.live import coedit
-
     if record.category != coedit.SHARED_CATEGORY and record.source_organisation_id != user.organisation_id:
         raise LiveError("Deze tekst is ingebracht door een andere organisatie; alleen die organisatie kan hem "
                         "wijzigen. Voeg zelf een stuk toe of geef een afwijkend standpunt.", denied=True)

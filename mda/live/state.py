@@ -21,8 +21,9 @@ from mda.cases.models import Case, CaseMember
 from mda.core import sharing
 from mda.core.timeutil import as_utc, format_local, utcnow
 from mda.live import access, plan_bridge
+from mda.live.loaders import live_of
 from mda.live.models import LiveDissent, LiveMeeting, LivePiece, LivePresence, LiveRevision, LiveScore, LiveScoreRound
-from mda.live.services import live_of
+from mda.live.sockets import PRESENCE_TTL
 from mda.meetings import access as meeting_access
 from mda.meetings import agendas, updates
 from mda.meetings.models import AgendaItem, Meeting
@@ -35,8 +36,6 @@ def _iso(value) -> str | None:
 
 def presence(db: Session, meeting: Meeting) -> list[dict]:
     """Who is connected: name and organisation, once per user (not case data), in one statement however many."""
-    from mda.live.guard import PRESENCE_TTL
-
     seen, result = set(), []
     rows = db.exec(select(LivePresence.user_id, User.name, Organisation.name)
                    .join(User, User.id == LivePresence.user_id)
@@ -148,8 +147,6 @@ def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: s
 
     Chosen pieces are taken from the session when it holds them (a push, in the unit of work that changed them);
     *names* (user id -> name) that the caller read already are not asked again."""
-    from mda.live.guard import PRESENCE_TTL
-
     st = _piece_statements()
     pieces: dict[int, list[LivePiece]] = defaultdict(list)
     if piece_ids is None:
