@@ -125,9 +125,9 @@ class Cipher:
         """The plain text of a stored value, its integrity checked once: by the tag when it binds *context*,
         otherwise (older values) also against the hex *sha256* recorded at upload, when given."""
         data = self.decrypt(token, context)
-        if sha256 is not None and not self.bound(token):
-            if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), sha256):
-                raise StorageError("document in de opslag is gewijzigd")
+        digest_needed = sha256 is not None and not self.bound(token)
+        if digest_needed and not hmac.compare_digest(hashlib.sha256(data).hexdigest(), sha256):
+            raise StorageError("document in de opslag is gewijzigd")
         return data
 
 
