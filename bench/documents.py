@@ -5,8 +5,8 @@ docs/benchmarks.md). Two gunicorns with ``deploy/gunicorn.conf.py``, in the same
 
 - MDA++ on the demo data (SQLite, documents stored in the database, the default): the police's API token uploads
   the PDF to a case (``POST /api/v1/cases/<id>/documents``, multipart: content check, virus scan by clamd,
-  Fernet encryption, one transaction with its item and audit row) and downloads it (the engine's decision, the
-  audit row, decryption, the digest check, the watermark on every page);
+  AES-256-GCM encryption bound to its storage key, one transaction with its item and audit row) and downloads it
+  (the engine's decision, the audit row, decryption whose tag is the integrity check, the watermark on every page);
 - a bare Flask app (``bare`` below) that takes the same multipart upload into a SQLite blob and sends it back as
   an attachment, nothing else.
 

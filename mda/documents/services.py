@@ -146,9 +146,7 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
                      summary=f"download van document nr. {doc.number} van {ctx.case.reference} geweigerd: "
                              f"niet gedeeld ({reason})")
         raise Withheld(reason)
-    data = storage.from_config(config).get(db, doc.storage_key)
-    if hashlib.sha256(data).hexdigest() != doc.sha256:
-        raise storage.StorageError("document in de opslag is gewijzigd")
+    data = storage.from_config(config).get(db, doc.storage_key, doc.sha256)  # checked once, by tag or digest
     from mda.documents import watermark
 
     org = ctx.org_names.get(user.organisation_id) or ""

@@ -12,6 +12,7 @@ four methods the way the disk store does (docs/documents.md says what it would t
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -40,8 +41,9 @@ class Storage(Protocol):
     def put(self, db: Session, data: bytes) -> str:
         """Store *data* encrypted under a fresh random key (gone again if *db* rolls back)."""
 
-    def get(self, db: Session, key: str) -> bytes:
-        """The plain bytes stored under *key*, or :class:`StorageError`."""
+    def get(self, db: Session, key: str, sha256: str | None = None) -> bytes:
+        """The plain bytes stored under *key*, their integrity checked once (:meth:`Cipher.decrypt`, and *sha256*
+        for values written before the GCM tag bound them to *key*), or :class:`StorageError`."""
 
     def delete(self, db: Session, key: str) -> None:
         """Remove the bytes of *key* as part of *db*'s unit of work (never before it commits)."""
@@ -58,9 +60,16 @@ class Cipher:
     stored value is ``MDA1 || key id (8) || nonce (12) || ciphertext+tag``; the key id picks the key, so every key of
     the ring decrypts what it encrypted and the first encrypts (rotation as for the TOTP secrets). Values written
     as Fernet tokens by the first version are still read (and rewritten by ``rotate-document-key``).
+
+    The tag also covers a *context*, the storage key the value is kept under (``MDA2``): a value moved to another
+    document's row or file does not decrypt, so the tag alone proves it is the bytes stored for this document and
+    no digest of the plain text needs computing. ``MDA1`` values (and Fernet tokens) did not bind their place;
+    :meth:`bound` tells the storage to compare those with the digest in the document's row.
+    Decryption slices a memoryview of the stored value, so the ciphertext is not copied before AES-GCM reads it.
     """
 
-    MAGIC = b"MDA1"
+    MAGIC = b"MDA2"
+    UNBOUND = b"MDA1"  # AES-GCM without the context, as written until December 2026
 
     def __init__(self, keys: list[str]):
         from cryptography.hazmat.primitives import hashes
@@ -74,34 +83,52 @@ class Cipher:
             derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"mda-document-v1").derive(key)
             self._keys.append((hashlib.sha256(derived).digest()[:8], AESGCM(derived)))
 
-    def encrypt(self, data: bytes) -> bytes:
+    def encrypt(self, data: bytes, context: bytes = b"") -> bytes:
+        """*data* encrypted with the newest key, bound to *context* (the storage key)."""
         key_id, aead = self._keys[0]
         nonce = secrets.token_bytes(12)
         header = self.MAGIC + key_id
-        return header + nonce + aead.encrypt(nonce, data, header)
+        return header + nonce + aead.encrypt(nonce, data, header + context)
 
-    def decrypt(self, token: bytes) -> bytes:
-        token = bytes(token)
-        if not token.startswith(self.MAGIC):
+    def bound(self, token: bytes | memoryview) -> bool:
+        """Whether *token*'s tag covers its context, so that :meth:`decrypt` alone proves where it belongs."""
+        return bytes(token[:4]) == self.MAGIC
+
+    def decrypt(self, token: bytes | memoryview, context: bytes = b"") -> bytes:
+        """The plain text of *token* (stored under *context*); :class:`StorageError` if no key opens it or the tag
+        does not match (a changed byte, or a value moved from elsewhere)."""
+        view = memoryview(token)
+        magic = bytes(view[:4])
+        if magic not in (self.MAGIC, self.UNBOUND):
             try:
-                return self._fernet.decrypt(token)
+                return self._fernet.decrypt(bytes(view))
             except InvalidToken:
                 raise StorageError("document kan met geen van de sleutels worden ontsleuteld") from None
-        header, nonce, body = token[:12], token[12:24], token[24:]
+        header, nonce = bytes(view[:12]), bytes(view[12:24])
+        aad = header + context if magic == self.MAGIC else header
         for key_id, aead in self._keys:
             if key_id == header[4:]:
                 try:
-                    return aead.decrypt(nonce, body, header)
+                    return aead.decrypt(nonce, view[24:], aad)
                 except InvalidTag:
                     break
         raise StorageError("document kan met geen van de sleutels worden ontsleuteld")
 
-    def rotate(self, token: bytes) -> bytes:
-        """*token* encrypted with the newest key (unchanged when it already is)."""
+    def rotate(self, token: bytes, context: bytes = b"") -> bytes:
+        """*token* encrypted with the newest key and bound to *context* (unchanged when it already is)."""
         token = bytes(token)
         if token.startswith(self.MAGIC) and token[4:12] == self._keys[0][0]:
             return token
-        return self.encrypt(self.decrypt(token))
+        return self.encrypt(self.decrypt(token, context), context)
+
+    def open(self, token: bytes | memoryview, context: bytes, sha256: str | None) -> bytes:
+        """The plain text of a stored value, its integrity checked once: by the tag when it binds *context*,
+        otherwise (older values) also against the hex *sha256* recorded at upload, when given."""
+        data = self.decrypt(token, context)
+        digest_needed = sha256 is not None and not self.bound(token)
+        if digest_needed and not hmac.compare_digest(hashlib.sha256(data).hexdigest(), sha256):
+            raise StorageError("document in de opslag is gewijzigd")
+        return data
 
 
 class DatabaseStorage:
@@ -122,15 +149,15 @@ class DatabaseStorage:
         from mda.core.timeutil import utcnow
 
         key = secrets.token_hex(16)
-        db.add(DocumentBlob(key=key, data=self._cipher.encrypt(data), created_at=utcnow()))
+        db.add(DocumentBlob(key=key, data=self._cipher.encrypt(data, key.encode()), created_at=utcnow()))
         db.flush()
         return key
 
-    def get(self, db: Session, key: str) -> bytes:
+    def get(self, db: Session, key: str, sha256: str | None = None) -> bytes:
         token = db.exec(select(DocumentBlob.data).where(DocumentBlob.key == key)).first()
         if token is None:
             raise StorageError("document niet gevonden in de opslag")
-        return self._cipher.decrypt(token)
+        return self._cipher.open(token, key.encode(), sha256)
 
     def delete(self, db: Session, key: str) -> None:
         bind = db.get_bind()
@@ -144,13 +171,13 @@ class DatabaseStorage:
         blob = db.get(DocumentBlob, key)
         if blob is None:
             raise StorageError("document niet gevonden in de opslag")
-        blob.data = self._cipher.rotate(blob.data)
+        blob.data = self._cipher.rotate(blob.data, key.encode())
         db.add(blob)
         db.flush()
 
 
 class EncryptedDiskStorage:
-    """Fernet-encrypted files in *directory*, each named by a random id (``MDA_DOCUMENT_STORAGE=disk``)."""
+    """Encrypted (:class:`Cipher`) files in *directory*, each named by a random id (``MDA_DOCUMENT_STORAGE=disk``)."""
 
     name = "disk"
 
@@ -171,16 +198,16 @@ class EncryptedDiskStorage:
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(self._cipher.encrypt(data))
+            fh.write(self._cipher.encrypt(data, key.encode()))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         db.info.setdefault(_WRITTEN, []).append(path)
         return key
 
-    def get(self, db: Session, key: str) -> bytes:
+    def get(self, db: Session, key: str, sha256: str | None = None) -> bytes:
         try:
-            return self._cipher.decrypt(self._path(key).read_bytes())
+            return self._cipher.open(self._path(key).read_bytes(), key.encode(), sha256)
         except FileNotFoundError:
             raise StorageError("document niet gevonden in de opslag") from None
 
@@ -191,7 +218,7 @@ class EncryptedDiskStorage:
     def rotate(self, db: Session, key: str) -> None:
         path = self._path(key)
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(self._cipher.rotate(path.read_bytes()))
+        tmp.write_bytes(self._cipher.rotate(path.read_bytes(), key.encode()))
         tmp.chmod(0o600)
         os.replace(tmp, path)
 
