@@ -82,7 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     import mda.models  # noqa: F401  (every table, so that relationships resolve)
     from mda import db
-    from mda.core import errors, security, templating
+    from mda.core import error_handlers, security, templating
     from mda.extensions import babel, limiter, socketio
 
     db.init_app(app)
@@ -93,7 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, default_locale="nl", default_timezone="Europe/Amsterdam")
     limiter.init_app(app)
     templating.init_app(app)
-    errors.init_app(app)
+    error_handlers.init_app(app)
     from mda.core import metrics
 
     metrics.init_app(app)  # after ProxyFix: the metrics port is checked before any proxy header is read

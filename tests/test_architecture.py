@@ -30,10 +30,6 @@ KNOWN: dict[tuple[str, str], str] = {
 #: circles between the modules of one package that remain, each named by its modules (sorted), with why. A new
 #: circle, or a module joining one, fails the test; so does an entry that is no longer a circle.
 KNOWN_MODULE_CIRCLES: dict[tuple[str, ...], str] = {
-    ("mda.core.errors", "mda.core.input_guard", "mda.core.refusal"):
-        "the error pages and the refusal path: errors.init_app installs refusal, whose handler renders errors' "
-        "error_response; input_guard raises ServiceError and renders error_response, which errors' catch-all asks "
-        "is_out_of_range. Cut by moving error_response and ServiceError below the three (core owner's work).",
     ("mda.safety_plan.routes", "mda.safety_plan.routes_follow_up", "mda.safety_plan.routes_organisation"):
         "one blueprint's routes in three files: routes.py imports the other two so that they attach, they take "
         "routes.py's page helpers, and a refused status form is shown again on the page it came from. Cut by "

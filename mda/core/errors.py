@@ -1,18 +1,14 @@
-"""Friendly Dutch error pages (and JSON errors under /api); never a stack trace."""
+"""Friendly Dutch error pages (and JSON errors under /api); never a stack trace.
+
+The error type of the services (:class:`ServiceError`) and the answers; the handlers that use them are installed
+by :mod:`mda.core.error_handlers` (above this module, beside the refusal path and the input guard)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
-from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request, session
-from flask_wtf.csrf import CSRFError
+from flask import abort, current_app, g, jsonify, make_response, render_template, request, session
 from markupsafe import escape
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
-
-from mda import db
-from mda.extensions import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -152,70 +148,3 @@ def api_response_error(_req, _resp, error, _instance, *_args) -> None:
 
 FALLBACK_PAGE = ('<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>{title} – MDA++</title>'
                  '</head><body><main><h1>{title}</h1><p>{message}</p><p>Foutcode {code}.</p></main></body></html>')
-
-
-def init_app(app: Flask) -> None:
-    """Register handlers for every HTTP error and for unexpected exceptions."""
-    from sqlalchemy import Engine, event
-
-    from mda.core import refusal
-
-    refusal.init_app(app)  # the one path of a ServiceError (pages, API)
-    if not event.contains(Engine, "connect", _database_back):  # every engine of the process (tests build several)
-        event.listen(Engine, "connect", _database_back)
-
-    @app.errorhandler(CSRFError)
-    def _csrf(_e):
-        return error_response(400, CSRF_MESSAGE)
-
-    @app.errorhandler(HTTPException)
-    def _http(e: HTTPException):
-        if e.code == 401 and not wants_json():
-            return login_manager.unauthorized()
-        message = None
-        if e.code in (400, 422) and e.description and not e.description.startswith(
-            ("The browser", "The server", "Bad Request")
-        ):
-            message = e.description  # our own aborts carry a Dutch description
-        resp = make_response(error_response(e.code or 500, message))
-        if e.code == 405 and getattr(e, "valid_methods", None):
-            resp.headers["Allow"] = ", ".join(e.valid_methods)
-        return resp
-
-    @app.errorhandler(InternalServerError)
-    @app.errorhandler(Exception)
-    def _unexpected(e):
-        original = getattr(e, "original_exception", None) or e
-        if isinstance(original, HTTPException) and not isinstance(original, InternalServerError):
-            return _http(original)
-        from mda.core.input_guard import is_out_of_range
-
-        if is_out_of_range(original):  # an id beyond the database's range can name nothing: not found
-            log.warning("number out of the database's range on %s %s", request.method, request.path)
-            try:
-                db.rollback()
-            except Exception:  # nothing to undo
-                log.exception("rollback after an out-of-range number failed")
-            return error_response(404)
-
-        if isinstance(original, ServiceError):  # raised past the handler (e.g. while rendering the refusal page)
-            from mda.core import refusal
-
-            refusal.undo(original)
-            return error_response(original.status, original.message)
-
-        if isinstance(original, OperationalError):  # database down or restarting: 503, the pool pre-pings
-            database_unreachable(original)  # an expected condition: one warning per outage
-            with contextlib.suppress(Exception):  # still unreachable: nothing to undo, and the outage was logged
-                db.rollback()
-            resp = make_response(error_response(503, DATABASE_DOWN, without_database=True))
-            resp.headers["Retry-After"] = "30"
-            return resp
-        log.exception("unhandled error on %s %s", request.method, request.path,
-                      exc_info=original)
-
-        try:
-            db.rollback()
-        except Exception:  # e.g. the database is unreachable: nothing to undo, still answer
-            log.exception("rollback after an unhandled error failed")
-        return error_response(500)
