@@ -33,7 +33,7 @@ from mda.cases.models import CaseMember  # noqa: E402
 from mda.cli import run_migrations  # noqa: E402
 from mda.core.timeutil import utcnow  # noqa: E402
 from mda.safety_plan.models import PlanAction, SafetyPlan  # noqa: E402
-from mda.safety_plan.routes_follow_up import MY_PER_PAGE, my_action_views, my_actions_query  # noqa: E402
+from mda.safety_plan.pages import MY_PER_PAGE, my_action_views, my_actions_query  # noqa: E402
 
 
 def _chunks(rows: list, size: int = 5000):

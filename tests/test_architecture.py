@@ -30,10 +30,6 @@ KNOWN: dict[tuple[str, str], str] = {
 #: circles between the modules of one package that remain, each named by its modules (sorted), with why. A new
 #: circle, or a module joining one, fails the test; so does an entry that is no longer a circle.
 KNOWN_MODULE_CIRCLES: dict[tuple[str, ...], str] = {
-    ("mda.safety_plan.routes", "mda.safety_plan.routes_follow_up", "mda.safety_plan.routes_organisation"):
-        "one blueprint's routes in three files: routes.py imports the other two so that they attach, they take "
-        "routes.py's page helpers, and a refused status form is shown again on the page it came from. Cut by "
-        "moving the shared page helpers into a module of their own.",
 }
 
 

@@ -10,7 +10,7 @@ bp = Blueprint("safety_plan", __name__)
 register_nav("Mijn acties", "safety_plan.my_actions", "case.work")
 
 
-from mda.safety_plan import routes  # noqa: E402,F401  (registers the views on bp)
+from mda.safety_plan import routes, routes_follow_up, routes_organisation  # noqa: E402,F401  (the views on bp)
 
 
 def init_app(app) -> None:

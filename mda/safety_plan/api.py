@@ -15,8 +15,7 @@ from mda.core.timeutil import as_utc
 from mda.extensions import api_spec
 from mda.safety_plan import services, views
 from mda.safety_plan.access import load_action, load_case
-from mda.safety_plan.routes import page_number
-from mda.safety_plan.routes_follow_up import MY_PER_PAGE, my_action_views, my_actions_query
+from mda.safety_plan.pages import MY_PER_PAGE, my_action_views, my_actions_query, page_number
 from mda.safety_plan.schemas import ActionIn, ActionList, ActionOut, PlanOut, StatusIn
 
 PER_PAGE = 50

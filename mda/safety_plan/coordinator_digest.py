@@ -1,7 +1,7 @@
 """The coordinator's daily digest of actions that need attention in her cases.
 
 On working days, one e-mail per coordinator whose cases hold open actions that are overdue or have
-no person as owner (the same rule as her overview page, :func:`~mda.safety_plan.routes_organisation.overview_query`):
+no person as owner (the same rule as her overview page, :func:`~mda.safety_plan.pages.overview_query`):
 the counts, the pseudonymous case references and a link to the overview; never an action's text.
 Once a day per coordinator, also when the job runs often or in two processes (:func:`mda.jobs.claim`).
 """

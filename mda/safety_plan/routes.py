@@ -7,13 +7,13 @@ Versions, exports and "Mijn acties" are in :mod:`mda.safety_plan.routes_follow_u
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from mda import db
-from mda.core import refusal, sharing
-from mda.core.permissions import PERMISSIONS, has_permission, require_permission
-from mda.safety_plan import bp, export_pdf, services, views
+from mda.core import refusal
+from mda.core.permissions import require_permission
+from mda.safety_plan import bp, services
 from mda.safety_plan.access import (
     load_action,
     load_case,
@@ -25,71 +25,13 @@ from mda.safety_plan.access import (
 )
 from mda.safety_plan.forms import (
     ActionForm,
-    ApproveForm,
     EntryEditForm,
     EntryForm,
     EvaluationForm,
     ProposeForm,
     StatusForm,
 )
-from mda.safety_plan.models import ACTION_STATUSES, SECTIONS
-
-PER_PAGE = 50
-
-
-def page_number() -> int:
-    """The ``pagina`` query parameter (1 when absent or nonsense)."""
-    value = request.args.get("pagina", "1")
-    return max(int(value), 1) if value.isdigit() else 1
-
-
-def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_form=None, status: int = 200):
-    """Render the plan page (also with a form's error, as a 422 so nothing is committed)."""
-    s = db.session()
-    status_filter = request.args.get("status") if request.args.get("status") in ACTION_STATUSES else None
-    overdue = request.args.get("te_laat") == "1"
-    page = page_number()
-    view = views.plan_view(s, current_user, ctx, page=page, per_page=PER_PAGE, status=status_filter,
-                           overdue=overdue)
-    owners = owner_choices(ctx)
-    parties = party_choices(ctx)
-    action_form = action_form or ActionForm(formdata=None)
-    action_form.setup(owners)
-    if entry_form is None:
-        entry_form = EntryForm(formdata=None)
-    entry_form.party.choices = parties
-    from mda.cases.forms import category_choices
-
-    entry_form.category.choices = category_choices()
-    if not entry_form.category.data:
-        entry_form.category.data = "veiligheidsplan"
-    proposal = view.pending_proposal
-    approve_form = ApproveForm(formdata=None, revision=proposal.revision if proposal else 0)
-    can_work = sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten"
-    from mda.safety_plan import versions
-
-    proposal_approvers = versions.approvers(s, [proposal])[proposal.id] if proposal else []
-    # once the user's organisation approved, the button gives way to a line saying so
-    my_approval = next((a for a in proposal_approvers if a.organisation_id == current_user.organisation_id), None)
-
-    return render_template(
-        "safety_plan/plan.html", case=case, view=view, sections=SECTIONS, statuses=ACTION_STATUSES,
-        action_form=action_form, entry_form=entry_form, owners=owners, parties=parties,
-        status_form=StatusForm(formdata=None), edit_form=EntryEditForm(formdata=None),
-        evaluation_form=EvaluationForm(formdata=None, next_evaluation_on=view.plan.next_evaluation_on
-                                       if view.plan else None),
-        propose_form=ProposeForm(formdata=None), approve_form=approve_form, error=error,
-        page=page, pages=max(1, -(-view.action_total // PER_PAGE)), status_filter=status_filter, overdue=overdue,
-        can_work=can_work, can_coordinate=sharing.can_manage(current_user, ctx, "coordinate"),
-        can_lead_approve=versions.may_approve_as_team_lead(current_user, ctx) and my_approval is None,
-        proposal_approvers=proposal_approvers, my_approval=my_approval,
-        can_plan_meeting=has_permission(current_user, "meeting.plan") and case.phase != "afgesloten",
-        can_export=sharing.can_open_case(current_user, case, ctx) and "plan.export" in _permissions(),
-        pdf_available=export_pdf.converter() is not None, today=views.today()), status
-
-
-def _permissions() -> set[str]:
-    return {name for name in PERMISSIONS if name.startswith("plan.") and has_permission(current_user, name)}
+from mda.safety_plan.pages import plan_page, status_error
 
 
 def _back(case, anchor: str | None = None):
@@ -206,7 +148,7 @@ def change_status(case_id: int, action_id: int):
     action = load_action(ctx, action_id)
     form = StatusForm()
     if form.validate_on_submit():
-        refusal.on_refusal(lambda exc: _status_error(case, ctx))
+        refusal.on_refusal(lambda exc: status_error(case, ctx))
         services.change_status(db.session(), current_user, ctx, action, status=form.status.data,
                                comment=form.comment.data, failure_reason=form.failure_reason.data or None)
         flash(f"De status van actie {action.id} is gewijzigd.", "success")
@@ -215,7 +157,7 @@ def change_status(case_id: int, action_id: int):
         if request.form.get("terug") == "organisatie":
             return redirect(url_for("safety_plan.organisation_actions"))
         return _back(case, f"actie-{action.id}")
-    return _status_error(case, ctx, _first_error(form))
+    return status_error(case, ctx, _first_error(form))
 
 
 @bp.app_template_global()
@@ -229,16 +171,6 @@ def kept_status_input(action_id: int) -> dict | None:
     return kept
 
 
-def _status_error(case, ctx, message: str | None = None):
-    if request.form.get("terug") == "mijn-acties":
-        from mda.safety_plan.routes_follow_up import my_actions_page
-
-        return my_actions_page(error=message, status=422)
-    if request.form.get("terug") == "organisatie":
-        from mda.safety_plan.routes_organisation import organisation_actions_page
-
-        return organisation_actions_page(error=message, status=422)
-    return plan_page(case, ctx, error=message, status=422)
 
 
 @bp.post("/casussen/<int:case_id>/plan/evaluatie")
@@ -261,4 +193,3 @@ def _first_error(form) -> str:
     return " ".join(str(m) for m in messages) or "Niet alle velden zijn goed ingevuld."
 
 
-from mda.safety_plan import routes_follow_up, routes_organisation  # noqa: E402,F401

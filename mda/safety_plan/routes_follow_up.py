@@ -16,13 +16,18 @@ from mda.core.permissions import has_permission, require_permission
 from mda.safety_plan import approval_notices, bp, export_docx, versions, views
 from mda.safety_plan import export_pdf as export_pdf_module
 from mda.safety_plan.access import load_case
-from mda.safety_plan.forms import ApproveForm, ProposeForm, StatusForm
-from mda.safety_plan.models import ACTION_STATUSES, OPEN_STATUSES, PlanAction, PlanVersion
-from mda.safety_plan.routes import page_number, plan_page
+from mda.safety_plan.forms import ApproveForm, ProposeForm
+from mda.safety_plan.models import OPEN_STATUSES, PlanAction, PlanVersion
+from mda.safety_plan.pages import (
+    my_actions_page,
+    my_actions_query,
+    overview_query,
+    page_number,
+    plan_page,
+)
 
 log = logging.getLogger(__name__)
 
-MY_PER_PAGE = 25
 VERSIONS_PER_PAGE = 20
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -183,54 +188,12 @@ def _export(case_id: int, kind: str, pdf: bool = False) -> Response:
 
 
 # ----------------------------------------------------------------------------- my actions
-def my_actions_query(user, *, status: str | None = None, overdue: bool = False):
-    """The current actions *user* owns in cases they may open, open ones first, by deadline."""
-    from sqlalchemy import case as sql_case
-
-    visible = sharing.visible_cases_query(user).with_only_columns(Case.id)
-    stmt = select(PlanAction).where(PlanAction.owner_user_id == user.id, PlanAction.removed_at.is_(None),
-                                    PlanAction.case_id.in_(visible))
-    if status:
-        stmt = stmt.where(PlanAction.status == status)
-    if overdue:
-        stmt = stmt.where(PlanAction.status.in_(OPEN_STATUSES), PlanAction.deadline < views.today())
-    open_first = sql_case((PlanAction.status.in_(OPEN_STATUSES), 0), else_=1)
-    return stmt.order_by(open_first, PlanAction.deadline, PlanAction.id)
 
 
-def my_action_views(s, user, rows: list[PlanAction]) -> list[views.ActionView]:
-    """The rows as *user* may see them, each through the engine with its case's context (audited per case)."""
-    return action_views_across_cases(s, user, rows, "mijn acties")[0]
 
 
-def action_views_across_cases(s, user, rows: list[PlanAction], channel: str):
-    """Actions of several cases as *user* may see them, and the case contexts used: (views, case id -> context).
-
-    Each through the engine with its case's context, audited per case under *channel*.
-    """
-    cases = {c.id: c for c in s.exec(select(Case).where(Case.id.in_({a.case_id for a in rows})))} if rows else {}
-    contexts = {cid: sharing.load_context(s, case) for cid, case in cases.items()}
-    names = views.user_names(s, {a.owner_user_id for a in rows})
-    out = [views.action_view(user, contexts[a.case_id], a, names) for a in rows]
-    persons = sharing.case_person_ids(s, list(contexts))
-    for cid, ctx in contexts.items():
-        views.audit_plan_view(s, user, ctx, [], [v for v in out if v.case_id == cid], channel, persons.get(cid, []))
-    return out, contexts
 
 
-def my_actions_page(error: str | None = None, status: int = 200):
-    """Render "Mijn acties" (paged; filters: status, overdue)."""
-    s = db.session()
-    status_filter = request.args.get("status") if request.args.get("status") in ACTION_STATUSES else None
-    overdue = request.args.get("te_laat") == "1"
-    page = page_number()
-    stmt = my_actions_query(current_user, status=status_filter, overdue=overdue)
-    total = s.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
-    rows = list(s.exec(stmt.offset((page - 1) * MY_PER_PAGE).limit(MY_PER_PAGE)))
-    return render_template("safety_plan/my_actions.html", actions=my_action_views(s, current_user, rows),
-                           total=total, page=page, pages=max(1, -(-total // MY_PER_PAGE)), statuses=ACTION_STATUSES,
-                           status_filter=status_filter, overdue=overdue, status_form=StatusForm(formdata=None),
-                           error=error), status
 
 
 @bp.get("/mijn-acties")
@@ -251,7 +214,6 @@ def home_panel(user):
     overdue_count = s.exec(select(func.count()).select_from(
         my_actions_query(user, overdue=True).order_by(None).subquery())).one()
     from mda.safety_plan.organisation import organisation_actions_query
-    from mda.safety_plan.routes_organisation import overview_query
 
     organisation_count = s.exec(select(func.count()).select_from(
         organisation_actions_query(user).where(PlanAction.status.in_(OPEN_STATUSES)).order_by(None).subquery())).one()
