@@ -85,6 +85,19 @@ def candidate_members(db: Session, ctx: sharing.CaseContext) -> list[User]:
             and has_permission(u, "case.work")]
 
 
+def _admit(db: Session, user: User, ctx: sharing.CaseContext, model: type[CaseOrganisation] | type[CaseMember],
+           label: str, **key: int) -> None:
+    """Put *key* (an organisation or a professional) in the circle: its row of *model* is brought back, or made,
+    as added now by *user*; audited as *label* added."""
+    row = db.exec(select(model).filter_by(case_id=ctx.case.id, **key)).first()
+    row = row or model(case_id=ctx.case.id, added_at=utcnow(), **key)
+    row.removed_at, row.added_at, row.added_by_id = None, utcnow(), user.id
+    db.add(row)
+    db.flush()
+    audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
+                 summary=f"{label} toegevoegd aan de kring van {ctx.case.reference}")
+
+
 def add_organisation(db: Session, user: User, ctx: sharing.CaseContext, organisation_id: int | None) -> Organisation:
     """Add an organisation to the circle (or bring a removed one back)."""
     _coordinator_only(user, ctx)
@@ -93,15 +106,8 @@ def add_organisation(db: Session, user: User, ctx: sharing.CaseContext, organisa
         raise ServiceError("Kies een bestaande, actieve organisatie.")
     if org.id in ctx.circle_org_ids:
         raise ServiceError(f"{org.name} staat al in de kring.")
-    row = db.exec(select(CaseOrganisation).where(CaseOrganisation.case_id == ctx.case.id,
-                                                 CaseOrganisation.organisation_id == org.id)).first()
-    row = row or CaseOrganisation(case_id=ctx.case.id, organisation_id=org.id, added_at=utcnow())
-    row.removed_at, row.added_at, row.added_by_id = None, utcnow(), user.id
-    db.add(row)
-    db.flush()
+    _admit(db, user, ctx, CaseOrganisation, f"organisatie {org.name}", organisation_id=org.id)
     ctx.circle_org_ids.add(org.id)
-    audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
-                 summary=f"organisatie {org.name} toegevoegd aan de kring van {ctx.case.reference}")
     return org
 
 
@@ -147,14 +153,8 @@ def add_member(db: Session, user: User, ctx: sharing.CaseContext, member_id: int
         raise ServiceError(f"{member.name} heeft geen rol waarmee aan casussen wordt gewerkt.")
     if member.id in ctx.member_user_ids:
         raise ServiceError(f"{member.name} staat al in de kring.")
-    row = db.exec(select(CaseMember).where(CaseMember.case_id == ctx.case.id, CaseMember.user_id == member.id)).first()
-    row = row or CaseMember(case_id=ctx.case.id, user_id=member.id, added_at=utcnow())
-    row.removed_at, row.added_at, row.added_by_id = None, utcnow(), user.id
-    db.add(row)
-    db.flush()
+    _admit(db, user, ctx, CaseMember, member.email, user_id=member.id)
     ctx.member_user_ids.add(member.id)
-    audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
-                 summary=f"{member.email} toegevoegd aan de kring van {ctx.case.reference}")
     return member
 
 

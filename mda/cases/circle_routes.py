@@ -26,6 +26,15 @@ def _page(case, ctx, error: str | None = None, org_form=None, member_form=None):
                            member_form=member_form, confirm=ConfirmForm(), error=error), (422 if error else 200)
 
 
+def _add(case, ctx, form_name: str, form, no_choice: str, add):
+    """Both add forms: without a choice the page again with *no_choice*; else *add(form)* names who joined."""
+    if not form.validate_on_submit():
+        return _page(case, ctx, no_choice, **{form_name: form})
+    refusal.on_refusal(lambda exc: _page(case, ctx, **{form_name: form}), form)
+    flash(f"{add(form)} staat nu in de kring.", "success")
+    return redirect(url_for("cases.circle_page", case_id=case.id))
+
+
 @bp.route("/<int:case_id>/kring")
 @require_permission("case.coordinate")
 def circle_page(case_id: int):
@@ -39,13 +48,8 @@ def circle_page(case_id: int):
 def circle_add_organisation(case_id: int):
     """Add an organisation to the circle."""
     case, ctx = load(case_id, "coordinate")
-    form = CircleOrganisationForm()
-    if not form.validate_on_submit():
-        return _page(case, ctx, "Kies een organisatie.", org_form=form)
-    refusal.on_refusal(lambda exc: _page(case, ctx, org_form=form), form)
-    org = circle.add_organisation(db.session(), current_user, ctx, form.organisation_id.data)
-    flash(f"{org.name} staat nu in de kring.", "success")
-    return redirect(url_for("cases.circle_page", case_id=case.id))
+    return _add(case, ctx, "org_form", CircleOrganisationForm(), "Kies een organisatie.",
+                lambda form: circle.add_organisation(db.session(), current_user, ctx, form.organisation_id.data).name)
 
 
 @bp.route("/<int:case_id>/kring/organisaties/<int:org_id>/verwijderen", methods=["GET", "POST"])
@@ -78,13 +82,8 @@ def circle_remove_organisation(case_id: int, org_id: int):
 def circle_add_member(case_id: int):
     """Name a professional of a circle organisation."""
     case, ctx = load(case_id, "coordinate")
-    form = CircleMemberForm()
-    if not form.validate_on_submit():
-        return _page(case, ctx, "Kies een professional.", member_form=form)
-    refusal.on_refusal(lambda exc: _page(case, ctx, member_form=form), form)
-    member = circle.add_member(db.session(), current_user, ctx, form.user_id.data)
-    flash(f"{member.name} staat nu in de kring.", "success")
-    return redirect(url_for("cases.circle_page", case_id=case.id))
+    return _add(case, ctx, "member_form", CircleMemberForm(), "Kies een professional.",
+                lambda form: circle.add_member(db.session(), current_user, ctx, form.user_id.data).name)
 
 
 @bp.route("/<int:case_id>/kring/professionals/<int:user_id>/verwijderen", methods=["POST"])

@@ -16,6 +16,17 @@ from mda.core import refusal, sharing
 from mda.core.permissions import require_permission
 
 
+def _correction(form, page, save, back_url: str,
+                saved: str = "De correctie is opgeslagen; de vorige versie is bewaard."):
+    """The end every correction form shares: a refusal shows *page* again with its message; a valid form is saved
+    by *save()* (True when something changed) and goes back to *back_url*; otherwise *page* with the form's errors."""
+    refusal.on_refusal(page, form)
+    if form.validate_on_submit():
+        flash(saved if save() else "Er is niets gewijzigd.", "success")
+        return redirect(back_url)
+    return page()
+
+
 @bp.route("/<int:case_id>/gegevens/<int:item_id>/bewerken", methods=["GET", "POST"])
 @require_permission("case.work")
 def edit_item(case_id: int, item_id: int):
@@ -33,14 +44,9 @@ def edit_item(case_id: int, item_id: int):
         versions = history.history(s, current_user, ctx, "item", item.id)
         return refusal.render_form("cases/edit_item.html", form, exc, case=case, item_id=item.id, versions=versions)
 
-    refusal.on_refusal(page, form)
-    if form.validate_on_submit():
-        changed = history.edit_item(s, current_user, ctx, item, content=form.content.data,
-                                    recorded_on=form.recorded_on.data)
-        flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
-              "success")
-        return redirect(url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
-    return page()
+    return _correction(form, page, lambda: history.edit_item(s, current_user, ctx, item, content=form.content.data,
+                                                             recorded_on=form.recorded_on.data),
+                       url_for("cases.case_page", case_id=case.id, _anchor=f"gegeven-{item.id}"))
 
 
 @bp.route("/<int:case_id>/gegevens/<int:item_id>/geschiedenis")
@@ -76,15 +82,12 @@ def edit_person(case_id: int, person_id: int):
         label = person_label(sharing.person_view(current_user, ctx, person))
         return refusal.render_form("cases/edit_person.html", form, exc, case=case, label=label, versions=versions)
 
-    refusal.on_refusal(page, form)
-    if form.validate_on_submit():
+    def save():
         data = PersonInput(role=person.role, name=form.name.data, date_of_birth=form.date_of_birth.data, bsn=None,
                            address=form.address.data or "")
-        changed = history.edit_person(s, current_user, ctx, person, data)
-        flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
-              "success")
-        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="personen"))
-    return page()
+        return history.edit_person(s, current_user, ctx, person, data)
+
+    return _correction(form, page, save, url_for("cases.case_page", case_id=case.id, _anchor="personen"))
 
 
 @bp.route("/<int:case_id>/reden-en-doel", methods=["GET", "POST"])
@@ -103,13 +106,10 @@ def edit_reason_goal(case_id: int):
         versions = history.history(s, current_user, ctx, "case", case.id)
         return refusal.render_form("cases/edit_reason_goal.html", form, exc, case=case, versions=versions)
 
-    refusal.on_refusal(page, form)
-    if form.validate_on_submit():
-        changed = history.edit_reason_goal(s, current_user, ctx, reason=form.reason.data, goal=form.goal.data)
-        flash("Reden en doel zijn opgeslagen; de vorige versie is bewaard." if changed
-              else "Er is niets gewijzigd.", "success")
-        return redirect(url_for("cases.case_page", case_id=case.id))
-    return page()
+    return _correction(form, page, lambda: history.edit_reason_goal(s, current_user, ctx, reason=form.reason.data,
+                                                                    goal=form.goal.data),
+                       url_for("cases.case_page", case_id=case.id),
+                       saved="Reden en doel zijn opgeslagen; de vorige versie is bewaard.")
 
 
 @bp.route("/<int:case_id>/toestemmingen/<int:consent_id>/bewerken", methods=["GET", "POST"])
@@ -130,11 +130,6 @@ def edit_consent(case_id: int, consent_id: int):
         return refusal.render_form("cases/edit_consent.html", form, exc, case=case, consent_id=consent.id,
                                    person=person, versions=versions)
 
-    refusal.on_refusal(page, form)
-    if form.validate_on_submit():
-        changed = history.edit_consent(s, current_user, ctx, consent, purpose=form.purpose.data,
-                                       method=form.method.data)
-        flash("De correctie is opgeslagen; de vorige versie is bewaard." if changed else "Er is niets gewijzigd.",
-              "success")
-        return redirect(url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))
-    return page()
+    return _correction(form, page, lambda: history.edit_consent(s, current_user, ctx, consent,
+                                                                purpose=form.purpose.data, method=form.method.data),
+                       url_for("cases.case_page", case_id=case.id, _anchor="toestemmingen"))

@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from mda.auth.models import User
 from mda.cases import validation
 from mda.cases.intake import PersonInput, person_problems
-from mda.cases.models import Consent, Item, Person
+from mda.cases.models import Case, Consent, Item, Person
 from mda.core import audit, sharing, signals
 from mda.core.errors import ServiceError
 from mda.core.timeutil import utcnow
@@ -55,6 +55,21 @@ def _keep(db: Session, user: User, ctx: sharing.CaseContext, object_type: str, o
                        edited_at=utcnow()))
 
 
+def _correct(db: Session, user: User, ctx: sharing.CaseContext, row: Item | Person | Case | Consent,
+             object_type: str, old: dict, new: dict, summary: str,
+             person_ids: list[int] | tuple[int, ...] = ()) -> bool:
+    """Keep *old* (the values before, as the history stores them), give *row* the *new* values, and audit the
+    correction as *summary*. Returns True: something changed."""
+    _keep(db, user, ctx, object_type, row.id, old)
+    for name, value in new.items():
+        setattr(row, name, value)
+    db.add(row)
+    db.flush()
+    audit.record(db, "update", user=user, object_type=object_type, object_id=row.id, case_id=ctx.case.id,
+                 person_ids=person_ids, summary=f"{summary} (vorige versie bewaard)")
+    return True
+
+
 def _require_open(ctx: sharing.CaseContext) -> None:
     if ctx.case.purged_at is not None:
         raise ServiceError("De gegevens van deze casus zijn na de bewaartermijn verwijderd.")
@@ -85,27 +100,14 @@ def edit_item(db: Session, user: User, ctx: sharing.CaseContext, item: Item, *, 
     if refusal := item_lock_refusal(db, item):
         raise ServiceError(refusal)
     content = (content or "").strip()
-    problems = []
-    if not content:
-        problems.append("Vul de inhoud van het gegeven in.")
-    if len(content) > 8000:
-        problems.append("De inhoud mag hoogstens 8000 tekens zijn.")
-    if recorded_on is None:
-        problems.append("Vul de datum van het gegeven in.")
-    elif problem := validation.not_in_future(recorded_on, "De datum van het gegeven"):
-        problems.append(problem)
-    if problems:
+    if problems := validation.item_problems(content, recorded_on):
         raise ServiceError(" ".join(problems))
     if content == item.content and recorded_on == item.recorded_on:
         return False
-    _keep(db, user, ctx, "item", item.id, {"content": item.content, "recorded_on": item.recorded_on.isoformat()})
-    item.content, item.recorded_on = content, recorded_on
-    db.add(item)
-    db.flush()
-    audit.record(db, "update", user=user, object_type="item", object_id=item.id, case_id=ctx.case.id,
-                 person_ids=ctx.item_persons.get(item.id, []),
-                 summary=f"gegeven nr. {item.id} van {ctx.case.reference} gecorrigeerd (vorige versie bewaard)")
-    return True
+    return _correct(db, user, ctx, item, "item", {"content": item.content, "recorded_on": item.recorded_on.isoformat()},
+                    {"content": content, "recorded_on": recorded_on},
+                    f"gegeven nr. {item.id} van {ctx.case.reference} gecorrigeerd",
+                    person_ids=ctx.item_persons.get(item.id, []))
 
 
 def may_edit_person(user: User, ctx: sharing.CaseContext, person: Person) -> bool:
@@ -129,16 +131,10 @@ def edit_person(db: Session, user: User, ctx: sharing.CaseContext, person: Perso
     new = {"name": data.name.strip(), "date_of_birth": data.date_of_birth, "address": (data.address or "").strip()}
     if new == {"name": person.name, "date_of_birth": person.date_of_birth, "address": person.address}:
         return False
-    _keep(db, user, ctx, "person", person.id, {
+    return _correct(db, user, ctx, person, "person", {
         "name": person.name, "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        "address": person.address})
-    person.name, person.date_of_birth, person.address = new["name"], new["date_of_birth"], new["address"]
-    db.add(person)
-    db.flush()
-    audit.record(db, "update", user=user, object_type="person", object_id=person.id, case_id=ctx.case.id,
-                 person_ids=[person.id],
-                 summary=f"persoon nr. {person.id} van {ctx.case.reference} gecorrigeerd (vorige versie bewaard)")
-    return True
+        "address": person.address}, new, f"persoon nr. {person.id} van {ctx.case.reference} gecorrigeerd",
+        person_ids=[person.id])
 
 
 def edit_reason_goal(db: Session, user: User, ctx: sharing.CaseContext, *, reason: str, goal: str) -> bool:
@@ -152,13 +148,8 @@ def edit_reason_goal(db: Session, user: User, ctx: sharing.CaseContext, *, reaso
     case = ctx.case
     if reason == case.reason and goal == case.goal:
         return False
-    _keep(db, user, ctx, "case", case.id, {"reason": case.reason, "goal": case.goal})
-    case.reason, case.goal = reason, goal
-    db.add(case)
-    db.flush()
-    audit.record(db, "update", user=user, object_type="case", object_id=case.id, case_id=case.id,
-                 summary=f"reden en doel van {case.reference} aangepast (vorige versie bewaard)")
-    return True
+    return _correct(db, user, ctx, case, "case", {"reason": case.reason, "goal": case.goal},
+                    {"reason": reason, "goal": goal}, f"reden en doel van {case.reference} aangepast")
 
 
 def edit_consent(db: Session, user: User, ctx: sharing.CaseContext, consent: Consent, *, purpose: str,
@@ -179,14 +170,10 @@ def edit_consent(db: Session, user: User, ctx: sharing.CaseContext, consent: Con
         raise ServiceError("Vul het doel in en kies mondeling of schriftelijk.")
     if purpose == consent.purpose and method == consent.method:
         return False
-    _keep(db, user, ctx, "consent", consent.id, {"purpose": consent.purpose, "method": consent.method})
-    consent.purpose, consent.method = purpose[:1000], method
-    db.add(consent)
-    db.flush()
-    audit.record(db, "update", user=user, object_type="consent", object_id=consent.id, case_id=ctx.case.id,
-                 person_ids=[consent.person_id],
-                 summary=f"toestemming nr. {consent.id} van {ctx.case.reference} gecorrigeerd (vorige versie bewaard)")
-    return True
+    return _correct(db, user, ctx, consent, "consent", {"purpose": consent.purpose, "method": consent.method},
+                    {"purpose": purpose[:1000], "method": method},
+                    f"toestemming nr. {consent.id} van {ctx.case.reference} gecorrigeerd",
+                    person_ids=[consent.person_id])
 
 
 # ----------------------------------------------------------------------------- showing the history

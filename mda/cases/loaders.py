@@ -13,13 +13,14 @@ from mda import db
 from mda.core import audit, sharing
 
 
-def load_case(case_id: int, action: str | None = None):
-    """The case and its context (404 outside the circle); 403 when *action* is not the user's to do."""
+def load_case(case_id: int, action: str | None = None, *, object_type: str = "case", what: str = "casus"):
+    """The case and its context (404 outside the circle); 403 when *action* is not the user's to do, audited as
+    denied on *object_type* (a feature of the case names itself: ``safety_plan``, "het plan van")."""
     # the user object itself, not the request-local proxy: the engine reads it for every decision
     user = current_user._get_current_object()
     case, ctx = sharing.load_case_or_404(db.session(), user, case_id)
     if action is not None and not sharing.can_manage(user, ctx, action):
-        audit.record(db.session(), "denied", user=user, object_type="case", object_id=case.id,
-                     case_id=case.id, summary=f"handeling '{action}' op casus {case.reference} geweigerd")
+        audit.record(db.session(), "denied", user=user, object_type=object_type, object_id=case.id,
+                     case_id=case.id, summary=f"handeling '{action}' op {what} {case.reference} geweigerd")
         abort(403)
     return case, ctx

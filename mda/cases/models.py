@@ -74,49 +74,63 @@ class Case(SQLModel, table=True):
         return URGENCIES.get(self.urgency, self.urgency)
 
 
-class CaseOrganisation(SQLModel, table=True):
-    """An organisation in the circle of a case."""
-
-    __tablename__ = "case_organisation"
-    __table_args__ = (
-        UniqueConstraint("case_id", "organisation_id"),
-        # a team lead's cases, newest first, without sorting all of them (sharing.visible_case_ids)
-        Index("ix_case_organisation_active_by_org", "organisation_id", "case_id",
-              postgresql_where=text("removed_at IS NULL"), sqlite_where=text("removed_at IS NULL")),
-    )
+class CircleRow(SQLModel):
+    """What the circle keeps of each organisation and professional in it: when and by whom they were added,
+    and when removed (the row stays, so the history of who could see the case stays). Not a table itself."""
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
     added_at: datetime
     added_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     removed_at: datetime | None = None
+
+
+def _circle_table_args(who: str, index_name: str) -> tuple:
+    """One row per case and *who*, and an index of *who*'s current cases (newest first from the index alone,
+    without sorting all of them: sharing.visible_case_ids)."""
+    return (
+        UniqueConstraint("case_id", who),
+        Index(index_name, who, "case_id",
+              postgresql_where=text("removed_at IS NULL"), sqlite_where=text("removed_at IS NULL")),
+    )
+
+
+class CaseOrganisation(CircleRow, table=True):
+    """An organisation in the circle of a case."""
+
+    __tablename__ = "case_organisation"
+    __table_args__ = _circle_table_args("organisation_id", "ix_case_organisation_active_by_org")
+
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
 
     case: Case = Relationship(back_populates="organisations")
 
 
-class CaseMember(SQLModel, table=True):
+class CaseMember(CircleRow, table=True):
     """A professional in the circle of a case (their organisation must be in the circle)."""
 
     __tablename__ = "case_member"
-    __table_args__ = (
-        UniqueConstraint("case_id", "user_id"),
-        # a professional's cases newest first from the index alone (sharing.visible_case_ids)
-        Index("ix_case_member_active_by_user", "user_id", "case_id",
-              postgresql_where=text("removed_at IS NULL"), sqlite_where=text("removed_at IS NULL")),
-    )
+    __table_args__ = _circle_table_args("user_id", "ix_case_member_active_by_user")
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
-    added_at: datetime
-    added_by_id: int | None = Field(default=None, foreign_key="app_user.id")
-    removed_at: datetime | None = None
 
     case: Case = Relationship(back_populates="members")
 
 
-class Person(SQLModel, table=True):
+class PersonLabels:
+    """How a person (of a case or of a referral) is named on pages: the role in Dutch and the masked BSN."""
+
+    @property
+    def role_name(self) -> str:
+        return PERSON_ROLES.get(self.role, self.role)
+
+    @property
+    def bsn_masked(self) -> str:
+        """The BSN with all but the last three digits hidden."""
+        return ("•" * 6 + self.bsn[-3:]) if self.bsn else ""
+
+
+class Person(PersonLabels, SQLModel, table=True):
     """A person concerned by a case. Name, birth date, BSN and address are personal data."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -131,15 +145,6 @@ class Person(SQLModel, table=True):
     destroyed_at: datetime | None = None
 
     case: Case = Relationship(back_populates="persons")
-
-    @property
-    def role_name(self) -> str:
-        return PERSON_ROLES.get(self.role, self.role)
-
-    @property
-    def bsn_masked(self) -> str:
-        """The BSN with all but the last three digits hidden."""
-        return ("•" * 6 + self.bsn[-3:]) if self.bsn else ""
 
 
 class Item(SQLModel, table=True):
@@ -278,7 +283,7 @@ class Referral(SQLModel, table=True):
         return URGENCIES.get(self.urgency, self.urgency)
 
 
-class ReferralPerson(SQLModel, table=True):
+class ReferralPerson(PersonLabels, SQLModel, table=True):
     """A person named in a referral (copied into the case on acceptance)."""
 
     __tablename__ = "referral_person"
@@ -291,14 +296,6 @@ class ReferralPerson(SQLModel, table=True):
     bsn: str | None = Field(default=None, max_length=9)
     address: str = Field(default="", max_length=500)
     cleared_at: datetime | None = None
-
-    @property
-    def role_name(self) -> str:
-        return PERSON_ROLES.get(self.role, self.role)
-
-    @property
-    def bsn_masked(self) -> str:
-        return ("•" * 6 + self.bsn[-3:]) if self.bsn else ""
 
 
 class ReferralOrganisation(SQLModel, table=True):

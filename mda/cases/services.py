@@ -82,14 +82,7 @@ def add_item(db: Session, user: User, ctx: sharing.CaseContext, *, category: str
     if _unknown_categories([category]):
         problems.append(f"De categorie '{category}' staat niet in de catalogus. Kies een categorie uit de lijst.")
     content = content.strip()
-    if not content:
-        problems.append("Vul de inhoud van het gegeven in.")
-    if len(content) > 8000:
-        problems.append("De inhoud mag hoogstens 8000 tekens zijn.")
-    if recorded_on is None:
-        problems.append("Vul de datum van het gegeven in.")
-    elif problem := validation.not_in_future(recorded_on, "De datum van het gegeven"):
-        problems.append(problem)
+    problems += validation.item_problems(content, recorded_on)
     persons = _case_persons(db, ctx)
     if set(person_ids) - set(persons):
         problems.append("Kies alleen personen uit deze casus.")

@@ -66,6 +66,20 @@ def not_in_future(value: date | None, label: str) -> str | None:
     return None
 
 
+def item_problems(content: str, recorded_on: date | None) -> list[str]:
+    """What is wrong with an item's (stripped) content and its date, in Dutch; empty when nothing is."""
+    problems = []
+    if not content:
+        problems.append("Vul de inhoud van het gegeven in.")
+    if len(content) > 8000:
+        problems.append("De inhoud mag hoogstens 8000 tekens zijn.")
+    if recorded_on is None:
+        problems.append("Vul de datum van het gegeven in.")
+    elif problem := not_in_future(recorded_on, "De datum van het gegeven"):
+        problems.append(problem)
+    return problems
+
+
 def normalise_name(name: str) -> str:
     """A name for comparison: accents removed, case folded, whitespace collapsed."""
     stripped = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))

@@ -81,10 +81,19 @@ def _raise(db, raiser, ctx, *, entry=None, kind="plan_entry", label, urgency="re
     return esc
 
 
-def _case_one(db: Session) -> int:
-    ctx = _context(db, "MDA-2026-0001")
+def _case_and_raiser(db: Session, reference: str):
+    """The demo case *reference* and the professional who raises its escalations, or (None, None) when the case,
+    the raiser or Veilig Thuis in its circle is missing (the demo data was changed)."""
+    ctx = _context(db, reference)
     raiser = _raiser(db, ctx) if ctx else None
     if ctx is None or raiser is None or demo_organisation(db, "VT").id not in ctx.circle_org_ids:
+        return None, None
+    return ctx, raiser
+
+
+def _case_one(db: Session) -> int:
+    ctx, raiser = _case_and_raiser(db, "MDA-2026-0001")
+    if ctx is None:
         return 0
     now, conditions = utcnow(), _conditions(db, ctx)
     made = 0
@@ -105,9 +114,8 @@ def _case_one(db: Session) -> int:
 
 
 def _case_two(db: Session) -> int:
-    ctx = _context(db, "MDA-2026-0002")
-    raiser = _raiser(db, ctx) if ctx else None
-    if ctx is None or raiser is None or demo_organisation(db, "VT").id not in ctx.circle_org_ids:
+    ctx, raiser = _case_and_raiser(db, "MDA-2026-0002")
+    if ctx is None:
         return 0
     now, conditions = utcnow(), _conditions(db, ctx)
     esc = _raise(db, raiser, ctx, entry=conditions[0] if conditions else None, kind="afsluiting",

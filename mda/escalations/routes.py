@@ -268,15 +268,20 @@ def _period() -> tuple[date, date]:
     return start, end
 
 
+def _steering_figures(action: str, how: str):
+    """The period asked for and the region's steering figures for it; audited as *action* (view or export)."""
+    start, end = _period()
+    figures = dashboards.steering(db.session(), current_user, start, end)
+    audit.record(db.session(), action, user=current_user, object_type="escalation_figures", object_id="regio",
+                 summary=f"stuurinformatie escalaties {start.isoformat()} t/m {end.isoformat()} {how}")
+    return start, end, figures
+
+
 @bp.get("/escalaties/stuurinformatie")
 @require_permission("escalation.steering")
 def steering():
     """Steering figures of the user's region for a period, with bar charts (aggregates only)."""
-    start, end = _period()
-    figures = dashboards.steering(db.session(), current_user, start, end)
-
-    audit.record(db.session(), "view", user=current_user, object_type="escalation_figures", object_id="regio",
-                 summary=f"stuurinformatie escalaties {start.isoformat()} t/m {end.isoformat()} bekeken")
+    start, end, figures = _steering_figures("view", "bekeken")
     return render_template("escalations/steering.html", f=figures,
                            level_bars=dashboards.bars({f"Niveau {k}": v for k, v in figures.by_level.items()}),
                            urgency_bars=dashboards.bars(figures.by_urgency))
@@ -286,11 +291,7 @@ def steering():
 @require_permission("escalation.steering")
 def steering_csv():
     """The steering figures as CSV: measures and counts, no names, no case references."""
-    start, end = _period()
-    figures = dashboards.steering(db.session(), current_user, start, end)
-
-    audit.record(db.session(), "export", user=current_user, object_type="escalation_figures", object_id="regio",
-                 summary=f"stuurinformatie escalaties {start.isoformat()} t/m {end.isoformat()} als CSV")
+    start, end, figures = _steering_figures("export", "als CSV")
     return Response(dashboards.steering_csv(figures), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=escalaties-{start}-{end}.csv"})
 

@@ -115,22 +115,23 @@ def load_meeting_view_or_404(db: Session, user: User, meeting_id: int, cases: Ca
     return meeting_view(db, user, meeting, cases, invitation=invitation)
 
 
-def load_planned_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
-    """The meeting for its coordinator; 404 for outsiders, 403 for invitees who may not plan it."""
+def _load_meeting_for(db: Session, user: User, meeting_id: int, may, denied: str) -> Meeting:
+    """The meeting when *may(user, meeting)*; 404 for outsiders, 403 (audited as *denied*) for other invitees."""
     meeting = load_meeting_or_404(db, user, meeting_id)
-    if not is_planner(user, meeting):
-        deny(db, user, meeting_id, "overleg wijzigen zonder recht")
+    if not may(user, meeting):
+        deny(db, user, meeting_id, denied)
         abort(403)
     return meeting
+
+
+def load_planned_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
+    """The meeting for its coordinator; 404 for outsiders, 403 for invitees who may not plan it."""
+    return _load_meeting_for(db, user, meeting_id, is_planner, "overleg wijzigen zonder recht")
 
 
 def load_run_meeting(db: Session, user: User, meeting_id: int) -> Meeting:
     """The meeting for coordinator, chair or minute-taker; 404 for outsiders, 403 for other invitees."""
-    meeting = load_meeting_or_404(db, user, meeting_id)
-    if not can_run(user, meeting):
-        deny(db, user, meeting_id, "aanwezigheid vastleggen zonder recht")
-        abort(403)
-    return meeting
+    return _load_meeting_for(db, user, meeting_id, can_run, "aanwezigheid vastleggen zonder recht")
 
 
 class CaseAccess:

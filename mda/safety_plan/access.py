@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from flask import abort
-from flask_login import current_user
 from sqlmodel import select
 
 from mda import db
 from mda.auth.models import User
+from mda.cases import loaders
 from mda.cases.models import CaseMember
-from mda.core import audit, sharing
+from mda.core import sharing
 from mda.safety_plan import services
 
 
 def load_case(case_id: int, action: str | None = None):
     """The case and its context (404 outside the circle); 403 when *action* is not the user's to do."""
-    case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
-    if action is not None and not sharing.can_manage(current_user, ctx, action):
-        audit.record(db.session(), "denied", user=current_user, object_type="safety_plan", object_id=case.id,
-                     case_id=case.id, summary=f"handeling '{action}' op het plan van {case.reference} geweigerd")
-        abort(403)
-    return case, ctx
+    return loaders.load_case(case_id, action, object_type="safety_plan", what="het plan van")
 
 
 def load_entry(ctx: sharing.CaseContext, entry_id: int):

@@ -75,55 +75,54 @@ class SafetyPlan(SQLModel, table=True):
     updated_at: datetime
 
 
-class PlanEntry(SQLModel, table=True):
-    """One line of the plan outside the actions: a worry, strength, condition, goal, signal or watch."""
-
-    __tablename__ = "plan_entry"
+class PlanRow(SQLModel):
+    """What an entry and an action of the working plan both keep: their plan and case, the category the sharing
+    engine decides on, the organisation that brought them in (it may change them), and when they were made, changed
+    and removed (the row stays for the approved versions). Not a table itself."""
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="safety_plan.id", index=True)
     case_id: int = Field(foreign_key="case.id", index=True)
+    category: str = Field(default=PLAN_CATEGORY, max_length=40)
+    source_organisation_id: int = Field(foreign_key="organisation.id")
+    created_at: datetime
+    updated_at: datetime
+    removed_at: datetime | None = None
+
+
+class PlanEntry(PlanRow, table=True):
+    """One line of the plan outside the actions: a worry, strength, condition, goal, signal or watch."""
+
+    __tablename__ = "plan_entry"
+
     section: str = Field(max_length=20)
     text: str = Field(max_length=4000)
     detail: str = Field(default="", max_length=4000)
     #: who said it / who acts / who watches: an organisation of the circle, or the family
     party_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     party_is_family: bool = False
-    category: str = Field(default=PLAN_CATEGORY, max_length=40)
-    source_organisation_id: int = Field(foreign_key="organisation.id")
     author_id: int | None = Field(default=None, foreign_key="app_user.id")
     position: int = 0
-    created_at: datetime
-    updated_at: datetime
-    removed_at: datetime | None = None
 
     @property
     def section_name(self) -> str:
         return SECTIONS.get(self.section, self.section)
 
 
-class PlanAction(SQLModel, table=True):
+class PlanAction(PlanRow, table=True):
     """An agreed action: one owner (a professional, an organisation of the circle, or the family) and a deadline."""
 
     __tablename__ = "plan_action"
 
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="safety_plan.id", index=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
     description: str = Field(max_length=2000)
-    category: str = Field(default=PLAN_CATEGORY, max_length=40)
     owner_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     owner_organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     owner_is_family: bool = False
     deadline: date = Field(index=True)
     status: str = Field(default="open", max_length=20, index=True)
     failure_reason: str | None = Field(default=None, max_length=20)
-    source_organisation_id: int = Field(foreign_key="organisation.id")
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
-    created_at: datetime
-    updated_at: datetime
-    removed_at: datetime | None = None
 
     @property
     def status_name(self) -> str:

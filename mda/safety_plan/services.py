@@ -137,12 +137,17 @@ def add_entry(db: Session, user: User, ctx: sharing.CaseContext, *, section: str
     return entry
 
 
+def _load_current(db: Session, ctx: sharing.CaseContext, model: type[PlanEntry] | type[PlanAction], row_id: int):
+    """A current (not removed) entry or action of this case's plan, or None."""
+    row = db.get(model, row_id)
+    if row is None or row.case_id != ctx.case.id or row.removed_at is not None:
+        return None
+    return row
+
+
 def load_entry(db: Session, ctx: sharing.CaseContext, entry_id: int) -> PlanEntry | None:
     """A current entry of this case's plan, or None."""
-    entry = db.get(PlanEntry, entry_id)
-    if entry is None or entry.case_id != ctx.case.id or entry.removed_at is not None:
-        return None
-    return entry
+    return _load_current(db, ctx, PlanEntry, entry_id)
 
 
 def _may_change(user: User, ctx: sharing.CaseContext, source_organisation_id: int,
@@ -161,13 +166,37 @@ def _by_decision(decision: str | None) -> str:
     return f" op grond van besluit escalatie {decision}" if decision else ""
 
 
+def _check_change(db: Session, user: User, ctx: sharing.CaseContext, row: PlanEntry | PlanAction,
+                  decision: str | None = None) -> None:
+    """Refuse a change to *row* in a closed case, while an escalation locks it, or by someone who may not."""
+    _require_open(ctx)
+    _refuse_locked(db, row)  # the deciding escalation no longer locks it (decided); another open one still does
+    _may_change(user, ctx, row.source_organisation_id, decision)
+
+
+def _changed(db: Session, user: User, ctx: sharing.CaseContext, row: PlanEntry | PlanAction, verb: str,
+             summary: str) -> None:
+    """The plan was changed through *row*: mark the plan, store, and audit (*verb*: update or delete)."""
+    _touch(get_or_create_plan(db, ctx))
+    db.flush()
+    # the audit names these objects by their table: plan_entry, plan_action
+    audit.record(db, verb, user=user, object_type=row.__tablename__, object_id=row.id, case_id=ctx.case.id,
+                 summary=f"plan {ctx.case.reference}: {summary}")
+
+
+def _remove(db: Session, user: User, ctx: sharing.CaseContext, row: PlanEntry | PlanAction, label: str,
+            decision: str | None) -> None:
+    """Take *row* out of the working plan; *label* names it in the audit summary."""
+    _check_change(db, user, ctx, row, decision)
+    row.removed_at = utcnow()
+    _changed(db, user, ctx, row, "delete", f"{label} verwijderd" + _by_decision(decision))
+
+
 def update_entry(db: Session, user: User, ctx: sharing.CaseContext, entry: PlanEntry, *, text: str,
                  detail: str = "", party_organisation_id: int | None = None,
                  party_is_family: bool = False, decision: str | None = None) -> PlanEntry:
     """Change the text, detail or party of an entry (*decision*: an escalation decision carries the change)."""
-    _require_open(ctx)
-    _refuse_locked(db, entry)  # the deciding escalation no longer locks it (decided); another open one still does
-    _may_change(user, ctx, entry.source_organisation_id, decision)
+    _check_change(db, user, ctx, entry, decision)
     text, detail = (text or "").strip(), (detail or "").strip()
     if not text:
         raise ServiceError("Vul de tekst in; een lege regel wordt niet opgeslagen.")
@@ -177,26 +206,14 @@ def update_entry(db: Session, user: User, ctx: sharing.CaseContext, entry: PlanE
     entry.text, entry.detail = text, detail
     entry.party_organisation_id, entry.party_is_family = party_organisation_id, party_is_family
     entry.updated_at = utcnow()
-    _touch(get_or_create_plan(db, ctx))
-    db.flush()
-    audit.record(db, "update", user=user, object_type="plan_entry", object_id=entry.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: regel {entry.id} ({entry.section}) gewijzigd"
-                         + _by_decision(decision))
+    _changed(db, user, ctx, entry, "update", f"regel {entry.id} ({entry.section}) gewijzigd" + _by_decision(decision))
     return entry
 
 
 def remove_entry(db: Session, user: User, ctx: sharing.CaseContext, entry: PlanEntry,
                  decision: str | None = None) -> None:
     """Take an entry out of the working plan (approved versions keep their copy); *decision*: see update_entry."""
-    _require_open(ctx)
-    _refuse_locked(db, entry)
-    _may_change(user, ctx, entry.source_organisation_id, decision)
-    entry.removed_at = utcnow()
-    _touch(get_or_create_plan(db, ctx))
-    db.flush()
-    audit.record(db, "delete", user=user, object_type="plan_entry", object_id=entry.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: regel {entry.id} ({entry.section}) verwijderd"
-                         + _by_decision(decision))
+    _remove(db, user, ctx, entry, f"regel {entry.id} ({entry.section})", decision)
 
 
 def set_next_evaluation(db: Session, user: User, ctx: sharing.CaseContext, day: date | None) -> SafetyPlan:
@@ -278,19 +295,14 @@ def add_action(db: Session, user: User, ctx: sharing.CaseContext, *, description
 
 def load_action(db: Session, ctx: sharing.CaseContext, action_id: int) -> PlanAction | None:
     """A current action of this case's plan, or None."""
-    action = db.get(PlanAction, action_id)
-    if action is None or action.case_id != ctx.case.id or action.removed_at is not None:
-        return None
-    return action
+    return _load_current(db, ctx, PlanAction, action_id)
 
 
 def update_action(db: Session, user: User, ctx: sharing.CaseContext, action: PlanAction, *, description: str,
                   deadline: date, owner_user_id: int | None = None, owner_organisation_id: int | None = None,
                   owner_is_family: bool = False, allow_past_deadline: bool = False) -> PlanAction:
     """Change an action's description, owner or deadline."""
-    _require_open(ctx)
-    _refuse_locked(db, action)
-    _may_change(user, ctx, action.source_organisation_id)
+    _check_change(db, user, ctx, action)
     description = (description or "").strip()
     if not description:
         raise ServiceError("Beschrijf de actie; een actie zonder beschrijving wordt niet opgeslagen.")
@@ -304,24 +316,14 @@ def update_action(db: Session, user: User, ctx: sharing.CaseContext, action: Pla
     action.description, action.deadline = description, deadline
     action.owner_user_id, action.owner_organisation_id, action.owner_is_family = owner_id, owner_org_id, owner_is_family
     action.updated_at = utcnow()
-    _touch(get_or_create_plan(db, ctx))
-    db.flush()
-    audit.record(db, "update", user=user, object_type="plan_action", object_id=action.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: actie {action.id} gewijzigd, termijn {deadline.isoformat()}")
+    _changed(db, user, ctx, action, "update", f"actie {action.id} gewijzigd, termijn {deadline.isoformat()}")
     return action
 
 
 def remove_action(db: Session, user: User, ctx: sharing.CaseContext, action: PlanAction,
                   decision: str | None = None) -> None:
     """Take an action out of the working plan (approved versions keep their copy); *decision*: see update_entry."""
-    _require_open(ctx)
-    _refuse_locked(db, action)
-    _may_change(user, ctx, action.source_organisation_id, decision)
-    action.removed_at = utcnow()
-    _touch(get_or_create_plan(db, ctx))
-    db.flush()
-    audit.record(db, "delete", user=user, object_type="plan_action", object_id=action.id, case_id=ctx.case.id,
-                 summary=f"plan {ctx.case.reference}: actie {action.id} verwijderd" + _by_decision(decision))
+    _remove(db, user, ctx, action, f"actie {action.id}", decision)
 
 
 def change_status(db: Session, user: User, ctx: sharing.CaseContext, action: PlanAction, *, status: str,
