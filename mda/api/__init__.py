@@ -36,7 +36,8 @@ def _json_bodies_are_objects():
     if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.content_length:
         body = request.get_json(silent=True)
         if body is not None and not isinstance(body, dict):
-            return error_response(422, "Stuur de gegevens als een JSON-object ({...}).", details={"fields": ["body"]})
+            return error_response(422, "Niet alle velden zijn goed ingevuld: stuur de gegevens als een JSON-object "
+                                       "({...}).", details={"fields": ["body"]})
     return None
 
 from mda.api import idempotency  # noqa: E402

@@ -116,8 +116,9 @@ def test_admin_creates_organisation_through_the_api_and_it_is_audited(app, clien
 @pytest.mark.parametrize("body, field", [
     ({"name": "Zonder type"}, "type_code"),
     ({"name": "Fout id", "type_code": "VT", "region_id": "een"}, "region_id"),
-    ([], "name"),
-], ids=["missing-field", "wrong-type", "not-an-object"])
+    ([], "body"),
+    (False, "body"),
+], ids=["missing-field", "wrong-type", "not-an-object", "false"])
 def test_invalid_api_input_gets_dutch_422(app, client, login_as, db, body, field):
     """Is invalid JSON input refused with 422 and the documented Dutch error body, creating nothing?"""
     login_as(("admin",))
