@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 from spectree import Response
 
+from mda.api.schemas import text
 from mda.documents import filetypes
 
 #: the types a document is stored as (decided by content at upload) and served as
@@ -29,8 +30,8 @@ class DocumentUpload(BaseModel):
                                        "de bestandsnaam wordt de titel als 'title' leeg is.",
                       json_schema_extra={"type": "string", "format": "binary",
                                          "contentMediaType": "application/octet-stream"})
-    category: str = Field(..., max_length=40, description="Categorie van de minimale gegevensset (bijv. 'justitie')")
-    title: str = Field("", max_length=200, description="Titel; leeg: de opgeschoonde bestandsnaam")
+    category: text(40, description="Categorie van de minimale gegevensset (bijv. 'justitie')")
+    title: text(200, required=False, description="Titel; leeg: de opgeschoonde bestandsnaam") = ""
     person_ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], BeforeValidator(_as_list)] = Field(
         default_factory=list, description="De personen van de casus over wie het document gaat (herhaald veld)")
 
