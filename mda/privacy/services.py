@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session, func, select
 
 from mda.cases.models import Case
-from mda.core.audit import ACTIONS, AuditEvent
+from mda.core.audit import ACTIONS, AuditEvent, seal_pending
 from mda.core.audit_subjects import AuditSubject
 from mda.core.csvsafe import csv_text
 from mda.core.timeutil import LOCAL_TZ, format_local
@@ -52,7 +52,11 @@ def case_id_for_reference(db: Session, reference: str) -> int | None:
 
 def query_audit(db: Session, flt: AuditFilter, limit: int | None = 500, before_seq: int | None = None
                 ) -> list[AuditEvent]:
-    """Audit rows matching *flt*, newest first (with *before_seq*: only older rows, for the next page)."""
+    """Audit rows matching *flt*, newest first (with *before_seq*: only older rows, for the next page).
+
+    Rows still pending (PostgreSQL: the sealer chains them shortly after their commit) are sealed first, so that
+    every row has its place in the chain, the order and the pages are the chain's, and none is left out."""
+    seal_pending(db.get_bind(), wait=True, look_first=True)
     stmt = _filtered(select(AuditEvent), flt)
     if before_seq is not None:
         stmt = stmt.where(AuditEvent.seq < before_seq)
