@@ -167,6 +167,7 @@ def stream_audit_csv(engine, flt: AuditFilter, up_to_id: int, chunk: int = EXPOR
     Memory stays bounded whatever the trail's size: each chunk is one indexed keyset query
     (``id < last``) in a short read-only session of its own, written out and dropped.
     """
+    seal_pending(engine, wait=True, look_first=True)  # every exported row with its number in the chain
     yield "\ufeff" + csv_text([CSV_COLUMNS])
     below = up_to_id + 1
     while True:

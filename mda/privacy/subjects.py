@@ -163,7 +163,8 @@ def export_data(db: Session, officer: User, subject: Subject) -> dict:
 def _log_rows(db: Session, person_id: int) -> list[AuditEvent]:
     """Audit rows that name *person_id* in the indexed ``audit_subject`` table, oldest first."""
     event_ids = select(AuditSubject.event_id).where(AuditSubject.person_id == person_id).distinct()
-    return list(db.exec(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.seq)))
+    # by id: the chain's order (rows are sealed in insertion order), and a row still pending has its place too
+    return list(db.exec(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id)))
 
 
 def export_json(document: dict) -> str:
