@@ -21,6 +21,7 @@ from mda.cases.models import (  # noqa: F401
 from mda.core.audit import AuditEvent, AuditHead  # noqa: F401
 from mda.core.audit_subjects import AuditSubject  # noqa: F401
 from mda.core.confirmations import ActionReason  # noqa: F401
+from mda.core.epoch import AccessEpoch  # noqa: F401
 from mda.core.references import ReferenceCounter  # noqa: F401
 from mda.documents.models import Document, DocumentBlob  # noqa: F401
 from mda.escalations.models import (  # noqa: F401

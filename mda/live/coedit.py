@@ -17,6 +17,7 @@ that organisation changes it (the others add their own piece or a dissent).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import weakref
@@ -31,12 +32,21 @@ from mda.auth.models import User
 from mda.cases import history
 from mda.cases.models import Item
 from mda.core import audit, sharing
+from mda.core.security import session_limits
 from mda.core.timeutil import as_utc, utcnow
 from mda.extensions import socketio
-from mda.live import crdt, push
-from mda.live.loaders import DEFAULT_CATEGORY, MAX_TEXT, _load_piece, case_context, live_of
+from mda.live import access, crdt, facts, push
+from mda.live.loaders import (
+    DEFAULT_CATEGORY,
+    MAX_TEXT,
+    _load_piece,
+    case_context,
+    live_by_id,
+    live_of,
+    load_meeting,
+)
 from mda.live.models import LiveMeeting, LivePiece, LiveRevision
-from mda.live.sockets import NAMESPACE, LiveError
+from mda.live.sockets import NAMESPACE, LiveError, session_still_valid
 from mda.meetings.models import Meeting
 
 log = logging.getLogger(__name__)
@@ -101,11 +111,33 @@ def sync(db: Session, user: User, meeting: Meeting, piece_id, state_vector) -> d
             "schrijven": refusal is None, "alleen_lezen": refusal or ""}
 
 
-def apply_update(db: Session, user: User, meeting: Meeting, piece_id, encoded, *, origin_sid: str) -> LivePiece:
+def apply_update(db: Session, user: User, meeting_id: int, piece_id, encoded, *, origin_sid: str) -> LivePiece:
     """Merge a writer's update into the piece, keep the item's text equal to it, audit it with its author, and
-    queue it for the other viewers; the caller's unit of work commits before anything is sent."""
-    piece, item, record = _load_piece(db, user, meeting, piece_id)
-    if refusal := write_refusal(db, user, live_of(db, meeting), piece, record):
+    queue it for the other viewers; the caller's unit of work commits before anything is sent.
+
+    The writer's right to reach the piece (the meeting, the item's room, the engine's decision on its text) is
+    made the full way on their first keystroke and then kept under the access epochs (:mod:`mda.live.facts`);
+    what may change from one keystroke to the next without any access changing (final minutes, a decision under
+    escalation, the piece's state) is read every time."""
+    piece = db.get(LivePiece, piece_id) if piece_id else None
+    if piece is None or piece.meeting_id != meeting_id:
+        raise LiveError("Deze tekst bestaat niet (meer).", denied=True, status=404)
+    at = facts.stamp(db, piece.case_id, meeting_id)
+    writer = ("schrijft", facts.fingerprint(user), piece.id, piece.agenda_item_id, piece.item_id)
+    if facts.known(db, at, writer):
+        record = db.get(Item, piece.item_id)
+    elif facts.known(db, at, ("ziet", facts.fingerprint(user), piece.agenda_item_id, piece.item_id)):
+        # the writer's own view of the piece was decided (the room's rule and the engine) for a push to them under
+        # these epochs: what remains of the checks is joining the meeting
+        load_meeting(db, user, meeting_id)
+        record = db.get(Item, piece.item_id)
+        facts.remember(db, at, [writer])
+    else:
+        meeting = load_meeting(db, user, meeting_id)
+        piece, item, record = _load_piece(db, user, meeting, piece_id)
+        if sharing.item_decision(user, case_context(db, item), record).kind not in facts.CLOCKED_BASES:
+            facts.remember(db, at, [writer])
+    if refusal := write_refusal(db, user, live_by_id(db, meeting_id), piece, record):
         raise LiveError(refusal, denied=record.category != SHARED_CATEGORY)
     try:
         update_bytes = crdt.decode(encoded)
@@ -113,8 +145,8 @@ def apply_update(db: Session, user: User, meeting: Meeting, piece_id, encoded, *
     except crdt.CrdtError:
         raise LiveError(BROKEN) from None
     audit.record(db, "update", user=user, object_type="item", object_id=record.id, case_id=piece.case_id,
-                 summary=f"notulen overleg {meeting.id} samen bewerkt, versie {piece.version} ({len(text)} tekens)")
-    push_update(db, item.id, piece, record, update_bytes, origin_sid=origin_sid)
+                 summary=f"notulen overleg {meeting_id} samen bewerkt, versie {piece.version} ({len(text)} tekens)")
+    push_update(db, piece.agenda_item_id, piece, record, update_bytes, origin_sid=origin_sid, at=at)
     return piece
 
 
@@ -155,34 +187,42 @@ def _store(db: Session, user: User, piece: LivePiece, record: Item, change) -> s
 def _note_revision(db: Session, user: User, piece: LivePiece, text: str, now) -> None:
     """Keep the revisions (who wrote what when) without a row per keystroke: one author's run of typing is one
     revision, brought up to date while nobody else writes and for :data:`REVISION_RUN`; another author, or a pause
-    longer than that, starts a new one."""
-    last = db.exec(select(LiveRevision).where(LiveRevision.piece_id == piece.id)
-                   .order_by(LiveRevision.version.desc())).first()
+    longer than that, starts a new one. (Plain statements: asked on every keystroke.)"""
+    last_revision, bring_up_to_date = _revision_statements()
+    last = db.execute(last_revision, {"piece_id": piece.id}).first()
     if (last is not None and last.version > 1 and last.saved_by_id == user.id and not last.reason
             and as_utc(now) - as_utc(last.saved_at) < REVISION_RUN):  # the first text and corrections stay as they were
-        last.version, last.content, last.saved_at = piece.version, text, now
-        db.add(last)
+        db.execute(bring_up_to_date, {"revision_id": last.id, "version": piece.version, "content": text, "at": now})
     else:
         db.add(LiveRevision(piece_id=piece.id, version=piece.version, content=text, saved_by_id=user.id, saved_at=now))
 
 
+@functools.cache
+def _revision_statements() -> tuple:
+    """The piece's last revision (without its text), and bringing one up to date (built once per process)."""
+    last_revision = (select(LiveRevision.id, LiveRevision.version, LiveRevision.saved_by_id, LiveRevision.reason,
+                            LiveRevision.saved_at)
+                     .where(LiveRevision.piece_id == bindparam("piece_id"))
+                     .order_by(LiveRevision.version.desc()).limit(1))
+    bring_up_to_date = (update(LiveRevision).where(LiveRevision.id == bindparam("revision_id"))
+                        .values(version=bindparam("version"), content=bindparam("content"), saved_at=bindparam("at"))
+                        .execution_options(synchronize_session=False))
+    return last_revision, bring_up_to_date
+
+
 def push_update(db: Session, item_id: int, piece: LivePiece, record: Item, update_bytes: bytes, *,
-                origin_sid: str) -> None:
-    """Queue *update_bytes* for every other local socket whose user may see the piece: decided and audited
-    per viewer now (same transaction), sent after the commit. With several processes the others get the room's
-    notice (ids only) and ask ``stuk_sync`` through the guard."""
+                origin_sid: str, at: facts.Stamp) -> None:
+    """Queue *update_bytes* for every other local socket whose user may see the piece, sent after the commit.
+    With several processes the others get the room's notice (ids only) and ask ``stuk_sync`` through the guard.
+
+    Every socket's account and login session are checked now (one statement for the room). Who may enter the
+    room and see the piece is the engine's answer, made now, audited and kept (:mod:`mda.live.facts`) for a
+    viewer due a view audit row (:data:`VIEW_AUDIT_WINDOW`) or without a kept answer under *at*'s epochs, and
+    the kept answer for the others."""
     sids: list[str] = []
     mark = audit.pending_mark(db)
     try:
-        room = push.room_targets(db, item_id)
-        targets = [(sid, u) for sid, u in (room.targets if room else []) if sid != origin_sid]
-        if targets:
-            viewers = {u.id: u for _sid, u in targets}
-            views = sharing.item_views_for_users(db, list(viewers.values()), {room.ctx.case.id: room.ctx},
-                                                 {record.id}, channel="live overleg",
-                                                 addresses={u.id: push.address(sid) for sid, u in targets})
-            sids = [sid for sid, u in targets if (v := views.get(u.id, {}).get(record.id)) and v.decision.visible]
-            _batch_view_rows(db, mark, record.id)
+        sids = _viewers(db, item_id, record, origin_sid, at, mark)
     except Exception:  # the change must not fail for its push: the others fetch it with stuk_sync
         log.exception("building the co-editing push failed")
         audit.discard_since(db, mark)
@@ -199,16 +239,57 @@ def push_update(db: Session, item_id: int, piece: LivePiece, record: Item, updat
     unit.after_commit(send)
 
 
+def _viewers(db: Session, item_id: int, record: Item, origin_sid: str, at: facts.Stamp, mark: int) -> list[str]:
+    """The sockets that get the update: checked, and decided by the engine or by its kept answer."""
+    sockets = push.room_sockets(item_id, skip=origin_sid)
+    if not sockets:
+        return []
+    users = facts.accounts(db, at, {state.user_id for _sid, state in sockets})
+    now, limits = utcnow(), session_limits()
+    checked = [(sid, user) for sid, state in sockets
+               if session_still_valid(state, user := users.get(state.user_id), now, limits)]
+    recent = _recently_audited(db, record.id, now)
+    sees = {u.id: ("ziet", facts.fingerprint(u), item_id, record.id) for _sid, u in checked}
+    kept = {u.id for _sid, u in checked if u.id in recent and facts.known(db, at, sees[u.id])}
+    asked = {u.id: u for _sid, u in checked if u.id not in kept}
+    shown = set(kept)
+    if asked:
+        room = push.room_context(db, item_id)
+        if room is not None:
+            meeting, agenda_item, ctx = room
+            allowed = access.enterers(db, list(asked.values()), meeting, agenda_item, ctx)
+            targets = [(sid, u) for sid, u in checked if u.id in allowed]
+            views = sharing.item_views_for_users(db, [asked[uid] for uid in allowed], {ctx.case.id: ctx},
+                                                 {record.id}, channel="live overleg",
+                                                 addresses={u.id: push.address(sid) for sid, u in targets})
+            decided = {uid: v for uid in allowed if (v := views.get(uid, {}).get(record.id)) and v.decision.visible}
+            shown |= set(decided)
+            _batch_view_rows(db, mark, record.id)
+            facts.remember(db, at, [sees[uid] for uid, v in decided.items()
+                                    if v.decision.kind not in facts.CLOCKED_BASES])
+    return [sid for sid, u in checked if u.id in shown]
+
+
+def _audited(db: Session) -> dict:
+    """Per database (rows of another database do not count): (viewer id, item id) -> when a view row was
+    committed."""
+    bind = db.get_bind()
+    return _AUDITED.setdefault(getattr(bind, "engine", bind), {})
+
+
+def _recently_audited(db: Session, item_id: int, now) -> set[int]:
+    """The viewers whose view of the item was audited within :data:`VIEW_AUDIT_WINDOW`."""
+    with _audited_lock:
+        return {uid for (uid, iid), at in _audited(db).items()
+                if iid == item_id and timedelta(0) <= now - at < VIEW_AUDIT_WINDOW}
+
+
 def _batch_view_rows(db: Session, mark: int, item_id: int) -> None:
     """Leave out this push's view rows of the viewers whose view of the item was audited within
     :data:`VIEW_AUDIT_WINDOW`; remember the others once the rows are committed."""
     now = utcnow()
-    # per database (rows of another database do not count): (viewer id, item id) -> when a view row was committed
-    bind = db.get_bind()
-    with _audited_lock:
-        audited = _AUDITED.setdefault(getattr(bind, "engine", bind), {})
-        recent = {uid for (uid, iid), at in audited.items()
-                  if iid == item_id and timedelta(0) <= now - at < VIEW_AUDIT_WINDOW}
+    audited = _audited(db)
+    recent = _recently_audited(db, item_id, now)
     entries = audit.pending_since(db, mark)
     kept = [e for e in entries if not (e.action == "view" and e.fields.get("user_id") in recent)]
     if len(kept) == len(entries):

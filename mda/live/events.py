@@ -161,7 +161,7 @@ class LiveNamespace(Namespace):
     @live_event("stuk_update", activity=True)  # typing is the user's own action
     def on_stuk_update(self, ctx: EventContext):
         """Co-editing: merge this socket's update; the others get it after the commit."""
-        piece = coedit.apply_update(ctx.db, ctx.user, self._meeting(ctx), ctx.get("stuk", label="De tekst"),
+        piece = coedit.apply_update(ctx.db, ctx.user, self._meeting_id(ctx), ctx.get("stuk", label="De tekst"),
                                     ctx.payload.get("update"), origin_sid=ctx.sid)
         return {"stuk": piece.id, "versie": piece.version}
 
@@ -218,10 +218,14 @@ class LiveNamespace(Namespace):
         return {"actie": action.id}
 
     # ------------------------------------------------------------------ helpers
-    def _meeting(self, ctx: EventContext):
+    def _meeting_id(self, ctx: EventContext) -> int:
+        """The meeting this socket joined (whose access the caller still checks)."""
         if ctx.state.meeting_id is None:
             raise LiveError("Neem eerst deel aan een overleg.")
-        return loaders.load_meeting(ctx.db, ctx.user, ctx.state.meeting_id)
+        return ctx.state.meeting_id
+
+    def _meeting(self, ctx: EventContext):
+        return loaders.load_meeting(ctx.db, ctx.user, self._meeting_id(ctx))
 
     def _item(self, ctx: EventContext):
         meeting = self._meeting(ctx)

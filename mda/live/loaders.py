@@ -25,9 +25,14 @@ _LIVE_OF = select(LiveMeeting).where(LiveMeeting.meeting_id == bindparam("meetin
 
 def live_of(db: Session, meeting: Meeting) -> LiveMeeting:
     """The meeting's live state (created, not started, on first use)."""
-    live = db.exec(_LIVE_OF, params={"meeting_id": meeting.id}).first()
+    return live_by_id(db, meeting.id)
+
+
+def live_by_id(db: Session, meeting_id: int) -> LiveMeeting:
+    """:func:`live_of` the meeting *meeting_id* (whose access the caller has checked)."""
+    live = db.exec(_LIVE_OF, params={"meeting_id": meeting_id}).first()
     if live is None:
-        live = LiveMeeting(meeting_id=meeting.id)
+        live = LiveMeeting(meeting_id=meeting_id)
         db.add(live)
         db.flush()
     return live

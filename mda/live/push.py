@@ -122,22 +122,35 @@ class RoomTargets:
     targets: list[tuple[str, object]]  # (sid, viewer row) that passed steps 1-2
 
 
-def room_targets(s: Session, item_id: int) -> RoomTargets | None:
-    """Steps 1-2 for the local sockets showing *item_id* (None when there is nobody to push to)."""
-    sockets = [(sid, state) for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, f"item:{item_id}")
-               if (state := SOCKETS.get(sid)) is not None and state.viewing == item_id]
-    item = s.get(AgendaItem, item_id) if sockets else None
+def room_sockets(item_id: int, skip: str | None = None) -> list[tuple[str, object]]:
+    """This process's sockets (sid, state) showing *item_id*, but *skip*."""
+    return [(sid, state) for sid, _eio in socketio.server.manager.get_participants(NAMESPACE, f"item:{item_id}")
+            if sid != skip and (state := SOCKETS.get(sid)) is not None and state.viewing == item_id]
+
+
+def room_context(s: Session, item_id: int) -> tuple[Meeting, AgendaItem, sharing.CaseContext] | None:
+    """The meeting, agenda item and case context of a case item's room (None when one of them is gone)."""
+    item = s.get(AgendaItem, item_id)
     meeting = s.get(Meeting, item.meeting_id) if item is not None else None
     case = s.get(Case, item.case_id) if item is not None and item.case_id else None
-    if not sockets or case is None or meeting is None:
+    if case is None or meeting is None:
         return None
+    return meeting, item, sharing.load_context(s, case)
+
+
+def room_targets(s: Session, item_id: int) -> RoomTargets | None:
+    """Steps 1-2 for the local sockets showing *item_id* (None when there is nobody to push to)."""
+    sockets = room_sockets(item_id)
+    room = room_context(s, item_id) if sockets else None
+    if room is None:
+        return None
+    meeting, item, ctx = room
     # plain rows with what the checks, the engine and the audit rows read of a viewer (not entities, and not the
     # 2FA seeds, which would be decrypted for every viewer of every change)
     users = view_rows.load_viewers(s, {st.user_id for _sid, st in sockets})
     now, limits = utcnow(), session_limits()
     checked = [(sid, users.get(state.user_id)) for sid, state in sockets
                if session_still_valid(state, users.get(state.user_id), now, limits)]
-    ctx = sharing.load_context(s, case)
     allowed = access.enterers(s, [u for _sid, u in checked], meeting, item, ctx)
     targets = [(sid, u) for sid, u in checked if u.id in allowed]
     return RoomTargets(meeting, item, ctx, users, targets) if targets else None
