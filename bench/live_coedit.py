@@ -409,8 +409,9 @@ def render(r: dict) -> str:
         f"the pushed update. {r['keystrokes']} keystrokes per side per round after {WARMUP} not counted, "
         f"{r['rounds']} rounds, MDA and bare alternated keystroke by keystroke (taking turns going first). "
         "MDA's path: the guard (session, CSRF origin, rate limit), the CRDT merge under a compare-and-set, the "
-        "item's text, the author's audit row, the engine's decision and an audit row for every viewer, the commit, "
-        "then one emit per viewer's socket. Target: MDA's p95 ≤ 1.5 × the bare relay's.",
+        "item's text, the author's audit row, every viewer's login session, the engine's decision for every "
+        "viewer (kept between keystrokes while the access epochs stand, see below) with an audit row per viewer "
+        "per minute, the commit, then one emit per viewer's socket. Target: MDA's p95 ≤ 1.5 × the bare relay's.",
         "",
         "| clients in the room | bare relay p50 / p95 | MDA p50 / p95 | p95 ratio (per round) | target met "
         "| server RSS |",
@@ -431,21 +432,19 @@ def render(r: dict) -> str:
         "run. Updates that did not arrive within 60 s: "
         f"{sum(f['missed'] for f in r['sizes'].values())}.",
         "",
-        "Where the target is missed, and why. The server's work per keystroke, profiled in process with 50 viewers "
-        "(`python -m bench.live_coedit --profile 50`, 2026-12-05, load average 9.9: CPU p50 15.9 ms, wall p50 "
-        "59 ms): the session check and the meeting (about 3 ms wall), the writer's rights on the piece through "
-        "the engine (case context, invitation, links: 10 ms), the merge with the item's text and the revision "
-        "under the compare-and-set (10 ms, the CRDT merge itself 1 ms), the push: every viewer's session, right "
-        "to enter and the engine's decision (13 ms), and the synced commit with the audit rows (14 ms, the emits "
-        "5 ms of it). The bare relay does none of this; it forwards bytes. That fixed part weighs most in the "
-        "smaller room, where the relay is fastest; with 200 the emits to 200 sockets dominate both sides. On a "
-        "machine this loaded, 16 ms of CPU become 60 ms of wall time. What would bring it nearer: keeping each "
-        "item room's checked viewers between keystrokes, dropped by the access-change hook "
-        "(`mda/live/recheck.py`) and at session ends, instead of reading 50-200 viewers' sessions and rights per "
-        "keystroke; and letting the engine skip the view rows that the per-minute batching drops. Not done on "
-        "purpose: sending before the commit (commit, then emit), or skipping the engine's decision per keystroke "
-        "and viewer. A browser sends its edits merged every 300 ms, so what a participant waits for is mostly "
-        "that batching, not the server.",
+        "Where the time goes. The server's work per keystroke, profiled in process with 50 viewers "
+        "(`python -m bench.live_coedit --profile 50`, 2026-12-05 10:55 UTC, load average 2.2: CPU p50 7.9 ms; "
+        "15.9 ms before the answers were kept, at load 9.9): the session check and the access epochs (one "
+        "statement each), the piece and its item, the final-minutes and escalation checks, the merge with the "
+        "item's text and the revision under the compare-and-set, the author's audit row, each viewer's login "
+        "session, the synced commit, then the emits. What is not asked again per keystroke: the writer's right "
+        "to reach the piece and each viewer's right to enter the room and see it, which are the engine's answers "
+        "kept under the access epochs of the case, the meeting and everything (`mda/live/facts.py`, "
+        "`mda/core/epoch.py`): any write they are made from, in any process, raises an epoch in its own "
+        "transaction, and the next keystroke decides again; so do a minute, a new day, a viewer due a view audit "
+        "row, and a decision on break-glass. Not done on purpose: sending before the commit (commit, then emit). "
+        "A browser sends its edits merged every 300 ms, so what a participant waits for is mostly that batching, "
+        "not the server.",
         "",
         f"### Stored bytes per hour of typing ({t['keys_per_second']:g} keystrokes/s, "
         f"{t['viewers']} viewers in the room)",
