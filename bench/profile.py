@@ -7,7 +7,7 @@ times in-process and prints pyinstrument's call tree. Used to find what to remov
 docs/benchmarks.md), e.g. ``python -m bench.profile '/overleggen/{meeting}' team_lead 100000``.
 
 ``--time`` prints instead the in-process figures without the profiler: the median milliseconds per request
-over 5 rounds of 50 requests and the statements one request runs. ``--db URL`` seeds an empty database at
+over 5 rounds of 50 requests and the statements one request runs (``--sql``: and prints them). ``--db URL`` seeds an empty database at
 *URL* (e.g. a fresh PostgreSQL database) instead of the temporary SQLite file.
 """
 
@@ -51,6 +51,8 @@ def _timing(app, client, url: str) -> None:
         for _ in range(50):
             client.get(url)
         rounds.append((time.perf_counter() - start) / 50 * 1000)
+    if "--sql" in sys.argv:
+        print("\n".join(" ".join(sql.split())[:300] for sql in seen))
     print(f"{url}: {statistics.median(rounds):.1f} ms per request (rounds {min(rounds):.1f}-{max(rounds):.1f}), "
           f"{len(seen)} statements")
 
@@ -59,7 +61,7 @@ def main() -> None:
     args = sys.argv[1:]
     timing = "--time" in args
     url_db = args[args.index("--db") + 1] if "--db" in args else f"sqlite:///{TMP}/profile.sqlite"
-    args = [a for k, a in enumerate(args) if a != "--time" and a != "--db" and (k == 0 or args[k - 1] != "--db")]
+    args = [a for k, a in enumerate(args) if a not in ("--time", "--sql", "--db") and (k == 0 or args[k - 1] != "--db")]
     page = args[0] if len(args) > 0 else "/casussen/{case}"
     role = args[1] if len(args) > 1 else "professional"
     n_cases = int(args[2]) if len(args) > 2 else 10_000

@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.cases import catalogue
-from mda.cases.models import Case, CaseMember
+from mda.cases.models import Case
 from mda.core import sharing
+from mda.core.sharing import rows as view_rows
 from mda.core.timeutil import as_utc, format_local, utcnow
 from mda.live import access, plan_bridge
 from mda.live.loaders import live_of
@@ -80,19 +81,23 @@ def escalation_url(case_id: int, piece_id: int) -> str | None:
     return None
 
 
-def owner_choices(db: Session, contexts: dict[int, sharing.CaseContext]) -> dict[int, list[dict]]:
+def _circle_people(contexts: dict[int, sharing.CaseContext]) -> dict[int, set[int]]:
+    """Case id -> its named professionals (the context's) and its coordinator."""
+    return {case_id: ctx.member_user_ids | {ctx.case.coordinator_id} for case_id, ctx in contexts.items()}
+
+
+def owner_choices(db: Session, contexts: dict[int, sharing.CaseContext],
+                  people: dict | None = None) -> dict[int, list[dict]]:
     """Case id -> who may own an action made live, as the plan page offers it: the circle's named professionals
-    and coordinator, its organisations, the family. Two queries for all cases."""
+    and coordinator, its organisations, the family. One query for all cases (none when *people*, id -> user or
+    plain row, holds them all already)."""
     if not contexts:
         return {}
-    members: dict[int, set[int]] = defaultdict(set)
-    for case_id, user_id in db.exec(select(CaseMember.case_id, CaseMember.user_id).where(
-            CaseMember.case_id.in_(list(contexts)), CaseMember.removed_at.is_(None))):
-        members[case_id].add(user_id)
-    for case_id, ctx in contexts.items():
-        members[case_id].add(ctx.case.coordinator_id)
+    members = _circle_people(contexts)
     wanted = set().union(*members.values())
-    users = {u.id: u for u in db.exec(select(User).where(User.id.in_(wanted), User.active.is_(True)))}
+    if people is None or not wanted <= people.keys():
+        people = view_rows.load_viewers(db, wanted)
+    users = {i: people[i] for i in wanted if i in people and people[i].active}
     result = {}
     for case_id, ctx in contexts.items():
         people = sorted((users[i] for i in members[case_id] if i in users
@@ -244,13 +249,15 @@ def item_state(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> d
 
 def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaItem],
                 contexts: dict[int, sharing.CaseContext] | None = None,
-                item_updates: dict[int, updates.ItemUpdates] | None = None) -> dict[int, dict]:
+                item_updates: dict[int, updates.ItemUpdates] | None = None,
+                people: dict | None = None) -> dict[int, dict]:
     """:func:`item_state` for several case items in a fixed number of queries, whatever their number.
 
     Pieces, dissents, presence, score rounds and scores, plan actions, updates and names are each
     loaded once for all *items*; the engine decides every text (:func:`mda.core.sharing.item_views`,
     audited per case and basis). Items whose case *user* cannot open are left out. *item_updates*: the
-    updates the meeting page read already (:func:`mda.meetings.updates.page_updates`, for these items or more).
+    updates the meeting page read already (:func:`mda.meetings.updates.page_updates`, for these items or more);
+    *people*: the circles' users it read already (:func:`owner_choices`).
     """
     items = [i for i in items if i is not None and i.kind == "casus" and i.case_id is not None
              and i.meeting_id == meeting.id]
@@ -281,7 +288,7 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
         for score in db.exec(select(LiveScore).where(LiveScore.round_id.in_(round_ids)).order_by(LiveScore.id)):
             scores[score.round_id].append(score)
     categories = [{"code": c.code, "naam": c.name, "bijzonder": c.special} for c in catalogue.categories().values()]
-    owners = owner_choices(db, contexts)
+    owners = owner_choices(db, contexts, people)
     result = {}
     for item in items:
         ctx = contexts[item.case_id]
@@ -357,10 +364,10 @@ def panel(db: Session, user: User, meeting: Meeting, *, view: meeting_access.Mee
     enter = {r["id"] for r in overview["agenda"] if r["toegang"]}
     entered = [iv.item for iv in view.items if iv.item.id in enter]
     contexts = {i.case_id: case_access.contexts[i.case_id] for i in entered if i.case_id in case_access.contexts}
-    states = items_state(db, user, meeting, entered, contexts, item_updates)
+    # the circles' people, read once for the owners of the live state and of the forms below (plain rows)
+    people = view_rows.load_viewers(db, set().union(*_circle_people(contexts).values())) if contexts else {}
+    states = items_state(db, user, meeting, entered, contexts, item_updates, people)
     items = {i.id: states[i.id] for i in entered if i.id in states}
-    member_ids = {uid for i in entered if i.id in items for uid in contexts[i.case_id].member_user_ids}
-    people = ({u.id: u for u in db.exec(select(User).where(User.id.in_(member_ids)))} if member_ids else {})
     owners = {}
     for item in entered:
         if item.id not in items:

@@ -206,7 +206,8 @@ class OpenInvitations:
 
 
 def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
-    """:class:`OpenInvitations` of *meeting* in three queries, whatever their number."""
+    """:class:`OpenInvitations` of *meeting* in three queries (two without item-only invitations), whatever their
+    number."""
 
     invs = list(db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
                                                  Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))
@@ -214,8 +215,9 @@ def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
         select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).where(
             User.id.in_({i.user_id for i in invs} | {i.delegated_to_id for i in invs if i.delegated_to_id})))}
     items: dict[int, list[int]] = {}
-    for inv_id, item_id in db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
-            InvitationItem.invitation_id.in_([i.id for i in invs if not i.whole_meeting]))):
+    partial = [i.id for i in invs if not i.whole_meeting]
+    for inv_id, item_id in (db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
+            InvitationItem.invitation_id.in_(partial))) if partial else ()):
         items.setdefault(inv_id, []).append(item_id)
     return OpenInvitations(invs, items, people)
 

@@ -34,7 +34,7 @@ from mda.meetings.forms import (
 from mda.meetings.models import Invitation, Meeting, MeetingSeries
 from mda.meetings.series import Rule
 from mda.meetings.services import MeetingData
-from mda.organisations.models import Organisation
+from mda.organisations import names
 
 
 # ----------------------------------------------------------------------------- form choices
@@ -160,8 +160,11 @@ def planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict,
     case_items = [iv for iv in view.items if iv.item.kind == "casus"]
     candidates = {u.id: u for users in invitations.invitable_by_item(
         s, meeting, [iv.item for iv in case_items], contexts).values() for u in users}
-    org_names = dict(s.exec(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_({u.organisation_id for u in candidates.values()}))).all())
+    # a candidate opens a case of the agenda, so their organisation is one of its contexts' (circle, coordinator's)
+    org_names = {org_id: name for ctx in contexts.values() for org_id, name in ctx.org_names.items()}
+    unnamed = {u.organisation_id for u in candidates.values()} - org_names.keys()
+    if unnamed:
+        org_names.update(names.organisation_names(s, unnamed))
     invite.user_id.choices = [(u.id, f"{u.name} ({org_names.get(u.organisation_id, '')})")
                               for u in sorted(candidates.values(), key=lambda u: u.name)]
     invite.item_ids.choices = [(iv.item.id, iv.label) for iv in case_items]
@@ -172,7 +175,9 @@ def planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict,
         - sum(iv.item.minutes for iv in view.items)  # the agenda as the view read it
     if mtype is None or mtype.cases == "geen" or len(case_items) >= mtype.max_cases or free_minutes <= 0:
         add_case.case_id.choices = []  # "Op de agenda zetten" could only fail: not offered
-    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible], contexts)
+    # the circles' named professionals are among the candidates read above (with their invitations): not read again
+    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible], contexts,
+                                        users=candidates, invited=invited)
     rows = invitation_rows(view, invited)
     return {"invite_form": invite, "add_case_form": add_case, "circle_plans": plans,
             "answers": invitations.answers_of([r["inv"] for r in rows]), "invitation_rows": rows}

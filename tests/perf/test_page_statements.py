@@ -80,8 +80,11 @@ URLS = {
 #: ran 46 (coordinator) and 37 (invited professional): the live panel and the open plan actions, loaded from the
 #: templates, read the invitation, the agenda, the cases and the updates again
 BUDGET = {
-    # +1: the documents brought with the updates (one statement for the updates and the live panel)
-    "meeting page": {"coordinator": 31, "VT": 27, "GGZ": 27, "LEAD_POL": 7},  # the team lead is not invited: 404
+    # +1: the documents brought with the updates (one statement for the updates and the live panel); -6 for the
+    # coordinator, -2 for the invitees (was 31 and 27): the planner's candidates as plain rows also serve the circle
+    # plans, with the invitations read once and the organisation names from the case contexts; the live panel
+    # reads the circles' people once (its members from the case contexts) for both of its owner lists
+    "meeting page": {"coordinator": 25, "VT": 25, "GGZ": 25, "LEAD_POL": 7},  # the team lead is not invited: 404
     # the meetings panel and escalation marks are gathered by the view (mda.core.signals.case_page), not the template
     "case page": {"coordinator": 17, "VT": 15, "GGZ": 15, "LEAD_POL": 15},
     "plan page": {"coordinator": 14, "VT": 14, "GGZ": 14, "LEAD_POL": 14},
