@@ -70,7 +70,10 @@ class LongSelect(Select):
 
     def __call__(self, field, **kwargs):
         choices = field.choices or []
-        if self.multiple or field.has_groups() or any(not isinstance(c, tuple) or len(c) != 2 for c in choices):
+        # a list of plain pairs has no groups (those come as a dict or as choices naming their group): asking
+        # ``has_groups`` would build a choice object per option, most of this widget's time for a long list
+        if self.multiple or not isinstance(choices, list | tuple) \
+                or any(not isinstance(c, tuple) or len(c) != 2 for c in choices):
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
         flags = getattr(field, "flags", {})

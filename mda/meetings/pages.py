@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 
 from flask_login import current_user
@@ -47,11 +48,18 @@ def user_choices() -> list[tuple[int, str]]:
 
 def case_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
     """Open cases the coordinator can open (the reference only: pseudonymous)."""
-    query = sharing.visible_cases_query(current_user).where(Case.closed_at.is_(None)).order_by(Case.reference)
-    # plain columns, not a Case object each: a coordinator has hundreds of open cases
-    rows = db.session().execute(query.with_only_columns(Case.id, Case.reference, Case.phase))
+    statement = _case_choices_statement(bool(sharing.LEAD_ROLES & current_user.roles))
+    rows = db.session().execute(statement, sharing.visible_cases_params(current_user))
     return [(case_id, f"{reference} ({PHASES.get(phase, phase)})") for case_id, reference, phase in rows
             if case_id not in exclude]
+
+
+@functools.cache
+def _case_choices_statement(lead: bool):
+    """The open cases of :func:`mda.core.sharing.visible_cases_statement` as plain columns, not a Case object each
+    (a coordinator has hundreds of open cases), built once per process."""
+    return (sharing.visible_cases_statement(lead).where(Case.closed_at.is_(None)).order_by(Case.reference)
+            .with_only_columns(Case.id, Case.reference, Case.phase))
 
 
 # ----------------------------------------------------------------------------- lists

@@ -149,16 +149,30 @@ def visible_cases_query(user: User):
     The ids come from a UNION of three indexed look-ups (coordinator, named member, team
     lead's organisation), which both SQLite and PostgreSQL answer without scanning ``case``.
     """
+    return visible_cases_statement(bool(LEAD_ROLES & user.roles)).params(**visible_cases_params(user))
+
+
+def visible_cases_params(user: User) -> dict:
+    """The values of :func:`visible_cases_statement` for *user*."""
+    return {"user_id": user.id, "organisation_id": user.organisation_id}
+
+
+@functools.cache
+def visible_cases_statement(lead: bool):
+    """:func:`visible_cases_query` built once per process, for users who lead (*lead*) or not, with the user's
+    values as parameters (``user_id``, ``organisation_id``: :func:`visible_cases_params`), for a caller that
+    builds its own statement on it once too."""
+    user_id = bindparam("user_id")
     id_sources = [
-        select(Case.id).where(Case.coordinator_id == user.id),
-        select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.removed_at.is_(None)),
+        select(Case.id).where(Case.coordinator_id == user_id),
+        select(CaseMember.case_id).where(CaseMember.user_id == user_id, CaseMember.removed_at.is_(None)),
     ]
-    if LEAD_ROLES & user.roles:
+    if lead:
         id_sources.append(select(CaseOrganisation.case_id).where(
-            CaseOrganisation.organisation_id == user.organisation_id, CaseOrganisation.removed_at.is_(None)))
+            CaseOrganisation.organisation_id == bindparam("organisation_id"), CaseOrganisation.removed_at.is_(None)))
     visible_ids = union(*id_sources).subquery()
     return select(Case).where(Case.id.in_(select(visible_ids.c[0])),
-                              or_(Case.purged_at.is_(None), Case.coordinator_id == user.id))
+                              or_(Case.purged_at.is_(None), Case.coordinator_id == user_id))
 
 
 def visible_case_ids(user: User, *, newest_first: bool = True, limit: int | None = None):
