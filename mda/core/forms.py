@@ -60,6 +60,14 @@ def use_house_wording() -> None:
 use_house_wording()
 
 
+def _escaped(text) -> str:
+    """*text* escaped exactly as :func:`markupsafe.escape` escapes a plain string (not Markup)."""
+    if hasattr(text, "__html__"):
+        return str(escape(text))
+    return (str(text).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;")
+            .replace('"', "&#34;"))
+
+
 class LongSelect(Select):
     """wtforms' ``Select`` for a long list of plain ``(value, label)`` choices, its options written in one pass.
 
@@ -84,6 +92,13 @@ class LongSelect(Select):
         data, coerce = field.data, field.coerce
         for value, label in choices:
             shown = str(value) if isinstance(value, bool) else value
+            # an int (a case id) needs no escaping nor coercing; a text is escaped as markupsafe does, without
+            # a Markup object per option
+            if type(value) is int and coerce is int:
+                selected = " selected" if value == data else ""
+                text = _escaped(label) if label else str(value)
+                html.append(f'<option{selected} value="{value}">{text}</option>')
+                continue
             selected = " selected" if coerce(value) == data else ""
             html.append(f'<option{selected} value="{escape(shown)}">{escape(label or shown)}</option>')
         html.append("</select>")

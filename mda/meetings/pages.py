@@ -49,7 +49,11 @@ def user_choices() -> list[tuple[int, str]]:
 def case_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
     """Open cases the coordinator can open (the reference only: pseudonymous)."""
     statement = _case_choices_statement(bool(sharing.LEAD_ROLES & current_user.roles))
-    rows = db.session().execute(statement, sharing.visible_cases_params(current_user))
+    # Core rows through the unit of work's connection (flushed first, as the ORM would): the ORM's row processing
+    # cost more than the query
+    s = db.session()
+    s.flush()
+    rows = s.connection().execute(statement, sharing.visible_cases_params(current_user))
     return [(case_id, f"{reference} ({PHASES.get(phase, phase)})") for case_id, reference, phase in rows
             if case_id not in exclude]
 

@@ -111,7 +111,8 @@ def possible_opener_rows(db: Session, contexts) -> list:
     from mda.core.sharing.rows import ViewerRow
 
     named, org_ids = _opener_values(contexts)
-    rows = db.execute(_possible_openers_statement(), {"named": list(named), "org_ids": list(org_ids)})
+    db.flush()  # Core rows through the unit of work's connection, after its changes as the ORM would
+    rows = db.connection().execute(_possible_openers_statement(), {"named": list(named), "org_ids": list(org_ids)})
     return [ViewerRow(*row, frozenset(row.roles_text.split())) for row in rows]
 
 
