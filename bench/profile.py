@@ -7,8 +7,9 @@ times in-process and prints pyinstrument's call tree. Used to find what to remov
 docs/benchmarks.md), e.g. ``python -m bench.profile '/overleggen/{meeting}' team_lead 100000``.
 
 ``--time`` prints instead the in-process figures without the profiler: the median milliseconds per request
-over 5 rounds of 50 requests and the statements one request runs (``--sql``: and prints them). ``--db URL`` seeds an empty database at
-*URL* (e.g. a fresh PostgreSQL database) instead of the temporary SQLite file.
+over 5 rounds of 50 requests and the statements one request runs (``--sql``: and prints them). ``--db URL``
+seeds an empty database at *URL* (e.g. a fresh PostgreSQL database, vacuumed and analysed after seeding)
+instead of the temporary SQLite file.
 """
 
 from __future__ import annotations

@@ -44,9 +44,30 @@ def _tekens(text: str) -> str:
     return text.replace("karakters", "tekens").replace("karakter", "teken")
 
 
+#: locale -> wtforms' message catalogue, read once per process (flask_wtf reads the file again for every request)
+_catalogues: dict[str, object] = {}
+
+
+def _wtforms_translations():
+    """flask_wtf's ``_get_translations`` with the catalogue kept per process: it is read-only once loaded, and
+    reading it from disk took longer than the rest of building a form (a plan page builds seven)."""
+    from babel import support
+    from flask import current_app, request
+    from flask_babel import get_locale
+    from wtforms.i18n import messages_path
+
+    if not request or "babel" not in current_app.extensions:
+        return None
+    locale = get_locale()
+    found = _catalogues.get(str(locale))
+    if found is None:
+        found = _catalogues[str(locale)] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    return found
+
+
 def use_house_wording() -> None:
     """WTForms' Dutch catalogue says "karakters" where the rest of the interface says "tekens": translate its
-    messages through one small filter (idempotent)."""
+    messages through one small filter (idempotent); its catalogue is read once per process."""
     from flask_wtf import i18n
 
     if getattr(i18n.Translations, "_mda_wording", False):
@@ -54,6 +75,7 @@ def use_house_wording() -> None:
     gettext, ngettext = i18n.Translations.gettext, i18n.Translations.ngettext
     i18n.Translations.gettext = lambda self, s: _tekens(gettext(self, s))
     i18n.Translations.ngettext = lambda self, s, p, n: _tekens(ngettext(self, s, p, n))
+    i18n._get_translations = _wtforms_translations
     i18n.Translations._mda_wording = True
 
 

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from mda import db
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import sharing
+from mda.core import sharing, signals
 from mda.core.permissions import PERMISSIONS, has_permission
 from mda.safety_plan import export_pdf, organisation, views
 from mda.safety_plan.access import owner_choices, party_choices
@@ -63,6 +63,11 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
     proposal_approvers = versions.approvers(s, [proposal])[proposal.id] if proposal else []
     # once the user's organisation approved, the button gives way to a line saying so
     my_approval = next((a for a in proposal_approvers if a.organisation_id == current_user.organisation_id), None)
+    # what higher rooms mark beside the entries and actions (escalations), gathered here: templates only render
+    extra = {"escalation_marks": {}}
+    if view.actions or any(view.entries.values()):
+        for _receiver, found in signals.plan_page.send(case, db=s, user=current_user, ctx=ctx):
+            extra.update(found or {})
 
     return render_template(
         "safety_plan/plan.html", case=case, view=view, sections=SECTIONS, statuses=ACTION_STATUSES,
@@ -77,7 +82,7 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
         proposal_approvers=proposal_approvers, my_approval=my_approval,
         can_plan_meeting=has_permission(current_user, "meeting.plan") and case.phase != "afgesloten",
         can_export=sharing.can_open_case(current_user, case, ctx) and "plan.export" in _permissions(),
-        pdf_available=export_pdf.converter() is not None, today=views.today()), status
+        pdf_available=export_pdf.converter() is not None, today=views.today(), **extra), status
 
 def _permissions() -> set[str]:
     return {name for name in PERMISSIONS if name.startswith("plan.") and has_permission(current_user, name)}

@@ -207,21 +207,18 @@ def test_case_list_api_builds_the_visibility_statement_once_per_process(app, cli
     assert sharing._visible_case_ids_statement.cache_info().misses == built
 
 
-def test_case_page_templates_load_no_data(app, client, auth, pages, db, monkeypatch):
-    """Does the case page render its meetings panel and escalation count from what the view gathered, with the
-    data-loading template globals out of reach?"""
+def test_case_and_plan_page_templates_load_no_data(app, client, auth, pages, db):
+    """Do the case page and the plan page render their meetings panel, escalation count and escalation markers
+    from what the view gathered, with no data-loading template global to call?"""
     from sqlmodel import select
 
     from mda.escalations.models import Escalation
 
-    def loading_from_a_template(*_args, **_kwargs):
-        raise AssertionError("a template loaded data")
-
     case = pages["cases"]["coordinator"]
     assert db.exec(select(Escalation).where(Escalation.case_id == case.id)).first() is None
-    monkeypatch.setitem(app.jinja_env.globals, "escalation_marks", loading_from_a_template)
-    assert "case_meetings" not in app.jinja_env.globals
+    assert "escalation_marks" not in app.jinja_env.globals and "case_meetings" not in app.jinja_env.globals
     auth.login(pages["users"]["coordinator"])
     resp = client.get(f"/casussen/{case.id}")
     assert resp.status_code == 200
     assert "Overleggen" in resp.text and f"/overleggen/{pages['meeting'].id}" in resp.text
+    assert client.get(f"/casussen/{case.id}/plan").status_code == 200
