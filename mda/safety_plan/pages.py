@@ -18,12 +18,9 @@ from mda.safety_plan import export_pdf, organisation, views
 from mda.safety_plan.access import owner_choices, party_choices
 from mda.safety_plan.forms import (
     ActionForm,
-    ApproveForm,
     AssignForm,
-    EntryEditForm,
     EntryForm,
     EvaluationForm,
-    ProposeForm,
     StatusForm,
 )
 from mda.safety_plan.models import ACTION_STATUSES, OPEN_STATUSES, SECTIONS, PlanAction
@@ -56,7 +53,6 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
     if not entry_form.category.data:
         entry_form.category.data = "veiligheidsplan"
     proposal = view.pending_proposal
-    approve_form = ApproveForm(formdata=None, revision=proposal.revision if proposal else 0)
     can_work = sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten"
     from mda.safety_plan import versions
 
@@ -72,10 +68,10 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
     return render_template(
         "safety_plan/plan.html", case=case, view=view, sections=SECTIONS, statuses=ACTION_STATUSES,
         action_form=action_form, entry_form=entry_form, owners=owners, parties=parties,
-        status_form=StatusForm(formdata=None), edit_form=EntryEditForm(formdata=None),
+        status_form=StatusForm(formdata=None),
         evaluation_form=EvaluationForm(formdata=None, next_evaluation_on=view.plan.next_evaluation_on
                                        if view.plan else None),
-        propose_form=ProposeForm(formdata=None), approve_form=approve_form, error=error,
+        error=error,
         page=page, pages=max(1, -(-view.action_total // PER_PAGE)), status_filter=status_filter, overdue=overdue,
         can_work=can_work, can_coordinate=sharing.can_manage(current_user, ctx, "coordinate"),
         can_lead_approve=versions.may_approve_as_team_lead(current_user, ctx) and my_approval is None,
