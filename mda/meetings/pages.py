@@ -112,7 +112,7 @@ def week_days(s, user, monday: date):
 def meeting_page(s, user, meeting_id: int):
     """Everything the meeting page shows (404 for who may not see it)."""
     cases = access.CaseAccess(s, user)
-    view = access.load_meeting_view_or_404(s, user, meeting_id, cases)
+    view = access.load_meeting_view_or_404(s, user, meeting_id, cases, with_invitations=True)
     meeting = view.meeting
     series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
     context = {"view": view, "meeting": meeting, "series": series, "type": agendas.type_name(meeting.type_code),
@@ -120,7 +120,7 @@ def meeting_page(s, user, meeting_id: int):
                "rule": Rule.starting(series.frequency, to_local(series.first_start)).describe() if series else "",
                "deadline": updates.deadline_of(meeting), "now": utcnow(), "confirm": ConfirmForm()}
     # the invitations, read once for the invitation table and the updates' writers (coordinator, chair, minutes)
-    invited = access.open_invitations(s, meeting) if view.runner else None
+    invited = (view.open_invitations or access.open_invitations(s, meeting)) if view.runner else None
     item_updates = updates.page_updates(s, user, meeting,
                                         [iv.item for iv in view.items if iv.case_visible], cases.contexts,
                                         with_status=view.planner, invited=invited)

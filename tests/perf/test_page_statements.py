@@ -83,8 +83,10 @@ BUDGET = {
     # +1: the documents brought with the updates (one statement for the updates and the live panel); -6 for the
     # coordinator, -2 for the invitees (was 31 and 27): the planner's candidates as plain rows also serve the circle
     # plans, with the invitations read once and the organisation names from the case contexts; the live panel
-    # reads the circles' people once (its members from the case contexts) for both of its owner lists
-    "meeting page": {"coordinator": 25, "VT": 25, "GGZ": 25, "LEAD_POL": 7},  # the team lead is not invited: 404
+    # reads the circles' people once (its members from the case contexts) for both of its owner lists; -1 each: the
+    # live sockets are read once for who is connected and who is typing; -1 for the coordinator: the invitation
+    # table's open invitations are read by the loader, the coordinator's own taken from them
+    "meeting page": {"coordinator": 23, "VT": 24, "GGZ": 24, "LEAD_POL": 7},  # the team lead is not invited: 404
     # the meetings panel and escalation marks are gathered by the view (mda.core.signals.case_page), not the template
     "case page": {"coordinator": 17, "VT": 15, "GGZ": 15, "LEAD_POL": 15},
     "plan page": {"coordinator": 14, "VT": 14, "GGZ": 14, "LEAD_POL": 14},
