@@ -140,6 +140,14 @@ update). Sent by :mod:`mda.documents.services` inside the unit of work; the send
 item's room, sent after the commit; each client then fetches its own view through the engine.
 """)
 
+plan_page = _signals.signal("plan-page", doc="""
+The safety plan page is being gathered. Sent by :func:`mda.safety_plan.pages.plan_page` once per page, before
+rendering and only when the page shows entries or actions, so that a higher room (escalations) adds what it marks
+beside them instead of its template loading it. The sender is the :class:`~mda.cases.models.Case`, with keywords
+``db``, ``user`` and ``ctx`` (the loaded case context). A receiver returns a dict of template variables
+(``escalation_marks``: (subject kind, id) -> its escalation).
+""")
+
 case_page = _signals.signal("case-page", doc="""
 The case page is being gathered. Sent by :mod:`mda.cases.routes` once per page, before rendering, so that a higher
 room (meetings, escalations) adds its panel's data instead of its template loading it. The sender is the

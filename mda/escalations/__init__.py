@@ -40,27 +40,25 @@ def init_app(app) -> None:
     signals.home_panels.connect(home_panel, position=40)
     signals.escalation_meeting_invitees.connect(meeting_invitees)
     signals.case_page.connect(_case_page_escalations)
+    signals.plan_page.connect(_plan_page_escalations)
 
 
-def escalation_marks(case_id: int) -> dict:
-    """Template global: subject -> its latest escalation, for the "in escalatie" marker (one query per case)."""
-    from flask import g
+def escalation_marks(db_session, case_id: int) -> dict:
+    """Subject -> its latest escalation, for the "in escalatie" marker (one query per case), read by the view
+    before rendering: templates only render them."""
+    from mda.escalations.locks import subjects_of_case
 
-    cache = g.setdefault("escalation_marks", {})
-    if case_id not in cache:
-        from mda.escalations.locks import subjects_of_case
-
-        cache[case_id] = subjects_of_case(db.session(), case_id)
-    return cache[case_id]
+    return subjects_of_case(db_session, case_id)
 
 
-bp.record_once(lambda state: state.app.jinja_env.globals.update(escalation_marks=escalation_marks))
+def _case_page_escalations(case, *, db, **_extra) -> dict:
+    """The case's escalation marks for the case page, read before rendering (:data:`mda.core.signals.case_page`)."""
+    return {"case_escalations": escalation_marks(db, case.id)}
 
 
-def _case_page_escalations(case, **_extra) -> dict:
-    """The case's escalation marks for the case page, read before rendering (:data:`mda.core.signals.case_page`);
-    kept for the request, so a marker on the same page reads no more."""
-    return {"case_escalations": escalation_marks(case.id)}
+def _plan_page_escalations(case, *, db, **_extra) -> dict:
+    """The marks beside the plan's entries and actions, read before rendering (:data:`mda.core.signals.plan_page`)."""
+    return {"escalation_marks": escalation_marks(db, case.id)}
 
 
 from mda.escalations import api, routes  # noqa: E402,F401  (registers the views)

@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.cases import catalogue
-from mda.cases.models import Case, CaseMember
+from mda.cases.models import Case
 from mda.core import sharing
+from mda.core.sharing import rows as view_rows
 from mda.core.timeutil import as_utc, format_local, utcnow
 from mda.live import access, plan_bridge
 from mda.live.loaders import live_of
@@ -34,15 +35,27 @@ def _iso(value) -> str | None:
     return as_utc(value).isoformat() if value else None
 
 
-def presence(db: Session, meeting: Meeting) -> list[dict]:
-    """Who is connected: name and organisation, once per user (not case data), in one statement however many."""
+def presence_rows(db: Session, meeting: Meeting) -> list:
+    """The meeting's live sockets seen within the presence window, in order: (user id, the piece it is typing in
+    or None, the user's name, organisation name), in one statement built once per process."""
+    return list(db.execute(_presence_statement(), {"meeting_id": meeting.id, "since": utcnow() - PRESENCE_TTL}))
+
+
+@functools.cache
+def _presence_statement():
+    return (select(LivePresence.user_id, LivePresence.editing_piece_id, User.name, Organisation.name)
+            .join(User, User.id == LivePresence.user_id)
+            .join(Organisation, Organisation.id == User.organisation_id, isouter=True)
+            .where(LivePresence.meeting_id == bindparam("meeting_id"), LivePresence.seen_at >= bindparam("since"))
+            .order_by(LivePresence.id))
+
+
+def presence(db: Session, meeting: Meeting, rows: list | None = None) -> list[dict]:
+    """Who is connected: name and organisation, once per user (not case data), in one statement however many
+    (none when the caller read the :func:`presence_rows` already)."""
     seen, result = set(), []
-    rows = db.exec(select(LivePresence.user_id, User.name, Organisation.name)
-                   .join(User, User.id == LivePresence.user_id)
-                   .join(Organisation, Organisation.id == User.organisation_id, isouter=True)
-                   .where(LivePresence.meeting_id == meeting.id, LivePresence.seen_at >= utcnow() - PRESENCE_TTL)
-                   .order_by(LivePresence.id))
-    for user_id, name, organisation in rows:
+    rows = presence_rows(db, meeting) if rows is None else rows
+    for user_id, _piece_id, name, organisation in rows:
         if user_id not in seen:
             seen.add(user_id)
             result.append({"naam": name, "organisatie": organisation or ""})
@@ -50,8 +63,9 @@ def presence(db: Session, meeting: Meeting) -> list[dict]:
 
 
 def meeting_state(db: Session, user: User, meeting: Meeting, live: LiveMeeting | None = None, *,
-                  view: meeting_access.MeetingView | None = None) -> dict:
-    """The agenda (labels filtered per case), live status, timer and presence, for *user*."""
+                  view: meeting_access.MeetingView | None = None, present: list | None = None) -> dict:
+    """The agenda (labels filtered per case), live status, timer and presence, for *user* (*present*: the
+    :func:`presence_rows` the caller read already)."""
     live = live or live_of(db, meeting)
     view = view or meeting_access.meeting_view(db, user, meeting)
     enter = access.enterable_item_ids(db, user, meeting, view)
@@ -68,7 +82,8 @@ def meeting_state(db: Session, user: User, meeting: Meeting, live: LiveMeeting |
         "notulen_status": live.minutes_status, "notulen_status_naam": live.minutes_status_name,
         "huidig_punt": live.current_agenda_item_id, "punt_gestart": _iso(live.item_started_at),
         "servertijd": utcnow().isoformat(), "voorzitter": access.is_chair(user, meeting),
-        "notulist": access.keeps_minutes(user, meeting), "agenda": agenda, "aanwezig": presence(db, meeting),
+        "notulist": access.keeps_minutes(user, meeting), "agenda": agenda,
+        "aanwezig": presence(db, meeting, present),
     }
 
 
@@ -80,19 +95,23 @@ def escalation_url(case_id: int, piece_id: int) -> str | None:
     return None
 
 
-def owner_choices(db: Session, contexts: dict[int, sharing.CaseContext]) -> dict[int, list[dict]]:
+def _circle_people(contexts: dict[int, sharing.CaseContext]) -> dict[int, set[int]]:
+    """Case id -> its named professionals (the context's) and its coordinator."""
+    return {case_id: ctx.member_user_ids | {ctx.case.coordinator_id} for case_id, ctx in contexts.items()}
+
+
+def owner_choices(db: Session, contexts: dict[int, sharing.CaseContext],
+                  people: dict | None = None) -> dict[int, list[dict]]:
     """Case id -> who may own an action made live, as the plan page offers it: the circle's named professionals
-    and coordinator, its organisations, the family. Two queries for all cases."""
+    and coordinator, its organisations, the family. One query for all cases (none when *people*, id -> user or
+    plain row, holds them all already)."""
     if not contexts:
         return {}
-    members: dict[int, set[int]] = defaultdict(set)
-    for case_id, user_id in db.exec(select(CaseMember.case_id, CaseMember.user_id).where(
-            CaseMember.case_id.in_(list(contexts)), CaseMember.removed_at.is_(None))):
-        members[case_id].add(user_id)
-    for case_id, ctx in contexts.items():
-        members[case_id].add(ctx.case.coordinator_id)
+    members = _circle_people(contexts)
     wanted = set().union(*members.values())
-    users = {u.id: u for u in db.exec(select(User).where(User.id.in_(wanted), User.active.is_(True)))}
+    if people is None or not wanted <= people.keys():
+        people = view_rows.load_viewers(db, wanted)
+    users = {i: people[i] for i in wanted if i in people and people[i].active}
     result = {}
     for case_id, ctx in contexts.items():
         people = sorted((users[i] for i in members[case_id] if i in users
@@ -141,12 +160,13 @@ class PieceData:
 
 
 def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: set[int] | None = None, *,
-                names: dict[int, str] | None = None) -> PieceData:
+                names: dict[int, str] | None = None, present: list | None = None) -> PieceData:
     """The pieces of these agenda items (only *piece_ids* when given) with their dissents, escalation marks,
     names and editing indicators, in at most five queries whatever their number.
 
     Chosen pieces are taken from the session when it holds them (a push, in the unit of work that changed them);
-    *names* (user id -> name) that the caller read already are not asked again."""
+    *names* (user id -> name) that the caller read already are not asked again, nor the live sockets when the
+    caller read them (*present*: :func:`presence_rows`, with the names of their users)."""
     st = _piece_statements()
     pieces: dict[int, list[LivePiece]] = defaultdict(list)
     if piece_ids is None:
@@ -163,7 +183,11 @@ def load_pieces(db: Session, meeting: Meeting, item_ids: list[int], piece_ids: s
         for d in db.exec(st["dissents"], params={"piece_ids": decisions}):
             dissents[d.piece_id].append(d)
     disputed = escalation_marks(db, decisions)
-    editing = list(db.exec(st["editing"], params={"meeting_id": meeting.id, "since": utcnow() - PRESENCE_TTL}))
+    if present is None:
+        editing = list(db.exec(st["editing"], params={"meeting_id": meeting.id, "since": utcnow() - PRESENCE_TTL}))
+    else:
+        editing = [row for row in present if row.editing_piece_id is not None]
+        names = {**{row.user_id: row.name for row in editing}, **(names or {})}
     user_ids = ({p.updated_by_id for p in all_pieces} | {d.user_id for ds in dissents.values() for d in ds}
                 | {r.user_id for r in editing})
     known = {uid: names[uid] for uid in user_ids if uid in names} if names else {}
@@ -244,13 +268,16 @@ def item_state(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> d
 
 def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaItem],
                 contexts: dict[int, sharing.CaseContext] | None = None,
-                item_updates: dict[int, updates.ItemUpdates] | None = None) -> dict[int, dict]:
+                item_updates: dict[int, updates.ItemUpdates] | None = None,
+                people: dict | None = None, present: list | None = None) -> dict[int, dict]:
     """:func:`item_state` for several case items in a fixed number of queries, whatever their number.
 
     Pieces, dissents, presence, score rounds and scores, plan actions, updates and names are each
     loaded once for all *items*; the engine decides every text (:func:`mda.core.sharing.item_views`,
     audited per case and basis). Items whose case *user* cannot open are left out. *item_updates*: the
-    updates the meeting page read already (:func:`mda.meetings.updates.page_updates`, for these items or more).
+    updates the meeting page read already (:func:`mda.meetings.updates.page_updates`, for these items or more);
+    *people*: the circles' users it read already (:func:`owner_choices`); *present*: the live sockets
+    (:func:`presence_rows`).
     """
     items = [i for i in items if i is not None and i.kind == "casus" and i.case_id is not None
              and i.meeting_id == meeting.id]
@@ -263,7 +290,7 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
         return {}
     contexts = {i.case_id: contexts[i.case_id] for i in items}
     item_ids = [i.id for i in items]
-    data = load_pieces(db, meeting, item_ids)
+    data = load_pieces(db, meeting, item_ids, present=present)
     views = sharing.item_views(db, user, contexts, data.wanted(), channel="live overleg") if data.wanted() else {}
     actions = plan_bridge.actions_for_cases(db, user, contexts, meeting.id)
     page_updates = (item_updates if item_updates is not None
@@ -281,7 +308,7 @@ def items_state(db: Session, user: User, meeting: Meeting, items: list[AgendaIte
         for score in db.exec(select(LiveScore).where(LiveScore.round_id.in_(round_ids)).order_by(LiveScore.id)):
             scores[score.round_id].append(score)
     categories = [{"code": c.code, "naam": c.name, "bijzonder": c.special} for c in catalogue.categories().values()]
-    owners = owner_choices(db, contexts)
+    owners = owner_choices(db, contexts, people)
     result = {}
     for item in items:
         ctx = contexts[item.case_id]
@@ -353,14 +380,15 @@ def panel(db: Session, user: User, meeting: Meeting, *, view: meeting_access.Mee
     # defaults (not stored, so no write, and the unit of work keeps its loaded case contexts).
     live = (db.exec(select(LiveMeeting).where(LiveMeeting.meeting_id == meeting.id)).first()
             or LiveMeeting(meeting_id=meeting.id))
-    overview = meeting_state(db, user, meeting, live, view=view)
+    present = presence_rows(db, meeting)  # once, for who is connected and who is typing in a piece
+    overview = meeting_state(db, user, meeting, live, view=view, present=present)
     enter = {r["id"] for r in overview["agenda"] if r["toegang"]}
     entered = [iv.item for iv in view.items if iv.item.id in enter]
     contexts = {i.case_id: case_access.contexts[i.case_id] for i in entered if i.case_id in case_access.contexts}
-    states = items_state(db, user, meeting, entered, contexts, item_updates)
+    # the circles' people, read once for the owners of the live state and of the forms below (plain rows)
+    people = view_rows.load_viewers(db, set().union(*_circle_people(contexts).values())) if contexts else {}
+    states = items_state(db, user, meeting, entered, contexts, item_updates, people, present)
     items = {i.id: states[i.id] for i in entered if i.id in states}
-    member_ids = {uid for i in entered if i.id in items for uid in contexts[i.case_id].member_user_ids}
-    people = ({u.id: u for u in db.exec(select(User).where(User.id.in_(member_ids)))} if member_ids else {})
     owners = {}
     for item in entered:
         if item.id not in items:

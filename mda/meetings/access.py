@@ -105,14 +105,27 @@ def load_meeting_or_404(db: Session, user: User, meeting_id: int) -> Meeting:
     return meeting
 
 
-def load_meeting_view_or_404(db: Session, user: User, meeting_id: int, cases: CaseAccess | None = None) -> MeetingView:
-    """:func:`load_meeting_or_404` and :func:`meeting_view` in one: the user's invitation is read once for both."""
+def load_meeting_view_or_404(db: Session, user: User, meeting_id: int, cases: CaseAccess | None = None, *,
+                             with_invitations: bool = False) -> MeetingView:
+    """:func:`load_meeting_or_404` and :func:`meeting_view` in one: the user's invitation is read once for both.
+
+    *with_invitations*: the page shows the meeting's open invitations to who runs it (coordinator, chair,
+    minute-taker); for them these are read here, the user's own taken from them (one statement less), and kept
+    on the view (:attr:`MeetingView.open_invitations`)."""
     meeting = db.get(Meeting, meeting_id)
-    invitation = my_invitation(db, user, meeting) if meeting is not None and _may_see_meetings(user) else None
+    invitation, invited = None, None
+    if meeting is not None and _may_see_meetings(user):
+        if with_invitations and user.id in (meeting.coordinator_id, meeting.chair_id, meeting.minute_taker_id):
+            invited = open_invitations(db, meeting)
+            invitation = next((i for i in invited.invitations if i.user_id == user.id), None)
+        else:
+            invitation = my_invitation(db, user, meeting)
     if meeting is None or not sees_meeting(user, meeting, invitation):
         deny(db, user, meeting_id, "overleg geopend zonder uitnodiging" if meeting else "onbekend overleg")
         abort(404)
-    return meeting_view(db, user, meeting, cases, invitation=invitation)
+    view = meeting_view(db, user, meeting, cases, invitation=invitation)
+    view.open_invitations = invited
+    return view
 
 
 def _load_meeting_for(db: Session, user: User, meeting_id: int, may, denied: str) -> Meeting:
@@ -194,6 +207,8 @@ class MeetingView:
     planner: bool
     runner: bool
     my_item_ids: set[int] = field(default_factory=set)
+    #: the meeting's open invitations, when the loader read them (see :func:`load_meeting_view_or_404`)
+    open_invitations: OpenInvitations | None = None
 
 
 @dataclass
@@ -206,7 +221,8 @@ class OpenInvitations:
 
 
 def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
-    """:class:`OpenInvitations` of *meeting* in three queries, whatever their number."""
+    """:class:`OpenInvitations` of *meeting* in three queries (two without item-only invitations), whatever their
+    number."""
 
     invs = list(db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
                                                  Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))
@@ -214,8 +230,9 @@ def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
         select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).where(
             User.id.in_({i.user_id for i in invs} | {i.delegated_to_id for i in invs if i.delegated_to_id})))}
     items: dict[int, list[int]] = {}
-    for inv_id, item_id in db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
-            InvitationItem.invitation_id.in_([i.id for i in invs if not i.whole_meeting]))):
+    partial = [i.id for i in invs if not i.whole_meeting]
+    for inv_id, item_id in (db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
+            InvitationItem.invitation_id.in_(partial))) if partial else ()):
         items.setdefault(inv_id, []).append(item_id)
     return OpenInvitations(invs, items, people)
 

@@ -17,7 +17,7 @@ from mda.auth.models import User
 from mda.cases.models import Case
 from mda.core import audit, sharing
 from mda.meetings import notify
-from mda.meetings.access import agenda_items
+from mda.meetings.access import OpenInvitations, agenda_items
 from mda.meetings.invitations import WORK_ROLES, _invite_one
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
 from mda.meetings.services import MeetingError
@@ -51,15 +51,31 @@ def _invited(db: Session, meeting: Meeting, items: list[AgendaItem]) -> dict[int
     return done
 
 
+def _invited_from(invited: OpenInvitations, items: list[AgendaItem]) -> dict[int, set[int]]:
+    """:func:`_invited` from the open invitations the page read already (no query)."""
+    whole = {inv.user_id for inv in invited.invitations if inv.whole_meeting}
+    done = {item.id: set(whole) for item in items}
+    for inv in invited.invitations:
+        if not inv.whole_meeting:
+            for item_id in invited.items.get(inv.id, ()):
+                if item_id in done:
+                    done[item_id].add(inv.user_id)
+    return done
+
+
 def circle_plan(db: Session, meeting: Meeting, item: AgendaItem) -> CirclePlan:
     """Who of the case's circle would be invited for *item*, who already is, and which organisations have nobody."""
     return circle_plans(db, meeting, [item])[0]
 
 
 def circle_plans(db: Session, meeting: Meeting, items: list[AgendaItem],
-                 contexts: dict[int, sharing.CaseContext] | None = None) -> list[CirclePlan]:
+                 contexts: dict[int, sharing.CaseContext] | None = None, *, users: dict | None = None,
+                 invited: OpenInvitations | None = None) -> list[CirclePlan]:
     """:func:`circle_plan` for several case items in a number of queries that does not grow with them;
-    *contexts* (by case id): the case contexts the caller loaded already."""
+    *contexts* (by case id): the case contexts the caller loaded already. The meeting page hands over what it
+    read already: *users* (id -> user or plain row), at least every active member of these circles with a work
+    role who may open the case (who else is left out of a plan anyway), and *invited*, the meeting's open
+    invitations."""
     if not items:
         return []
     contexts = contexts or {}
@@ -68,10 +84,11 @@ def circle_plans(db: Session, meeting: Meeting, items: list[AgendaItem],
     if missing:
         contexts = {**contexts, **sharing.load_contexts(db, list(db.exec(select(Case).where(Case.id.in_(missing)))))}
     cases = {case_id: contexts[case_id].case for case_id in wanted if case_id in contexts}
-    done = _invited(db, meeting, items)
-    member_ids = set().union(*(ctx.member_user_ids for ctx in contexts.values()))
-    users = {u.id: u for u in db.exec(select(User).where(User.id.in_(member_ids | {meeting.coordinator_id})))}
-    coordinator = users.get(meeting.coordinator_id)
+    done = _invited(db, meeting, items) if invited is None else _invited_from(invited, items)
+    if users is None:
+        member_ids = set().union(*(ctx.member_user_ids for ctx in contexts.values()))
+        users = {u.id: u for u in db.exec(select(User).where(User.id.in_(member_ids | {meeting.coordinator_id})))}
+    coordinator = users.get(meeting.coordinator_id) or db.get(User, meeting.coordinator_id)
     plans = []
     for item in items:
         case, ctx = cases[item.case_id], contexts[item.case_id]

@@ -48,8 +48,9 @@ def invitable_users(db: Session, meeting: Meeting, item: AgendaItem | None = Non
 
 
 def invitable_by_item(db: Session, meeting: Meeting, items: list[AgendaItem],
-                      contexts: dict[int, sharing.CaseContext] | None = None) -> dict[int | None, list[User]]:
-    """Invitable users per case item, and for the whole meeting (key None), in a few queries.
+                      contexts: dict[int, sharing.CaseContext] | None = None) -> dict[int | None, list]:
+    """Invitable users per case item, and for the whole meeting (key None), in a few queries: users (without
+    case items) or plain rows with their attributes (:class:`mda.core.sharing.rows.ViewerRow`).
 
     Only users of a circle organisation (or a case's coordinator) can open a case, so only those
     are loaded, not every user of the installation.
@@ -64,10 +65,9 @@ def invitable_by_item(db: Session, meeting: Meeting, items: list[AgendaItem],
     if missing:
         contexts.update(sharing.load_contexts(db, list(db.exec(select(Case).where(Case.id.in_(missing))))))
     ctxs = [contexts[c] for c in case_ids if c in contexts]
-    # only the users rule 1 can let in are loaded, not every colleague of a large circle organisation
-    users = [u for u in db.exec(select(User).where(User.active.is_(True), sharing.possible_openers(ctxs))
-                                .order_by(User.name))
-             if u.roles & set(WORK_ROLES)]
+    # only the users rule 1 can let in are loaded, not every colleague of a large circle organisation; as plain
+    # rows (the attributes the engine reads), not an entity each
+    users = [u for u in sharing.possible_opener_rows(db, ctxs) if u.roles & set(WORK_ROLES)]
     result: dict[int | None, list[User]] = {
         None: [u for u in users if all(sharing.can_open_case(u, ctx.case, ctx) for ctx in ctxs)]}
     for item in items:

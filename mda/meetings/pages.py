@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 
 from flask_login import current_user
@@ -34,7 +35,7 @@ from mda.meetings.forms import (
 from mda.meetings.models import Invitation, Meeting, MeetingSeries
 from mda.meetings.series import Rule
 from mda.meetings.services import MeetingData
-from mda.organisations.models import Organisation
+from mda.organisations import names
 
 
 # ----------------------------------------------------------------------------- form choices
@@ -47,11 +48,22 @@ def user_choices() -> list[tuple[int, str]]:
 
 def case_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
     """Open cases the coordinator can open (the reference only: pseudonymous)."""
-    query = sharing.visible_cases_query(current_user).where(Case.closed_at.is_(None)).order_by(Case.reference)
-    # plain columns, not a Case object each: a coordinator has hundreds of open cases
-    rows = db.session().execute(query.with_only_columns(Case.id, Case.reference, Case.phase))
+    statement = _case_choices_statement(bool(sharing.LEAD_ROLES & current_user.roles))
+    # Core rows through the unit of work's connection (flushed first, as the ORM would): the ORM's row processing
+    # cost more than the query
+    s = db.session()
+    s.flush()
+    rows = s.connection().execute(statement, sharing.visible_cases_params(current_user))
     return [(case_id, f"{reference} ({PHASES.get(phase, phase)})") for case_id, reference, phase in rows
             if case_id not in exclude]
+
+
+@functools.cache
+def _case_choices_statement(lead: bool):
+    """The open cases of :func:`mda.core.sharing.visible_cases_statement` as plain columns, not a Case object each
+    (a coordinator has hundreds of open cases), built once per process."""
+    return (sharing.visible_cases_statement(lead).where(Case.closed_at.is_(None)).order_by(Case.reference)
+            .with_only_columns(Case.id, Case.reference, Case.phase))
 
 
 # ----------------------------------------------------------------------------- lists
@@ -100,7 +112,7 @@ def week_days(s, user, monday: date):
 def meeting_page(s, user, meeting_id: int):
     """Everything the meeting page shows (404 for who may not see it)."""
     cases = access.CaseAccess(s, user)
-    view = access.load_meeting_view_or_404(s, user, meeting_id, cases)
+    view = access.load_meeting_view_or_404(s, user, meeting_id, cases, with_invitations=True)
     meeting = view.meeting
     series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
     context = {"view": view, "meeting": meeting, "series": series, "type": agendas.type_name(meeting.type_code),
@@ -108,7 +120,7 @@ def meeting_page(s, user, meeting_id: int):
                "rule": Rule.starting(series.frequency, to_local(series.first_start)).describe() if series else "",
                "deadline": updates.deadline_of(meeting), "now": utcnow(), "confirm": ConfirmForm()}
     # the invitations, read once for the invitation table and the updates' writers (coordinator, chair, minutes)
-    invited = access.open_invitations(s, meeting) if view.runner else None
+    invited = (view.open_invitations or access.open_invitations(s, meeting)) if view.runner else None
     item_updates = updates.page_updates(s, user, meeting,
                                         [iv.item for iv in view.items if iv.case_visible], cases.contexts,
                                         with_status=view.planner, invited=invited)
@@ -160,8 +172,11 @@ def planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict,
     case_items = [iv for iv in view.items if iv.item.kind == "casus"]
     candidates = {u.id: u for users in invitations.invitable_by_item(
         s, meeting, [iv.item for iv in case_items], contexts).values() for u in users}
-    org_names = dict(s.exec(select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_({u.organisation_id for u in candidates.values()}))).all())
+    # a candidate opens a case of the agenda, so their organisation is one of its contexts' (circle, coordinator's)
+    org_names = {org_id: name for ctx in contexts.values() for org_id, name in ctx.org_names.items()}
+    unnamed = {u.organisation_id for u in candidates.values()} - org_names.keys()
+    if unnamed:
+        org_names.update(names.organisation_names(s, unnamed))
     invite.user_id.choices = [(u.id, f"{u.name} ({org_names.get(u.organisation_id, '')})")
                               for u in sorted(candidates.values(), key=lambda u: u.name)]
     invite.item_ids.choices = [(iv.item.id, iv.label) for iv in case_items]
@@ -172,7 +187,9 @@ def planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict,
         - sum(iv.item.minutes for iv in view.items)  # the agenda as the view read it
     if mtype is None or mtype.cases == "geen" or len(case_items) >= mtype.max_cases or free_minutes <= 0:
         add_case.case_id.choices = []  # "Op de agenda zetten" could only fail: not offered
-    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible], contexts)
+    # the circles' named professionals are among the candidates read above (with their invitations): not read again
+    plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible], contexts,
+                                        users=candidates, invited=invited)
     rows = invitation_rows(view, invited)
     return {"invite_form": invite, "add_case_form": add_case, "circle_plans": plans,
             "answers": invitations.answers_of([r["inv"] for r in rows]), "invitation_rows": rows}

@@ -12,18 +12,15 @@ from sqlmodel import func, select
 from mda import db
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import sharing
+from mda.core import sharing, signals
 from mda.core.permissions import PERMISSIONS, has_permission
 from mda.safety_plan import export_pdf, organisation, views
 from mda.safety_plan.access import owner_choices, party_choices
 from mda.safety_plan.forms import (
     ActionForm,
-    ApproveForm,
     AssignForm,
-    EntryEditForm,
     EntryForm,
     EvaluationForm,
-    ProposeForm,
     StatusForm,
 )
 from mda.safety_plan.models import ACTION_STATUSES, OPEN_STATUSES, SECTIONS, PlanAction
@@ -56,28 +53,32 @@ def plan_page(case, ctx, *, error: str | None = None, action_form=None, entry_fo
     if not entry_form.category.data:
         entry_form.category.data = "veiligheidsplan"
     proposal = view.pending_proposal
-    approve_form = ApproveForm(formdata=None, revision=proposal.revision if proposal else 0)
     can_work = sharing.can_manage(current_user, ctx, "work") and case.phase != "afgesloten"
     from mda.safety_plan import versions
 
     proposal_approvers = versions.approvers(s, [proposal])[proposal.id] if proposal else []
     # once the user's organisation approved, the button gives way to a line saying so
     my_approval = next((a for a in proposal_approvers if a.organisation_id == current_user.organisation_id), None)
+    # what higher rooms mark beside the entries and actions (escalations), gathered here: templates only render
+    extra = {"escalation_marks": {}}
+    if view.actions or any(view.entries.values()):
+        for _receiver, found in signals.plan_page.send(case, db=s, user=current_user, ctx=ctx):
+            extra.update(found or {})
 
     return render_template(
         "safety_plan/plan.html", case=case, view=view, sections=SECTIONS, statuses=ACTION_STATUSES,
         action_form=action_form, entry_form=entry_form, owners=owners, parties=parties,
-        status_form=StatusForm(formdata=None), edit_form=EntryEditForm(formdata=None),
+        status_form=StatusForm(formdata=None),
         evaluation_form=EvaluationForm(formdata=None, next_evaluation_on=view.plan.next_evaluation_on
                                        if view.plan else None),
-        propose_form=ProposeForm(formdata=None), approve_form=approve_form, error=error,
+        error=error,
         page=page, pages=max(1, -(-view.action_total // PER_PAGE)), status_filter=status_filter, overdue=overdue,
         can_work=can_work, can_coordinate=sharing.can_manage(current_user, ctx, "coordinate"),
         can_lead_approve=versions.may_approve_as_team_lead(current_user, ctx) and my_approval is None,
         proposal_approvers=proposal_approvers, my_approval=my_approval,
         can_plan_meeting=has_permission(current_user, "meeting.plan") and case.phase != "afgesloten",
         can_export=sharing.can_open_case(current_user, case, ctx) and "plan.export" in _permissions(),
-        pdf_available=export_pdf.converter() is not None, today=views.today()), status
+        pdf_available=export_pdf.converter() is not None, today=views.today(), **extra), status
 
 def _permissions() -> set[str]:
     return {name for name in PERMISSIONS if name.startswith("plan.") and has_permission(current_user, name)}

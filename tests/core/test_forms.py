@@ -45,3 +45,22 @@ def test_long_select_writes_the_stock_widgets_html(data):
     long = str(form.long(class_="utrecht-select", **{"aria-describedby": "x"}))
     assert long.replace('id="long" name="long"', "") == stock.replace('id="stock" name="stock"', "")
     assert ("<option selected" in long) == (data is not None)
+
+
+def test_fast_html_params_write_what_wtforms_writes():
+    """Does the faster attribute writer put on wtforms' widgets write exactly what wtforms' own writes (escaping of
+    keys and values, Markup values, booleans, data_/aria_ and trailing-underscore keys), and is it the one the
+    widgets use?"""
+    import wtforms.widgets
+    from markupsafe import Markup
+    from wtforms.widgets import core
+
+    from mda.core import forms
+
+    cases = [dict(name="x", id="f", class_="a b"), dict(checked=True, readonly=False, name="t", abc='he"l<l>o&\''),
+             dict(data_attr="user.name", aria_describedby="x-desc x-err", value=5), dict(value=None),
+             dict(value=Markup('<b title="t">&amp;</b>')), dict(for_="veld", rows=3, value=0, title="")]
+    for kwargs in cases:
+        assert str(forms._html_params(**kwargs)) == str(forms._stock_html_params(**kwargs)), kwargs
+    assert core.html_params is wtforms.widgets.html_params is forms._html_params
+    assert core.Input.html_params is forms._html_params and core.Button.html_params is forms._html_params

@@ -60,9 +60,12 @@ from mda.core.sharing.rules import (
     load_case_or_404,
     open_break_glass,
     plan_entry_decision,
+    possible_opener_rows,
     possible_openers,
     visible_case_ids,
+    visible_cases_params,
     visible_cases_query,
+    visible_cases_statement,
 )
 from mda.core.sharing.view_audit import audit_content_view, case_person_ids
 from mda.core.sharing.views import (
@@ -95,6 +98,6 @@ __all__ = [
     "consent_view", "decide", "decision_group", "decision_view", "item_decision", "item_view", "item_views",
     "item_views_for_users", "items_view", "load_case_or_404", "load_context", "load_contexts", "load_item_or_404",
     "load_organisations", "open_break_glass", "person_label", "person_view", "plan_entry_decision",
-    "possible_openers", "revision_views", "single_consent_view", "text_views", "visible_case_ids",
-    "visible_cases_query",
+    "possible_opener_rows", "possible_openers", "revision_views", "single_consent_view", "text_views",
+    "visible_case_ids", "visible_cases_params", "visible_cases_query", "visible_cases_statement",
 ]

@@ -90,12 +90,45 @@ def possible_openers(contexts):
 
     from mda.auth.models import User
 
-    contexts = list(contexts)
-    named = {ctx.case.coordinator_id for ctx in contexts} | set().union(*(ctx.member_user_ids for ctx in contexts))
-    org_ids = set().union(*(ctx.circle_org_ids for ctx in contexts))
+    named, org_ids = _opener_values(contexts)
     padded = literal(" ") + User.roles_text + literal(" ")  # roles are space-separated
     leads = and_(User.organisation_id.in_(org_ids), or_(*(padded.like(f"% {role} %") for role in sorted(LEAD_ROLES))))
     return or_(User.id.in_(named), leads)
+
+
+def _opener_values(contexts) -> tuple[set[int], set[int]]:
+    """(the named users: coordinators and members, the circle organisations) of *contexts*."""
+    contexts = list(contexts)
+    named = {ctx.case.coordinator_id for ctx in contexts} | set().union(*(ctx.member_user_ids for ctx in contexts))
+    return named, set().union(*(ctx.circle_org_ids for ctx in contexts))
+
+
+def possible_opener_rows(db: Session, contexts) -> list:
+    """The active users :func:`possible_openers` lets through, as plain rows (:class:`~.rows.ViewerRow`, the
+    attributes :func:`can_open_case` reads) by name, in one statement built once per process: a planner's
+    invitation list reads every lead of the circle organisations, and an entity each cost more than the query.
+    Only narrows, as :func:`possible_openers`: :func:`can_open_case` still decides for each row."""
+    from mda.core.sharing.rows import ViewerRow
+
+    named, org_ids = _opener_values(contexts)
+    db.flush()  # Core rows through the unit of work's connection, after its changes as the ORM would
+    rows = db.connection().execute(_possible_openers_statement(), {"named": list(named), "org_ids": list(org_ids)})
+    return [ViewerRow(*row, frozenset(row.roles_text.split())) for row in rows]
+
+
+@functools.cache
+def _possible_openers_statement():
+    from sqlalchemy import and_, literal
+
+    from mda.auth.models import User
+
+    padded = literal(" ") + User.roles_text + literal(" ")
+    leads = and_(User.organisation_id.in_(bindparam("org_ids", expanding=True)),
+                 or_(*(padded.like(f"% {role} %") for role in sorted(LEAD_ROLES))))
+    return (select(User.id, User.email, User.name, User.organisation_id, User.roles_text, User.active,
+                   User.session_version)
+            .where(User.active.is_(True), or_(User.id.in_(bindparam("named", expanding=True)), leads))
+            .order_by(User.name))
 
 
 #: what a member of the circle may do to a case -> the permission it takes
@@ -117,16 +150,30 @@ def visible_cases_query(user: User):
     The ids come from a UNION of three indexed look-ups (coordinator, named member, team
     lead's organisation), which both SQLite and PostgreSQL answer without scanning ``case``.
     """
+    return visible_cases_statement(bool(LEAD_ROLES & user.roles)).params(**visible_cases_params(user))
+
+
+def visible_cases_params(user: User) -> dict:
+    """The values of :func:`visible_cases_statement` for *user*."""
+    return {"user_id": user.id, "organisation_id": user.organisation_id}
+
+
+@functools.cache
+def visible_cases_statement(lead: bool):
+    """:func:`visible_cases_query` built once per process, for users who lead (*lead*) or not, with the user's
+    values as parameters (``user_id``, ``organisation_id``: :func:`visible_cases_params`), for a caller that
+    builds its own statement on it once too."""
+    user_id = bindparam("user_id")
     id_sources = [
-        select(Case.id).where(Case.coordinator_id == user.id),
-        select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.removed_at.is_(None)),
+        select(Case.id).where(Case.coordinator_id == user_id),
+        select(CaseMember.case_id).where(CaseMember.user_id == user_id, CaseMember.removed_at.is_(None)),
     ]
-    if LEAD_ROLES & user.roles:
+    if lead:
         id_sources.append(select(CaseOrganisation.case_id).where(
-            CaseOrganisation.organisation_id == user.organisation_id, CaseOrganisation.removed_at.is_(None)))
+            CaseOrganisation.organisation_id == bindparam("organisation_id"), CaseOrganisation.removed_at.is_(None)))
     visible_ids = union(*id_sources).subquery()
     return select(Case).where(Case.id.in_(select(visible_ids.c[0])),
-                              or_(Case.purged_at.is_(None), Case.coordinator_id == user.id))
+                              or_(Case.purged_at.is_(None), Case.coordinator_id == user_id))
 
 
 def visible_case_ids(user: User, *, newest_first: bool = True, limit: int | None = None):
