@@ -53,8 +53,9 @@ def case_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
     # cost more than the query
     s = db.session()
     s.flush()
-    rows = s.connection().execute(statement, sharing.visible_cases_params(current_user))
-    return [(case_id, f"{reference} ({PHASES.get(phase, phase)})") for case_id, reference, phase in rows
+    rows = s.connection().execute(statement, sharing.visible_cases_params(current_user)).all()  # one fetch
+    phases = PHASES
+    return [(case_id, f"{reference} ({phases.get(phase, phase)})") for case_id, reference, phase in rows
             if case_id not in exclude]
 
 
