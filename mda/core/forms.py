@@ -126,6 +126,16 @@ def _escaped(text) -> str:
             .replace('"', "&#34;"))
 
 
+def _escaped_all(texts: list) -> list[str]:
+    """*texts* each escaped as :func:`_escaped` does, in one call of markupsafe's escaping (not one per text)."""
+    if any(type(t) is not str for t in texts):
+        return [_escaped(t) for t in texts]
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a text holds the separator itself: one by one
+        return [_escaped(t) for t in texts]
+    return str(escape(joined)).split("\n") if texts else []
+
+
 class LongSelect(Select):
     """wtforms' ``Select`` for a long list of plain ``(value, label)`` choices, its options written in one pass.
 
@@ -148,6 +158,14 @@ class LongSelect(Select):
                 kwargs[k] = getattr(flags, k)
         html = [f"<select {_html_params(name=field.name, **kwargs)}>"]
         data, coerce = field.data, field.coerce
+        if coerce is int and all(type(value) is int and label for value, label in choices):
+            # int values (case ids) need no escaping nor coercing; the labels are escaped in one pass
+            labels = _escaped_all([label for _value, label in choices])
+            html.extend([f'<option selected value="{value}">{text}</option>' if value == data
+                         else f'<option value="{value}">{text}</option>'
+                         for (value, _label), text in zip(choices, labels, strict=True)])
+            html.append("</select>")
+            return Markup("".join(html))  # noqa: S704 - labels escaped above, attributes by html_params
         for value, label in choices:
             shown = str(value) if isinstance(value, bool) else value
             # an int (a case id) needs no escaping nor coercing; a text is escaped as markupsafe does, without

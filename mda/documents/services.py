@@ -8,12 +8,13 @@ organisation and persons are the item's, its title is the item's content.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
 
 from flask import abort, current_app
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from mda.cases import services as case_services
@@ -107,9 +108,14 @@ def upload(db: Session, user, ctx: sharing.CaseContext, *, data: bytes, filename
 
 
 def document_numbers(db: Session, case_id: int) -> dict[int, Document]:
-    """The documents of a case by item id (no personal data: numbers, types, sizes), in one statement."""
-    return {d.item_id: d for d in db.exec(select(Document).where(Document.case_id == case_id,
-                                                                  Document.destroyed_at.is_(None)))}
+    """The documents of a case by item id (no personal data: numbers, types, sizes), in one statement (built once
+    per process: every case page asks)."""
+    return {d.item_id: d for d in db.exec(_case_documents(), params={"case_id": case_id})}
+
+
+@functools.cache
+def _case_documents():
+    return select(Document).where(Document.case_id == bindparam("case_id"), Document.destroyed_at.is_(None))
 
 
 class Withheld(ServiceError):

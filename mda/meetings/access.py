@@ -8,19 +8,21 @@ everyone else sees "casus (niet zichtbaar)" with the item's times.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import abort
-from sqlalchemy import ColumnElement, and_, or_, union
+from sqlalchemy import ColumnElement, and_, bindparam, or_, union
 from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.cases.models import Case
 from mda.core import audit, sharing
 from mda.core.permissions import has_permission
+from mda.core.sharing.rows import ViewerRow
 from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
 from mda.organisations.models import Organisation
 
@@ -217,24 +219,40 @@ class OpenInvitations:
 
     invitations: list[Invitation]  # by id
     items: dict[int, list[int]]  # invitation id -> the agenda items an item-only invitation covers
-    people: dict[int, tuple]  # user id -> (user, organisation), for the invitees and their delegates
+    #: user id -> (user as a plain row, organisation name), for the invitees and their delegates
+    people: dict[int, tuple[ViewerRow, str]]
 
 
 def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
-    """:class:`OpenInvitations` of *meeting* in three queries (two without item-only invitations), whatever their
-    number."""
-
-    invs = list(db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
-                                                 Invitation.withdrawn_at.is_(None)).order_by(Invitation.id)))
-    people = {u.id: (u, org) for u, org in db.exec(
-        select(User, Organisation).join(Organisation, Organisation.id == User.organisation_id).where(
-            User.id.in_({i.user_id for i in invs} | {i.delegated_to_id for i in invs if i.delegated_to_id})))}
+    """:class:`OpenInvitations` of *meeting* in two statements built once (the invitations with the items an
+    item-only one covers, then their people as plain rows), whatever their number."""
+    invitations_statement, people_statement = _open_invitation_statements()
+    invs: dict[int, Invitation] = {}
     items: dict[int, list[int]] = {}
-    partial = [i.id for i in invs if not i.whole_meeting]
-    for inv_id, item_id in (db.exec(select(InvitationItem.invitation_id, InvitationItem.agenda_item_id).where(
-            InvitationItem.invitation_id.in_(partial))) if partial else ()):
-        items.setdefault(inv_id, []).append(item_id)
-    return OpenInvitations(invs, items, people)
+    for inv, item_id in db.exec(invitations_statement, params={"meeting_id": meeting.id}):
+        invs.setdefault(inv.id, inv)
+        if item_id is not None and not inv.whole_meeting:
+            items.setdefault(inv.id, []).append(item_id)
+    user_ids = {i.user_id for i in invs.values()} | {i.delegated_to_id for i in invs.values() if i.delegated_to_id}
+    people = {row[0]: (ViewerRow(*row[:-1], frozenset(row.roles_text.split())), row[-1] or "")
+              for row in db.execute(people_statement, {"ids": list(user_ids)})} if user_ids else {}
+    return OpenInvitations(list(invs.values()), items, people)
+
+
+@functools.cache
+def _open_invitation_statements() -> tuple:
+    """The statements of :func:`open_invitations`, built once per process (only the ids change)."""
+    invitations_statement = (
+        select(Invitation, InvitationItem.agenda_item_id)
+        .outerjoin(InvitationItem, InvitationItem.invitation_id == Invitation.id)
+        .where(Invitation.meeting_id == bindparam("meeting_id"), Invitation.withdrawn_at.is_(None))
+        .order_by(Invitation.id, InvitationItem.agenda_item_id))
+    people_statement = (
+        select(User.id, User.email, User.name, User.organisation_id, User.roles_text, User.active,
+               User.session_version, Organisation.name)
+        .join(Organisation, Organisation.id == User.organisation_id, isouter=True)
+        .where(User.id.in_(bindparam("ids", expanding=True))))
+    return invitations_statement, people_statement
 
 
 def invited_item_ids(db: Session, invitation: Invitation | None) -> set[int]:

@@ -53,8 +53,9 @@ def case_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
     # cost more than the query
     s = db.session()
     s.flush()
-    rows = s.connection().execute(statement, sharing.visible_cases_params(current_user))
-    return [(case_id, f"{reference} ({PHASES.get(phase, phase)})") for case_id, reference, phase in rows
+    rows = s.connection().execute(statement, sharing.visible_cases_params(current_user)).all()  # one fetch
+    phases = PHASES
+    return [(case_id, f"{reference} ({phases.get(phase, phase)})") for case_id, reference, phase in rows
             if case_id not in exclude]
 
 
@@ -157,9 +158,9 @@ def invitation_rows(view: access.MeetingView, invited: access.OpenInvitations) -
     rows = []
     people = invited.people
     for inv in invited.invitations:
-        user, org = people[inv.user_id]
+        user, organisation = people[inv.user_id]
         items = [labels.get(item_id, "") for item_id in invited.items.get(inv.id, [])]
-        rows.append({"inv": inv, "user": user, "organisation": org.name,
+        rows.append({"inv": inv, "user": user, "organisation": organisation,
                      "scope": "hele overleg" if inv.whole_meeting else ", ".join(items),
                      "delegate": people[inv.delegated_to_id][0].name if inv.delegated_to_id in people else ""})
     return rows

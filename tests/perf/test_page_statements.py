@@ -85,8 +85,9 @@ BUDGET = {
     # plans, with the invitations read once and the organisation names from the case contexts; the live panel
     # reads the circles' people once (its members from the case contexts) for both of its owner lists; -1 each: the
     # live sockets are read once for who is connected and who is typing; -1 for the coordinator: the invitation
-    # table's open invitations are read by the loader, the coordinator's own taken from them
-    "meeting page": {"coordinator": 23, "VT": 24, "GGZ": 24, "LEAD_POL": 7},  # the team lead is not invited: 404
+    # table's open invitations are read by the loader, the coordinator's own taken from them; -1 for the coordinator:
+    # the open invitations come with the items they cover (one statement), their people as plain rows
+    "meeting page": {"coordinator": 22, "VT": 24, "GGZ": 24, "LEAD_POL": 7},  # the team lead is not invited: 404
     # the meetings panel and escalation marks are gathered by the view (mda.core.signals.case_page), not the template
     "case page": {"coordinator": 17, "VT": 15, "GGZ": 15, "LEAD_POL": 15},
     "plan page": {"coordinator": 14, "VT": 14, "GGZ": 14, "LEAD_POL": 14},
