@@ -366,6 +366,16 @@ def revisions(db: Session, piece: LivePiece) -> list[LiveRevision]:
                         .order_by(LiveRevision.version.desc())))
 
 
+@functools.cache
+def _pieces_statement():
+    """Has anything been written live in the meeting (built once per process)?"""
+    return select(LivePiece.id).where(LivePiece.meeting_id == bindparam("meeting_id")).limit(1)
+
+
+def _has_pieces(db: Session, meeting_id: int) -> bool:
+    return db.execute(_pieces_statement(), {"meeting_id": meeting_id}).first() is not None
+
+
 def panel(db: Session, user: User, meeting: Meeting, *, view: meeting_access.MeetingView | None = None,
           case_access: meeting_access.CaseAccess | None = None,
           item_updates: dict[int, updates.ItemUpdates] | None = None) -> dict:
@@ -380,6 +390,14 @@ def panel(db: Session, user: User, meeting: Meeting, *, view: meeting_access.Mee
     # defaults (not stored, so no write, and the unit of work keeps its loaded case contexts).
     live = (db.exec(select(LiveMeeting).where(LiveMeeting.meeting_id == meeting.id)).first()
             or LiveMeeting(meeting_id=meeting.id))
+    if live.status == "niet_gestart" and not _has_pieces(db, meeting.id):
+        # Before the start, with nothing written live yet, the panel has no item to show: its status, the chair's
+        # start button and the link to the live view (most visits to a meeting page are before the meeting).
+        return {"overleg": {"status": live.status, "status_naam": live.status_name,
+                            "notulen_status": live.minutes_status, "notulen_status_naam": live.minutes_status_name,
+                            "huidig_punt": None, "voorzitter": access.is_chair(user, meeting),
+                            "notulist": access.keeps_minutes(user, meeting)},
+                "punten": {}, "eigenaren": {}, "voor_de_start": True}
     present = presence_rows(db, meeting)  # once, for who is connected and who is typing in a piece
     overview = meeting_state(db, user, meeting, live, view=view, present=present)
     enter = {r["id"] for r in overview["agenda"] if r["toegang"]}

@@ -29,6 +29,19 @@ def test_meeting_page_shows_the_live_panel_with_plain_forms(app, client, as_chai
     assert "<script>" not in html
 
 
+def test_before_the_start_the_meeting_page_shows_the_panel_without_item_forms(app, client, as_chair, meeting):
+    """Before the chair starts the meeting (nothing written live yet), does the meeting page show the live panel's
+    status, the start button and the link to the live view, but not yet the items' forms, which appear once it
+    has started?"""
+    stukken = f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/stukken"
+    html = client.get(f"/overleggen/{meeting.id}").text
+    assert "Live overleg" in html and "Overleg starten" in html and "verschijnen hier zodra" in html
+    assert stukken not in html
+    _started(app, client, meeting)
+    html = client.get(f"/overleggen/{meeting.id}").text
+    assert stukken in html and "verschijnen hier zodra" not in html
+
+
 def test_plain_form_adds_minutes_and_the_page_shows_them(app, client, as_chair, meeting, db):
     """Can minutes be added with a plain form and read back on the meeting page?"""
     _started(app, client, meeting)
