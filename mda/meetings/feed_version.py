@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, type_coerce, union
+from sqlalchemy import func, select, type_coerce, union
 from sqlalchemy.types import NullType
 from sqlmodel import Session
 
@@ -54,16 +54,21 @@ def feed_version(db: Session, user: User, reminders: Iterable[int]) -> tuple[str
     now = utcnow()
     conn = db.connection()  # plain rows: no model objects, no identity map
     feed = visible_meetings_query(user).where(Meeting.ends_at >= now - FEED_HISTORY, Meeting.status == "gepland")
-    feed_ids = feed.with_only_columns(Meeting.id)
+    # read once, as ids: as subqueries, SQLite would evaluate them again in every statement below, and an OR of two
+    # IN conditions made PostgreSQL scan whole tables (the feed grew with the number of cases in the region)
+    feed_ids = sorted(conn.execute(feed.with_only_columns(Meeting.id)).scalars())
     # the builder completes each series of the feed from the database
-    series_ids = select(Meeting.series_id).where(Meeting.id.in_(feed_ids), Meeting.series_id.is_not(None))
-    # read once: as subqueries, SQLite would evaluate them again in every statement below
-    meeting_ids = list(conn.execute(select(Meeting.id).where(
-        or_(Meeting.id.in_(feed_ids), Meeting.series_id.in_(series_ids)))).scalars())
+    series_ids = sorted(set(conn.execute(select(Meeting.series_id).where(
+        Meeting.id.in_(feed_ids), Meeting.series_id.is_not(None))).scalars()))
+    meeting_ids = sorted(set(feed_ids) | set(conn.execute(select(Meeting.id).where(
+        Meeting.series_id.in_(series_ids))).scalars()))
     invitation_ids = list(conn.execute(select(Invitation.id).where(
         Invitation.meeting_id.in_(meeting_ids), Invitation.withdrawn_at.is_(None))).scalars())
-    source_ids = select(Invitation.delegated_from_id).where(Invitation.id.in_(invitation_ids))
-    shown_invitations = or_(Invitation.id.in_(invitation_ids), Invitation.id.in_(source_ids))
+    # the delegations' originals, read as ids too: an OR of two IN conditions scanned the whole invitation table
+    # on PostgreSQL (the team lead's feed took 1.3x as long with 100,000 cases as with 1,000)
+    source_ids = conn.execute(select(Invitation.delegated_from_id).where(
+        Invitation.id.in_(invitation_ids), Invitation.delegated_from_id.is_not(None))).scalars()
+    shown_invitations = Invitation.id.in_(sorted(set(invitation_ids) | set(source_ids)))
     people = union(select(Meeting.coordinator_id).where(Meeting.id.in_(meeting_ids)),
                    select(MeetingSeries.coordinator_id).where(MeetingSeries.id.in_(series_ids)),
                    select(Invitation.user_id).where(shown_invitations),
@@ -83,7 +88,7 @@ def feed_version(db: Session, user: User, reminders: Iterable[int]) -> tuple[str
     cases.preload(case_ids)
     parts = (
         _code(), mail.public_url("meetings.show", meeting_id=0), user.id, list(reminders),
-        list(conn.execute(feed_ids.order_by(None).order_by(Meeting.id)).scalars()),
+        feed_ids,
         raw(Meeting, Meeting.id.in_(meeting_ids)), raw(MeetingSeries, MeetingSeries.id.in_(series_ids)),
         raw(Invitation, shown_invitations), raw(InvitationItem, InvitationItem.invitation_id.in_(invitation_ids)),
         raw(AgendaItem, AgendaItem.meeting_id.in_(meeting_ids)),
