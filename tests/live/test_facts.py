@@ -11,7 +11,6 @@ from sqlmodel import SQLModel, select
 
 from mda.cases.models import CaseOrganisation, Consent
 from mda.core import clock, epoch
-from mda.core.timeutil import utcnow
 from mda.live import coedit, facts
 from tests.live.test_coedit import Replica, _piece, _stored
 from tests.live.test_working import _started
@@ -85,7 +84,7 @@ def test_a_consent_withdrawn_elsewhere_stops_the_next_keystroke(typing, asked, n
     police professional, still in the room, get nothing of the next keystroke, decided by the engine again?"""
     a, b = typing
     consent = db.exec(select(Consent).where(Consent.person_id == victim.id)).one()
-    consent.withdrawn_at = utcnow()
+    consent.withdrawn_at = clock.now()
     db.add(consent)
     db.commit()
     a.type(" GEHEIM")
@@ -132,7 +131,7 @@ def test_a_writer_who_lost_the_piece_is_refused_at_the_next_keystroke(app, db, l
     b.type(" mag")
     assert b.flush()[0]["ok"]
     consent = db.exec(select(Consent).where(Consent.person_id == victim.id)).one()
-    consent.withdrawn_at = utcnow()
+    consent.withdrawn_at = clock.now()
     db.add(consent)
     db.commit()
     b.type(" NIET")
