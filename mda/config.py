@@ -149,6 +149,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(
             hours=_int(env, "MDA_SESSION_MAX_HOURS", 10, 1)
         ),
+        # the cookie is set again when the session changes (its last activity, written once a minute: see
+        # mda.core.security.SEEN_STEP), not on every page: the lifetime is enforced from the login time anyway
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # leeway for the exp/iat of an IdP's ID and logout tokens against the machine's clock (docs/sso.md)
         "SSO_CLOCK_SKEW_SECONDS": _int(env, "MDA_SSO_CLOCK_SKEW_SECONDS", 60, 0),
         "LOGIN_MAX_FAILURES": _int(env, "MDA_LOGIN_MAX_FAILURES", 5, 1),

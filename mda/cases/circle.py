@@ -54,9 +54,14 @@ _CIRCLE = (select(Organisation.id, Organisation.name, User.id.label("user_id"), 
 
 
 def circle(db: Session, ctx: sharing.CaseContext) -> list[CircleOrganisation]:
-    """The organisations of the circle with their named professionals and team leads (no client data)."""
+    """The organisations of the circle with their named professionals and team leads (no client data); kept with
+    the case's context (its organisations, members and accounts are all the epochs cover)."""
     if not ctx.circle_org_ids:
         return []
+    return sharing.kept(db, ctx, "circle", lambda: _circle(db, ctx))
+
+
+def _circle(db: Session, ctx: sharing.CaseContext) -> list[CircleOrganisation]:
     entries: dict[int, CircleOrganisation] = {}
     for org_id, org_name, user_id, user_name, roles_text in db.exec(
             _CIRCLE, params={"org_ids": list(ctx.circle_org_ids), "member_ids": list(ctx.member_user_ids)}):

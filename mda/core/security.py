@@ -128,10 +128,26 @@ def _check_session():
             abort(401)
         flash("Uw sessie is verlopen. Log opnieuw in.", "warning")
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-    session["last_seen"] = now.isoformat()
+    _seen(now)
     if session.get("must_enrol") and request.endpoint not in ENROLMENT_ENDPOINTS:
         return redirect(url_for("auth.enrol_2fa"))
     return None
+
+
+#: how often the session's last activity is written: a page loaded within this of the last write leaves the
+#: session cookie as it was (no new signature, no Set-Cookie). The idle timeout counts from the written time,
+#: so a session expires at most this much *earlier* than the timeout, never later.
+SEEN_STEP = timedelta(seconds=60)
+
+
+def _seen(now: datetime) -> None:
+    last = session.get("last_seen")
+    try:
+        fresh = last is not None and timedelta(0) <= now - datetime.fromisoformat(last) < SEEN_STEP
+    except (TypeError, ValueError):
+        fresh = False
+    if not fresh:
+        session["last_seen"] = now.isoformat()
 
 
 def session_limits() -> tuple[timedelta, timedelta]:

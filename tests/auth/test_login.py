@@ -132,6 +132,33 @@ def test_idle_timeout_logs_out(app, client, auth, make_user):
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 
 
+def test_activity_is_written_once_a_minute_and_the_cookie_set_only_then(app, client, auth, make_user):
+    """Does a page within a minute of the session's written activity leave the cookie as it was (no Set-Cookie),
+    and a page after that minute write the activity (a new cookie)?"""
+    from mda.core import clock
+
+    auth.login(make_user())
+    client.get("/")
+    clock.set_now(clock.now() + timedelta(seconds=30), tick=True)
+    assert client.get("/").headers.get("Set-Cookie") is None
+    clock.set_now(clock.now() + timedelta(seconds=31), tick=True)
+    assert "session=" in client.get("/").headers.get("Set-Cookie", "")
+
+
+def test_idle_timeout_counts_from_the_written_activity_never_later(app, client, auth, make_user):
+    """With the activity written once a minute, does a session still end no later than 30 minutes after its last
+    page (here: a page 50 s after the written activity, then 29.5 minutes without one)?"""
+    from mda.core import clock
+
+    auth.login(make_user())
+    client.get("/")
+    clock.set_now(clock.now() + timedelta(seconds=50), tick=True)
+    assert client.get("/").status_code == 200
+    clock.set_now(clock.now() + timedelta(minutes=29, seconds=30), tick=True)
+    resp = client.get("/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
 def test_absolute_session_lifetime(app, client, auth, make_user):
     """Does a session end after its absolute lifetime even when it is used all the time?"""
     from mda.core.timeutil import utcnow

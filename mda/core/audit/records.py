@@ -237,6 +237,15 @@ def _write_pending(db: Session) -> None:
         conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
                      {"seq": seq, "h": prev_hash})
         ids = [row["id"] for row in rows]
+    elif len(rows) == 1 and pending[0].subjects:
+        # one row and its subjects (a page's view): one statement instead of two
+        entry, row = pending[0], rows[0]
+        subjects = entry.subjects
+        conn.exec_driver_sql(_pg_one_row_with_subjects(tuple(row)), {
+            **row, "s_person": [s.person_id for s in subjects], "s_item": [s.item_id for s in subjects],
+            "s_kind": [s.kind[:40] for s in subjects], "s_basis": [s.basis[:1000] for s in subjects]})
+        db.info[SEAL_KEY] = True
+        return
     else:
         # pending rows; RETURNING in parameter order gives each entry its row id for its subject links
         ids = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
@@ -250,6 +259,19 @@ def _write_pending(db: Session) -> None:
         conn.exec_driver_sql(sql, [tuple(link[c] for c in columns) for link in links])
     elif links:
         conn.execute(AuditSubject.__table__.insert(), links)
+
+
+@functools.cache
+def _pg_one_row_with_subjects(columns: tuple[str, ...]) -> str:
+    """PostgreSQL: insert one audit row (pending) and its subject rows (as arrays) in one statement. The names
+    are the table's own columns (an unknown one fails here), the values parameters."""
+    columns = tuple(AuditEvent.__table__.c[name].name for name in columns)
+    return (f"WITH e AS (INSERT INTO audit_event ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES ({', '.join(f'%({c})s' for c in columns)}) RETURNING id) "
+            "INSERT INTO audit_subject (event_id, person_id, item_id, kind, basis) "
+            "SELECT e.id, s.person_id, s.item_id, s.kind, s.basis FROM e, "
+            "unnest(%(s_person)s::integer[], %(s_item)s::integer[], %(s_kind)s::varchar[], %(s_basis)s::varchar[]) "
+            "AS s(person_id, item_id, kind, basis)")
 
 
 _SQLITE_HEAD = ("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash, "

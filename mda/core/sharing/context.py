@@ -1,11 +1,29 @@
 """The case context of the sharing engine: the facts of a case the rules read, loaded in a few statements and
-kept for the unit of work (forgotten when the facts change), and loading a case or item or answering 404."""
+kept for the unit of work (forgotten when the facts change) and between requests under the case's access epochs;
+and loading a case or item or answering 404.
+
+Kept between requests (:func:`load_contexts`): a context's facts are read from the tables whose every write raises
+the case's epoch or the epoch of everything (:mod:`mda.core.epoch`: the circle, consents and their recipients,
+decisions, persons' and items' sources, accounts, organisations, regions), in the writer's own transaction,
+whichever process writes. So a context loaded under epochs (e, f) is the case's context for as long as its epochs
+read (e, f): a request reads the epochs of its cases (one statement) and builds each context again from the facts
+kept under the same epochs, instead of reading them (three statements). The facts are plain records (consents and
+decisions as :class:`~.rows.ConsentRow` and :class:`~.rows.DecisionRow`) that no session changes; each request
+gets its own containers. Facts are kept only when the unit of work that read them had written none of these
+tables (they may rest on what it has not committed), and are used for :data:`MAX_AGE` at most whatever the epochs
+say (a write outside the application's sessions, e.g. a database restore). Break-glass openings (which run out
+by the clock) and an item's persons are never kept here: they are read with the items, per request.
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import abort
@@ -30,7 +48,7 @@ from mda.organisations.models import Organisation, Region
 
 if TYPE_CHECKING:
     from mda.auth.models import User
-    from mda.core.sharing.rows import BreakGlassRow
+    from mda.core.sharing.rows import BreakGlassRow, ConsentRow, DecisionRow
 
 
 @dataclass
@@ -43,8 +61,8 @@ class CaseContext:
     member_user_ids: set[int]
     org_types: dict[int, str]
     org_names: dict[int, str]
-    consents: dict[int, list[tuple[Consent, frozenset[int]]]]  # person id -> consents
-    decisions: list[DutyConflictDecision]
+    consents: dict[int, list[tuple[ConsentRow, frozenset[int]]]]  # person id -> consents
+    decisions: list[DecisionRow]
     item_persons: dict[int, list[int]] = field(default_factory=dict)
     #: (user, item) -> an opening not yet expired (a model object or a row with its id and expiry)
     break_glass: dict[tuple[int, int], BreakGlass | BreakGlassRow] = field(default_factory=dict)
@@ -54,6 +72,8 @@ class CaseContext:
     user_names: dict[int, str] = field(default_factory=dict)
     #: the organisation the referral came from: source of the case's reason and goal
     text_source_org_id: int | None = None
+    #: the facts this context was built from, kept under the case's epochs (None: not kept, see :func:`kept`)
+    facts: _Kept | None = field(default=None, repr=False, compare=False)
 
 
 def load_context(db: Session, case: Case) -> CaseContext:
@@ -64,9 +84,13 @@ def load_context(db: Session, case: Case) -> CaseContext:
 _CONTEXT_CACHE = "mda_case_contexts"
 
 
+_EPOCHS_READ = "mda_case_epochs_read"
+
+
 def _forget_contexts(session, *_args) -> None:
-    """The end of the unit of work makes the loaded contexts stale: load them again."""
+    """The end of the unit of work makes the loaded contexts (and the epochs read) stale: load them again."""
     session.info.pop(_CONTEXT_CACHE, None)
+    session.info.pop(_EPOCHS_READ, None)
 
 
 for _name in ("after_commit", "after_rollback", "after_soft_rollback"):
@@ -135,14 +159,176 @@ def load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
     Within one unit of work a context is loaded once until something it is loaded from is written
     (a consent, the circle, a decision ...: see :func:`_forget_contexts_after_flush`): the parts of a
     page (agenda, invitations, open actions) and a live save with its push then share it instead of
-    each loading it again.
+    each loading it again. Between units of work, the facts are kept under the cases' access epochs
+    (see the module's text): a request whose cases' epochs have not moved reads only those.
     """
     cache: dict[int, CaseContext] = db.info.setdefault(_CONTEXT_CACHE, {})
     wanted = {c.id: c for c in cases if c is not None}
     missing = [c for cid, c in wanted.items() if cid not in cache]
     if missing:
-        cache.update(_load_contexts(db, missing))
+        cache.update(_kept_or_loaded(db, missing))
     return {cid: cache[cid] for cid in wanted if cid in cache}
+
+
+#: how long kept facts are used at most, whatever the epochs say (a safety net, not the rule)
+MAX_AGE = timedelta(seconds=60)
+#: cases whose facts are kept per database and process; the oldest go first
+MAX_KEPT = 5000
+#: keep facts between requests (off: every unit of work reads them, as before the epochs)
+KEEP = True
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """The facts of one case's context as read under *epochs* (its case's and everything's), never changed:
+    each request builds its own context (its own containers) from them."""
+
+    epochs: tuple[int, int]
+    at: datetime
+    region_code: str
+    circle_org_ids: frozenset[int]
+    member_user_ids: frozenset[int]
+    org_types: dict[int, str]
+    org_names: dict[int, str]
+    consents: dict[int, tuple[tuple[ConsentRow, frozenset[int]], ...]]
+    decisions: tuple[DecisionRow, ...]
+    user_orgs: dict[int, int]  # shared by the cases of one load, as in the contexts it built
+    user_names: dict[int, str]
+    #: what else of the case is read only from what the epochs cover, kept with the facts (:func:`kept`)
+    more: dict[str, object] = field(default_factory=dict)
+
+
+_kept_lock = threading.Lock()
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {case id: _Kept}
+
+
+def forget_kept() -> None:
+    """Forget every kept context of this process (tests; a process that wants to start over)."""
+    with _kept_lock:
+        _KEPT.clear()
+
+
+def _kept_of(db: Session) -> dict[int, _Kept]:
+    bind = db.get_bind()
+    with _kept_lock:
+        return _KEPT.setdefault(getattr(bind, "engine", bind), {})
+
+
+def _kept_or_loaded(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
+    """The contexts of *cases*: built from the facts kept under their current epochs, the others loaded (and their
+    facts kept, unless this unit of work wrote what they are read from)."""
+    if not KEEP:
+        return _load_contexts(db, cases)
+    from mda.core import epoch
+
+    # the epochs first (read with the case by :func:`load_case`, else now), then the facts: facts read after the
+    # epochs are at least as new as they are
+    read = db.info.get(_EPOCHS_READ, {})
+    if all(c.id in read for c in cases) and len({read[c.id][1] for c in cases}) == 1:
+        epochs = (*(read[c.id][0] for c in cases), read[cases[0].id][1])
+    else:
+        epochs = epoch.read(db, [*(epoch.case_scope(c.id) for c in cases), epoch.EVERYTHING])
+    if epoch.raised_here(db):  # this unit of work wrote what contexts are read from: read them, keep nothing
+        return _load_contexts(db, cases)
+    everything, now = epochs[-1], utcnow()
+    kept = _kept_of(db)
+    built: dict[int, CaseContext] = {}
+    shared: dict[int, tuple[dict, dict]] = {}  # the users' dicts of one earlier load, copied once
+    missing: list[Case] = []
+    with _kept_lock:
+        found = {c.id: kept.get(c.id) for c in cases}
+    for case, case_epoch in zip(cases, epochs, strict=False):
+        facts = found[case.id]
+        if facts is not None and facts.epochs == (case_epoch, everything) and timedelta(0) <= now - facts.at < MAX_AGE:
+            built[case.id] = _built(case, facts, shared)
+        else:
+            missing.append(case)
+    if missing:
+        loaded = _load_contexts(db, missing)
+        built.update(loaded)
+        by_case = dict(zip((c.id for c in cases), epochs, strict=False))
+        copies: dict[int, tuple[dict, dict]] = {}  # the users' dicts the loaded contexts share, copied once
+        fresh = {cid: _kept(ctx, (by_case[cid], everything), now, copies) for cid, ctx in loaded.items()}
+        for cid, facts in fresh.items():
+            loaded[cid].facts = facts
+        with _kept_lock:
+            if len(kept) + len(fresh) > MAX_KEPT:
+                for cid in list(kept)[: max(len(fresh), MAX_KEPT // 10)]:
+                    del kept[cid]
+            kept.update(fresh)
+    return built
+
+
+def _kept(ctx: CaseContext, epochs: tuple[int, int], at: datetime, copies: dict[int, tuple[dict, dict]]) -> _Kept:
+    users = copies.get(id(ctx.user_orgs))
+    if users is None:
+        users = copies[id(ctx.user_orgs)] = (dict(ctx.user_orgs), dict(ctx.user_names))
+    return _Kept(epochs=epochs, at=at, region_code=ctx.region_code, circle_org_ids=frozenset(ctx.circle_org_ids),
+                 member_user_ids=frozenset(ctx.member_user_ids), org_types=dict(ctx.org_types),
+                 org_names=dict(ctx.org_names), consents={p: tuple(rows) for p, rows in ctx.consents.items()},
+                 decisions=tuple(ctx.decisions), user_orgs=users[0], user_names=users[1])
+
+
+def _built(case: Case, facts: _Kept, shared: dict[int, tuple[dict, dict]]) -> CaseContext:
+    users = shared.get(id(facts.user_orgs))
+    if users is None:
+        users = shared[id(facts.user_orgs)] = (dict(facts.user_orgs), dict(facts.user_names))
+    return CaseContext(
+        case=case, region_code=facts.region_code, circle_org_ids=set(facts.circle_org_ids),
+        member_user_ids=set(facts.member_user_ids), org_types=dict(facts.org_types), org_names=dict(facts.org_names),
+        consents={p: list(rows) for p, rows in facts.consents.items()}, decisions=list(facts.decisions),
+        user_orgs=users[0], user_names=users[1],
+        text_source_org_id=case.source_organisation_id or users[0].get(case.coordinator_id), facts=facts)
+
+
+_MISSING = object()
+
+
+def kept(db: Session, ctx: CaseContext, key: str, load):
+    """What ``load()`` returns for the case of *ctx*, kept with the context's facts under the same epochs.
+
+    Only for what is read from the tables the case's epochs cover (:data:`mda.core.epoch.TRACKED`, the case's
+    own rows and accounts, organisations, regions), and treated as read-only by every caller: the circle as a
+    page shows it is one. Read anew when the context was not kept or this unit of work wrote what it rests on.
+    """
+    from mda.core import epoch
+
+    facts = ctx.facts
+    if facts is None or epoch.raised_here(db):
+        return load()
+    with _kept_lock:
+        value = facts.more.get(key, _MISSING)
+    if value is _MISSING:
+        value = load()
+        if not epoch.raised_here(db):
+            with _kept_lock:
+                facts.more[key] = value
+    return value
+
+
+def load_case(db: Session, case_id: int) -> Case | None:
+    """The case *case_id* (None when there is none), with its epochs read in the same statement when contexts
+    are kept (so that its context, if kept, costs no statement of its own)."""
+    if not KEEP:
+        return db.get(Case, case_id)
+    row = db.execute(_case_statement(), {"case_id": case_id}).first()
+    if row is None:
+        return None
+    db.info.setdefault(_EPOCHS_READ, {})[case_id] = (row[1] or 0, row[2] or 0)
+    return row[0]
+
+
+@functools.cache
+def _case_statement():
+    from sqlalchemy import String, cast, literal
+
+    from mda.core.epoch import EVERYTHING, AccessEpoch
+
+    def epoch_of(scope):
+        return select(AccessEpoch.epoch).where(AccessEpoch.scope == scope).scalar_subquery()
+
+    return select(Case, epoch_of(literal("case:") + cast(Case.id, String)), epoch_of(EVERYTHING)).where(
+        Case.id == bindparam("case_id"))
 
 
 def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
@@ -174,17 +360,18 @@ def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
         else:
             regions[a] = t1
     recipients: dict[int, set[int]] = defaultdict(set)
-    rows: dict[int, Consent] = {}
-    for consent, recipient in db.exec(consent_rows, params=params):
-        rows.setdefault(consent.id, consent)
-        if recipient is not None:
-            recipients[consent.id].add(recipient)
-    consents: dict[int, dict[int, list[tuple[Consent, frozenset[int]]]]] = defaultdict(lambda: defaultdict(list))
+    rows: dict[int, ConsentRow] = {}
+    for row in db.execute(consent_rows, params):
+        if row[0] not in rows:
+            rows[row[0]] = view_rows.ConsentRow(*row[:-1])
+        if row[-1] is not None:
+            recipients[row[0]].add(row[-1])
+    consents: dict[int, dict[int, list[tuple[ConsentRow, frozenset[int]]]]] = defaultdict(lambda: defaultdict(list))
     for consent in rows.values():
         consents[consent.case_id][consent.person_id].append((consent, frozenset(recipients[consent.id])))
-    decisions: dict[int, list[DutyConflictDecision]] = defaultdict(list)
-    for dec in db.exec(decision_rows, params=params):
-        decisions[dec.case_id].append(dec)
+    decisions: dict[int, list[DecisionRow]] = defaultdict(list)
+    for row in db.execute(decision_rows, params):
+        decisions[row[1]].append(view_rows.DecisionRow(*row))
     return {case_id: CaseContext(
         case=case,
         region_code=regions.get(case.region_id, ""),
@@ -233,11 +420,14 @@ def _context_statements() -> tuple:
             Organisation.id.in_(_involved_organisations(case_ids))),
         fact("u", UserModel.id, UserModel.organisation_id, UserModel.name).where(UserModel.id.in_(recorders)),
     )
-    consent_rows = (select(Consent, ConsentRecipient.organisation_id)
+    # plain rows in the records' order (the tables' columns): contexts are kept between requests
+    consent_rows = (select(*(Consent.__table__.c[f.name] for f in dataclass_fields(view_rows.ConsentRow)),
+                           ConsentRecipient.organisation_id)
                     .outerjoin(ConsentRecipient, ConsentRecipient.consent_id == Consent.id)
                     .where(Consent.case_id.in_(case_ids)).order_by(Consent.id))
-    decision_rows = (select(DutyConflictDecision).where(DutyConflictDecision.case_id.in_(case_ids),
-                                                        DutyConflictDecision.revoked_at.is_(None))
+    decision_rows = (select(*(DutyConflictDecision.__table__.c[f.name]
+                              for f in dataclass_fields(view_rows.DecisionRow)))
+                     .where(DutyConflictDecision.case_id.in_(case_ids), DutyConflictDecision.revoked_at.is_(None))
                      .order_by(DutyConflictDecision.id))
     return facts, consent_rows, decision_rows
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, Integer, String, bindparam, cast, func, literal_column, null, union_all
 from sqlmodel import Session, select
 
-from mda.cases.models import BreakGlass, Item, ItemPerson, Person
+from mda.cases.models import BreakGlass, Consent, Item, ItemPerson, Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,46 @@ class BreakGlassRow:
     user_id: int
     item_id: int
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRow:
+    """A consent as a case's context holds it (same attributes as :class:`Consent`, in its columns' order):
+    contexts are kept between requests (:mod:`.context`), so they hold records no session can change."""
+
+    id: int
+    case_id: int
+    person_id: int
+    given_by: str
+    purpose: str
+    method: str
+    categories_text: str
+    recorded_by_id: int
+    given_on: date
+    valid_until: date | None
+    withdrawn_at: datetime | None
+    withdrawn_by_id: int | None
+    withdrawal_reason: str
+    created_at: datetime
+
+    category_codes = Consent.category_codes
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    """A conflict-of-duties decision as a case's context holds it (same attributes as
+    :class:`DutyConflictDecision`, in its columns' order)."""
+
+    id: int
+    case_id: int
+    organisation_id: int
+    category: str
+    person_id: int | None
+    decided_by_id: int
+    reason: str
+    decided_at: datetime
+    valid_until: date | None
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,14 +26,13 @@ from mda.cases.models import (
     Item,
 )
 from mda.core import audit
-from mda.core.sharing.context import CaseContext, load_context
+from mda.core.sharing.context import CaseContext, load_case, load_context
+from mda.core.sharing.rows import ConsentRow, ItemRow
 from mda.core.timeutil import LOCAL_TZ, format_local, utcnow
 from mda.organisations.models import ORGANISATION_TYPES
 
 if TYPE_CHECKING:
     from mda.auth.models import User
-    from mda.core.sharing.rows import ItemRow
-from mda.core.sharing.rows import ItemRow
 
 BREAK_GLASS_DURATION = timedelta(hours=4)
 
@@ -71,7 +70,7 @@ def can_open_case(user: User, case: Case, ctx: CaseContext | None = None) -> boo
 
 def load_case_or_404(db: Session, user: User, case_id: int) -> tuple[Case, CaseContext]:
     """The case with its sharing context, or 404 (with a ``denied`` audit row) outside the circle."""
-    case = db.get(Case, case_id)
+    case = load_case(db, case_id)
     ctx = load_context(db, case) if case is not None else None
     if case is None or not can_open_case(user, case, ctx):
         audit.record(db, "denied", user=user, object_type="case", object_id=case_id,
@@ -298,11 +297,14 @@ def consent_status(consent: Consent, today: date) -> str:
     return "geldig" if consent_is_valid(consent, today) else "verlopen"
 
 
-def consent_decision(user: User, ctx: CaseContext, consent: Consent, today: date | None = None) -> Decision:
+def consent_decision(user: User, ctx: CaseContext, consent: Consent | ConsentRow,
+                     today: date | None = None) -> Decision:
     """May *user* see who gave *consent* and its purpose? Data about the person (category *huishouden*) from
     the organisation of whoever recorded it: the decision of :func:`consent_view`, for services that must
     refuse a change of what the user may not see."""
-    if consent.recorded_by_id not in ctx.user_orgs and (db := Session.object_session(consent)) is not None:
+    # a consent of the context has its recorder's organisation there; a model object newer than it may not
+    if (consent.recorded_by_id not in ctx.user_orgs and isinstance(consent, Consent)
+            and (db := Session.object_session(consent)) is not None):
         _know_users(db, ctx, [consent.recorded_by_id])
     return decide(user, ctx, category="huishouden", source_org_id=ctx.user_orgs.get(consent.recorded_by_id, 0),
                   person_ids=[consent.person_id], today=today)
