@@ -244,3 +244,26 @@ def test_case_and_plan_page_templates_load_no_data(app, client, auth, pages, db)
     assert resp.status_code == 200
     assert "Overleggen" in resp.text and f"/overleggen/{pages['meeting'].id}" in resp.text
     assert client.get(f"/casussen/{case.id}/plan").status_code == 200
+
+
+def _context_reads(seen) -> list[str]:
+    """The statements that load case contexts (the facts union and the consents; mda.core.sharing.context)."""
+    return [sql for sql, _params in seen if "'r' AS kind" in sql or "LEFT OUTER JOIN consent_recipient" in sql]
+
+
+@pytest.mark.parametrize("page", ["case page", "plan page", "meeting page"])
+def test_the_next_request_builds_the_contexts_from_the_kept_facts(app, client, auth, pages, page):
+    """Once a page has loaded its cases' contexts, does the next request (nothing changed in between) build them
+    from the facts kept under the cases' epochs, without the three statements that read them?"""
+    from mda.core.sharing import context
+
+    url, _bearer = _url(pages, page, "VT")
+    auth.login(pages["users"]["VT"])
+    context.forget_kept()
+    with recording(app) as cold:
+        assert client.get(url).status_code == 200
+    with recording(app) as warm:
+        assert client.get(url).status_code == 200
+    auth.logout()
+    assert len(_context_reads(cold)) == 2, cold  # read the first time: the check can fail
+    assert _context_reads(warm) == [] and len(warm) <= len(cold) - 3, warm
