@@ -9,7 +9,9 @@ keystrokes this way). The scopes:
   decisions, break-glass openings, persons, items (not an item's text) and which persons an item is about;
 - ``meeting:<id>``: the meeting, its agenda items, the invitations and the items they cover;
 - ``*``: accounts, organisations and regions, and any write whose case or meeting the unit of work cannot
-  name (a statement of SQL rather than an object's flush).
+  name (a statement of SQL rather than an object's flush);
+- ``sessions``: an account's session version alone (a logout, a password change): what the live session checks
+  of a viewer's login, which no sharing decision reads (so a logout leaves kept case contexts standing).
 
 The scopes a unit of work touched are collected at each flush and raised together, in sorted order, when it
 commits (one short row lock per scope, taken last); a flush during the commit raises its own at once. A unit of
@@ -43,6 +45,10 @@ from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
 from mda.organisations.models import Organisation, Region
 
 EVERYTHING = "*"
+#: the scope of accounts' session versions (see the module's text)
+SESSIONS = "sessions"
+#: of an account, what only the login session checks read (raises :data:`SESSIONS`, not :data:`EVERYTHING`)
+SESSION_ATTRIBUTES = frozenset({"session_version"})
 _PENDING = "mda_epoch_scopes"
 _COMMITTING = "mda_epoch_committing"
 _RAISED = "mda_epoch_raised"
@@ -63,7 +69,7 @@ FREE_ATTRIBUTES: dict[type, frozenset[str]] = {Item: frozenset({"content"})}
 #: of an account, only these are read by a decision (its rights and organisation, and its name as a recorder's):
 #: a login, a failed one or a new authenticator raises nothing
 READ_ATTRIBUTES: dict[type, frozenset[str]] = {
-    User: frozenset({"active", "roles_text", "session_version", "organisation_id", "name", "email", "is_demo"}),
+    User: frozenset({"active", "roles_text", "organisation_id", "name", "email", "is_demo"}),
 }
 _CASE_SCOPED = (Case, CaseOrganisation, CaseMember, Consent, DutyConflictDecision, BreakGlass, Item, Person)
 _MEETING_SCOPED = (Meeting, AgendaItem, Invitation)
@@ -109,10 +115,10 @@ def last_commit_raised(db: Session) -> bool:
 
 
 # ----------------------------------------------------------------------------- collecting
-def _changed(obj) -> bool:
-    """Did the flush change an attribute a decision reads?"""
+def _changed(obj, read: frozenset[str] | None = None) -> bool:
+    """Did the flush change an attribute a decision reads (of *read*, when given)?"""
     attrs = inspect(obj).attrs
-    if (read := READ_ATTRIBUTES.get(type(obj))) is not None:
+    if (read := read or READ_ATTRIBUTES.get(type(obj))) is not None:
         return any(attrs[name].history.has_changes() for name in read)
     free = FREE_ATTRIBUTES.get(type(obj), frozenset())
     return any(attr.key not in free and attr.history.has_changes() for attr in attrs)
@@ -159,6 +165,8 @@ def _collect(session: Session, _flush_context) -> None:
     for obj in session.dirty:
         if _scope_of(session, obj) is not None and _changed(obj):
             scopes.add(_scope_of(session, obj))
+        elif isinstance(obj, User) and _changed(obj, SESSION_ATTRIBUTES):
+            scopes.add(SESSIONS)
     scopes.discard(None)
     _note(session, scopes)
 

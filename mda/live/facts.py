@@ -71,7 +71,8 @@ def fingerprint(user) -> tuple:
 
 def stamp(db: Session, case_id: int, meeting_id: int) -> Stamp:
     now = utcnow()
-    epochs = epoch.read(db, (epoch.case_scope(case_id), epoch.meeting_scope(meeting_id), epoch.EVERYTHING))
+    epochs = epoch.read(db, (epoch.case_scope(case_id), epoch.meeting_scope(meeting_id), epoch.EVERYTHING,
+                             epoch.SESSIONS))
     return Stamp((case_id, meeting_id), epochs, now, now.astimezone(LOCAL_TZ).date())
 
 
@@ -87,10 +88,11 @@ def _rooms(db: Session) -> dict:
 
 def accounts(db: Session, at: Stamp, user_ids: set[int]) -> dict[int, view_rows.ViewerRow]:
     """The accounts *user_ids* as a push reads them (:func:`mda.core.sharing.rows.load_viewers`): every attribute
-    of such a row raises the epoch ``*`` when it changes (:data:`mda.core.epoch.READ_ATTRIBUTES`), so a row read
-    under *at*'s ``*`` epoch is the account as it is; the others are read (one statement) and kept."""
+    of such a row raises the epoch ``*`` when it changes (:data:`mda.core.epoch.READ_ATTRIBUTES`), or, the session
+    version, the epoch ``sessions``; so a row read under *at*'s epochs of both is the account as it is; the others
+    are read (one statement) and kept."""
     kept = _of_database(db, _ACCOUNTS)
-    everything = at.epochs[2]
+    everything = at.epochs[2:]  # the accounts' attributes and their session versions
     with _lock:
         found = {uid: hit[1] for uid in user_ids if (hit := kept.get(uid)) is not None and hit[0] == everything}
     missing = set(user_ids) - found.keys()

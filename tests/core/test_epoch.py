@@ -71,6 +71,22 @@ def test_an_account_raises_everything_only_for_what_decisions_read(app, db, make
     assert _epochs(app, epoch.EVERYTHING)[0] == before + 1
 
 
+def test_a_logout_raises_only_the_sessions_epoch(app, db, make_user):
+    """Does a logout (the account's session version) raise the epoch of sessions, which the live session's checks
+    of a login read, and leave the epoch of everything, which kept case contexts rest on, where it was?"""
+    user = make_user()
+    everything, sessions = _epochs(app, epoch.EVERYTHING, epoch.SESSIONS)
+    user.session_version += 1
+    db.add(user)
+    db.commit()
+    assert _epochs(app, epoch.EVERYTHING, epoch.SESSIONS) == (everything, sessions + 1)
+    user.session_version += 1
+    user.active = False
+    db.add(user)
+    db.commit()
+    assert _epochs(app, epoch.EVERYTHING, epoch.SESSIONS)[0] == everything + 1
+
+
 def test_a_link_row_raises_its_parent_s_scope(app, db, make_user, make_case, make_person, make_consent, make_org):
     """Does a consent's recipient, added without its consent in the session, raise the consent's case?"""
     from sqlmodel import Session
