@@ -236,25 +236,32 @@ def test_a_row_copied_for_another_viewer_names_that_viewer_and_keeps_what_was_se
     assert verify_chain(db).intact
 
 
-def test_one_row_with_subjects_is_stored_with_its_links_and_chained(app, make_user, db):
-    """Is a unit of work's single audit row with subject links (a page's view: one statement on PostgreSQL) stored
-    with every field, its links (a person, an item, each basis and kind, a null on either side) and a place in the
-    chain, as several rows are?"""
+def test_a_unit_s_rows_are_stored_in_order_each_with_its_own_links(app, make_user, db):
+    """Are the audit rows of one unit of work (a page's views, one per basis: one statement on PostgreSQL) stored
+    in the order they were recorded, each with every field and exactly its own links (a person, an item, a null
+    on either side, none at all), and chained?"""
     from mda.core.audit_subjects import AuditSubject, Subject
 
     viewer = make_user()
-    subjects = (Subject(person_id=3, item_id=None, basis="toestemming nr. 1", kind="persoon"),
-                Subject(person_id=None, item_id=9, basis="eigen organisatie (bron van het gegeven)", kind="gegeven"))
+    recorded = [
+        ("toestemming nr. 1", (Subject(person_id=3, basis="toestemming nr. 1", kind="persoon"),)),
+        ("geen", ()),
+        ("eigen organisatie", (Subject(item_id=9, basis="eigen organisatie", kind="gegeven"),
+                               Subject(person_id=4, item_id=10, basis="eigen organisatie", kind="gegeven"))),
+    ]
     with app.test_request_context(environ_base={"REMOTE_ADDR": "10.0.0.3"}), mda_db.unit_of_work() as s:
-        audit.record(s, "view", user=viewer, object_type="case", object_id=7, case_id=7, person_ids=[3],
-                     basis="toestemming nr. 1", summary="casus bekeken", subjects=subjects)
-    [row] = audit_rows(db, action="view")
-    assert (row.user_id, row.case_id, row.object_id, row.client_address, row.summary) == (
-        viewer.id, 7, "7", "10.0.0.3", "casus bekeken")
-    links = db.exec(select(AuditSubject).where(AuditSubject.event_id == row.id).order_by(AuditSubject.id)).all()
-    assert [(x.person_id, x.item_id, x.kind, x.basis) for x in links] == [
-        (3, None, "persoon", "toestemming nr. 1"), (None, 9, "gegeven", "eigen organisatie (bron van het gegeven)")]
-    assert row.seq is not None and verify_chain(db).intact
+        for basis, subjects in recorded:
+            audit.record(s, "view", user=viewer, object_type="case", object_id=7, case_id=7, basis=basis,
+                         summary=f"casus bekeken ({basis})", subjects=subjects)
+    rows = audit_rows(db, action="view")
+    assert [r.basis for r in rows] == [basis for basis, _s in recorded]
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    assert {(r.user_id, r.case_id, r.object_id, r.client_address) for r in rows} == {(viewer.id, 7, "7", "10.0.0.3")}
+    for row, (basis, subjects) in zip(rows, recorded, strict=True):
+        links = db.exec(select(AuditSubject).where(AuditSubject.event_id == row.id).order_by(AuditSubject.id)).all()
+        assert [(x.person_id, x.item_id, x.kind, x.basis) for x in links] == [
+            (x.person_id, x.item_id, x.kind, x.basis) for x in subjects], basis
+    assert verify_chain(db).intact
 
 
 # ------------------------------------------------------------------ concurrency

@@ -237,13 +237,15 @@ def _write_pending(db: Session) -> None:
         conn.execute(text("UPDATE audit_head SET last_seq = :seq, last_hash = :h WHERE id = 1"),
                      {"seq": seq, "h": prev_hash})
         ids = [row["id"] for row in rows]
-    elif len(rows) == 1 and pending[0].subjects:
-        # one row and its subjects (a page's view): one statement instead of two
-        entry, row = pending[0], rows[0]
-        subjects = entry.subjects
-        conn.exec_driver_sql(_pg_one_row_with_subjects(tuple(row)), {
-            **row, "s_person": [s.person_id for s in subjects], "s_item": [s.item_id for s in subjects],
-            "s_kind": [s.kind[:40] for s in subjects], "s_basis": [s.basis[:1000] for s in subjects]})
+    elif len({tuple(row) for row in rows}) == 1:
+        # the rows and their subjects in one statement (a page's views: one row per basis, its persons and items)
+        columns = tuple(rows[0])
+        params = {c: [row[c] for row in rows] for c in columns}
+        links = [(n, s) for n, entry in enumerate(pending, start=1) for s in entry.subjects]
+        params.update(s_n=[n for n, _s in links], s_person=[s.person_id for _n, s in links],
+                      s_item=[s.item_id for _n, s in links], s_kind=[s.kind[:40] for _n, s in links],
+                      s_basis=[s.basis[:1000] for _n, s in links])
+        conn.exec_driver_sql(_pg_rows_with_subjects(columns), params)
         db.info[SEAL_KEY] = True
         return
     else:
@@ -262,16 +264,25 @@ def _write_pending(db: Session) -> None:
 
 
 @functools.cache
-def _pg_one_row_with_subjects(columns: tuple[str, ...]) -> str:
-    """PostgreSQL: insert one audit row (pending) and its subject rows (as arrays) in one statement. The names
-    are the table's own columns (an unknown one fails here), the values parameters."""
-    columns = tuple(AuditEvent.__table__.c[name].name for name in columns)
-    return (f"WITH e AS (INSERT INTO audit_event ({', '.join(columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(f'%({c})s' for c in columns)}) RETURNING id) "
+def _pg_rows_with_subjects(columns: tuple[str, ...]) -> str:
+    """PostgreSQL: insert audit rows (pending) and their subject rows in one statement, each column's values as
+    one array. The rows go in ordered by their place in the arrays, which gives them ascending ids (the order
+    SQLAlchemy's insertmanyvalues relies on for ``sort_by_parameter_order`` on PostgreSQL); the *n*-th id is
+    therefore the *n*-th row's, and its subjects (``s_n``) are linked to it. The names are the table's own
+    columns (an unknown one fails here), every value a parameter."""
+    from sqlalchemy.dialects import postgresql
+
+    table = AuditEvent.__table__
+    dialect = postgresql.dialect()
+    names = ", ".join(table.c[name].name for name in columns)
+    arrays = ", ".join(f"%({name})s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns)
+    return (f"WITH v AS (SELECT * FROM unnest({arrays}) WITH ORDINALITY AS v({names}, n)), "  # noqa: S608
+            f"e AS (INSERT INTO audit_event ({names}) SELECT {names} FROM v ORDER BY n RETURNING id), "
+            "r AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM e) "
             "INSERT INTO audit_subject (event_id, person_id, item_id, kind, basis) "
-            "SELECT e.id, s.person_id, s.item_id, s.kind, s.basis FROM e, "
-            "unnest(%(s_person)s::integer[], %(s_item)s::integer[], %(s_kind)s::varchar[], %(s_basis)s::varchar[]) "
-            "AS s(person_id, item_id, kind, basis)")
+            "SELECT r.id, s.person_id, s.item_id, s.kind, s.basis FROM r JOIN unnest(%(s_n)s::integer[], "
+            "%(s_person)s::integer[], %(s_item)s::integer[], %(s_kind)s::varchar[], %(s_basis)s::varchar[]) "
+            "WITH ORDINALITY AS s(n, person_id, item_id, kind, basis, k) ON s.n = r.n ORDER BY s.k")
 
 
 _SQLITE_HEAD = ("UPDATE audit_head SET last_seq = last_seq WHERE id = 1 RETURNING last_seq, last_hash, "
