@@ -205,6 +205,7 @@ def test_dashboards_have_a_bounded_query_count(app, client, auth, ladder_people,
     several(10)
     for who, view in (("vt_lead", "beslissen"), ("coordinator", "regie"), ("vt", "partij")):
         switch_to(ladder_people.users[who])
+        client.get(f"/escalaties?weergave={view}")  # as above: the second request (the case contexts kept) counts
         assert _count_queries(app, lambda v=view: client.get(f"/escalaties?weergave={v}")) == counts[who]
 
 

@@ -127,8 +127,9 @@ def test_personal_feed_with_500_meetings_runs_the_queries_of_5(app, client, coun
     with count_queries() as many:
         resp = client.get(f"/overleggen/feed/{token}.ics")
     # a full response reads the feed's version first (about 12 plain queries, mda/meetings/feed_version.py), then
-    # builds the file; a poll with the current ETag runs only the first part
-    assert len(many) == len(few) and len(few) <= 25, many
+    # builds the file; a poll with the current ETag runs only the first part. 26: the cases' access epochs are read
+    # with their contexts (mda/core/sharing/context.py), which a feed built again with nothing changed reads no more
+    assert len(many) == len(few) and len(few) <= 26, many
     events = Calendar.from_ical(resp.data).walk("VEVENT")
     assert len(events) == 500 and world["case_a"].reference in str(events[0].get("description"))
 
