@@ -315,3 +315,21 @@ def test_the_kept_facts_rest_only_on_tables_that_raise_an_epoch(app, shared):
             seen.update(n for n in names if re.search(rf'(?:FROM|JOIN)\s+"?{n}"?(?:\s|$|,|\))', statement, re.I))
     assert {"case_organisation", "consent", "duty_conflict_decision", "organisation"} <= seen  # it can fail
     assert seen <= epoch.TRACKED | {"access_epoch"}, seen - epoch.TRACKED
+
+
+def test_a_change_not_yet_flushed_is_not_hidden_by_the_kept_facts(app, shared):
+    """When the unit of work holds a change it has not flushed yet (a recipient removed) by the time it first asks
+    for the context, is the context read with that change (as a fresh read, which flushes first, would) rather
+    than built from the facts kept before it?"""
+    from mda.core.sharing import context
+
+    assert _in_new_unit(app, lambda s: _load(s, shared).facts is not None)  # kept: the check can fail
+
+    def work(s):
+        case = context.load_case(s, shared["case_id"])  # the case and its epochs
+        _withdraw_recipient(s, shared)  # not flushed
+        ctx = sharing.load_context(s, case)
+        s.rollback()
+        return {o for rows in ctx.consents.values() for _c, recipients in rows for o in recipients}
+
+    assert shared["orgs"]["POL"].id not in _in_new_unit(app, work)

@@ -224,7 +224,9 @@ def _kept_or_loaded(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
     # the epochs first (read with the case by :func:`load_case`, else now), then the facts: facts read after the
     # epochs are at least as new as they are
     read = db.info.get(_EPOCHS_READ, {})
-    if all(c.id in read for c in cases) and len({read[c.id][1] for c in cases}) == 1:
+    # (read again, which flushes first, when the unit of work holds changes not yet flushed: they may be to facts)
+    if (all(c.id in read for c in cases) and len({read[c.id][1] for c in cases}) == 1
+            and not (db.new or db.dirty or db.deleted)):
         epochs = (*(read[c.id][0] for c in cases), read[cases[0].id][1])
     else:
         epochs = epoch.read(db, [*(epoch.case_scope(c.id) for c in cases), epoch.EVERYTHING])
