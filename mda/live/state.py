@@ -367,13 +367,15 @@ def revisions(db: Session, piece: LivePiece) -> list[LiveRevision]:
 
 
 @functools.cache
-def _pieces_statement():
-    """Has anything been written live in the meeting (built once per process)?"""
-    return select(LivePiece.id).where(LivePiece.meeting_id == bindparam("meeting_id")).limit(1)
+def _live_statement():
+    """A meeting's live state (None before anything was stored) and whether anything has been written live: one
+    row whatever is stored (a row of one, the live state joined to it), built once per process."""
+    from sqlalchemy import exists, literal
 
-
-def _has_pieces(db: Session, meeting_id: int) -> bool:
-    return db.execute(_pieces_statement(), {"meeting_id": meeting_id}).first() is not None
+    one = select(literal(1).label("one")).subquery()
+    pieces = exists(select(LivePiece.id).where(LivePiece.meeting_id == bindparam("meeting_id")))
+    return (select(LiveMeeting, pieces.label("pieces")).select_from(one)
+            .outerjoin(LiveMeeting, LiveMeeting.meeting_id == bindparam("meeting_id")))
 
 
 def panel(db: Session, user: User, meeting: Meeting, *, view: meeting_access.MeetingView | None = None,
@@ -388,9 +390,10 @@ def panel(db: Session, user: User, meeting: Meeting, *, view: meeting_access.Mee
     view = view or meeting_access.meeting_view(db, user, meeting, case_access)
     # Reading the page does not start anything: a meeting without live state yet is shown with the
     # defaults (not stored, so no write, and the unit of work keeps its loaded case contexts).
-    live = (db.exec(select(LiveMeeting).where(LiveMeeting.meeting_id == meeting.id)).first()
-            or LiveMeeting(meeting_id=meeting.id))
-    if live.status == "niet_gestart" and not _has_pieces(db, meeting.id):
+    # its live state (if any) and whether anything has been written live, in one statement
+    live, has_pieces = db.execute(_live_statement(), {"meeting_id": meeting.id}).one()
+    live = live or LiveMeeting(meeting_id=meeting.id)
+    if live.status == "niet_gestart" and not has_pieces:
         # Before the start, with nothing written live yet, the panel has no item to show: its status, the chair's
         # start button and the link to the live view (most visits to a meeting page are before the meeting).
         return {"overleg": {"status": live.status, "status_naam": live.status_name,

@@ -163,7 +163,7 @@ class CaseAccess:
         missing = {c for c in case_ids if c is not None and c not in self._answers}
         if not missing:
             return
-        found = {c.id: c for c in self.db.exec(select(Case).where(Case.id.in_(missing)))}
+        found = sharing.load_cases(self.db, missing)  # with their access epochs (kept contexts need no more)
         self.contexts.update(sharing.load_contexts(self.db, list(found.values())))
         for case_id in missing:
             case = found.get(case_id)

@@ -313,15 +313,27 @@ def load_case(db: Session, case_id: int) -> Case | None:
     are kept (so that its context, if kept, costs no statement of its own)."""
     if not KEEP:
         return db.get(Case, case_id)
-    row = db.execute(_case_statement(), {"case_id": case_id}).first()
-    if row is None:
-        return None
-    db.info.setdefault(_EPOCHS_READ, {})[case_id] = (row[1] or 0, row[2] or 0)
-    return row[0]
+    return load_cases(db, [case_id]).get(case_id)
+
+
+def load_cases(db: Session, case_ids) -> dict[int, Case]:
+    """The cases of *case_ids* that exist, by id, with their epochs read in the same statement (see
+    :func:`load_case`): a meeting's agenda."""
+    case_ids = list(case_ids)
+    if not case_ids:
+        return {}
+    if not KEEP:
+        return {c.id: c for c in db.exec(select(Case).where(Case.id.in_(case_ids)))}
+    read = db.info.setdefault(_EPOCHS_READ, {})
+    found = {}
+    for case, case_epoch, everything in db.execute(_cases_statement(), {"case_ids": case_ids}):
+        read[case.id] = (case_epoch or 0, everything or 0)
+        found[case.id] = case
+    return found
 
 
 @functools.cache
-def _case_statement():
+def _cases_statement():
     from sqlalchemy import String, cast, literal
 
     from mda.core.epoch import EVERYTHING, AccessEpoch
@@ -330,7 +342,7 @@ def _case_statement():
         return select(AccessEpoch.epoch).where(AccessEpoch.scope == scope).scalar_subquery()
 
     return select(Case, epoch_of(literal("case:") + cast(Case.id, String)), epoch_of(EVERYTHING)).where(
-        Case.id == bindparam("case_id"))
+        Case.id.in_(bindparam("case_ids", expanding=True)))
 
 
 def _load_contexts(db: Session, cases: list[Case]) -> dict[int, CaseContext]:
