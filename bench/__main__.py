@@ -496,7 +496,7 @@ def render(rows, over, audit, plan, run) -> str:
         "change between requests once: a case's sharing context and its circle are kept per process under the "
         "case's access epochs (docs/sharing.md), the case read with its epochs in one statement, and a view's "
         "audit row goes in with its subject rows in one. The case page runs 7 statements when its context is "
-        "kept (10 the first time).",
+        "kept (11 the first time: its three context statements and the circle).",
         "- **Audit over processes**: the processes compete for the same cores as PostgreSQL and the load "
         "generator, so process scaling is bounded by the CPU count here, not by a lock (the audit rows take no "
         "shared row lock in the request); measure on a machine with free cores before a regional roll-out.",
