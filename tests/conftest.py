@@ -336,6 +336,29 @@ def login_as(auth, make_user):
     return login
 
 
+def tables_read(engine, work) -> set[str]:
+    """The tables that the SELECTs run on *engine* while ``work()`` runs read from (FROM or JOIN): what a kept
+    answer rests on is compared with :data:`mda.core.epoch.TRACKED` this way (tests/live/test_facts.py,
+    tests/cases/test_sharing_context_cache.py)."""
+    import re
+
+    from sqlalchemy import event
+
+    names = sorted(SQLModel.metadata.tables, key=len, reverse=True)
+    seen: set[str] = set()
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.update(n for n in names if re.search(rf'(?:FROM|JOIN)\s+"?{n}"?(?:\s|$|,|\))', statement, re.I))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
 def audit_rows(db, **filters):
     """Audit rows matching *filters* (column=value), in chain order (PostgreSQL: pending rows sealed first, as
     the sealer does shortly after a commit)."""

@@ -2,16 +2,15 @@
 has changed: an access change made anywhere (here: with the other processes' recheck notice not arrived) stops the
 very next keystroke."""
 
-import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from mda.cases.models import CaseOrganisation, Consent
 from mda.core import clock, epoch
 from mda.live import coedit, facts
+from tests.conftest import tables_read
 from tests.live.test_coedit import Replica, _piece, _stored
 from tests.live.test_working import _started
 
@@ -157,21 +156,6 @@ def test_the_kept_answers_rest_only_on_tables_that_raise_an_epoch(app, typing, a
 
     a, b = typing
     engine = app.extensions["mda_engine"]
-    names = sorted(SQLModel.metadata.tables, key=len, reverse=True)
-
-    def tables_read(work) -> set[str]:
-        seen: set[str] = set()
-
-        def record(_conn, _cursor, statement, *_args):
-            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-                seen.update(n for n in names if re.search(rf'(?:FROM|JOIN)\s+"?{n}"?(?:\s|$|,|\))', statement, re.I))
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            work()
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-        return seen
 
     def keystroke(word):
         def work():
@@ -179,10 +163,10 @@ def test_the_kept_answers_rest_only_on_tables_that_raise_an_epoch(app, typing, a
             assert a.flush()[0]["ok"]
         return work
 
-    kept = tables_read(keystroke(" kept"))
+    kept = tables_read(engine, keystroke(" kept"))
     facts.clear()
     context.forget_kept()  # the case's context too (kept under the same epochs, tests/cases/...context_cache.py)
-    full = tables_read(keystroke(" full"))
+    full = tables_read(engine, keystroke(" full"))
     assert asked["views"] == 1 and asked["writer"] == 1  # the second keystroke went the full way
     assert {"case_organisation", "consent"} <= full  # the check can fail: the engine's tables are seen
     assert full - kept <= epoch.TRACKED, full - kept - epoch.TRACKED
