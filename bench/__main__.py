@@ -496,7 +496,9 @@ def render(rows, over, audit, plan, run) -> str:
         "change between requests once: a case's sharing context and its circle are kept per process under the "
         "case's access epochs (docs/sharing.md), the case read with its epochs in one statement, and a view's "
         "audit row goes in with its subject rows in one. The case page runs 7 statements when its context is "
-        "kept (11 the first time: its three context statements and the circle).",
+        "kept (11 the first time: its three context statements and the circle). The coordinator's meeting page "
+        "also lists every open case of theirs for adding to the agenda (400 here: one union query and 400 "
+        "options on every view of the page).",
         "- **Audit over processes**: the processes compete for the same cores as PostgreSQL and the load "
         "generator, so process scaling is bounded by the CPU count here, not by a lock (the audit rows take no "
         "shared row lock in the request); measure on a machine with free cores before a regional roll-out.",
