@@ -336,20 +336,14 @@ def login_as(auth, make_user):
     return login
 
 
-def tables_read(engine, work) -> set[str]:
-    """The tables that the SELECTs run on *engine* while ``work()`` runs read from (FROM or JOIN): what a kept
-    answer rests on is compared with :data:`mda.core.epoch.TRACKED` this way (tests/live/test_facts.py,
-    tests/cases/test_sharing_context_cache.py)."""
-    import re
-
+def statements_run(engine, work) -> list[str]:
+    """Every statement run on *engine* while ``work()`` runs, in order."""
     from sqlalchemy import event
 
-    names = sorted(SQLModel.metadata.tables, key=len, reverse=True)
-    seen: set[str] = set()
+    seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            seen.update(n for n in names if re.search(rf'(?:FROM|JOIN)\s+"?{n}"?(?:\s|$|,|\))', statement, re.I))
+        seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -357,6 +351,17 @@ def tables_read(engine, work) -> set[str]:
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return seen
+
+
+def tables_read(engine, work) -> set[str]:
+    """The tables that the SELECTs run on *engine* while ``work()`` runs read from (FROM or JOIN): what a kept
+    answer rests on is compared with :data:`mda.core.epoch.TRACKED` this way (tests/live/test_facts.py,
+    tests/cases/test_sharing_context_cache.py)."""
+    import re
+
+    names = sorted(SQLModel.metadata.tables, key=len, reverse=True)
+    return {n for statement in statements_run(engine, work) if statement.lstrip().upper().startswith(("SELECT", "WITH"))
+            for n in names if re.search(rf'(?:FROM|JOIN)\s+"?{n}"?(?:\s|$|,|\))', statement, re.I)}
 
 
 def audit_rows(db, **filters):

@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from mda.core import sharing
 from mda.core.timeutil import utcnow
+from tests.conftest import statements_run
 
 
 @pytest.fixture
@@ -151,20 +152,6 @@ def test_a_kept_context_counts_each_person_of_an_item_once(app, shared):
 
 
 # ----------------------------------------------------------------------------- kept between units of work
-def _statements(engine, work) -> list[str]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        work()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return seen
-
-
 def _in_new_unit(app, work):
     """*work(session)* in a unit of work of its own (as a request: a session, committed at the end)."""
     with Session(app.extensions["mda_engine"], expire_on_commit=False) as s, app.test_request_context():
@@ -185,7 +172,7 @@ def test_the_next_unit_of_work_builds_the_context_from_the_kept_facts(app, share
     first = _in_new_unit(app, lambda s: _load(s, shared))
     engine = app.extensions["mda_engine"]
     got = {}
-    seen = _statements(engine, lambda: got.update(ctx=_in_new_unit(app, lambda s: _load(s, shared))))
+    seen = statements_run(engine, lambda: got.update(ctx=_in_new_unit(app, lambda s: _load(s, shared))))
     ctx = got["ctx"]
     assert len([q for q in seen if q.lstrip().upper().startswith("SELECT")]) == 1, seen
     assert ctx.facts is first.facts is not None  # built from the kept facts
@@ -282,7 +269,7 @@ def test_the_circle_is_kept_with_the_context_and_follows_a_new_team_lead(app, sh
         return {u.name for entry in circle.circle(s, _load(s, shared)) for u in entry.team_leads}
 
     def circle_statements():
-        seen = _statements(app.extensions["mda_engine"], lambda: _in_new_unit(app, leads))
+        seen = statements_run(app.extensions["mda_engine"], lambda: _in_new_unit(app, leads))
         return [q for q in seen if "JOIN app_user ON app_user.organisation_id = organisation.id" in q]
 
     context.forget_kept()
