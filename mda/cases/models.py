@@ -28,6 +28,8 @@ PERSON_ROLES: dict[str, str] = {
     "overig": "Overig",
 }
 
+#: Urgencies; their codes sort from the most urgent to the least (acuut, hoog, normaal), which lists of open
+#: cases order by (sharing.visible_open_cases_statement; a test holds a new code to it)
 URGENCIES: dict[str, str] = {"normaal": "Normaal", "hoog": "Hoog", "acuut": "Acuut"}
 
 
@@ -40,6 +42,10 @@ class Case(SQLModel, table=True):
         # the few purged cases, skipped by each source of sharing.visible_case_ids
         Index("ix_case_purged", "id", postgresql_where=text("purged_at IS NOT NULL"),
               sqlite_where=text("purged_at IS NOT NULL")),
+        # a coordinator's open cases, most urgent then newest, from the index alone
+        # (sharing.visible_open_cases_statement: "add a case to the agenda")
+        Index("ix_case_open_by_urgency", "coordinator_id", "urgency", "opened_at", "id",
+              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

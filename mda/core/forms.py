@@ -139,9 +139,9 @@ def _escaped_all(texts: list) -> list[str]:
 class LongSelect(Select):
     """wtforms' ``Select`` for a long list of plain ``(value, label)`` choices, its options written in one pass.
 
-    The HTML is the stock widget's; a coordinator's "add a case to the agenda" list holds hundreds of cases and
-    the stock widget (an object, a warning check and ``html_params`` per option) was the meeting page's largest
-    rendering cost. Anything else (groups, ``multiple``, choices with attributes) goes to the stock widget.
+    The HTML is the stock widget's; a circle's owners and parties on the safety plan can be hundreds of options, and
+    the stock widget writes each slowly (an object, a warning check and ``html_params`` per option). Anything else
+    (groups, ``multiple``, choices with attributes) goes to the stock widget.
     """
 
     def __call__(self, field, **kwargs):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from flask import abort
 from sqlalchemy import ColumnElement, and_, bindparam, or_, union
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -224,35 +225,43 @@ class OpenInvitations:
 
 
 def open_invitations(db: Session, meeting: Meeting) -> OpenInvitations:
-    """:class:`OpenInvitations` of *meeting* in two statements built once (the invitations with the items an
-    item-only one covers, then their people as plain rows), whatever their number."""
-    invitations_statement, people_statement = _open_invitation_statements()
+    """:class:`OpenInvitations` of *meeting* in one statement built once: each invitation with an item an
+    item-only one covers, its invitee and its delegate (plain rows, with their organisation's name)."""
     invs: dict[int, Invitation] = {}
     items: dict[int, list[int]] = {}
-    for inv, item_id in db.exec(invitations_statement, params={"meeting_id": meeting.id}):
-        invs.setdefault(inv.id, inv)
+    people: dict[int, tuple[ViewerRow, str]] = {}
+    width = len(_PERSON_COLUMNS) + 1  # and the organisation's name
+    for inv, item_id, *person_columns in db.exec(_open_invitations_statement(), params={"meeting_id": meeting.id}):
+        if inv.id not in invs:
+            invs[inv.id] = inv
+            for person in (person_columns[:width], person_columns[width:]):
+                if person[0] is not None and person[0] not in people:
+                    people[person[0]] = (ViewerRow(*person[:-1], frozenset(person[4].split())), person[-1] or "")
         if item_id is not None and not inv.whole_meeting:
             items.setdefault(inv.id, []).append(item_id)
-    user_ids = {i.user_id for i in invs.values()} | {i.delegated_to_id for i in invs.values() if i.delegated_to_id}
-    people = {row[0]: (ViewerRow(*row[:-1], frozenset(row.roles_text.split())), row[-1] or "")
-              for row in db.execute(people_statement, {"ids": list(user_ids)})} if user_ids else {}
     return OpenInvitations(list(invs.values()), items, people)
 
 
+#: what :class:`OpenInvitations` keeps of a person: :class:`ViewerRow`'s columns and the organisation's name
+_PERSON_COLUMNS = ("id", "email", "name", "organisation_id", "roles_text", "active", "session_version")
+
+
 @functools.cache
-def _open_invitation_statements() -> tuple:
-    """The statements of :func:`open_invitations`, built once per process (only the ids change)."""
-    invitations_statement = (
-        select(Invitation, InvitationItem.agenda_item_id)
+def _open_invitations_statement():
+    """The statement of :func:`open_invitations`, built once per process (only the meeting id changes)."""
+    invitee, delegate = aliased(User), aliased(User)
+    invitee_org, delegate_org = aliased(Organisation), aliased(Organisation)
+    return (
+        select(Invitation, InvitationItem.agenda_item_id,
+               *(getattr(invitee, c) for c in _PERSON_COLUMNS), invitee_org.name,
+               *(getattr(delegate, c) for c in _PERSON_COLUMNS), delegate_org.name)
         .outerjoin(InvitationItem, InvitationItem.invitation_id == Invitation.id)
+        .join(invitee, invitee.id == Invitation.user_id)
+        .outerjoin(invitee_org, invitee_org.id == invitee.organisation_id)
+        .outerjoin(delegate, delegate.id == Invitation.delegated_to_id)
+        .outerjoin(delegate_org, delegate_org.id == delegate.organisation_id)
         .where(Invitation.meeting_id == bindparam("meeting_id"), Invitation.withdrawn_at.is_(None))
         .order_by(Invitation.id, InvitationItem.agenda_item_id))
-    people_statement = (
-        select(User.id, User.email, User.name, User.organisation_id, User.roles_text, User.active,
-               User.session_version, Organisation.name)
-        .join(Organisation, Organisation.id == User.organisation_id, isouter=True)
-        .where(User.id.in_(bindparam("ids", expanding=True))))
-    return invitations_statement, people_statement
 
 
 def invited_item_ids(db: Session, invitation: Invitation | None) -> set[int]:

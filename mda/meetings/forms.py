@@ -20,7 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from mda.core.forms import LongSelect, ReasonConfirmForm
+from mda.core.forms import ReasonConfirmForm
+from mda.core.input_guard import form_id
 from mda.meetings.changes import SCOPES
 from mda.meetings.feeds import REMINDER_CHOICES
 from mda.meetings.models import ATTENDANCE, FREQUENCIES, RESPONSES
@@ -96,11 +97,32 @@ class AttendanceForm(FlaskForm):
 ATTENDANCE_CHOICES = [("", "Nog niet vastgelegd"), *ATTENDANCE.items()]
 
 
+def _case_id(value) -> int:
+    """A case id from the browser, or 0 when the value names none; the page's own choices are ids already."""
+    return value if type(value) is int else form_id(value)
+
+
 class AddCaseForm(FlaskForm):
-    # a coordinator's open cases: hundreds of options, written by the one-pass widget
-    case_id = SelectField("Casus", coerce=int, validators=[DataRequired("Kies een casus.")], widget=LongSelect())
+    """A case for the agenda: picked from a short list of the coordinator's open cases, or by its reference (a
+    coordinator has hundreds; a list of them all helps nobody find one)."""
+
+    # any value the browser sends is an id or 0 (none picked), so that one message says what to do
+    case_id = SelectField("Casus", coerce=_case_id, validate_choice=False, validators=[Optional()])
+    reference = StringField("Of het casusnummer", validators=[Optional(), Length(max=20, message=(
+        "Een casusnummer heeft hoogstens 20 tekens."))], filters=[lambda v: (v or "").strip().upper()])
     minutes = IntegerField("Minuten", validators=[Optional(), NumberRange(1, 480, "Kies 1 tot 480 minuten.")])
     submit = SubmitField("Op de agenda zetten")
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.case_id.data and not self.reference.data:
+            self.case_id.errors.append("Kies een casus of typ het casusnummer.")
+            return False
+        if self.case_id.data and self.reference.data:
+            self.reference.errors.append("Kies een casus óf typ een casusnummer, niet allebei.")
+            return False
+        return True
 
 
 class UpdateForm(FlaskForm):

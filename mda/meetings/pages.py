@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from mda import db
 from mda.auth.models import User
-from mda.cases.models import PHASES, Case
+from mda.cases.models import PHASES, URGENCIES, Case
 from mda.core import paging, sharing, signals
 from mda.core.forms import ConfirmForm
 from mda.core.timeutil import (
@@ -46,25 +46,52 @@ def user_choices() -> list[tuple[int, str]]:
     return [(0, "— niemand —")] + [(u.id, f"{u.name} ({u.organisation.name})") for u in users]
 
 
-def case_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
-    """Open cases the coordinator can open (the reference only: pseudonymous)."""
-    statement = _case_choices_statement(bool(sharing.LEAD_ROLES & current_user.roles))
-    # Core rows through the unit of work's connection (flushed first, as the ORM would): the ORM's row processing
-    # cost more than the query
+def case_choices() -> list[tuple[int, str]]:
+    """Open cases the coordinator can open, for planning a meeting (the reference only: pseudonymous)."""
+    rows = _connection().execute(_case_choices_statement(_leads()), sharing.visible_cases_params(current_user)).all()
+    return [(case_id, _case_label(reference, phase, urgency)) for case_id, reference, phase, urgency in rows]
+
+
+#: how many open cases "add a case to the agenda" offers to pick (the most urgent, then the newest); any other is
+#: typed by its reference: a coordinator has hundreds, and a list of them all helps nobody find one
+AGENDA_PICKS = 15
+
+
+def agenda_case_choices(exclude: set[int]) -> tuple[list[tuple[int, str]], bool]:
+    """The most urgent and newest of the user's open cases not in *exclude* (:data:`AGENDA_PICKS` at most), and
+    whether they have more."""
+    params = sharing.visible_cases_params(current_user) | {"limit": AGENDA_PICKS + len(exclude) + 1}
+    rows = [row for row in _connection().execute(sharing.visible_open_cases_statement(_leads()), params)
+            if row[0] not in exclude]
+    return ([(case_id, _case_label(reference, phase, urgency)) for case_id, reference, phase, urgency
+             in rows[:AGENDA_PICKS]], len(rows) > AGENDA_PICKS)
+
+
+def _leads() -> bool:
+    return bool(sharing.LEAD_ROLES & current_user.roles)
+
+
+def _connection():
+    """The unit of work's connection, flushed first as the ORM would: plain rows, as the ORM's row processing cost
+    more than the query."""
     s = db.session()
     s.flush()
-    rows = s.connection().execute(statement, sharing.visible_cases_params(current_user)).all()  # one fetch
-    phases = PHASES
-    return [(case_id, f"{reference} ({phases.get(phase, phase)})") for case_id, reference, phase in rows
-            if case_id not in exclude]
+    return s.connection()
+
+
+def _case_label(reference: str, phase: str, urgency: str) -> str:
+    """"MDA-2026-0042 (Triage)", or with "urgentie hoog" or "urgentie acuut"."""
+    shown = PHASES.get(phase, phase)
+    return f"{reference} ({shown}, urgentie {URGENCIES.get(urgency, urgency).lower()})" if urgency != "normaal" \
+        else f"{reference} ({shown})"
 
 
 @functools.cache
 def _case_choices_statement(lead: bool):
-    """The open cases of :func:`mda.core.sharing.visible_cases_statement` as plain columns, not a Case object each
-    (a coordinator has hundreds of open cases), built once per process."""
+    """The open cases of :func:`mda.core.sharing.visible_cases_statement` as plain columns, not a Case object each,
+    by reference, built once per process."""
     return (sharing.visible_cases_statement(lead).where(Case.closed_at.is_(None)).order_by(Case.reference)
-            .with_only_columns(Case.id, Case.reference, Case.phase))
+            .with_only_columns(Case.id, Case.reference, Case.phase, Case.urgency))
 
 
 # ----------------------------------------------------------------------------- lists
@@ -182,17 +209,19 @@ def planner_context(meeting: Meeting, view: access.MeetingView, contexts: dict,
                               for u in sorted(candidates.values(), key=lambda u: u.name)]
     invite.item_ids.choices = [(iv.item.id, iv.label) for iv in case_items]
     add_case = AddCaseForm()
-    add_case.case_id.choices = case_choices(exclude={iv.item.case_id for iv in case_items})
+    add_case.case_id.choices, more_cases = [], False
     mtype = agendas.all_types().get(meeting.type_code)
     free_minutes = int((as_utc(meeting.ends_at) - as_utc(meeting.starts_at)).total_seconds() // 60) \
         - sum(iv.item.minutes for iv in view.items)  # the agenda as the view read it
-    if mtype is None or mtype.cases == "geen" or len(case_items) >= mtype.max_cases or free_minutes <= 0:
-        add_case.case_id.choices = []  # "Op de agenda zetten" could only fail: not offered
+    # offered only where "Op de agenda zetten" could succeed, with a case to pick
+    if mtype is not None and mtype.cases != "geen" and len(case_items) < mtype.max_cases and free_minutes > 0:
+        picks, more_cases = agenda_case_choices({iv.item.case_id for iv in case_items})
+        add_case.case_id.choices = [(0, "— kies een casus —"), *picks] if picks else []
     # the circles' named professionals are among the candidates read above (with their invitations): not read again
     plans = circle_invites.circle_plans(s, meeting, [iv.item for iv in case_items if iv.case_visible], contexts,
                                         users=candidates, invited=invited)
     rows = invitation_rows(view, invited)
-    return {"invite_form": invite, "add_case_form": add_case, "circle_plans": plans,
+    return {"invite_form": invite, "add_case_form": add_case, "more_cases": more_cases, "circle_plans": plans,
             "answers": invitations.answers_of([r["inv"] for r in rows]), "invitation_rows": rows}
 
 

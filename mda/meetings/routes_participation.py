@@ -92,12 +92,14 @@ def add_case(meeting_id: int):
     """Put a case on the agenda with its own time slot."""
     meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
     form = AddCaseForm()
-    form.case_id.choices = [(form_id(request.form.get("case_id")), "")]
+    form.case_id.choices = []  # any case may be sent: the service decides on it
     if not form.validate_on_submit():
-        flash("Kies een casus.", "error")
+        flash(next(iter(form.errors.values()))[0], "error")
         return _back(meeting_id, "agenda")
     refusal.on_refusal(lambda exc: _back(meeting_id, "agenda"))
-    services.add_case_item(db.session(), current_user, meeting, form.case_id.data, form.minutes.data)
+    # a typed reference names a case like a picked one: the service decides whether this user may put it on
+    case_id = form.case_id.data or services.case_id_of(db.session(), form.reference.data)
+    services.add_case_item(db.session(), current_user, meeting, case_id, form.minutes.data)
     flash("De casus staat op de agenda.", "success")
     return _back(meeting_id, "agenda")
 

@@ -126,3 +126,29 @@ def test_correcting_an_item_keeps_its_history(page, base_url):
     _shot(page, "correctie-met-geschiedenis")
     violations = axe_violations(page)
     assert violations == [], describe_violations(violations)
+
+
+def test_a_case_goes_on_the_agenda_by_its_reference(page, base_url):
+    """On a planned casuïstiekoverleg, does the coordinator put a second case on the agenda by typing its
+    reference (in lower case), after an unknown reference was refused with a Dutch message?"""
+    login(page, base_url, COORDINATOR)
+    _open_case(page, "MDA-2026-0001")
+    page.get_by_role("link", name="ander soort overleg").click()
+    page.get_by_role("link", name="Casuïstiekoverleg", exact=True).click()
+    page.locator("#title").fill("Casuïstiekoverleg op nummer (browsertest)")
+    page.get_by_label(re.compile("^Locatie")).fill("Zaal 4")
+    page.get_by_role("button", name="Opslaan").click()
+    if page.get_by_label("Ik heb de waarschuwingen gezien; toch opslaan").count():
+        page.get_by_label("Ik heb de waarschuwingen gezien; toch opslaan").click()
+        page.get_by_role("button", name="Opslaan").click()
+    agenda = page.locator("#agenda + ol")
+    expect(agenda).not_to_contain_text("MDA-2026-0002")
+    page.get_by_label("Of het casusnummer").fill("MDA-1999-9999")
+    page.get_by_role("button", name="Op de agenda zetten").click()
+    expect(page.get_by_role("alert")).to_contain_text("Deze casus bestaat niet, is gesloten")
+    page.get_by_label("Of het casusnummer").fill("mda-2026-0002")
+    page.get_by_role("button", name="Op de agenda zetten").click()
+    expect(page.get_by_text("De casus staat op de agenda.")).to_be_visible()
+    expect(agenda).to_contain_text("MDA-2026-0002")
+    violations = axe_violations(page)
+    assert violations == [], describe_violations(violations)

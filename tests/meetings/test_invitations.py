@@ -82,8 +82,8 @@ def test_each_answer_and_the_coordinators_overview(app, client, auth, db, world,
 
 
 def test_delegation_to_a_colleague_of_the_same_organisation(app, client, auth, db, world, plan, invite):
-    """Can POL delegate to a colleague of its own organisation (who gets an invitation), but not to someone
-    of another organisation?"""
+    """Can POL delegate to a colleague of its own organisation (who gets an invitation and is named in the
+    coordinator's table), but not to someone of another organisation?"""
     meeting = plan(type_code="mda-conferentie", cases=[world["case_a"]], minutes=90)
     pol, lead, vt = world["users"]["POL"], world["users"]["LEAD_POL"], world["users"]["VT"]
     invite(meeting, world["coordinator"], pol)
@@ -98,6 +98,10 @@ def test_delegation_to_a_colleague_of_the_same_organisation(app, client, auth, d
     invs = _invitations(db, meeting)
     assert invs[pol.id].response == "gedelegeerd" and invs[pol.id].delegated_to_id == lead.id
     assert invs[lead.id].delegated_from_id == invs[pol.id].id and invs[lead.id].response == "open"
+    auth.logout()
+    auth.login(world["coordinator"])  # the coordinator's table names the delegate with the answer
+    table = text_of(client.get(f"/overleggen/{meeting.id}").text)
+    assert f"Gedelegeerd aan {lead.name}" in table
     (message,) = mail_to(app, lead)
     (event,) = events(calendars_in(message)[0])
     assert str(event["UID"]) == str(events(calendars_in(mail_to(app, pol)[0])[0])[0]["UID"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from mda.core.timeutil import as_utc, to_local
@@ -190,6 +191,82 @@ def test_add_and_remove_a_case_item_retimes_the_agenda(app, client, auth, db, wo
     items = {i.case_id: i for i in db.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
     assert world["case_b"].id not in items
     assert to_local(items[extra.id].starts_at).strftime("%H:%M") == "10:15"
+
+
+def test_a_typed_reference_puts_its_case_on_the_agenda(app, client, auth, db, world, plan, make_case):
+    """Does a case reference typed in lower case and with spaces put that case on the agenda, as picking it from the
+    list would?"""
+    meeting = plan(cases=[world["case_b"]])
+    extra = make_case(world["coordinator"])
+    auth.login(world["coordinator"])
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/casussen",
+                     {"case_id": "0", "reference": f"  {extra.reference.lower()} ", "minutes": "20"},
+                     follow_redirects=True)
+    assert "De casus staat op de agenda." in text_of(resp.text)
+    assert set(case_items(db, meeting)) == {world["case_b"].id, extra.id}
+
+
+@pytest.mark.parametrize(("sent", "message"), [
+    ({"case_id": "0", "reference": ""}, "Kies een casus of typ het casusnummer."),
+    ({"case_id": "geen getal", "reference": " "}, "Kies een casus of typ het casusnummer."),
+    ({"case_id": "{extra}", "reference": "{extra_ref}"}, "Kies een casus óf typ een casusnummer, niet allebei."),
+    ({"case_id": "0", "reference": "MDA-" + "9" * 30}, "Een casusnummer heeft hoogstens 20 tekens."),
+])
+def test_adding_a_case_asks_for_one_case(app, client, auth, db, world, plan, make_case, sent, message):
+    """Is "Op de agenda zetten" with neither a picked case nor a typed reference, with both, or with something that
+    names no case, refused with a Dutch message that says what to do, and the agenda left as it was?"""
+    meeting = plan(cases=[world["case_b"]])
+    extra = make_case(world["coordinator"])
+    auth.login(world["coordinator"])
+    data = {k: v.format(extra=extra.id, extra_ref=extra.reference) for k, v in sent.items()}
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/casussen", data, follow_redirects=True)
+    assert resp.status_code == 200 and message in text_of(resp.text)
+    assert set(case_items(db, meeting)) == {world["case_b"].id}
+
+
+def test_a_typed_reference_outside_the_circle_says_no_more_than_an_unknown_one(app, client, auth, db, world, plan,
+                                                                                make_case):
+    """Does a typed reference of a case outside the coordinator's circles get the same message as one that does
+    not exist, leave the agenda as it was, and put the attempt on record as denied?"""
+    meeting = plan(cases=[world["case_b"]])
+    elsewhere = make_case(world["other_coordinator"])
+    auth.login(world["coordinator"])
+    url = f"/overleggen/{meeting.id}/casussen"
+    outside = text_of(form_post(app, client, url, {"reference": elsewhere.reference}, follow_redirects=True).text)
+    unknown = text_of(form_post(app, client, url, {"reference": "MDA-1999-9999"}, follow_redirects=True).text)
+    message = "Deze casus bestaat niet, is gesloten, of u hoort niet bij de kring ervan."
+    assert message in outside and message in unknown
+    assert elsewhere.reference not in outside
+    assert set(case_items(db, meeting)) == {world["case_b"].id}
+    denied = [r for r in audit_rows(db) if r.action == "denied" and r.case_id == elsewhere.id]
+    assert len(denied) == 1 and denied[0].user_id == world["coordinator"].id
+
+
+def test_the_agenda_offers_the_most_urgent_and_newest_open_cases(app, client, auth, db, world, plan, make_case):
+    """Does "Op de agenda zetten" list at most AGENDA_PICKS of the coordinator's open cases, acute and high urgency
+    first and then the newest, without the agenda's own or closed cases, and point to the reference field for the
+    rest?"""
+    from mda.core import clock
+    from mda.meetings.pages import AGENDA_PICKS
+
+    meeting = plan(cases=[world["case_b"]])
+    made = [make_case(world["coordinator"]) for _ in range(AGENDA_PICKS + 3)]
+    acute = make_case(world["coordinator"], urgency="acuut")
+    high = make_case(world["coordinator"], urgency="hoog")
+    closed = make_case(world["coordinator"], urgency="acuut", closed_at=clock.now())
+    # the acute case older than the high one, the world's case A the oldest of all
+    for age, case in enumerate([high, acute, *reversed(made), db.get(type(high), world["case_a"].id)], start=1):
+        case.opened_at = clock.now() - timedelta(hours=age)
+    db.commit()
+    auth.login(world["coordinator"])
+    page = client.get(f"/overleggen/{meeting.id}").text
+    select = re.search(r'<select[^>]*name="case_id".*?</select>', page, re.S).group(0)
+    offered = re.findall(r"MDA-\d{4}-\d{4}", select)
+    newest = [c.reference for c in reversed(made)]
+    assert offered == [acute.reference, high.reference, *newest[:AGENDA_PICKS - 2]]
+    assert world["case_b"].reference not in offered and closed.reference not in offered
+    assert "urgentie acuut" in select and 'name="reference"' in page
+    assert "De urgentste en nieuwste van uw open casussen." in page
 
 
 def test_the_api_asks_to_confirm_a_start_in_the_past(app, client, auth, db, world):

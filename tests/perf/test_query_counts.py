@@ -117,6 +117,45 @@ def test_visible_case_ids_follow_the_same_rule_as_the_case_query(db, region_peop
     assert cases[1].id in list(db.exec(sharing.visible_case_ids(p["coordinator"])))
 
 
+def test_visible_open_cases_follow_the_same_rule_most_urgent_then_newest(db, region_people, make_case, make_person,
+                                                                         make_item, make_user):
+    """Does the "add a case to the agenda" statement list exactly the open cases of visible_cases_query, acute then
+    high then normal urgency and the newest first within each, cut at its limit, for a coordinator, a named
+    professional and a team lead (purged and closed cases and removed members' cases left out)?"""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from mda.cases.models import URGENCIES, CaseMember
+    from mda.core import sharing
+    from mda.core.timeutil import utcnow
+
+    p = region_people
+    cases = _cases(make_case, make_person, make_item, p["coordinator"], [p["pol"]], p["orgs"], 7)
+    for n, (case, urgency) in enumerate(zip(cases, ["normaal", "acuut", "hoog", "normaal", "acuut", "hoog", "normaal"],
+                                            strict=True)):
+        case.urgency, case.opened_at = urgency, utcnow() - timedelta(days=n * 3 % 7)  # ages not in id order
+        db.add(case)
+    cases[1].purged_at = utcnow()
+    cases[3].closed_at = utcnow()
+    removed = db.exec(select(CaseMember).where(CaseMember.case_id == cases[2].id)).one()
+    removed.removed_at = utcnow()
+    db.add(removed)
+    db.commit()
+    rank = {code: n for n, code in enumerate(["acuut", "hoog", "normaal"])}
+    outsider = make_user(roles=("team_lead",), org=p["orgs"][2])
+    for user in (p["coordinator"], p["pol"], p["lead"], p["ggz"], outsider):
+        open_cases = [c for c in db.exec(sharing.visible_cases_query(user)) if c.closed_at is None]
+        expected = [(c.id, c.reference, c.phase, c.urgency) for c in sorted(
+            open_cases, key=lambda c: (rank[c.urgency], -c.opened_at.timestamp(), -c.id))]
+        params = sharing.visible_cases_params(user)
+        for limit in (2, 10):
+            statement = sharing.visible_open_cases_statement(bool(sharing.LEAD_ROLES & user.roles))
+            assert [tuple(r) for r in db.connection().execute(statement, params | {"limit": limit})] \
+                == expected[:limit], user.roles
+    assert sorted(URGENCIES) == list(rank)  # the order the statement sorts by: the codes' own
+
+
 def test_long_lists_are_counted_up_to_the_cap(client, auth, region_people, make_case, make_person, make_item,
                                               monkeypatch):
     """Does a list longer than the count cap say "more" instead of counting every row?"""

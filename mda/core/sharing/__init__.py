@@ -68,6 +68,7 @@ from mda.core.sharing.rules import (
     visible_cases_params,
     visible_cases_query,
     visible_cases_statement,
+    visible_open_cases_statement,
 )
 from mda.core.sharing.view_audit import audit_content_view, case_person_ids
 from mda.core.sharing.views import (
@@ -103,4 +104,5 @@ __all__ = [
     "load_organisations", "open_break_glass", "person_label", "person_view", "plan_entry_decision",
     "possible_opener_rows", "possible_openers", "revision_views", "single_consent_view", "text_views",
     "visible_case_ids", "visible_cases_params", "visible_cases_query", "visible_cases_statement",
+    "visible_open_cases_statement",
 ]

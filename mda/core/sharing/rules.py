@@ -217,6 +217,34 @@ def _visible_case_ids_statement(newest_first: bool, lead: bool, limited: bool):
     return stmt.limit(bindparam("limit")) if limited else stmt
 
 
+@functools.cache
+def visible_open_cases_statement(lead: bool):
+    """The open cases of rule 1 (as :func:`visible_cases_query`) for users who lead (*lead*) or not, the most
+    urgent first and then the newest (urgency codes sort so: acuut, hoog, normaal), the first ``limit`` of them as
+    ``(id, reference, phase, urgency)`` rows; the user's values as parameters (:func:`visible_cases_params` and
+    ``limit``), built once per process.
+
+    Each source is cut at ``limit`` before the union, the coordinator's own cases from an index alone
+    (``ix_case_open_by_urgency``): a coordinator with 400 open cases reads about 20, not 400."""
+    user_id, limit = bindparam("user_id"), bindparam("limit")
+    order = (Case.urgency, Case.opened_at.desc(), Case.id.desc())
+
+    def first(stmt):
+        return stmt.order_by(*order).limit(limit).subquery().select()
+
+    def through(link, who, value):  # a purged case is visible to its coordinator only: in the first source
+        return first(select(link.case_id).join(Case, Case.id == link.case_id).where(
+            who == value, link.removed_at.is_(None), Case.closed_at.is_(None), Case.purged_at.is_(None)))
+
+    sources = [first(select(Case.id.label("case_id")).where(Case.coordinator_id == user_id, Case.closed_at.is_(None))),
+               through(CaseMember, CaseMember.user_id, user_id)]
+    if lead:
+        sources.append(through(CaseOrganisation, CaseOrganisation.organisation_id, bindparam("organisation_id")))
+    ids = union(*sources).subquery()
+    return (select(Case.id, Case.reference, Case.phase, Case.urgency).where(Case.id.in_(select(ids.c.case_id)))
+            .order_by(*order).limit(limit))
+
+
 # ----------------------------------------------------------------------------- decisions
 def _today() -> date:
     return utcnow().astimezone(LOCAL_TZ).date()
