@@ -497,8 +497,8 @@ def render(rows, over, audit, plan, run) -> str:
         "case's access epochs (docs/sharing.md), the case read with its epochs in one statement, and a view's "
         "audit row goes in with its subject rows in one. The case page runs 7 statements when its context is "
         "kept (11 the first time: its three context statements and the circle). The coordinator's meeting page "
-        "also lists every open case of theirs for adding to the agenda (400 here: one union query and 400 "
-        "options on every view of the page).",
+        "offers the 15 most urgent and newest of their open cases for the agenda (any other is typed by its "
+        "reference), read per source from an index, not all 400 of them on every view of the page.",
         "- **Audit over processes**: the processes compete for the same cores as PostgreSQL and the load "
         "generator, so process scaling is bounded by the CPU count here, not by a lock (the audit rows take no "
         "shared row lock in the request); measure on a machine with free cores before a regional roll-out.",

@@ -261,7 +261,7 @@ def test_the_agenda_offers_the_most_urgent_and_newest_open_cases(app, client, au
     auth.login(world["coordinator"])
     page = client.get(f"/overleggen/{meeting.id}").text
     select = re.search(r'<select[^>]*name="case_id".*?</select>', page, re.S).group(0)
-    offered = re.findall(r"MDA-\d{4}-\d{4}", select)
+    offered = re.findall(r"MDA-\d{4}-\d+", select)
     newest = [c.reference for c in reversed(made)]
     assert offered == [acute.reference, high.reference, *newest[:AGENDA_PICKS - 2]]
     assert world["case_b"].reference not in offered and closed.reference not in offered
