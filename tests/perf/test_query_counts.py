@@ -127,19 +127,18 @@ def test_visible_open_cases_follow_the_same_rule_most_urgent_then_newest(db, reg
     from sqlmodel import select
 
     from mda.cases.models import URGENCIES, CaseMember
-    from mda.core import sharing
-    from mda.core.timeutil import utcnow
+    from mda.core import clock, sharing
 
     p = region_people
     cases = _cases(make_case, make_person, make_item, p["coordinator"], [p["pol"]], p["orgs"], 7)
     for n, (case, urgency) in enumerate(zip(cases, ["normaal", "acuut", "hoog", "normaal", "acuut", "hoog", "normaal"],
                                             strict=True)):
-        case.urgency, case.opened_at = urgency, utcnow() - timedelta(days=n * 3 % 7)  # ages not in id order
+        case.urgency, case.opened_at = urgency, clock.now() - timedelta(days=n * 3 % 7)  # ages not in id order
         db.add(case)
-    cases[1].purged_at = utcnow()
-    cases[3].closed_at = utcnow()
+    cases[1].purged_at = clock.now()
+    cases[3].closed_at = clock.now()
     removed = db.exec(select(CaseMember).where(CaseMember.case_id == cases[2].id)).one()
-    removed.removed_at = utcnow()
+    removed.removed_at = clock.now()
     db.add(removed)
     db.commit()
     rank = {code: n for n, code in enumerate(["acuut", "hoog", "normaal"])}
