@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -54,6 +56,9 @@ class MeetingForm(FlaskForm):
     chair_id = SelectField("Voorzitter", coerce=int, validators=[Optional()])
     minute_taker_id = SelectField("Notulist", coerce=int, validators=[Optional()])
     case_ids = MultiCheckboxField("Casussen op de agenda", coerce=int, validators=[Optional()])
+    #: any other open case by its reference (the list shows the most urgent and newest): see references()
+    case_references = StringField("Andere casussen: casusnummers, gescheiden door komma's", validators=[
+        Optional(), Length(max=400, message="Gebruik hoogstens 400 tekens.")])
     escalation_id = HiddenField()  # planned from an escalation: its deciders and parties are invited
     invite_circle = BooleanField("De kring van elke casus uitnodigen (ieder alleen voor de eigen casus)")
     case_minutes = IntegerField("Minuten per casus", validators=[Optional(), NumberRange(1, 480,
@@ -100,6 +105,11 @@ ATTENDANCE_CHOICES = [("", "Nog niet vastgelegd"), *ATTENDANCE.items()]
 def _case_id(value) -> int:
     """A case id from the browser, or 0 when the value names none; the page's own choices are ids already."""
     return value if type(value) is int else form_id(value)
+
+
+def references(text: str | None) -> list[str]:
+    """The case references typed in *text* (separated by commas, semicolons or spaces), upper case, each once."""
+    return list(dict.fromkeys(r for r in re.split(r"[\s,;]+", (text or "").upper()) if r))
 
 
 class AddCaseForm(FlaskForm):

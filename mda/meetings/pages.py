@@ -7,6 +7,7 @@ import functools
 from datetime import date, datetime, time, timedelta
 
 from flask_login import current_user
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from mda import db
@@ -46,10 +47,17 @@ def user_choices() -> list[tuple[int, str]]:
     return [(0, "— niemand —")] + [(u.id, f"{u.name} ({u.organisation.name})") for u in users]
 
 
-def case_choices() -> list[tuple[int, str]]:
-    """Open cases the coordinator can open, for planning a meeting (the reference only: pseudonymous)."""
-    rows = _connection().execute(_case_choices_statement(_leads()), sharing.visible_cases_params(current_user)).all()
-    return [(case_id, _case_label(reference, phase, urgency)) for case_id, reference, phase, urgency in rows]
+def planning_case_choices(include: set[int] = frozenset()) -> tuple[list[tuple[int, str]], bool]:
+    """The open cases a planner picks from: the most urgent and newest (:data:`AGENDA_PICKS`), and those of
+    *include* (already picked, or named by the page the planner came from) that the user may open; and whether
+    they have more (typed by reference)."""
+    choices, more = agenda_case_choices(set())
+    extra = set(include) - {case_id for case_id, _label in choices}
+    if extra:
+        params = sharing.visible_cases_params(current_user) | {"ids": sorted(extra)}
+        choices += [(case_id, _case_label(reference, phase, urgency)) for case_id, reference, phase, urgency
+                    in _connection().execute(_included_cases_statement(_leads()), params)]
+    return choices, more
 
 
 #: how many open cases "add a case to the agenda" offers to pick (the most urgent, then the newest); any other is
@@ -87,10 +95,11 @@ def _case_label(reference: str, phase: str, urgency: str) -> str:
 
 
 @functools.cache
-def _case_choices_statement(lead: bool):
-    """The open cases of :func:`mda.core.sharing.visible_cases_statement` as plain columns, not a Case object each,
-    by reference, built once per process."""
-    return (sharing.visible_cases_statement(lead).where(Case.closed_at.is_(None)).order_by(Case.reference)
+def _included_cases_statement(lead: bool):
+    """The open cases of :func:`mda.core.sharing.visible_cases_statement` among ``ids``, as plain columns, by
+    reference, built once per process."""
+    return (sharing.visible_cases_statement(lead)
+            .where(Case.closed_at.is_(None), Case.id.in_(bindparam("ids", expanding=True))).order_by(Case.reference)
             .with_only_columns(Case.id, Case.reference, Case.phase, Case.urgency))
 
 

@@ -12,6 +12,7 @@ import mda.cases.models  # noqa: F401  (loaded before mda.meetings.access: the c
 from mda import db
 from mda.core import clock, confirmations, refusal, signals, workdays
 from mda.core.forms import confirm_page
+from mda.core.input_guard import form_id
 from mda.core.permissions import require_permission
 from mda.core.timeutil import (
     LocalTimeError,
@@ -25,6 +26,7 @@ from mda.meetings.agendas import TemplateItem
 from mda.meetings.forms import (
     CancelForm,
     MeetingForm,
+    references,
 )
 from mda.meetings.models import Meeting, MeetingSeries
 from mda.meetings.services import MeetingData, MeetingError
@@ -172,14 +174,17 @@ def create():
     mtype = types[type_code]
     form = MeetingForm()
     form.chair_id.choices = form.minute_taker_id.choices = pages.user_choices()
-    form.case_ids.choices = pages.case_choices()
     warnings, free = [], []
     proposal = _escalation_proposal(request.values.get("escalatie") or form.escalation_id.data)
+    # the short list, with the cases already picked or named by the page the planner came from
+    named = {form_id(v) for v in request.form.getlist("case_ids")} | {form_id(request.values.get("casus"))} \
+        | ({proposal[0].case_id} if proposal else set())
+    form.case_ids.choices, more_cases = pages.planning_case_choices(named - {0})
 
     def page(exc=None):
         return render_template("meetings/form.html", form=form, mtype=mtype, meeting=None, warnings=warnings,
                                free=free, show_dst=offer_valid_time(form, exc) or bool(form.dst.data),
-                               proposal=proposal)
+                               proposal=proposal, more_cases=more_cases)
 
     refusal.on_refusal(page, form)
     if request.method == "GET":
@@ -198,6 +203,9 @@ def create():
                 form.day.data = workdays.next_working_day(to_local(utcnow()).date())
     elif form.validate_on_submit():
         data = form_data(form, type_code)
+        # a typed reference names a case like a ticked one: the service decides whether this user may plan it
+        data.case_ids = list(dict.fromkeys([*data.case_ids, *(
+            services.case_id_of(db.session(), ref) for ref in references(form.case_references.data))]))
         services.check_common(db.session(), data)
         warnings, free = pages.conflict_check(form, None, data)
         if not warnings:

@@ -269,6 +269,61 @@ def test_the_agenda_offers_the_most_urgent_and_newest_open_cases(app, client, au
     assert "De urgentste en nieuwste van uw open casussen." in page
 
 
+def _planning_form(**fields) -> dict:
+    """A casuïstiekoverleg three weeks ahead as the planning form sends it, with *fields* on top."""
+    return {"type_code": "casuistiekoverleg", "title": "Casuïstiekoverleg Testregio", "day": DAY.isoformat(),
+            "start_time": "10:00", "end_time": "12:00", "case_minutes": "30", "location": "Zaal 2", "chair_id": "0",
+            "minute_taker_id": "0", "frequency": "", "scope": "deze", "agenda-0-title": "Casusbespreking",
+            "agenda-0-cases": "1", **fields}
+
+
+def test_the_planning_form_lists_the_most_urgent_and_newest_and_the_case_it_came_from(app, client, auth, db, world,
+                                                                                      make_case):
+    """Does the planning form tick-list at most AGENDA_PICKS open cases (with the field for any other reference),
+    and still list and tick the case the coordinator came from when it is older than all of them?"""
+    from mda.core import clock
+    from mda.meetings.pages import AGENDA_PICKS
+
+    made = [make_case(world["coordinator"]) for _ in range(AGENDA_PICKS + 2)]
+    oldest = db.get(type(made[0]), world["case_a"].id)
+    oldest.opened_at = clock.now() - timedelta(days=400)
+    db.commit()
+    auth.login(world["coordinator"])
+    page = client.get("/overleggen/nieuw?type=casuistiekoverleg").text
+    assert len(re.findall(r'name="case_ids"', page)) == AGENDA_PICKS and 'name="case_references"' in page
+    assert oldest.reference not in page and "de urgentste en nieuwste van uw open casussen" in page
+    page = client.get(f"/overleggen/nieuw?type=casuistiekoverleg&casus={oldest.id}").text
+    assert len(re.findall(r'name="case_ids"', page)) == AGENDA_PICKS + 1
+    assert re.search(rf'checked[^>]*value="{oldest.id}"|value="{oldest.id}"[^>]*checked', page)
+
+
+def test_a_meeting_is_planned_with_cases_typed_by_reference(app, client, auth, db, world):
+    """Does the planning form put a ticked case and the cases typed by reference (separated by a comma and a
+    space, in lower case) on the agenda, each once?"""
+    auth.login(world["coordinator"])
+    a, b = world["case_a"], world["case_b"]
+    resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", _planning_form(
+        case_ids=[a.id], case_references=f"{b.reference.lower()}, {a.reference}"))
+    assert resp.status_code == 302, text_of(resp.text)[500:1500]
+    meeting = db.exec(select(Meeting).order_by(Meeting.id.desc())).first()
+    assert set(case_items(db, meeting)) == {a.id, b.id}
+
+
+def test_a_typed_reference_outside_the_circle_plans_nothing(app, client, auth, db, world, make_case):
+    """Does a reference of a case outside the coordinator's circles get the same message as an unknown one, with
+    the typed text kept, nothing planned, and the attempt on record as denied?"""
+    elsewhere = make_case(world["other_coordinator"])
+    auth.login(world["coordinator"])
+    message = "Deze casus bestaat niet, is gesloten, of u hoort niet bij de kring ervan."
+    for typed in (elsewhere.reference, "MDA-1999-9999"):
+        resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", _planning_form(
+            case_ids=[world["case_a"].id], case_references=typed))
+        assert resp.status_code == 422 and message in text_of(resp.text) and f'value="{typed}"' in resp.text
+    assert db.exec(select(Meeting)).first() is None
+    denied = [r for r in audit_rows(db) if r.action == "denied" and r.case_id == elsewhere.id]
+    assert len(denied) == 1
+
+
 def test_the_api_asks_to_confirm_a_start_in_the_past(app, client, auth, db, world):
     """Is a meeting starting yesterday refused through the API with a Dutch question, and stored once confirmed?"""
     auth.login(world["coordinator"])
