@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlmodel import Session, select
 
 from mda import db
+from mda.cases.models import Case
 from mda.core import audit, sharing
+
+
+def case_id_for_reference(db: Session, reference: str) -> int | None:
+    """The internal id of the case with this reference, typed in any case with spaces around it (None when
+    unknown). Whether the user may open it is the caller's to ask the engine."""
+    return db.exec(select(Case.id).where(Case.reference == reference.strip().upper())).first()
 
 
 def load_case(case_id: int, action: str | None = None, *, object_type: str = "case", what: str = "casus"):

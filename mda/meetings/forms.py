@@ -119,7 +119,7 @@ class AddCaseForm(FlaskForm):
     # any value the browser sends is an id or 0 (none picked), so that one message says what to do
     case_id = SelectField("Casus", coerce=_case_id, validate_choice=False, validators=[Optional()])
     reference = StringField("Of het casusnummer", validators=[Optional(), Length(max=20, message=(
-        "Een casusnummer heeft hoogstens 20 tekens."))], filters=[lambda v: (v or "").strip().upper()])
+        "Een casusnummer heeft hoogstens 20 tekens."))], filters=[lambda v: (v or "").strip()])
     minutes = IntegerField("Minuten", validators=[Optional(), NumberRange(1, 480, "Kies 1 tot 480 minuten.")])
     submit = SubmitField("Op de agenda zetten")
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 import mda.cases.models  # noqa: F401  (loaded before mda.meetings.access: the cases/meetings import circle)
 from mda import db
+from mda.cases.loaders import case_id_for_reference
 from mda.core import clock, confirmations, refusal, signals, workdays
 from mda.core.forms import confirm_page
 from mda.core.input_guard import form_id
@@ -204,8 +205,9 @@ def create():
     elif form.validate_on_submit():
         data = form_data(form, type_code)
         # a typed reference names a case like a ticked one: the service decides whether this user may plan it
+        # (an unknown one is 0: the service's one message for a case that does not exist or that they may not see)
         data.case_ids = list(dict.fromkeys([*data.case_ids, *(
-            services.case_id_of(db.session(), ref) for ref in references(form.case_references.data))]))
+            case_id_for_reference(db.session(), ref) or 0 for ref in references(form.case_references.data))]))
         services.check_common(db.session(), data)
         warnings, free = pages.conflict_check(form, None, data)
         if not warnings:

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from mda import db
+from mda.cases.loaders import case_id_for_reference
 from mda.core import confirmations, refusal
 from mda.core.forms import ConfirmForm, ReasonConfirmForm, confirm_page
 from mda.core.input_guard import form_id
@@ -98,7 +99,8 @@ def add_case(meeting_id: int):
         return _back(meeting_id, "agenda")
     refusal.on_refusal(lambda exc: _back(meeting_id, "agenda"))
     # a typed reference names a case like a picked one: the service decides whether this user may put it on
-    case_id = form.case_id.data or services.case_id_of(db.session(), form.reference.data)
+    # (an unknown one is 0: the service's one message for a case that does not exist or that they may not see)
+    case_id = form.case_id.data or case_id_for_reference(db.session(), form.reference.data) or 0
     services.add_case_item(db.session(), current_user, meeting, case_id, form.minutes.data)
     flash("De casus staat op de agenda.", "success")
     return _back(meeting_id, "agenda")

@@ -126,18 +126,13 @@ def check_common(db: Session, data: MeetingData) -> None:
         raise MeetingError("De termijn voor updates moet vóór het begin van het overleg liggen.", "update_deadline")
 
 
-def case_id_of(db: Session, reference: str) -> int:
-    """The id of the case with *reference*, or 0: whether the user may open it is :func:`check_cases`'s to say, with
-    one message for a case that does not exist and one they may not see."""
-    return db.exec(select(Case.id).where(Case.reference == reference.strip().upper())).first() or 0
-
-
 def check_cases(db: Session, user: User, mtype: MeetingType, case_ids: list[int]) -> list[Case]:
     cases = []
     for case_id in dict.fromkeys(case_ids):
         case = db.get(Case, case_id)
-        if case is None or case.closed_at is not None or not sharing.can_open_case(user, case):
-            if case is not None and not sharing.can_open_case(user, case):  # on record: it outlives the refusal
+        outside = case is not None and not sharing.can_open_case(user, case)
+        if case is None or case.closed_at is not None or outside:
+            if outside:  # on record: a denied row outlives the refusal
                 audit.record(db, "denied", user=user, object_type="case", object_id=case.id, case_id=case.id,
                              summary="casus op een agenda gezet buiten de kring")
             raise MeetingError("Deze casus bestaat niet, is gesloten, of u hoort niet bij de kring ervan.",

@@ -6,6 +6,7 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
 from mda import db
+from mda.cases.loaders import case_id_for_reference
 from mda.cases.models import Case
 from mda.core import audit
 from mda.core.audit import ACTIONS, AuditEvent
@@ -19,7 +20,6 @@ from mda.privacy.services import (
     OBJECT_NAMES,
     PAGE_SIZE,
     AuditFilter,
-    case_id_for_reference,
     count_audit,
     last_audit_id,
     query_audit,

@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
-from mda.cases.models import Case
 from mda.core.audit import ACTIONS, AuditEvent, seal_pending
 from mda.core.audit_subjects import AuditSubject
 from mda.core.csvsafe import csv_text
@@ -43,11 +42,6 @@ OBJECT_NAMES = {"case": "casus", "person": "persoon", "item": "gegeven", "consen
                 "destruction": "vernietiging", "session": "sessie", "mail": "e-mail"}
 #: rows per page on the audit page
 PAGE_SIZE = 50
-
-
-def case_id_for_reference(db: Session, reference: str) -> int | None:
-    """The internal id of the case with this reference (None when unknown)."""
-    return db.exec(select(Case.id).where(Case.reference == reference.strip().upper())).first()
 
 
 def query_audit(db: Session, flt: AuditFilter, limit: int | None = 500, before_seq: int | None = None
