@@ -88,7 +88,7 @@ def escalation_event(db: Session, ctx: sharing.CaseContext, esc: Escalation, eve
             notices.send(db, user, "escalaties", f"Escalatie {esc.reference}, casus {ctx.case.reference}",
                          "\n".join([f"Beste {user.name},", "", text, "", "Bekijk de escalatie in MDA++:", link, "",
                                     "Dit bericht bevat bewust geen inhoud van de casus.", "",
-                                    "MDA++ (automatisch bericht)"]), required=urgent)
+                                    "MDA++ (automatisch bericht)"]), required=urgent, case_id=esc.case_id)
         sent += 1
     db.flush()
     return sent

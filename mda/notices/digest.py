@@ -4,6 +4,10 @@ On working days from :data:`DIGEST_HOUR` (Amsterdam time), once per user per day
 when the job runs often or in two processes): every held notice in the order it arose, grouped by kind, each with
 the subject and text the direct e-mail would have had (without its greeting and sign-off), and the calendar files
 of held invitations attached. The held rows are deleted in the same unit of work: nothing stays behind.
+
+A notice about a case goes out only while the user may still open that case (:func:`sharing.can_open_case`, asked
+when the digest is sent, not when the notice was held): someone taken off the circle, or whose case was purged,
+in the meantime gets nothing about it, as they would get no direct mail about it any more.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime
 from sqlmodel import Session, delete, select
 
 from mda.auth.models import User
-from mda.core import audit, mail
+from mda.core import audit, mail, sharing
 from mda.core.timeutil import LOCAL_TZ
 from mda.core.workdays import is_working_day
 from mda.jobs import claim, job
@@ -50,12 +54,29 @@ def send_digests(db: Session, now: datetime) -> int:
             continue  # today's digest went out already: these wait for tomorrow's
         notices = list(db.exec(select(DigestNotice).where(DigestNotice.user_id == user_id)
                                .order_by(DigestNotice.id)))
-        _send(user, notices)
+        kept = still_allowed(db, user, notices)
         db.exec(delete(DigestNotice).where(DigestNotice.id.in_([n.id for n in notices])))
+        summary = f"dagelijks overzicht met {len(kept)} melding(en) verstuurd aan gebruiker {user_id}"
+        if len(kept) < len(notices):
+            summary += f"; {len(notices) - len(kept)} vervallen (geen toegang meer tot de casus)"
+        if kept:
+            _send(user, kept)
+            sent += 1
         audit.record(db, "create", user_name="taak:" + JOB_NAME, object_type="notice_preference", object_id=user_id,
-                     summary=f"dagelijks overzicht met {len(notices)} melding(en) verstuurd aan gebruiker {user_id}")
-        sent += 1
+                     summary=summary if kept else summary.replace("verstuurd", "niet verstuurd", 1))
     return sent
+
+
+def still_allowed(db: Session, user: User, notices: list[DigestNotice]) -> list[DigestNotice]:
+    """The *notices* *user* may still receive: those about no case, and those whose case the sharing engine lets
+    *user* open now (rule 1, as the case page decides)."""
+    case_ids = {n.case_id for n in notices if n.case_id is not None}
+    if not case_ids:
+        return notices
+    cases = sharing.load_cases(db, case_ids)
+    contexts = sharing.load_contexts(db, list(cases.values()))
+    opens = {case_id for case_id, case in cases.items() if sharing.can_open_case(user, case, contexts[case_id])}
+    return [n for n in notices if n.case_id is None or n.case_id in opens]
 
 
 def _trim(body: str) -> list[str]:

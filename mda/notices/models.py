@@ -40,7 +40,11 @@ class NoticePreference(SQLModel, table=True):
 class DigestNotice(SQLModel, table=True):
     """A notice held for *user*'s next daily digest: the message as it would have gone out at once (subject, body
     and calendar attachments), so the digest carries exactly what the direct e-mail carries, no more. Deleted when
-    the digest is sent."""
+    the digest is sent.
+
+    *case_id*: the case the notice is about, when it is about one. The digest asks the sharing engine again when it
+    goes out and leaves out a notice whose case *user* may no longer open (taken off the circle, account moved,
+    case purged since): a notice held for hours must not reach someone the direct mail would no longer reach."""
 
     __tablename__ = "digest_notice"
     __table_args__ = (Index("ix_digest_notice_user", "user_id", "id"),)
@@ -48,6 +52,7 @@ class DigestNotice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id")
     kind: str = Field(max_length=20)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
     subject: str = Field(max_length=300)
     body: str = Field(sa_column=Column(Text, nullable=False))
     #: JSON list of text attachments (calendar files): filename, subtype, params, content

@@ -47,12 +47,15 @@ def set_preferences(db: Session, user: User, choices: dict[str, str]) -> list[st
 
 
 def send(db: Session, user: User, kind: str, subject: str, body: str,
-         attachments: list[mail.Attachment] = (), *, required: bool = False) -> str:
+         attachments: list[mail.Attachment] = (), *, required: bool = False, case_id: int | None = None) -> str:
     """Mail *user* at once, or hold the notice for their daily digest; returns ``direct`` or ``overzicht``.
 
     *required*: the law or the covenant wants this notice at once (docs/notifications.md), so the user's choice
     does not delay it. Either way nothing leaves before the commit: the direct mail is queued with
     :func:`mail.send`, the held notice is a row of the same unit of work.
+
+    *case_id*: the case the notice is about (if any); the digest leaves the notice out when *user* may no longer
+    open that case by the time it goes out (:mod:`mda.notices.digest`).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
@@ -61,6 +64,6 @@ def send(db: Session, user: User, kind: str, subject: str, body: str,
         return DIRECT
     held = [{"filename": a.filename, "maintype": a.maintype, "subtype": a.subtype, "params": a.params,
              "content": a.content.decode("utf-8")} for a in attachments]
-    db.add(DigestNotice(user_id=user.id, kind=kind, subject=subject[:300], body=body,
+    db.add(DigestNotice(user_id=user.id, kind=kind, case_id=case_id, subject=subject[:300], body=body,
                         attachments=json.dumps(held) if held else None, created_at=clock.now()))
     return DIGEST

@@ -46,7 +46,8 @@ def notify_team_leads(db: Session, user: User, ctx: sharing.CaseContext, version
             "namens uw organisatie. Bekijk de wijzigingen en keur het voorstel goed in MDA++:", link, "",
             "Dit bericht bevat bewust geen inhoud van de casus.", "", "MDA++ (automatisch bericht)"])
         notices.send(db, lead, "goedkeuring",
-                     f"Voorstel {version.number} veiligheidsplan {reference} wacht op uw goedkeuring", body)
+                     f"Voorstel {version.number} veiligheidsplan {reference} wacht op uw goedkeuring", body,
+                     case_id=ctx.case.id)
     audit.record(db, "create", user=user, object_type="plan_version", object_id=version.id, case_id=ctx.case.id,
                  summary=f"plan {reference}: voorstel {version.number} gemeld aan {len(leads)} teamleider(s)")
     return len(leads)

@@ -177,6 +177,6 @@ def _send(address: str, name: str | None, case: Case, action: PlanAction, kind: 
     body = "\n".join([greeting, "", what, "Bekijk de actie en werk de status bij in MDA++:", link, "",
                       "Dit bericht bevat bewust geen inhoud van de casus.", "", "MDA++ (automatisch bericht)"])
     if user is not None:  # a person chooses: at once or in the daily digest; a mailbox always at once
-        notices.send(db, user, "acties", subject, body)
+        notices.send(db, user, "acties", subject, body, case_id=case.id)
     else:
         mail.send([address], subject, body)

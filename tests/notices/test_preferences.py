@@ -122,3 +122,46 @@ def test_a_closed_account_gets_no_digest_and_its_notices_go(app, db, scenario, a
     before = len(_mails_to(app, lt))
     assert run_job(app, "dagelijks_overzicht", at(DEADLINE, 8)) == 0
     assert held(db, lt) == 0 and len(_mails_to(app, lt)) == before
+
+
+def test_a_notice_about_a_case_the_user_left_is_not_in_the_digest(app, db, scenario, action, choose):
+    """Taken off the case's circle after a reminder was held, does the professional's digest leave that notice
+    out (the engine asked again at sending), while a held notice about no case still goes, and does the audit
+    row count the dropped notice without naming the case?"""
+    from mda.cases import circle
+    from mda.notices import services
+
+    lt = scenario.users["lt"]
+    choose(lt, acties=DIGEST, uitnodigingen=DIGEST)
+    run_job(app, "actieherinneringen", at(DEADLINE, 0, 5))
+    services.send(db, db.get(type(lt), lt.id), "uitnodigingen", "Uitnodiging: casuïstiekoverleg", "Beste X,\n\nTekst")
+    db.commit()
+    assert held(db, lt) == 2
+    circle.remove_member(db, scenario.users["coordinator"], sharing.load_context(db, scenario.case), lt.id)
+    db.commit()
+    before = len(_mails_to(app, lt))
+    assert run_job(app, "dagelijks_overzicht", at(DEADLINE, 8)) == 1
+    (digest,) = _mails_to(app, lt)[before:]
+    body = digest.get_content()
+    assert digest["Subject"] == "Dagelijks overzicht MDA++ (1 melding)" and "casuïstiekoverleg" in body
+    assert scenario.case.reference not in body and f"actie {action.id}" not in body
+    assert held(db, lt) == 0
+    (row,) = audit_rows(db, object_type="notice_preference", action="create")
+    assert row.summary.endswith("; 1 vervallen (geen toegang meer tot de casus)")
+    assert scenario.case.reference not in row.summary
+
+
+def test_a_digest_with_only_notices_the_user_may_no_longer_have_is_not_sent(app, db, scenario, action, choose):
+    """When every held notice is about a case the user has left, is no e-mail sent and are the notices gone?"""
+    from mda.cases import circle
+
+    lt = scenario.users["lt"]
+    choose(lt, acties=DIGEST)
+    run_job(app, "actieherinneringen", at(DEADLINE, 0, 5))
+    circle.remove_member(db, scenario.users["coordinator"], sharing.load_context(db, scenario.case), lt.id)
+    db.commit()
+    before = len(_mails_to(app, lt))
+    assert run_job(app, "dagelijks_overzicht", at(DEADLINE, 8)) == 0
+    assert len(_mails_to(app, lt)) == before and held(db, lt) == 0
+    (row,) = audit_rows(db, object_type="notice_preference", action="create")
+    assert row.summary.startswith("dagelijks overzicht met 0 melding(en) niet verstuurd")
