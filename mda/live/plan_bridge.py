@@ -15,9 +15,9 @@ from datetime import date
 from sqlmodel import Session, select
 
 from mda.auth.models import User
-from mda.cases import catalogue
 from mda.core import audit, sharing
 from mda.safety_plan import services as plan_services
+from mda.safety_plan import views
 from mda.safety_plan.models import PLAN_CATEGORY, PlanAction
 
 __all__ = ["PLAN_CATEGORY", "ActionRow", "actions_for", "actions_for_cases", "add_action", "record_scores"]
@@ -39,7 +39,8 @@ def record_scores(db: Session, user: User, ctx: sharing.CaseContext, *, meeting_
 
 @dataclass
 class ActionRow:
-    """An action as the live view lists it: the description only when the engine shows it."""
+    """An action as the live view lists it, from the plan's view of it (:func:`mda.safety_plan.views.action_view`):
+    description and owner only when the engine shows the action (*owner* is empty otherwise)."""
 
     id: int
     owner: str
@@ -64,29 +65,18 @@ def actions_for_cases(db: Session, user: User, contexts: dict[int, sharing.CaseC
     actions = list(db.exec(select(PlanAction).where(PlanAction.case_id.in_(list(contexts)),
                                                     PlanAction.meeting_id == meeting_id,
                                                     PlanAction.removed_at.is_(None)).order_by(PlanAction.id)))
-    owner_ids = {a.owner_user_id for a in actions if a.owner_user_id}
-    owners = ({u.id: u for u in db.exec(select(User).where(User.id.in_(owner_ids)))} if owner_ids else {})
-    cats = catalogue.categories()
+    owner_names = views.user_names(db, {a.owner_user_id for a in actions})
     seen: dict[int, list] = {case_id: [] for case_id in contexts}
     for action in actions:
-        ctx = contexts[action.case_id]
-        decision = sharing.plan_entry_decision(user, ctx, action)
-        cat = cats.get(action.category)
-        view = {"zichtbaar": decision.visible, "categorie": cat.name if cat else action.category}
-        if decision.visible:
-            view.update(tekst=action.description, grondslag=decision.basis)
-            seen[action.case_id].append((action.id, decision))
+        # the plan's own view of the action: description, owner and owner's organisation only with a basis
+        view = views.action_view(user, ctx := contexts[action.case_id], action, owner_names)
+        shown = {"zichtbaar": view.decision.visible, "categorie": view.category_name}
+        if view.decision.visible:
+            shown.update(tekst=view.description, grondslag=view.decision.basis)
+            seen[ctx.case.id].append((action.id, view.decision))
         else:
-            view["niet_gedeeld"] = decision.withheld_reason
-        if action.owner_user_id:
-            owner_user = owners.get(action.owner_user_id)
-            owner = (f"{owner_user.name} ({ctx.org_names.get(owner_user.organisation_id, '')})"
-                     if owner_user else "")
-        elif action.owner_organisation_id:
-            owner = ctx.org_names.get(action.owner_organisation_id, "")
-        else:
-            owner = "het gezin"
-        result[action.case_id].append(ActionRow(action.id, owner, action.deadline, view))
+            shown["niet_gedeeld"] = view.decision.withheld_reason
+        result[action.case_id].append(ActionRow(action.id, view.owner_label or "", action.deadline, shown))
     for case_id, shown in seen.items():
         ctx = contexts[case_id]
         by_basis: dict[tuple[str, str], list[int]] = {}

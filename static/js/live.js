@@ -553,7 +553,7 @@
   function actionsPart(it) {
     var list = el("ul", { class: "utrecht-unordered-list", id: "live-acties" });
     it.acties.forEach(function (a) {
-      list.appendChild(el("li", {}, (a.zichtbaar ? a.tekst : "Niet gedeeld: " + a.niet_gedeeld) + " · eigenaar: " + a.eigenaar + " · deadline " + a.deadline));
+      list.appendChild(el("li", {}, (a.zichtbaar ? a.tekst : "Niet gedeeld: " + a.niet_gedeeld) + (a.eigenaar ? " · eigenaar: " + a.eigenaar : "") + " · deadline " + a.deadline));
     });
     return list;
   }
