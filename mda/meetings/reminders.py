@@ -5,7 +5,9 @@ most one e-mail a day listing every coming meeting whose update deadline falls w
 :data:`DAYS_AHEAD` days and for which their organisation has not written its update yet. The
 job's :func:`mda.jobs.claim` mark (user and day) is stored in the same unit of work as the
 queued e-mail, which leaves only after that commit: two runs at once send it once. The e-mail
-holds meeting labels (titles are checked to name nobody), case references, deadlines and links.
+holds meeting labels (titles are checked to name nobody), case references, deadlines and links: only references
+of cases the recipient may open (the sharing engine's rule 1, asked when the digest is made; a whole-meeting
+invitee outside one case's circle is not asked about that case).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlmodel import Session, select
 
 from mda.auth.models import User
 from mda.cases.models import Case
-from mda.core import audit, mail
+from mda.core import audit, mail, sharing
 from mda.core.timeutil import LOCAL_TZ, format_local
 from mda.jobs import claim, job
 from mda.meetings.access import coming
@@ -32,14 +34,15 @@ DAYS_AHEAD = 2
 
 def owed(db: Session, now: datetime) -> dict[int, list[tuple[Meeting, str]]]:
     """User id -> (meeting, case reference) of every update their organisation still owes with a deadline
-    from *now* to :data:`DAYS_AHEAD` days ahead (one query for everyone)."""
+    from *now* to :data:`DAYS_AHEAD` days ahead, for cases the user may open (one query for everyone, then the
+    engine's rule 1 per user and case on the contexts of the cases named)."""
     deadline = func.coalesce(Meeting.update_deadline, Meeting.starts_at)
     covered = or_(Invitation.whole_meeting.is_(True), exists().where(
         InvitationItem.invitation_id == Invitation.id, InvitationItem.agenda_item_id == AgendaItem.id))
     given = exists().where(MeetingUpdate.agenda_item_id == AgendaItem.id,
                            MeetingUpdate.organisation_id == User.organisation_id)
     rows = db.exec(
-        select(Invitation.user_id, Meeting, Case.reference)
+        select(User, Meeting, Case).select_from(Invitation)
         .join(Meeting, Meeting.id == Invitation.meeting_id)
         .join(AgendaItem, and_(AgendaItem.meeting_id == Meeting.id, AgendaItem.kind == "casus"))
         .join(Case, Case.id == AgendaItem.case_id)
@@ -49,9 +52,12 @@ def owed(db: Session, now: datetime) -> dict[int, list[tuple[Meeting, str]]]:
                User.active.is_(True), Case.purged_at.is_(None),
                deadline > now, deadline <= now + timedelta(days=DAYS_AHEAD), coming(now), covered, ~given)
         .order_by(Invitation.user_id, deadline, Meeting.id, Case.reference))
+    rows = list(rows)
+    contexts = sharing.load_contexts(db, list({case.id: case for _u, _m, case in rows}.values()))
     result: dict[int, list[tuple[Meeting, str]]] = defaultdict(list)
-    for user_id, meeting, reference in rows:
-        result[user_id].append((meeting, reference))
+    for user, meeting, case in rows:
+        if sharing.can_open_case(user, case, contexts[case.id]):
+            result[user.id].append((meeting, case.reference))
     return result
 
 

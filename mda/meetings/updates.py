@@ -224,7 +224,9 @@ def remind(db: Session, user: User, meeting: Meeting, items: list[AgendaItem]) -
 def due_for(db: Session, user: User, limit: int = 5) -> tuple[int, list[tuple[Meeting, AgendaItem]]]:
     """Case items of coming meetings where *user* takes part and their organisation has not given its
     pre-meeting update while the deadline is still ahead: (how many, the first *limit* by deadline).
-    Two queries whatever the number of meetings (for the start page's task panel)."""
+    Only cases *user* may open (rule 1, :func:`sharing.opens_case`): a whole-meeting invitee outside a case's
+    circle is not asked for an update on it. Two queries whatever the number of meetings (for the start page's
+    task panel)."""
     from sqlalchemy import and_, exists, func, or_
 
     now = utcnow()
@@ -237,7 +239,7 @@ def due_for(db: Session, user: User, limit: int = 5) -> tuple[int, list[tuple[Me
             .join(AgendaItem, and_(AgendaItem.meeting_id == Meeting.id, AgendaItem.kind == "casus"))
             .where(Invitation.user_id == user.id, Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer",
                    Invitation.response.not_in(("afgewezen", "gedelegeerd")), Meeting.status == "gepland",
-                   deadline > now, coming(now), covered, ~given))
+                   deadline > now, coming(now), covered, ~given, sharing.opens_case(user, AgendaItem.case_id)))
     total = db.exec(select(func.count()).select_from(stmt.subquery())).one()
     return total, list(db.exec(stmt.order_by(deadline, AgendaItem.id).limit(limit))) if total else []
 

@@ -148,3 +148,42 @@ def test_break_glass_opens_item_for_that_user_and_is_audited(app, household):
     assert _decision(app, h, "POL").kind == "doorbraak"
     assert not _decision(app, h, "LT").visible
     assert audit_rows(h["db"], action="break_glass", user_id=police.id)
+
+
+def test_rule_one_in_sql_agrees_with_can_open_case(app, db, household, make_user):
+    """Does sharing.opens_case (rule 1 as an SQL condition, for task lists) answer exactly as can_open_case for the
+    coordinator, named members, a member taken off the circle, a member whose organisation left it, a team lead of
+    a circle organisation, a plain colleague, an outsider and a closed account, and for a purged case?"""
+    from sqlmodel import select
+
+    from mda.cases import circle
+    from mda.cases.models import Case
+
+    h = household
+    lead = make_user(roles=("team_lead",), org=h["orgs"]["LT"])
+    people = [h["coordinator"], *h["users"].values(), lead, make_user(roles=("professional",), org=h["orgs"]["LT"]),
+              make_user(roles=("professional",), org=h["orgs"]["POL"], active=False)]
+    ctx = sharing.load_context(db, h["case"])
+    circle.remove_member(db, h["coordinator"], ctx, h["users"]["GGZ"].id)
+    db.commit()
+
+    def both(user):
+        db.expire_all()
+        case = db.get(Case, h["case"].id)
+        in_sql = db.exec(select(Case.id).where(Case.id == case.id, sharing.opens_case(user, Case.id))).first()
+        return in_sql is not None, sharing.can_open_case(user, case, sharing.load_context(db, case))
+
+    answers = {user.id: both(user) for user in people}
+    assert all(sql == engine for sql, engine in answers.values()), answers
+    assert sorted(answers.values()).count((True, True)) == 5  # coordinator, POL, LT, VT, LT's lead
+    # a named member's organisation leaves the circle: rule 1 closes the case to them in both
+    from mda.cases.models import CaseOrganisation
+    row = db.exec(select(CaseOrganisation).where(CaseOrganisation.case_id == h["case"].id,
+                                                 CaseOrganisation.organisation_id == h["orgs"]["VT"].id)).one()
+    row.removed_at = row.added_at
+    db.commit()
+    assert both(h["users"]["VT"]) == (False, False)
+    case = db.get(Case, h["case"].id)
+    case.purged_at = case.opened_at
+    db.commit()
+    assert both(h["users"]["POL"]) == (False, False) and both(h["coordinator"]) == (True, True)

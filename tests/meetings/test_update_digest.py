@@ -50,3 +50,28 @@ def test_one_digest_a_day_for_a_series_with_two_cases(app, client, auth, db, wor
     count = len(_mails_to(app, pol.email))
     _run_at(app, day_before + timedelta(days=1, hours=-12))  # the next day: POL owes nothing any more
     assert len(_mails_to(app, pol.email)) == count
+
+
+def test_a_whole_meeting_invitee_is_not_asked_about_a_case_outside_their_circle(app, client, auth, db, world, plan,
+                                                                               invite, service):
+    """VT, invited for the whole meeting while it held case A only, is in case A's circle, not case B's. When the
+    coordinator puts case B on the agenda afterwards, do neither the update digest nor VT's start page ask VT for
+    an update on case B (or name it), while they still ask about case A?"""
+    from mda.meetings import services
+    from mda.meetings.models import Meeting
+    from mda.meetings.updates import due_for
+
+    vt = world["users"]["VT"]
+    meeting = plan(cases=[world["case_a"]])
+    invite(meeting, world["coordinator"], vt)
+    service(lambda s, c: services.add_case_item(s, c, s.get(Meeting, meeting.id), world["case_b"].id),
+            world["coordinator"])
+    day_before = as_utc(meeting.starts_at) - timedelta(days=1)
+    assert _run_at(app, day_before) >= 1
+    (mail,) = [m for m in _mails_to(app, vt.email) if "update" in m["Subject"]]  # the only digest VT got
+    body = mail.get_content()
+    assert world["case_a"].reference in body and world["case_b"].reference not in body
+    assert mail["Subject"] == "Nog 1 update vooraf te geven"
+    with app.test_request_context(), clock.frozen(day_before):
+        total, rows = due_for(db, db.get(type(vt), vt.id))
+    assert total == 1 and [item.case_id for _m, item in rows] == [world["case_a"].id]
