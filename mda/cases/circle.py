@@ -15,7 +15,7 @@ from sqlmodel import Session, or_, select
 from mda.auth.models import User
 from mda.auth.services import ServiceError
 from mda.cases.models import CaseMember, CaseOrganisation
-from mda.core import audit, sharing
+from mda.core import audit, sharing, signals
 from mda.core.permissions import has_permission
 from mda.core.timeutil import utcnow
 from mda.organisations.models import Organisation
@@ -143,6 +143,7 @@ def remove_organisation(db: Session, user: User, ctx: sharing.CaseContext, organ
     audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
                  summary=f"organisatie {ctx.org_names.get(organisation_id, organisation_id)} uit de kring van "
                          f"{ctx.case.reference} gehaald ({len(removed)} professional(s) mee)")
+    _left(db, user, ctx)
 
 
 def add_member(db: Session, user: User, ctx: sharing.CaseContext, member_id: int | None) -> User:
@@ -177,3 +178,10 @@ def remove_member(db: Session, user: User, ctx: sharing.CaseContext, member_id: 
     member = db.get(User, member_id)
     audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
                  summary=f"{member.email if member else member_id} uit de kring van {ctx.case.reference} gehaald")
+    _left(db, user, ctx)
+
+
+def _left(db: Session, user: User, ctx: sharing.CaseContext) -> None:
+    """Tell the features that keep work for people in the circle (:data:`signals.circle_left`)."""
+    for provider in signals.circle_left:
+        provider(db, user, ctx)

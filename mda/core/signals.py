@@ -102,6 +102,14 @@ connected by the documents feature (the files) and the live session (revisions o
 states).
 """)
 
+circle_left = Registry("circle-left", """
+Functions ``(db, user, ctx) -> None``: the circle of ``ctx.case`` shrank (*user*, the coordinator, took a
+professional or an organisation off it). Called by :mod:`mda.cases.circle` in the same unit of work, after the
+circle's rows and *ctx* changed. Connected by the safety plan: open actions whose owner can no longer open the case
+go to the owner's organisation, to be picked up there (or, when the organisation left too, to the coordinator's
+overview of actions without a person), instead of staying with someone the case is now closed to.
+""")
+
 escalation_meeting_invitees = Registry("escalation-meeting-invitees", """
 Functions ``(db, user, escalation_id) -> (escalation, [users]) | None``: for a meeting planned from an open
 escalation (``?escalatie=<id>`` on the planning form), the escalation and whom to invite; None when *user* may not

@@ -65,12 +65,13 @@ def meeting_invitees(db: Session, user: User, escalation_id) -> tuple[Escalation
 
 
 def party_users(db: Session, ctx: sharing.CaseContext, esc: Escalation) -> list[User]:
-    """The professionals of the two parties named in the circle, and the raiser."""
+    """The professionals of the two parties named in the circle, and the raiser while the case is open to them
+    (rule 1: a raiser taken off the circle since gets no notice naming the case)."""
     ids = set(ctx.member_user_ids) | {esc.raised_by_id}
     users = db.exec(select(User).where(User.id.in_(ids), User.active.is_(True),
                                        User.organisation_id.in_({esc.raiser_organisation_id,
                                                                  esc.other_organisation_id})))
-    return list(users)
+    return [u for u in users if sharing.can_open_case(u, ctx.case, ctx)]
 
 
 def sharing_case(db: Session, esc: Escalation):

@@ -19,8 +19,10 @@ def init_app(app) -> None:
     from mda.safety_plan import api, coordinator_digest, reminders  # noqa: F401  (API views; @job functions)
     from mda.safety_plan.approval_notices import home_panel as approval_panel
     from mda.safety_plan.routes_follow_up import home_panel, meeting_page_open_actions
+    from mda.safety_plan.services import hand_over_actions
 
     app.register_blueprint(bp)
     signals.meeting_page.connect(meeting_page_open_actions)  # a module-level function: connected once, kept
     signals.home_panels.connect(approval_panel, position=30)
     signals.home_panels.connect(home_panel, position=31)
+    signals.circle_left.connect(hand_over_actions)

@@ -93,10 +93,13 @@ class Recipients:
     mailboxes: dict[int, str] = field(default_factory=dict)  # organisation id -> mailbox
 
     def for_action(self, action: PlanAction, ctx: sharing.CaseContext) -> tuple[list[User], str | None]:
-        """The accounts to remind of *action* (each may open the case) and the mailbox, if any."""
+        """The accounts to remind of *action* (each may open the case) and the mailbox, if any: the owner, asked
+        again now (rule 1: a reminder names the case, so someone the case has been closed to gets none; the plan
+        hands such actions to the organisation when the circle shrinks, :func:`services.hand_over_actions`); for an
+        action of an organisation, its team leads in the circle and its mailbox."""
         if action.owner_user_id is not None:
             owner = self.users.get(action.owner_user_id)
-            return ([owner] if owner is not None and owner.active else []), None
+            return ([owner] if owner is not None and sharing.can_open_case(owner, ctx.case, ctx) else []), None
         leads = [u for u in self.leads.get(action.owner_organisation_id, []) if sharing.can_open_case(u, ctx.case, ctx)]
         in_circle = action.owner_organisation_id in ctx.circle_org_ids
         return leads, (self.mailboxes.get(action.owner_organisation_id) if in_circle else None)
@@ -171,8 +174,8 @@ def _send(address: str, name: str | None, case: Case, action: PlanAction, kind: 
                 "'Gereed'. Lukt het niet, zet haar op 'Niet gelukt' met de reden; is er meer tijd nodig, "
                 "spreek dan een nieuwe termijn af. Tot dan krijgt u elke week deze herinnering.")
         subject = f"Termijn verstreken: actie {action.id}, casus {case.reference}"
-    link = mail.public_url("safety_plan.my_actions" if action.owner_user_id
-                           else "safety_plan.organisation_actions")
+    mine = user is not None and user.id == action.owner_user_id  # else a team lead or the mailbox
+    link = mail.public_url("safety_plan.my_actions" if mine else "safety_plan.organisation_actions")
     greeting = f"Beste {name}," if name else "Beste collega's,"
     body = "\n".join([greeting, "", what, "Bekijk de actie en werk de status bij in MDA++:", link, "",
                       "Dit bericht bevat bewust geen inhoud van de casus.", "", "MDA++ (automatisch bericht)"])

@@ -24,6 +24,7 @@ from mda.core.timeutil import LOCAL_TZ, as_utc, utcnow
 from mda.safety_plan.models import (
     ACTION_STATUSES,
     FAILURE_REASONS,
+    OPEN_STATUSES,
     PLAN_CATEGORY,
     SECTIONS,
     ActionStatusChange,
@@ -249,10 +250,33 @@ def _check_owner(db: Session, ctx: sharing.CaseContext, owner_user_id: int | Non
                                "Voeg de organisatie eerst toe aan de kring.")
         if owner_organisation_id is not None and owner_organisation_id != owner.organisation_id:
             raise ServiceError("De eigenaar werkt niet bij de gekozen organisatie.")
+        if not sharing.can_open_case(owner, ctx.case, ctx):  # rule 1: the owner must be able to open the case
+            raise ServiceError(f"{owner.name} staat niet in de kring van deze casus. Noem hem of haar eerst in de "
+                               "kring, of geef de actie aan de organisatie.")
         return owner.id, owner.organisation_id
     if owner_organisation_id not in ctx.circle_org_ids:
         raise ServiceError("De organisatie van de eigenaar hoort niet bij de kring van deze casus.")
     return None, owner_organisation_id
+
+
+def hand_over_actions(db: Session, user: User, ctx: sharing.CaseContext) -> int:
+    """The circle shrank (:data:`mda.core.signals.circle_left`): each open action whose owner can no longer open
+    the case goes to the owner's organisation (its team leads and mailbox are reminded; its page lists the action
+    to be picked up; when the organisation left the circle too, the coordinator's overview lists it as an action
+    without a person). One audit row per action, ids only; returns how many."""
+    actions = list(db.exec(select(PlanAction).where(
+        PlanAction.case_id == ctx.case.id, PlanAction.removed_at.is_(None), PlanAction.status.in_(OPEN_STATUSES),
+        PlanAction.owner_user_id.is_not(None))))
+    owners = {u.id: u for u in db.exec(select(User).where(User.id.in_({a.owner_user_id for a in actions})))} \
+        if actions else {}
+    gone = [a for a in actions if not sharing.can_open_case(owners.get(a.owner_user_id), ctx.case, ctx)]
+    for action in gone:
+        previous = action.owner_user_id
+        action.owner_organisation_id = action.owner_organisation_id or owners[previous].organisation_id
+        action.owner_user_id, action.updated_at = None, utcnow()
+        _changed(db, user, ctx, action, "update", f"actie {action.id}: eigenaar (gebruiker {previous}) niet meer in "
+                                                   "de kring; de actie ligt nu bij diens organisatie")
+    return len(gone)
 
 
 def add_action(db: Session, user: User, ctx: sharing.CaseContext, *, description: str, deadline: date,

@@ -306,3 +306,23 @@ def test_moving_up_notifies_the_new_levels_deciders(db, raise_on, condition, lad
     texts = {n.user_id: n.text for n in db.exec(select(Notification).where(Notification.escalation_id == esc.id))}
     assert "niveau 2" in texts[s.users["vt_manager"].id] and "niveau 2" in texts[s.users["lt_manager"].id]
     assert s.users["om_manager"].id not in texts
+
+
+def test_a_raiser_taken_off_the_circle_is_no_longer_told_about_the_escalation(db, raise_on, condition, ladder_people,
+                                                                                ctx_of):
+    """After the coordinator takes the raising LT professional off the circle, does a later step (VT's position)
+    leave them out of the notices (in the app and by e-mail, which name the case), while VT's side still hears?"""
+    from mda.cases import circle
+
+    s = ladder_people
+    esc = raise_on(condition)
+    circle.remove_member(db, s.users["coordinator"], ctx_of(s.case), s.users["lt"].id)
+    db.commit()
+    assert s.users["lt"].id not in {u.id for u in access.party_users(db, ctx_of(s.case), esc)}
+    before = {n.id for n in db.exec(select(Notification).where(Notification.escalation_id == esc.id))}
+    services.add_position(db, s.users["vt"], ctx_of(s.case), db.get(Escalation, esc.id),
+                          text="Standpunt VT (fictief)", risk_argument="Risico (fictief)")
+    db.commit()
+    later = [n for n in db.exec(select(Notification).where(Notification.escalation_id == esc.id))
+             if n.id not in before]
+    assert later and s.users["lt"].id not in {n.user_id for n in later}

@@ -160,3 +160,37 @@ def test_the_coordinator_gets_a_daily_digest_of_overdue_and_unowned_actions(app,
 def test_no_digest_when_nothing_needs_attention(app, db, scenario, personal):
     """With only an action on track (a person as owner, deadline ahead), is no digest sent?"""
     assert _digest_at(app, DEADLINE - timedelta(days=7)) == 0 and outbox_messages(app) == []
+
+
+def test_taken_off_the_circle_the_owner_is_reminded_no_more_and_the_organisation_picks_the_action_up(
+        app, db, scenario, personal):
+    """When the coordinator takes the LT professional off the circle, does their open action go to LT as an
+    organisation (audited with ids only), so that LT's team lead is reminded at the deadline and the former owner,
+    whom the case is now closed to, gets no mail naming it?"""
+    from mda.cases import circle
+    from mda.safety_plan.models import PlanAction
+
+    lt, lead = scenario.users["lt"], scenario.users["lt_lead"]
+    circle.remove_member(db, scenario.users["coordinator"], sharing.load_context(db, scenario.case), lt.id)
+    db.commit()
+    db.expire_all()
+    action = db.get(PlanAction, personal.id)
+    assert (action.owner_user_id, action.owner_organisation_id) == (None, scenario.orgs["LT"].id)
+    (row,) = [r for r in audit_rows(db, object_type="plan_action", action="update") if r.object_id == str(action.id)]
+    assert f"gebruiker {lt.id}" in row.summary and lt.email not in row.summary and lt.name not in row.summary
+    before = len(_sent_to(app))
+    assert _run_at(app, DEADLINE) == 1
+    assert _sent_to(app)[: len(_sent_to(app)) - before] == [lead.email]
+
+
+def test_a_reminder_never_goes_to_an_owner_the_case_is_closed_to(app, db, scenario, personal):
+    """Should an action still name an owner the case is closed to (their account moved to an organisation outside
+    the circle), is that owner sent nothing?"""
+    from mda.auth.models import User
+
+    owner = db.get(User, scenario.users["lt"].id)
+    owner.organisation_id = scenario.orgs["OM"].id  # OM is not in the circle: rule 1 closes the case to them
+    db.commit()
+    before = len(_sent_to(app))
+    _run_at(app, DEADLINE)
+    assert owner.email not in _sent_to(app)[: len(_sent_to(app)) - before]

@@ -28,6 +28,22 @@ def test_add_action_stores_owner_deadline_and_audits(db, scenario, ctx_of):
     assert len(rows) == 1 and "Huisbezoek" not in rows[0].summary
 
 
+def test_an_action_s_owner_must_be_able_to_open_the_case(db, scenario, ctx_of, make_user):
+    """Is a professional of a circle organisation who is not named in the circle (the case is closed to them)
+    refused as an action's owner, with a Dutch message and nothing stored, while the organisation's team lead, who
+    may open the case, is accepted?"""
+    s = scenario
+    colleague = make_user(roles=("professional",), org=s.orgs["LT"])
+    with pytest.raises(ServiceError, match="staat niet in de kring van deze casus"):
+        services.add_action(db, s.users["pol"], ctx_of(s.case), description="Huisbezoek", deadline=FUTURE,
+                            owner_user_id=colleague.id)
+    db.rollback()
+    assert db.exec(select(PlanAction).where(PlanAction.case_id == s.case.id)).all() == []
+    made = services.add_action(db, s.users["pol"], ctx_of(s.case), description="Huisbezoek", deadline=FUTURE,
+                               owner_user_id=s.users["lt_lead"].id)
+    assert made.owner_user_id == s.users["lt_lead"].id
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(description="  ", deadline=FUTURE, owner_is_family=True), "beschrijving"),
     (dict(description="X", deadline=FUTURE), "Kies een eigenaar"),
