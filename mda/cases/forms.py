@@ -78,7 +78,8 @@ class IntakeForm(FlaskForm):
     goal = TextAreaField("Doel van het overleg", validators=[DataRequired(REQUIRED), Length(max=4000)])
     urgency = SelectField("Urgentie", choices=list(URGENCIES.items()))
     partners = MultiCheckboxField("Partners om te betrekken", coerce=int, validate_choice=False)
-    persons = FieldList(FormField(PersonRowForm), min_entries=INTAKE_PERSON_ROWS, max_entries=12)
+    # the label names one row: the error summary says "Persoon 2, Geboortedatum: ..."
+    persons = FieldList(FormField(PersonRowForm), "Persoon", min_entries=INTAKE_PERSON_ROWS, max_entries=12)
     submit = SubmitField("Aanmelding versturen")
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from mda.core.form_errors import error_lines
 from mda.core.permissions import PERMISSIONS, has_permission
 from mda.core.timeutil import format_local
 
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["localdate"] = lambda v: format_local(v, "%d-%m-%Y")
     app.jinja_env.filters["decimal"] = dutch_decimal
+    app.jinja_env.filters["error_lines"] = error_lines
     app.jinja_env.globals["can"] = lambda name: has_permission(current_user, name)
     app.jinja_env.globals["url_pattern"] = UrlPattern
 

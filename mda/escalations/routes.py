@@ -51,6 +51,12 @@ def _version(form) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _csrf_failed(form) -> bool:
+    """Did *form* fail on its CSRF token (expired or missing), rather than on what the user typed?"""
+    token = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
+    return bool(token is not None and token.errors)
+
+
 # ----------------------------------------------------------------------------- raise
 def _other_orgs(ctx) -> list[tuple[str, str]]:
     return [("", "—")] + [(str(o), ctx.org_names.get(o, "")) for o in
@@ -91,7 +97,10 @@ def new(case_id: int):
             form.other_organisation_id.data = str(vt[0])
         return _raise_page(case, ctx, form, error)
     if not form.validate_on_submit():
-        return _raise_page(case, ctx, form, "Het formulier is verlopen of onvolledig; controleer de velden.", 422)
+        # the fields say what is wrong with them (summary and field); only an expired form needs a word of its own
+        expired = _csrf_failed(form)
+        return _raise_page(case, ctx, form, "Het formulier is verlopen of onvolledig; controleer de velden."
+                           if expired else None, 422)
     kind = form.subject_kind.data
     subject_id = None
     if kind in ("plan_entry", "plan_action"):

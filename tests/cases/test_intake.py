@@ -1,5 +1,6 @@
 """Intake (aanmelding) and triage: requesting MDA++, the 'already known?' check, accepting and declining."""
 
+import re
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
@@ -10,7 +11,7 @@ from sqlmodel import select
 from mda.cases.models import Case, CaseMember, CaseOrganisation, Person, Referral, ReferralPerson
 from mda.core.timeutil import utcnow
 from tests.cases.conftest import demodam_region
-from tests.conftest import audit_rows, form_post, working_day
+from tests.conftest import audit_rows, form_post, text_of, working_day
 
 
 def _intake_data(partners=(), **persons):
@@ -59,6 +60,31 @@ def test_intake_refuses_future_birth_date_and_bad_bsn_without_saving(app, client
     assert "De geboortedatum ligt in de toekomst." in resp.text and "elfproef" in resp.text
     db.expire_all()
     assert db.exec(select(Referral)).first() is None
+
+
+def test_intake_error_summary_names_each_person_row_in_dutch_and_counts_its_lines(app, client, switch_to, db,
+                                                                                  scenario):
+    """Does the error summary of the intake form give one Dutch line per problem of a person row ("Persoon 2,
+    Geboortedatum: ..."), each linking to that row's field, with the heading counting those lines, instead of
+    "Persons: date_of_birth bsn" under a heading that counts the list as one problem?"""
+    switch_to(scenario.users["lt"])
+    resp = form_post(app, client, "/casussen/aanmelden", _intake_data(rows=[
+        {"role": "kind", "name": "Kind Een", "date_of_birth": "2015-01-01"},
+        {"role": "ouder_verzorger", "name": "Ouder Twee", "date_of_birth": "31-02-2015", "bsn": "111222334"}])
+        | {"reason": ""})
+    assert resp.status_code == 422
+    summary = resp.text[resp.text.index('id="foutoverzicht-titel"'):]
+    summary = summary[:summary.index("</ul>")]
+    links = re.findall(r'<a class="utrecht-link" href="#([^"]*)">([^<]*)</a>', summary)
+    assert links == [
+        ("reason", "Reden van de aanmelding: Dit veld is verplicht."),
+        ("persons-1-date_of_birth", "Persoon 2, Geboortedatum: Ongeldige datum."),
+        ("persons-1-bsn", "Persoon 2, BSN (optioneel): Dit BSN is ongeldig (het voldoet niet aan de elfproef). "
+                          "Controleer de cijfers."),
+    ]
+    assert "Er zijn 3 problemen met wat u invulde:" in text_of(summary)
+    assert 'id="persons-1-date_of_birth"' in resp.text and 'id="persons-1-bsn"' in resp.text  # the links land
+    assert "Persons" not in resp.text and "date_of_birth bsn" not in resp.text
 
 
 def test_intake_needs_at_least_one_person(app, client, switch_to, db, scenario):

@@ -351,3 +351,34 @@ def test_the_subject_choices_withhold_what_the_engine_withholds(client, auth, la
     page = client.get(f"/casussen/{ladder_people.case.id}/escalaties/nieuw").text
     assert "GEHEIM-GGZ" not in page and "Doelen: niet gedeeld" in page
     assert any("escalatieformulier" in r.summary for r in audit_rows(db, action="view", object_type="safety_plan"))
+
+
+def test_a_too_long_position_is_named_as_such_not_as_an_expired_form(app, client, auth, ladder_people, condition,
+                                                                      db):
+    """Does raising with a position over 4000 characters say what is wrong (the length, at the field and in the
+    summary) without the generic "Het formulier is verlopen of onvolledig", and store nothing?"""
+    auth.login(ladder_people.users["lt"])
+    resp = form_post(app, client, f"/casussen/{ladder_people.case.id}/escalaties/nieuw", {
+        "subject_kind": "plan_entry", "subject_ref": f"plan_entry:{condition.id}", "subject_text": "omschrijving",
+        "urgency": "regulier", "other_organisation_id": str(ladder_people.orgs["VT"].id), "position": "x" * 4001})
+    assert resp.status_code == 422
+    text = text_of(resp.text)
+    assert "verlopen" not in text
+    assert "Er is 1 probleem met wat u invulde: Uw standpunt:" in text and "4000 tekens" in text
+    assert db.exec(select(Escalation)).all() == []
+
+
+def test_only_a_failed_csrf_check_counts_as_an_expired_form(app):
+    """Is a raise form counted as expired only when its CSRF token failed, not when a field is too long?"""
+    from flask_wtf.csrf import generate_csrf
+    from werkzeug.datastructures import MultiDict
+
+    from mda.escalations.forms import RaiseForm
+    from mda.escalations.routes import _csrf_failed
+
+    fields = {"subject_kind": "anders", "urgency": "regulier", "position": "x" * 4001}
+    with app.test_request_context(method="POST"):
+        expired = RaiseForm(formdata=MultiDict(fields | {"csrf_token": "verlopen"}))
+        assert not expired.validate() and _csrf_failed(expired)
+        too_long = RaiseForm(formdata=MultiDict(fields | {"csrf_token": generate_csrf()}))  # this session's token
+        assert not too_long.validate() and too_long.position.errors and not _csrf_failed(too_long)

@@ -359,3 +359,26 @@ def test_the_location_is_marked_required_and_a_missing_one_keeps_what_was_typed(
     checked = re.findall(r'<input checked[^>]*name="case_ids"[^>]*value="(\d+)"', resp.text)
     assert checked == [str(world["case_b"].id)]
     assert db.exec(select(Meeting)).first() is None
+
+
+def test_an_agenda_row_with_minutes_out_of_range_is_named_in_the_summary_and_marked_at_the_row(app, client, auth, db,
+                                                                                                world):
+    """Does an agenda row with minutes out of range give the summary line "Agendapunt 1, Minuten: Kies 0 tot 480
+    minuten." (linking to that row's minutes, not a Python dict like "{'minutes': [...]} {} {}") and show the
+    message at the row's minutes field, without saving?"""
+    auth.login(world["coordinator"])
+    data = {"type_code": "casuistiekoverleg", "title": "Casuïstiekoverleg Zuid", "day": f"{DAY}",
+            "start_time": "13:00", "end_time": "15:00", "location": "Stadhuis", "chair_id": "0",
+            "minute_taker_id": "0", "case_ids": [str(world["case_b"].id)], "case_minutes": "25",
+            "agenda-0-title": "Opening", "agenda-0-minutes": "999",
+            "agenda-1-title": "Casusbespreking", "agenda-1-cases": "1",
+            "agenda-2-title": "Rondvraag", "agenda-2-minutes": "5", "frequency": ""}
+    resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", data)
+    text = text_of(resp.text)
+    assert "Het overleg is niet opgeslagen." in text
+    assert '<a class="utrecht-link" href="#agenda-0-minutes">Agendapunt 1, Minuten: Kies 0 tot 480 minuten.</a>' \
+        in resp.text
+    assert "{'minutes'" not in resp.text and "{}" not in text
+    row = re.search(r'<tr class="utrecht-table__row">(?:(?!</tr>).)*name="agenda-0-minutes".*?</tr>', resp.text, re.S)
+    assert row and "Kies 0 tot 480 minuten." in row.group(0) and 'aria-invalid="true"' in row.group(0)
+    assert db.exec(select(Meeting)).first() is None

@@ -165,3 +165,14 @@ def test_a_digest_with_only_notices_the_user_may_no_longer_have_is_not_sent(app,
     assert len(_mails_to(app, lt)) == before and held(db, lt) == 0
     (row,) = audit_rows(db, object_type="notice_preference", action="create")
     assert row.summary.startswith("dagelijks overzicht met 0 melding(en) niet verstuurd")
+
+
+def test_the_settings_page_explains_what_always_comes_at_once_without_sending_to_the_repository(client, login_as):
+    """Does the settings page explain in Dutch, on the page itself, which mails always come at once (meetings within
+    two working days, escalations, account mail, an organisation's mailbox), instead of pointing a partner
+    professional to a repository file (docs/notifications.md) they cannot open?"""
+    login_as(("professional",))
+    text = text_of(client.get("/account/meldingen").text)
+    assert "docs/" not in text and ".md" not in text and "documentatie" not in text
+    assert "binnen twee werkdagen" in text and "mailbox van een organisatie" in text
+    assert "Waarom: een dagelijks overzicht kan te laat komen." in text
