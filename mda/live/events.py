@@ -15,7 +15,9 @@ carry an ``id`` so that a retry is applied once):
 ``bewerken`` {stuk, versie?} | {stuk: null}  "who is typing": marked at the first key, null when idle
 ``afwijkend`` {id, stuk, reden}        dissent on a decision
 ``ronde_open`` / ``ronde_sluiten`` {punt}; ``score`` {id, punt, score}
-``actie`` {id, punt, omschrijving, deadline, eigenaar_gebruiker|eigenaar_organisatie|eigenaar_gezin, categorie}
+``actie`` {id, punt, omschrijving, deadline, eigenaar_gebruiker|eigenaar_organisatie|eigenaar_gezin, categorie,
+          termijn_bevestigd?}      an action of the plan; ``termijn_bevestigd`` (true) confirms a deadline before
+                                   today, which the plan refuses otherwise
 
 Server -> client: ``melding`` (a room notice: only ids), ``controle`` (access may have changed:
 fetch again), ``fout`` (a refusal in Dutch), ``sessie_verlopen`` (the login session ended; the
@@ -214,7 +216,8 @@ class LiveNamespace(Namespace):
             ctx.db, ctx.user, meeting, item, description=p.get("omschrijving"), deadline=p.get("deadline"),
             owner_user_id=ctx.get("eigenaar_gebruiker", required=False),
             owner_organisation_id=ctx.get("eigenaar_organisatie", required=False),
-            owner_is_family=p.get("eigenaar_gezin") is True, category=p.get("categorie"))
+            owner_is_family=p.get("eigenaar_gezin") is True, category=p.get("categorie"),
+            allow_past_deadline=p.get("termijn_bevestigd") is True)
         return {"actie": action.id}
 
     # ------------------------------------------------------------------ helpers

@@ -133,17 +133,42 @@ def new_action(meeting_id: int, item_id: int):
     meeting = _meeting(meeting_id)
     item = _form_item(meeting, item_id)
     form = request.form
-    owner = form.get("eigenaar", "")
+    owner = form.get("eigenaar", "")  # empty: "Kies een eigenaar" (the plan refuses an action without owner)
     kind, _, raw = owner.partition(":")
     owner_id = int(raw) if raw.isdigit() else None
-    _on_refusal(meeting, tekst=form.get("omschrijving", ""))
+    _on_refused_action(meeting, item)
     services.add_action(db.session(), current_user, meeting, item, description=form.get("omschrijving"),
                         deadline=form.get("deadline") or None,
                         owner_user_id=owner_id if kind == "gebruiker" else None,
                         owner_organisation_id=owner_id if kind == "organisatie" else None,
-                        owner_is_family=kind == "gezin", category=form.get("categorie"))
+                        owner_is_family=kind == "gezin", category=form.get("categorie"),
+                        allow_past_deadline=bool(form.get("termijn_bevestigd")))
     flash("De actie is vastgelegd.", "success")
     return _back(meeting_id, item_id)
+
+
+def _on_refused_action(meeting, item: AgendaItem) -> None:
+    """Declare the page a refused plain action form shows: the message, and the form again with what the user
+    entered (description, owner, deadline) and the confirmation of a past deadline, so that it can be sent again
+    without typing it twice. The owners offered are the live view's (read only when the form is refused)."""
+    form = request.form
+    kept = {"tekst": form.get("omschrijving", ""), "actie": {
+        "punt": item.id, "eigenaar": form.get("eigenaar", ""), "deadline": form.get("deadline", ""),
+        "categorie": form.get("categorie", "")}}
+
+    def render(exc):
+        s = db.session()
+        ctx = loaders.case_context(s, s.get(AgendaItem, kept["actie"]["punt"]))
+        offered = state.owner_choices(s, {ctx.case.id: ctx})[ctx.case.id] if ctx is not None else []
+        # the plain form's values (gebruiker:12, organisatie:3, gezin) for the live view's (u:12, o:3, gezin)
+        plain = {"u": "gebruiker", "o": "organisatie"}
+        kept["actie"]["eigenaren"] = [
+            (f"{plain[o['waarde'][0]]}:{o['waarde'][2:]}" if o["waarde"][:2] in ("u:", "o:") else o["waarde"],
+             o["naam"]) for o in offered]
+        return render_template("live/refused.html", meeting=meeting, message=exc.message, extra={},
+                               field=exc.field or "", kept=kept)
+
+    refusal.on_refusal(render)
 
 
 @bp.route("/<int:meeting_id>/live/punten/<int:item_id>/score", methods=["POST"])

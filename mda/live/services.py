@@ -231,8 +231,12 @@ def add_dissent(db: Session, user: User, meeting: Meeting, piece_id, reason) -> 
 
 # ----------------------------------------------------------------------------- actions
 def add_action(db: Session, user: User, meeting: Meeting, item: AgendaItem, *, description, deadline,
-               owner_user_id=None, owner_organisation_id=None, owner_is_family=False, category=None):
-    """An action with one owner and a deadline; it becomes an action of the case's safety plan."""
+               owner_user_id=None, owner_organisation_id=None, owner_is_family=False, category=None,
+               allow_past_deadline: bool = False):
+    """An action with one owner and a deadline; it becomes an action of the case's safety plan.
+
+    A deadline before today is refused by the plan unless the user confirmed it (*allow_past_deadline*, the
+    form's "Ja, de termijn ligt bewust vóór vandaag"), as on the plan page."""
     _require_open(live_of(db, meeting))
     text = _text(description, "De omschrijving van de actie", limit=2000)
     if isinstance(deadline, str):
@@ -247,7 +251,7 @@ def add_action(db: Session, user: User, meeting: Meeting, item: AgendaItem, *, d
                                     owner_user_id=owner_user_id, owner_organisation_id=owner_organisation_id,
                                     owner_is_family=bool(owner_is_family),
                                     category=_category(category or plan_bridge.PLAN_CATEGORY),
-                                    meeting_id=meeting.id)
+                                    meeting_id=meeting.id, allow_past_deadline=bool(allow_past_deadline))
     notify_item(item.id)
     return action
 

@@ -63,7 +63,8 @@ def load_version(db: Session, ctx: sharing.CaseContext, version_id: int) -> Plan
 
 
 def propose(db: Session, user: User, ctx: sharing.CaseContext) -> PlanVersion:
-    """The coordinator proposes the current plan for approval (an earlier open proposal lapses)."""
+    """The coordinator proposes the current plan for approval (an earlier open proposal of an older revision
+    lapses). Proposing a revision that is already open is refused, so its approvals are kept."""
     if user.id != ctx.case.coordinator_id:
         raise ServiceError("Alleen de procesregisseur van deze casus kan het plan ter vaststelling voorleggen.")
     plan = get_or_create_plan(db, ctx)
@@ -75,8 +76,14 @@ def propose(db: Session, user: User, ctx: sharing.CaseContext) -> PlanVersion:
     if latest is not None and latest.revision == plan.revision:
         raise ServiceError(f"Het plan is niet gewijzigd sinds versie {latest.number}; "
                            "er is niets nieuws vast te stellen.")
-    for open_proposal in db.exec(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
-                                                           PlanVersion.status == "voorgesteld")):
+    open_proposals = list(db.exec(select(PlanVersion).where(PlanVersion.plan_id == plan.id,
+                                                            PlanVersion.status == "voorgesteld")))
+    current = next((v for v in open_proposals if v.revision == plan.revision), None)
+    if current is not None:
+        # proposing the same revision again (a second click) must not lapse the approvals already given
+        which = f" (voorstel {current.number})" if current.number is not None else ""
+        raise ServiceError(f"Dit plan ligt al ter vaststelling{which}; er is sindsdien niets gewijzigd.")
+    for open_proposal in open_proposals:
         open_proposal.status = "vervallen"
     version = PlanVersion(plan_id=plan.id, case_id=ctx.case.id, revision=plan.revision,
                           number=_next_number(db, plan.id),

@@ -236,7 +236,7 @@
     oldNode.querySelectorAll("input, textarea, select").forEach(function (old) {
       if (!old.id || !old.dataset.dirty) { return; }
       var now = byId(newNode, old.id);
-      if (now) { now.value = old.value; now.dataset.dirty = "1"; }
+      if (now) { if (old.type === "checkbox") { now.checked = old.checked; } else { now.value = old.value; } now.dataset.dirty = "1"; }
     });
     oldNode.parentNode.replaceChild(newNode, oldNode);
     var f = focusId && byId(newNode, focusId);
@@ -496,23 +496,27 @@
     what.value = getDraft(akey) || "";
     what.addEventListener("input", function () { setDraft(akey, what.value); });
     var when = el("input", { id: "live-actie-deadline", type: "date", class: "utrecht-textbox utrecht-textbox--html-input" });
-    var owner = el("select", { id: "live-actie-eigenaar", class: "utrecht-select utrecht-select--html-select" });
-    (it.eigenaren || []).forEach(function (o) {
-      var opt = el("option", { value: o.waarde }, o.naam);
-      if (o.waarde === "o:" + app.dataset.organisatie) { opt.selected = true; }
-      owner.appendChild(opt);
-    });
+    /* no owner is chosen for the user: an action without one is refused ("Kies een eigenaar"), as on the plan page */
+    var owner = el("select", { id: "live-actie-eigenaar", class: "utrecht-select utrecht-select--html-select", required: true });
+    owner.appendChild(el("option", { value: "" }, "Kies een eigenaar"));
+    (it.eigenaren || []).forEach(function (o) { owner.appendChild(el("option", { value: o.waarde }, o.naam)); });
+    /* a deadline before today is stored only when confirmed (the server says so when it is not) */
+    var past = el("input", { id: "live-actie-bevestigd", type: "checkbox", class: "utrecht-checkbox utrecht-checkbox--html-input" });
+    var pastLabel = el("label", { class: "utrecht-form-label", htmlFor: past.id });
+    pastLabel.appendChild(past);
+    pastLabel.appendChild(document.createTextNode(" Ja, de termijn ligt bewust vóór vandaag"));
     form.appendChild(field("Omschrijving van de actie", what));
     form.appendChild(field("Termijn", when));
+    form.appendChild(el("p", {})).appendChild(pastLabel);
     form.appendChild(field("Eigenaar", owner));
     form.appendChild(button("Actie vastleggen", function () {
-      var body = { punt: it.punt, omschrijving: what.value, deadline: when.value };
+      var body = { punt: it.punt, omschrijving: what.value, deadline: when.value, termijn_bevestigd: past.checked };
       var chosen = owner.value || "";
       if (chosen === "gezin") { body.eigenaar_gezin = true; }
       else if (chosen.indexOf("u:") === 0) { body.eigenaar_gebruiker = parseInt(chosen.slice(2), 10); }
       else if (chosen.indexOf("o:") === 0) { body.eigenaar_organisatie = parseInt(chosen.slice(2), 10); }
       send("actie", body, true).then(function (a) {
-        if (a.ok) { dropDraft(akey); clean(what.id, ""); clean(when.id, ""); clean(owner.id); announce("Actie vastgelegd."); }
+        if (a.ok) { dropDraft(akey); clean(what.id, ""); clean(when.id, ""); clean(owner.id, ""); past.checked = false; clean(past.id); announce("Actie vastgelegd."); }
       });
     }));
     return form;

@@ -88,6 +88,7 @@ def test_three_partners_follow_the_chair_and_see_only_what_they_may(browser, bas
         # partner A (wijkteam) adds an action; partner B (Veilig Thuis) sees it without reloading
         lt.get_by_label("Omschrijving van de actie").fill("Wijkteam regelt een budgetcoach (fictief)")
         lt.get_by_label("Termijn", exact=True).fill("2099-01-31")
+        lt.get_by_label("Eigenaar").select_option(label="Wijkteam Demodam-Noord (fictief) (organisatie)")
         lt.get_by_role("button", name="Actie vastleggen").click()
         expect(vt.locator("#live-acties")).to_contain_text("budgetcoach", timeout=WAIT)
 

@@ -1,11 +1,14 @@
 """Bad input on live events: refused in Dutch, nothing half-stored, the connection keeps working."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
 from mda.cases.models import Item
 from mda.live.models import LivePiece
-from tests.conftest import audit_rows
+from tests.conftest import audit_rows, form_post, text_of, today, working_day
 
 
 @pytest.fixture
@@ -104,3 +107,66 @@ def test_a_live_action_dated_outside_the_range_is_refused_in_dutch(app, db, chai
     db.expire_all()
     assert db.exec(select(PlanAction)).all() == []
     assert chair.send("overleg")["ok"]
+
+
+def test_a_live_action_with_a_past_deadline_is_stored_only_when_confirmed(app, db, chair, meeting):
+    """Over the socket, is an action dated before today refused in Dutch without ``termijn_bevestigd`` (nothing
+    stored), and stored with that deadline once the user ticked "Ja, de termijn ligt bewust vóór vandaag"?"""
+    from mda.safety_plan.models import PlanAction
+
+    past = today() - timedelta(days=32)
+    body = {"punt": meeting.item_a, "omschrijving": "Bel school", "deadline": past.isoformat(), "eigenaar_gezin": True}
+    answer = chair.send("actie", {**body, "id": "actie-verleden-1"})
+    assert answer["ok"] is False and f"De termijn {past:%d-%m-%Y} ligt vóór vandaag" in answer["fout"], answer
+    db.expire_all()
+    assert db.exec(select(PlanAction)).all() == []
+    answer = chair.send("actie", {**body, "id": "actie-verleden-2", "termijn_bevestigd": True})
+    assert answer["ok"], answer
+    db.expire_all()
+    assert db.get(PlanAction, answer["actie"]).deadline == past
+
+
+def test_a_plain_form_action_with_a_past_deadline_offers_the_confirmation_and_keeps_the_input(app, client, auth, db,
+                                                                                              world, meeting):
+    """Without script, is an action dated before today refused (422) with the form offered again, holding the
+    description, owner and deadline and the confirmation checkbox, and is it stored once that box is ticked?"""
+    from mda.safety_plan.models import PlanAction
+
+    assert auth.login(world["coordinator"]).status_code == 302
+    assert form_post(app, client, f"/overleggen/{meeting.id}/live/voorzitter/starten").status_code == 302
+    panel = client.get(f"/overleggen/{meeting.id}").text
+    assert 'name="termijn_bevestigd"' in panel and "Ja, de termijn ligt bewust vóór vandaag" in panel
+    past, owner = today() - timedelta(days=32), f"organisatie:{world['orgs']['VT'].id}"
+    url = f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/acties"
+    form = {"omschrijving": "Bel de school over Anna", "eigenaar": owner, "deadline": past.isoformat()}
+    resp = form_post(app, client, url, form)
+    assert resp.status_code == 422
+    assert f"De termijn {past:%d-%m-%Y} ligt vóór vandaag" in text_of(resp.text)
+    assert re.search(r'<textarea[^>]*name="omschrijving"[^>]*>Bel de school over Anna</textarea>', resp.text)
+    assert f'<option value="{owner}" selected>' in resp.text and f'value="{past.isoformat()}"' in resp.text
+    assert 'name="termijn_bevestigd" type="checkbox"' in resp.text and f'action="{url}"' in resp.text
+    db.expire_all()
+    assert db.exec(select(PlanAction)).all() == []
+    assert form_post(app, client, url, {**form, "termijn_bevestigd": "1"}).status_code == 302
+    db.expire_all()
+    stored = db.exec(select(PlanAction)).one()
+    assert (stored.description, stored.deadline, stored.owner_organisation_id) == (
+        "Bel de school over Anna", past, world["orgs"]["VT"].id)
+
+
+def test_the_plain_action_form_makes_the_user_choose_an_owner(app, client, auth, db, world, meeting):
+    """Does the meeting page's action form start with an empty "Kies een eigenaar" (not the first person listed),
+    and is an action sent without an owner refused with the plan's Dutch message, nothing stored?"""
+    from mda.safety_plan.models import PlanAction
+
+    assert auth.login(world["coordinator"]).status_code == 302
+    assert form_post(app, client, f"/overleggen/{meeting.id}/live/voorzitter/starten").status_code == 302
+    panel = client.get(f"/overleggen/{meeting.id}").text
+    select_html = re.search(rf'<select[^>]*id="eigenaar-{meeting.item_a}"[^>]*>(.*?)</select>', panel, re.S)
+    assert select_html and re.match(r'<option value="">Kies een eigenaar</option>', select_html.group(1))
+    resp = form_post(app, client, f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/acties",
+                     {"omschrijving": "Huisbezoek", "eigenaar": "", "deadline": working_day(7).isoformat()})
+    assert resp.status_code == 422 and "Kies een eigenaar" in text_of(resp.text)
+    assert "Huisbezoek</textarea>" in resp.text
+    db.expire_all()
+    assert db.exec(select(PlanAction)).all() == []

@@ -214,3 +214,27 @@ def test_the_versions_table_lists_every_approver_with_organisation_and_time(app,
     lt_org = db.get(Organisation, s.users["lt_lead"].organisation_id).name
     for name, org in ((s.users["lt_lead"].name, lt_org), (pol_lead.name, s.orgs["POL"].name)):
         assert f"{name} ({org}), {format_local(version.approved_at)}" in listing, listing[-600:]
+
+
+def test_proposing_an_unchanged_plan_again_keeps_the_open_proposal_and_its_approvals(app, client, auth, db,
+                                                                                      proposed, make_user):
+    """When the coordinator clicks "voorleggen" again without a change, is it refused in Dutch (422, not a new
+    proposal) while the open proposal keeps its team lead's approval, and does a changed plan still lapse it?"""
+    s, version = proposed
+    make_user(roles=("team_lead",), org=s.orgs["POL"])  # a second lead, so one approval leaves it open
+    ctx = sharing.load_context(db, s.case)
+    versions.approve(db, s.users["lt_lead"], ctx, version, expected_revision=version.revision, kind="teamleiders")
+    db.commit()
+    with pytest.raises(ServiceError, match=rf"al ter vaststelling \(voorstel {version.number}\)"):
+        versions.propose(db, s.users["coordinator"], ctx)
+    db.rollback()
+    auth.login(s.users["coordinator"])
+    resp = form_post(app, client, f"/casussen/{s.case.id}/plan/voorstellen", {})
+    assert resp.status_code == 422
+    assert f"Dit plan ligt al ter vaststelling (voorstel {version.number})" in text_of(resp.text)
+    db.expire_all()
+    assert db.exec(select(PlanVersion).where(PlanVersion.case_id == s.case.id)).all() == [version]
+    assert version.status == "voorgesteld" and len(versions.approvals(db, version)) == 1
+    services.add_entry(db, s.users["vt"], ctx, section="doel", text="Rust in huis")
+    newer = versions.propose(db, s.users["coordinator"], ctx)
+    assert (version.status, newer.number) == ("vervallen", version.number + 1)
