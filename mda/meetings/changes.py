@@ -26,6 +26,7 @@ from mda.meetings.services import (
     MeetingError,
     agenda_from,
     agenda_minutes,
+    check_agenda_pseudonymous,
     check_common,
     check_fits,
     check_title_pseudonymous,
@@ -111,8 +112,10 @@ def update_meeting(db: Session, user: User, meeting: Meeting, data: MeetingData,
     if scope == "volgende" and meeting.series_id is not None:  # the title goes to every following meeting
         concerned += list(db.exec(select(Meeting).where(Meeting.series_id == meeting.series_id,
                                                         Meeting.starts_at > meeting.starts_at)))
-    check_title_pseudonymous(db, data.title, sorted({i.case_id for m in concerned for i in agenda_items(db, m)
-                                                      if i.case_id}))
+    case_ids = sorted({i.case_id for m in concerned for i in agenda_items(db, m) if i.case_id})
+    check_title_pseudonymous(db, data.title, case_ids)
+    if data.agenda is not None:
+        check_agenda_pseudonymous(db, [i.title for i in data.agenda], case_ids)
     if scope == "volgende" and meeting.series_id is not None:
         return _update_following(db, user, meeting, data, mtype)
     material = _apply(db, meeting, data, mtype)

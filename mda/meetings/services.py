@@ -167,11 +167,23 @@ def name_words(name: str) -> set[str]:
     return words
 
 
-def check_title_pseudonymous(db: Session, title: str, case_ids: list[int]) -> None:
+#: the refusal of a title that names a person, by the field that holds it
+_NAMED = {
+    "title": "De titel bevat de naam van een betrokkene. Gebruik alleen het kenmerk van de casus of een algemene "
+             "titel.",
+    "agenda": "Een agendapunt bevat de naam van een betrokkene. Geef agendapunten alleen algemene titels; de "
+              "casussen staan met hun kenmerk op de agenda.",
+    "case_id": "Een agendapunt van dit overleg bevat de naam van een betrokkene van deze casus. Pas eerst de "
+               "agenda aan.",
+}
+
+
+def check_title_pseudonymous(db: Session, title: str, case_ids: list[int], field: str = "title") -> None:
     """The title goes into calendars, feeds and e-mails: it must not name a person of a case on the agenda.
 
-    Checked on every path that sets a title or adds a case: a first name or surname of any
-    person of those cases, as a whole word, refuses the title.
+    Checked on every path that sets a title, an agenda item's title (:func:`check_agenda_pseudonymous`) or adds a
+    case: a first name or surname of any person of those cases, as a whole word, refuses the title (*field*
+    names where the refusal is shown).
     """
     if not case_ids or not title:
         return
@@ -179,8 +191,14 @@ def check_title_pseudonymous(db: Session, title: str, case_ids: list[int]) -> No
     title_words |= {part for word in title_words for part in word.split("-")}
     for name in db.exec(select(Person.name).where(Person.case_id.in_(case_ids))):
         if name and name_words(name) & title_words:
-            raise MeetingError("De titel bevat de naam van een betrokkene. Gebruik alleen het kenmerk van "
-                               "de casus of een algemene titel.", "title")
+            raise MeetingError(_NAMED[field], field)
+
+
+def check_agenda_pseudonymous(db: Session, titles, case_ids: list[int], field: str = "agenda") -> None:
+    """The titles of the general agenda items (and of the case block) go into the calendar's description, the
+    feeds and the invitations, to every invitee: like the meeting's title they must not name a person of a case
+    on the agenda."""
+    check_title_pseudonymous(db, " / ".join(t for t in titles if t), case_ids, field)
 
 
 def agenda_from(data: MeetingData, mtype: MeetingType) -> list[TemplateItem]:
@@ -278,6 +296,7 @@ def add_case_item(db: Session, user: User, meeting: Meeting, case_id: int, minut
     (case,) = check_cases(db, user, replace(mtype, cases="meerdere"), [case_id])
     # the title is already in invitations and calendars: it must not name a person of the new case
     check_title_pseudonymous(db, meeting.title, [case_id])
+    check_agenda_pseudonymous(db, [i.title for i in items if i.kind != "casus"], [case_id], "case_id")
     minutes = minutes or mtype.case_minutes
     if not 0 < minutes <= agendas.MAX_MINUTES:
         raise MeetingError("Kies een tijdslot van 1 tot 480 minuten.", "minutes")
@@ -383,6 +402,7 @@ def create_meeting(db: Session, user: User, data: MeetingData) -> Meeting:
     cases = check_cases(db, user, mtype, data.case_ids)
     check_title_pseudonymous(db, data.title, [c.id for c in cases])
     agenda = agenda_from(data, mtype)
+    check_agenda_pseudonymous(db, [i.title for i in agenda], [c.id for c in cases])
     case_minutes = data.case_minutes or mtype.case_minutes
     check_fits(sum(i.minutes for i in agenda) + case_minutes * len(cases), data.starts_at, data.ends_at)
     duration = as_utc(data.ends_at) - as_utc(data.starts_at)

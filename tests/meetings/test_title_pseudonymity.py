@@ -46,3 +46,53 @@ def test_adding_a_case_whose_person_the_title_names_is_refused_on_page_and_api(a
     assert client.get(f"/api/v1/meetings/{meeting.id}/items").get_json() == before
     db.expire_all()
     assert db.get(Meeting, meeting.id).title == "Overleg Verzonnen"
+
+
+def test_an_agenda_item_naming_a_person_is_refused_like_the_title(db, world, plan):
+    """Agenda item titles go into every invitee's calendar description: is an item "Veiligheid Fenna" refused for a
+    meeting about Fenna's case, on the agenda field, while the same agenda is fine for a case she is not in?"""
+    from mda.meetings.agendas import TemplateItem
+
+    agenda = [TemplateItem("Opening", 5), TemplateItem("Veiligheid Fenna", 10),
+              TemplateItem("Casusbespreking", 0, True)]
+    with pytest.raises(MeetingError, match="Een agendapunt bevat de naam van een betrokkene") as refused:
+        plan(cases=[world["case_a"]], agenda=agenda)
+    assert refused.value.field == "agenda"
+    assert plan(cases=[world["case_b"]], agenda=agenda).id
+
+
+def test_the_planning_form_refuses_an_agenda_item_with_a_name_and_keeps_the_input(app, client, auth, db, world):
+    """Does the planning page answer an agenda row "Gesprek met Kees" for Kees's case with 422, the Dutch message
+    and the typed row kept, saving nothing?"""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from tests.conftest import text_of
+    from tests.meetings.conftest import future_monday
+
+    auth.login(world["coordinator"])
+    day: date = future_monday().date()
+    data = {"type_code": "casuistiekoverleg", "title": "Casuïstiekoverleg Zuid", "day": f"{day}",
+            "start_time": "13:00", "end_time": "15:00", "location": "Stadhuis", "chair_id": "0",
+            "minute_taker_id": "0", "case_ids": [str(world["case_a"].id)], "case_minutes": "25",
+            "agenda-0-title": "Gesprek met Kees", "agenda-0-minutes": "10",
+            "agenda-1-title": "Casusbespreking", "agenda-1-cases": "1", "frequency": ""}
+    resp = form_post(app, client, "/overleggen/nieuw?type=casuistiekoverleg", data)
+    assert resp.status_code == 422
+    assert "Een agendapunt bevat de naam van een betrokkene" in text_of(resp.text)
+    assert 'value="Gesprek met Kees"' in resp.text
+    assert db.exec(select(Meeting)).first() is None
+
+
+def test_adding_a_case_whose_person_an_agenda_item_names_is_refused(db, world, plan, service):
+    """A meeting about case B has an item "Veiligheid Fenna" (no one of case B): is adding case A, where Fenna is a
+    person, refused, the agenda unchanged?"""
+    from mda.meetings import services
+    from mda.meetings.agendas import TemplateItem
+
+    meeting = plan(cases=[world["case_b"]], agenda=[TemplateItem("Veiligheid Fenna", 10),
+                                                    TemplateItem("Casusbespreking", 0, True)])
+    with pytest.raises(MeetingError, match="Een agendapunt van dit overleg bevat de naam"):
+        service(lambda s, c: services.add_case_item(s, c, s.get(Meeting, meeting.id), world["case_a"].id),
+                world["coordinator"])
