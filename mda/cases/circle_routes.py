@@ -64,7 +64,11 @@ def circle_remove_organisation(case_id: int, org_id: int):
         return confirm_page(
             title=f"{name} uit de kring van {case.reference} halen", form=form,
             consequences=[f"{name} en de professionals van {name} die met naam in de kring staan, kunnen de casus "
-                          "niet meer openen.", "Wat al met hen is gedeeld, blijft in de audittrail zichtbaar."],
+                          "niet meer openen.",
+                          "Hun uitnodigingen voor komende overleggen over deze casus vervallen (zij krijgen een "
+                          "annulering); hun open acties in het veiligheidsplan gaan naar hun organisatie, of staan "
+                          "in uw overzicht van acties zonder persoon.",
+                          "Wat al met hen is gedeeld, blijft in de audittrail zichtbaar."],
             button="Uit de kring halen", back_url=url_for("cases.circle_page", case_id=case.id))
 
     refusal.on_refusal(page, form)
@@ -95,5 +99,6 @@ def circle_remove_member(case_id: int, user_id: int):
         abort(400)
     refusal.on_refusal(lambda exc: _page(case, ctx))
     circle.remove_member(db.session(), current_user, ctx, user_id)
-    flash("De professional is uit de kring gehaald.", "success")
+    flash("De professional is uit de kring gehaald. Uitnodigingen voor komende overleggen over deze casus zijn "
+          "vervallen; open acties van deze professional liggen nu bij de organisatie.", "success")
     return redirect(url_for("cases.circle_page", case_id=case.id))

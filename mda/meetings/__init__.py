@@ -52,11 +52,13 @@ def init_app(app) -> None:
     :func:`mda.create_app`)."""
     from mda.meetings import api, reminders  # noqa: F401  (API views join the API blueprint; @job functions the jobs)
     from mda.meetings.feeds import end_feed_of_account
+    from mda.meetings.invitations import leave_closed_case
 
     app.register_blueprint(bp)
     signals.home_panels.connect(_home_panel, position=20)
     signals.account_credentials_ended.connect(end_feed_of_account)  # a module-level function: connected once, kept
     signals.case_page.connect(_case_page_meetings)
+    signals.circle_left.connect(leave_closed_case)
 
 
 from mda.meetings import routes, routes_calendar, routes_circle, routes_participation  # noqa: E402,F401

@@ -295,3 +295,53 @@ def withdraw(db: Session, user: User, meeting: Meeting, inv: Invitation) -> None
     audit.record(db, "delete", user=user, object_type="invitation", object_id=inv.id,
                  summary=f"uitnodiging nr. {inv.id} (gebruiker nr. {inv.user_id}) "
                          f"voor overleg {meeting.id} ingetrokken")
+
+
+def leave_closed_case(db: Session, user: User, ctx: sharing.CaseContext) -> int:
+    """The circle of ``ctx.case`` shrank (:data:`mda.core.signals.circle_left`): invitations to coming meetings
+    for that case of people the case is now closed to end. A per-case invitation loses that case (a cancellation
+    of its slot goes to the person); one left without cases is withdrawn, as is a whole-meeting invitation to a
+    meeting about this case alone (a whole-meeting invitation with other cases stays: the agenda shows this case
+    to them as "casus (niet zichtbaar)"). Audited per invitation, ids only; returns how many changed."""
+    from mda.meetings.access import coming
+
+    now = utcnow()
+    rows = list(db.exec(select(AgendaItem, Meeting).join(Meeting, Meeting.id == AgendaItem.meeting_id).where(
+        AgendaItem.case_id == ctx.case.id, AgendaItem.kind == "casus", Meeting.status == "gepland", coming(now))))
+    changed = 0
+    for item, meeting in rows:
+        invitations = list(db.exec(select(Invitation).where(
+            Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer")))
+        people = {u.id: u for u in db.exec(select(User).where(User.id.in_({i.user_id for i in invitations})))} \
+            if invitations else {}
+        closed = [i for i in invitations if not sharing.can_open_case(people.get(i.user_id), ctx.case, ctx)]
+        if not closed:
+            continue
+        links = {link.invitation_id: link for link in db.exec(select(InvitationItem).where(
+            InvitationItem.agenda_item_id == item.id, InvitationItem.invitation_id.in_([i.id for i in closed])))}
+        only_case = [i.case_id for i in _case_items(db, meeting)] == [ctx.case.id]
+        for inv in closed:
+            if inv.whole_meeting and not only_case:
+                continue
+            link = links.get(inv.id)
+            if link is None and not inv.whole_meeting:
+                continue  # invited for other cases of this meeting only
+            others = db.exec(select(InvitationItem.agenda_item_id).where(InvitationItem.invitation_id == inv.id,
+                                                             InvitationItem.agenda_item_id != item.id)).first()
+            if inv.whole_meeting or others is None:  # nothing left to come for: the invitation ends
+                notify.send_cancellations(db, meeting, [inv])
+                inv.withdrawn_at = now
+                db.add(inv)
+            else:  # this case's slot only
+                notify.send_cancellations(db, meeting, [inv], items=[item])
+            if link is not None:
+                db.delete(link)
+            db.flush()
+            audit.record(db, "delete" if inv.withdrawn_at else "update", user=user, object_type="invitation",
+                         object_id=inv.id, case_id=ctx.case.id,
+                         summary=f"uitnodiging nr. {inv.id} (gebruiker nr. {inv.user_id}) voor overleg {meeting.id}: "
+                                 f"casus niet meer open voor deze persoon (kring), "
+                                 f"{'ingetrokken' if inv.withdrawn_at else 'casus eruit gehaald'}")
+            changed += 1
+    db.flush()
+    return changed

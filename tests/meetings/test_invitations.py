@@ -209,3 +209,76 @@ def test_invitable_people_are_the_ones_who_can_open_the_case_and_nobody_else(db,
     expected = {u.id for u in everyone if u.active and u.roles & set(invitations.WORK_ROLES)
                 and sharing.can_open_case(u, ctx.case, ctx)}
     assert offered == expected and world["users"]["LEAD_POL"].id in offered and unnamed.id not in offered
+
+
+def test_taken_off_a_case_s_circle_a_professional_is_no_longer_invited_for_it(app, db, world, plan, invite, service):
+    """When the coordinator takes POL off case A's circle, is POL's invitation for case A's slot of a coming meeting
+    withdrawn with a cancellation by e-mail (and an audit row with ids only), does VT's whole-meeting invitation to
+    a meeting about case A alone end too once VT leaves, and is an invitation for another case left alone?"""
+    from mda.cases import circle
+    from mda.cases.models import Case
+    from mda.core import sharing
+
+    pol, vt, ggz = world["users"]["POL"], world["users"]["VT"], world["users"]["GGZ"]
+    both = plan(cases=[world["case_a"], world["case_b"]])
+    items = case_items(db, both)
+    invite(both, world["coordinator"], pol, [items[world["case_a"].id]])
+    invite(both, world["coordinator"], ggz, [items[world["case_b"].id]])
+    only_a = plan(cases=[world["case_a"]], title="Alleen A")
+    invite(only_a, world["coordinator"], vt)  # the whole meeting
+
+    def invitation(meeting, user) -> Invitation:
+        return db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                Invitation.user_id == user.id)).one()
+
+    pol_inv, ggz_inv, vt_inv = invitation(both, pol), invitation(both, ggz), invitation(only_a, vt)
+    assert not vt_inv.withdrawn_at and vt_inv.whole_meeting and not pol_inv.whole_meeting
+    before = {who.id: len(mail_to(app, who)) for who in (pol, vt, ggz)}
+
+    def take_off(s, coordinator, who_id):
+        case = s.get(Case, world["case_a"].id)
+        circle.remove_member(s, coordinator, sharing.load_context(s, case), who_id)
+
+    for who in (pol, vt):
+        service(take_off, world["coordinator"], who.id)
+    db.expire_all()
+    assert db.get(Invitation, pol_inv.id).withdrawn_at is not None
+    assert db.get(Invitation, vt_inv.id).withdrawn_at is not None
+    assert db.get(Invitation, ggz_inv.id).withdrawn_at is None
+    for who in (pol, vt):
+        (cancel,) = mail_to(app, who)[before[who.id]:]
+        assert cancel["Subject"].startswith("Geannuleerd: ")
+    assert len(mail_to(app, ggz)) == before[ggz.id]
+    rows = [r for r in audit_rows(db, object_type="invitation", action="delete") if "kring" in r.summary]
+    assert {r.object_id for r in rows} == {str(pol_inv.id), str(vt_inv.id)}
+    assert all(pol.email not in r.summary and world["case_a"].reference not in r.summary for r in rows)
+
+
+def test_an_invitation_for_two_cases_keeps_the_one_still_open(app, db, world, plan, invite, service):
+    """GGZ, named in both cases' circles and invited for both slots, is taken off case A's circle: does the
+    invitation stay for case B, without case A's slot, with a cancellation of that slot only?"""
+    from mda.cases import circle
+    from mda.cases.models import Case
+    from mda.core import sharing
+    from mda.meetings.models import InvitationItem
+
+    ggz = world["users"]["GGZ"]
+
+    def change(s, coordinator, step):
+        case = s.get(Case, world["case_a"].id)
+        step(s, coordinator, sharing.load_context(s, case))
+
+    service(change, world["coordinator"], lambda s, c, ctx: circle.add_organisation(s, c, ctx, ggz.organisation_id))
+    service(change, world["coordinator"], lambda s, c, ctx: circle.add_member(s, c, ctx, ggz.id))
+    meeting = plan(cases=[world["case_a"], world["case_b"]])
+    items = case_items(db, meeting)
+    invite(meeting, world["coordinator"], ggz, [items[world["case_a"].id], items[world["case_b"].id]])
+    before = len(mail_to(app, ggz))
+    service(change, world["coordinator"], lambda s, c, ctx: circle.remove_member(s, c, ctx, ggz.id))
+    db.expire_all()
+    inv = db.exec(select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.user_id == ggz.id)).one()
+    assert inv.withdrawn_at is None
+    linked = set(db.exec(select(InvitationItem.agenda_item_id).where(InvitationItem.invitation_id == inv.id)))
+    assert linked == {items[world["case_b"].id]}
+    (cancel,) = mail_to(app, ggz)[before:]
+    assert cancel["Subject"].startswith("Geannuleerd: ") and world["case_b"].reference not in cancel["Subject"]
