@@ -3,6 +3,7 @@ round's scores are kept in the case's history."""
 
 from __future__ import annotations
 
+from sqlalchemy import exists, or_
 from sqlmodel import Session, select
 
 from mda.auth.models import User
@@ -18,11 +19,13 @@ from mda.live.models import (
 )
 from mda.live.services import notify_item
 from mda.live.sockets import LiveError
-from mda.meetings.models import AgendaItem, Meeting
+from mda.meetings.models import AgendaItem, Invitation, InvitationItem, Meeting
 
 
 def open_round(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> LiveScoreRound:
-    """The chair opens a safety-score round for the organisations present in the item now."""
+    """The chair opens a safety-score round for the organisations present in the item now; when nobody is
+    connected (the meeting page's plain forms, people in one room around one screen), for the organisations
+    expected at the item: those recorded present, or else those invited for it who have not declined."""
     require_chair(user, meeting)
     _require_open(live_of(db, meeting))
     if current_round(db, item) is not None:
@@ -33,6 +36,8 @@ def open_round(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> L
         member = db.get(User, row.user_id)
         if item.id in row.room_ids and member is not None and sharing.can_open_case(member, ctx.case, ctx):
             orgs.add(member.organisation_id)
+    if not orgs:
+        orgs = _expected_organisations(db, meeting, item, ctx)
     rnd = LiveScoreRound(meeting_id=meeting.id, agenda_item_id=item.id, case_id=item.case_id,
                          expected_org_ids=",".join(str(o) for o in sorted(orgs)), opened_by_id=user.id,
                          opened_at=utcnow())
@@ -40,6 +45,20 @@ def open_round(db: Session, user: User, meeting: Meeting, item: AgendaItem) -> L
     db.flush()
     notify_item(item.id)
     return rnd
+
+
+def _expected_organisations(db: Session, meeting: Meeting, item: AgendaItem, ctx: sharing.CaseContext) -> set[int]:
+    """The organisations of the participants of *item* who may open its case: of those recorded present, or, when
+    no attendance is recorded, of those invited for the item (or the whole meeting) who have not declined."""
+    covered = or_(Invitation.whole_meeting.is_(True), exists().where(
+        InvitationItem.invitation_id == Invitation.id, InvitationItem.agenda_item_id == item.id))
+    rows = db.exec(select(Invitation, User).join(User, User.id == Invitation.user_id).where(
+        Invitation.meeting_id == meeting.id, Invitation.withdrawn_at.is_(None), Invitation.role == "deelnemer",
+        Invitation.response.not_in(("afgewezen", "gedelegeerd")), covered)).all()
+    people = [(inv, user) for inv, user in rows if sharing.can_open_case(user, ctx.case, ctx)]
+    present = [user for inv, user in people if inv.attendance == "aanwezig"]
+    return {user.organisation_id for user in (present or [user for inv, user in people
+                                                          if inv.attendance not in ("afwezig", "afgemeld")])}
 
 
 def current_round(db: Session, item: AgendaItem) -> LiveScoreRound | None:

@@ -62,5 +62,7 @@ def test_partner_taken_out_of_the_circle_leaves_the_item_room(app, db, live, wor
     assert not any(m["name"] == "melding" and m["args"][0].get("punt") == meeting.item_a for m in pushed), pushed
     answer = pol.send("punt", {"punt": meeting.item_a})
     assert answer["ok"] is False and later not in pol.everything()
-    state = pol.send("overleg")["overleg"]
-    assert world["case_a"].reference not in str(state)
+    # POL was invited for case A alone: that invitation ended with the circle (meetings.invitations), so the
+    # meeting itself is closed to POL now; either way nothing of case A comes back
+    state = pol.send("overleg")
+    assert state["ok"] is False and world["case_a"].reference not in str(state)

@@ -180,3 +180,26 @@ def test_a_correction_without_reason_keeps_the_text_in_a_form_to_finish(app, cli
     ok = form_post(app, client, f"{base}/stukken/{piece.id}", {"versie": "1", "tekst": "Lange getypte correctie",
                                                                "reden": "Naam van de school was fout"})
     assert ok.status_code == 302
+
+
+def test_a_score_round_opened_without_anyone_connected_expects_the_invited_organisations(app, db, client, auth,
+                                                                                         world, meeting):
+    """Opened from the meeting page's plain form while nobody is connected (one screen in the room), does a score
+    round on case A expect POL and VT, the organisations invited for it, instead of none (a round that never
+    closes), and does it close by itself once both have scored?"""
+    from mda.live.models import LiveScoreRound
+
+    auth.login(world["coordinator"])
+    _started(app, client, meeting)
+    url = f"/overleggen/{meeting.id}/live/punten/{meeting.item_a}/score"
+    assert form_post(app, client, url, {"stap": "openen"}).status_code == 302
+    db.expire_all()
+    rnd = db.exec(select(LiveScoreRound).where(LiveScoreRound.agenda_item_id == meeting.item_a)).one()
+    expected = {int(o) for o in rnd.expected_org_ids.split(",") if o}
+    assert expected == {world["orgs"]["POL"].id, world["orgs"]["VT"].id}
+    for key in ("POL", "VT"):
+        auth.logout()
+        auth.login(world["users"][key])
+        assert form_post(app, client, url, {"stap": "score", "score": "6"}).status_code == 302
+    db.expire_all()
+    assert db.get(LiveScoreRound, rnd.id).closed_at is not None
