@@ -17,6 +17,7 @@ from sqlmodel import func, select
 
 from mda import db
 from mda.core import audit, refusal, sharing
+from mda.core.form_errors import error_lines
 from mda.core.permissions import has_permission, require_permission
 from mda.core.timeutil import to_local
 from mda.escalations import bp, dashboards, notify, services, subjects, views
@@ -182,9 +183,10 @@ def _refusal_page(case, ctx, esc, error: str | None, key: str, form):
 def _step(case_id: int, escalation_id: int, form_cls, key: str, action, done: str):
     case, ctx, esc = load_escalation(case_id, escalation_id)
     form = form_cls()
-    if not form.validate_on_submit():
-        return _refusal_page(case, ctx, esc, "Het formulier is verlopen of onvolledig; probeer het opnieuw.", key,
-                             form)
+    if not form.validate_on_submit():  # the page has no summary of its own: say here what to put right
+        message = ("Het formulier is verlopen; laad de pagina opnieuw en probeer het nog eens." if _csrf_failed(form)
+                   else "Controleer wat u invulde. " + " ".join(line.text for line in error_lines(form)))
+        return _refusal_page(case, ctx, esc, message, key, form)
     refusal.when_refused(lambda exc: refused(esc, key))
     refusal.on_refusal(lambda exc: _refusal_page(case, ctx, esc, None, key, form), form)
     action(ctx, esc, form)

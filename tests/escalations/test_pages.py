@@ -382,3 +382,28 @@ def test_only_a_failed_csrf_check_counts_as_an_expired_form(app):
         assert not expired.validate() and _csrf_failed(expired)
         too_long = RaiseForm(formdata=MultiDict(fields | {"csrf_token": generate_csrf()}))  # this session's token
         assert not too_long.validate() and too_long.position.errors and not _csrf_failed(too_long)
+
+
+def test_a_too_long_position_on_a_step_is_named_not_called_an_expired_form(app, client, auth, ladder_people,
+                                                                          condition, db, switch_to):
+    """Does VT's position of over 4000 characters get a 422 naming the field ("Uw standpunt") and keeping the text,
+    instead of "Het formulier is verlopen", with nothing stored?"""
+    from mda.escalations.models import EscalationPosition
+
+    s = ladder_people
+    switch_to(s.users["lt"])
+    base = f"/casussen/{s.case.id}/escalaties"
+    assert form_post(app, client, f"{base}/nieuw", {
+        "subject_kind": "plan_entry", "subject_ref": f"plan_entry:{condition.id}", "subject_text": "contact",
+        "urgency": "regulier", "other_organisation_id": str(s.orgs["VT"].id), "position": "LT vindt (fictief)",
+        "risk_argument": ""}).status_code == 302
+    esc = db.exec(select(Escalation)).one()
+    switch_to(s.users["vt"])
+    before = len(db.exec(select(EscalationPosition)).all())
+    resp = form_post(app, client, f"{base}/{esc.id}/standpunt", {"text": "Lang standpunt " + "x" * 4000,
+                                                                 "version": "1"})
+    page = text_of(resp.text)
+    assert resp.status_code == 422 and "Controleer wat u invulde. Uw standpunt:" in page and "verlopen" not in page
+    assert "Lang standpunt xxx" in resp.text
+    db.expire_all()
+    assert len(db.exec(select(EscalationPosition)).all()) == before
