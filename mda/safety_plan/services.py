@@ -269,7 +269,9 @@ def hand_over_actions(db: Session, user: User, ctx: sharing.CaseContext) -> int:
         PlanAction.owner_user_id.is_not(None))))
     owners = {u.id: u for u in db.exec(select(User).where(User.id.in_({a.owner_user_id for a in actions})))} \
         if actions else {}
-    gone = [a for a in actions if not sharing.can_open_case(owners.get(a.owner_user_id), ctx.case, ctx)]
+    # a closed account is left as it is: the coordinator's overview already lists its actions as without a person
+    gone = [a for a in actions if (owner := owners.get(a.owner_user_id)) is not None and owner.active
+            and not sharing.can_open_case(owner, ctx.case, ctx)]
     for action in gone:
         previous = action.owner_user_id
         action.owner_organisation_id = action.owner_organisation_id or owners[previous].organisation_id
