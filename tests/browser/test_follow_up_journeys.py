@@ -143,5 +143,8 @@ def test_one_e_mail_per_person_for_a_two_case_meeting(page, base_url):
     login(page, base_url, "beheer@demo.invalid")
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Uitgaande mail").click()
     mails = page.locator("article").filter(has_text=title)  # the subject names the item, the body the meeting
-    recipients = [re.search(r"Aan: (\S+)", text).group(1) for text in mails.all_inner_texts()]
-    assert len(recipients) >= 8 and len(recipients) == len(set(recipients)), recipients
+    # the invitations only: the server's scheduler may meanwhile have sent the daily digest of updates owed, whose
+    # body names the same meeting
+    texts = [text for text in mails.all_inner_texts() if text.startswith("Uitnodiging")]
+    recipients = [re.search(r"Aan: (\S+)", text).group(1) for text in texts]
+    assert len(recipients) >= 8 and len(recipients) == len(set(recipients)), [t[:300] for t in texts]
