@@ -164,7 +164,7 @@ def withdraw_consent(case_id: int, consent_id: int):
     """Withdraw a consent; it stops being a basis at once."""
     _case, ctx = _load_for_work(case_id)
     if services.load_consent(db.session(), ctx, consent_id) is None:
-        abort(404)
+        sharing.refuse_foreign(db.session(), current_user, "consent", consent_id, ctx)
     body: WithdrawIn = request.context.json
     consent = services.withdraw_consent(db.session(), current_user, ctx, consent_id, body.reason)
     return jsonify(_consent(sharing.single_consent_view(db.session(), current_user, ctx, consent)))

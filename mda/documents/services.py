@@ -13,7 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
@@ -141,7 +141,7 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
     config = config or current_app.config
     doc = db.get(Document, item_id)
     if doc is None or doc.case_id != ctx.case.id or doc.storage_key is None:
-        abort(404)
+        sharing.refuse_foreign(db, user, "document", item_id, ctx)
     view = sharing.item_view(db, user, ctx, item_id, channel="download")  # 404 outside the circle; audited
     if not view.decision.visible:
         reason = view.decision.withheld_reason

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import func, select
 
@@ -37,7 +37,7 @@ def load_escalation(case_id: int, escalation_id: int):
     case, ctx = sharing.load_case_or_404(db.session(), current_user, case_id)
     esc = db.session().get(Escalation, escalation_id)
     if esc is None or esc.case_id != case.id:
-        abort(404)
+        sharing.refuse_foreign(db.session(), current_user, "escalation", escalation_id, ctx)
     return case, ctx, esc
 
 

@@ -17,7 +17,7 @@ from mda import db
 from mda.api import bp
 from mda.api.routes import ERRORS, WRITE_ERRORS, require_login
 from mda.auth.models import User
-from mda.core import paging
+from mda.core import paging, sharing
 from mda.core.errors import error_response
 from mda.core.permissions import require_permission
 from mda.core.timeutil import LocalTimeError, as_utc, format_local, parse_local, to_local, utcnow
@@ -253,7 +253,7 @@ def remove_item(meeting_id: int, item_id: int):
     meeting = access.load_planned_meeting(db.session(), current_user, meeting_id)
     item = db.session().get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
-        abort(404)
+        sharing.refuse_foreign(db.session(), current_user, "agenda_item", item_id)
     services.remove_case_item(db.session(), current_user, meeting, item)
     return jsonify(items=_items(access.meeting_view(db.session(), current_user, meeting)))
 

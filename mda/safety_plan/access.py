@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask_login import current_user
 from sqlmodel import select
 
 from mda import db
@@ -22,7 +22,7 @@ def load_entry(ctx: sharing.CaseContext, entry_id: int):
     """An entry of this case's plan, or 404."""
     entry = services.load_entry(db.session(), ctx, entry_id)
     if entry is None:
-        abort(404)
+        sharing.refuse_foreign(db.session(), current_user, "plan_entry", entry_id, ctx)
     return entry
 
 
@@ -30,7 +30,7 @@ def load_action(ctx: sharing.CaseContext, action_id: int):
     """An action of this case's plan, or 404."""
     action = services.load_action(db.session(), ctx, action_id)
     if action is None:
-        abort(404)
+        sharing.refuse_foreign(db.session(), current_user, "plan_action", action_id, ctx)
     return action
 
 

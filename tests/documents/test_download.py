@@ -260,3 +260,21 @@ def test_libreoffice_shows_the_mark_on_the_page_of_a_downloaded_word_and_odt(app
                        capture_output=True, timeout=120)
         text = PdfReader(tmp_path / (path.stem + ".pdf")).pages[0].extract_text()
         assert MARKER in text and "gedownload door" in text, (name, text)
+
+
+def test_probing_another_case_s_document_through_ones_own_case_is_audited(app, client, db, auth, scenario,
+                                                                          make_case):
+    """Does asking for case A's document under a case the OM professional coordinates answer 404 on the page and
+    the API, each with a denied audit row naming only the document's number?"""
+    from tests.conftest import audit_rows
+
+    doc = _police_report(app, client, db, auth, scenario)
+    om = scenario.users["om"]
+    own = make_case(om)
+    auth.login(om)
+    before = len(audit_rows(db, action="denied", object_type="document"))
+    assert client.get(f"/api/v1/cases/{own.id}/documents/{doc.item_id}/download").status_code == 404
+    assert client.get(f"/casussen/{own.id}/documenten/{doc.item_id}/download").status_code == 404
+    rows = audit_rows(db, action="denied", object_type="document")[before:]
+    assert len(rows) == 2 and all(r.object_id == str(doc.item_id) and r.user_id == om.id for r in rows)
+    assert all("PV" not in r.summary and "Piet" not in r.summary for r in rows)

@@ -65,6 +65,7 @@ from mda.core.sharing.rules import (
     plan_entry_decision,
     possible_opener_rows,
     possible_openers,
+    refuse_foreign,
     visible_case_ids,
     visible_cases_params,
     visible_cases_query,
@@ -103,7 +104,7 @@ __all__ = [
     "item_views_for_users", "items_view", "kept",
     "load_case_or_404", "load_cases", "load_context", "load_contexts", "load_item_or_404",
     "load_organisations", "open_break_glass", "opens_case", "person_label", "person_view", "plan_entry_decision",
-    "possible_opener_rows", "possible_openers", "revision_views", "single_consent_view", "text_views",
+    "possible_opener_rows", "possible_openers", "refuse_foreign", "revision_views", "single_consent_view", "text_views",
     "visible_case_ids", "visible_cases_params", "visible_cases_query", "visible_cases_statement",
     "visible_open_cases_statement",
 ]

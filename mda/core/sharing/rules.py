@@ -81,6 +81,17 @@ def load_case_or_404(db: Session, user: User, case_id: int) -> tuple[Case, CaseC
     return case, ctx
 
 
+def refuse_foreign(db: Session, user: User, object_type: str, object_id, ctx: CaseContext | None = None):
+    """404 for an id that does not belong to the case (or meeting) in the URL, with a ``denied`` audit row naming
+    only the type and id: probing for another case's document, consent or plan line through a case one may open
+    leaves the same trace as opening that case would."""
+    where = f"casus {ctx.case.reference}" if ctx is not None else "dit overleg"
+    audit.record(db, "denied", user=user, object_type=object_type, object_id=object_id,
+                 case_id=ctx.case.id if ctx is not None else None, summary=f"{object_type} {object_id} hoort niet bij "
+                                                                           f"{where}")
+    abort(404)
+
+
 def possible_openers(contexts):
     """A SQL condition on ``User`` that every user who may open one of these cases meets (rule 1: the
     coordinator, the named professionals, leads of a circle organisation), so that a caller loads only
