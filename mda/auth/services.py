@@ -18,7 +18,7 @@ from mda.auth.models import ROLES, AccountToken, ApiToken, RecoveryCode, User
 from mda.core import audit, mail
 from mda.core.errors import ServiceError  # noqa: F401  (re-exported: features import it from here)
 from mda.core.permissions import PERSONAL_DATA_ROLES
-from mda.core.signals import account_credentials_ended
+from mda.core.signals import account_credentials_ended, account_moved
 from mda.core.timeutil import as_utc, utcnow
 
 INVITE_VALID = timedelta(days=3)
@@ -329,6 +329,7 @@ def update_user(db: Session, admin: User, user: User, *, name: str, organisation
     check_separation_of_duties(admin, user, roles, organisation_id)
     before = f"{user.name}/{user.organisation_id}/{user.roles_text}"
     rights_changed = set(roles) != set(user.roles) or organisation_id != user.organisation_id
+    moved = organisation_id != user.organisation_id
     user.name, user.organisation_id = name.strip(), organisation_id
     user.roles = roles
     user.session_version += 1  # new rights take effect at the next login
@@ -337,6 +338,10 @@ def update_user(db: Session, admin: User, user: User, *, name: str, organisation
         revoke_all_api_tokens(db, user, "rollen of organisatie gewijzigd")
     audit.record(db, "update", user=admin, object_type="user", object_id=user.id,
                  summary=f"account gewijzigd: {before} -> {user.name}/{organisation_id}/{user.roles_text}")
+    if moved:  # named in circles of the old organisation's cases: those close to the account now
+        db.flush()
+        for provider in account_moved:
+            provider(db, admin, user)
 
 
 def set_active(db: Session, admin: User, user: User, active: bool) -> None:

@@ -41,8 +41,10 @@ def _my_cases_panel(user):
 def init_app(app) -> None:
     """Register the blueprint and connect the start-page panels (called by :func:`mda.create_app`)."""
     from mda.cases import api  # noqa: F401  (its views join the JSON API's blueprint, registered after the features)
+    from mda.cases.circle import leave_circles_of_moved_account
 
     app.register_blueprint(bp)
+    signals.account_moved.connect(leave_circles_of_moved_account)
     signals.home_panels.connect(_my_cases_panel, position=10)
     signals.home_panels.connect(_home_panel, position=11)
 

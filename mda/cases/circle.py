@@ -159,7 +159,7 @@ def add_member(db: Session, user: User, ctx: sharing.CaseContext, member_id: int
         raise ServiceError(f"{member.name} heeft geen rol waarmee aan casussen wordt gewerkt.")
     if member.id in ctx.member_user_ids:
         raise ServiceError(f"{member.name} staat al in de kring.")
-    _admit(db, user, ctx, CaseMember, member.email, user_id=member.id)
+    _admit(db, user, ctx, CaseMember, f"gebruiker {member.id}", user_id=member.id)
     ctx.member_user_ids.add(member.id)
     return member
 
@@ -175,10 +175,32 @@ def remove_member(db: Session, user: User, ctx: sharing.CaseContext, member_id: 
     db.add(row)
     db.flush()
     ctx.member_user_ids.discard(member_id)
-    member = db.get(User, member_id)
     audit.record(db, "update", user=user, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
-                 summary=f"{member.email if member else member_id} uit de kring van {ctx.case.reference} gehaald")
+                 summary=f"gebruiker {member_id} uit de kring van {ctx.case.reference} gehaald")
     _left(db, user, ctx)
+
+
+def leave_circles_of_moved_account(db: Session, admin: User, moved: User) -> int:
+    """:data:`signals.account_moved`: *moved* now works for another organisation; it leaves every circle it was
+    named in whose cases its new organisation is not in (as :func:`remove_member` would, by *admin*), each with
+    :func:`_left`. Returns how many circles."""
+    from mda.cases.models import Case
+
+    rows = list(db.exec(select(CaseMember).where(CaseMember.user_id == moved.id, CaseMember.removed_at.is_(None))))
+    left = 0
+    for row in rows:
+        ctx = sharing.load_context(db, db.get(Case, row.case_id))
+        if moved.organisation_id in ctx.circle_org_ids:
+            continue  # the new organisation is in this circle too: the name stands
+        row.removed_at = utcnow()
+        db.add(row)
+        db.flush()
+        ctx.member_user_ids.discard(moved.id)
+        audit.record(db, "update", user=admin, object_type="case_circle", object_id=ctx.case.id, case_id=ctx.case.id,
+                     summary=f"gebruiker {moved.id} uit de kring van {ctx.case.reference} gehaald: andere organisatie")
+        _left(db, admin, ctx)
+        left += 1
+    return left
 
 
 def _left(db: Session, user: User, ctx: sharing.CaseContext) -> None:

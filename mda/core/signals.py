@@ -110,6 +110,13 @@ go to the owner's organisation, to be picked up there (or, when the organisation
 overview of actions without a person), instead of staying with someone the case is now closed to.
 """)
 
+account_moved = Registry("account-moved", """
+Functions ``(db, admin, user) -> None``: the administrator *admin* moved *user*'s account to another organisation
+(``user.organisation_id`` is the new one). Called by :func:`mda.auth.services.update_user` in the same unit of
+work. Connected by cases: the account leaves the circles it was named in (rule 1 closes those cases to it), with
+what :data:`circle_left` does for each.
+""")
+
 escalation_meeting_invitees = Registry("escalation-meeting-invitees", """
 Functions ``(db, user, escalation_id) -> (escalation, [users]) | None``: for a meeting planned from an open
 escalation (``?escalatie=<id>`` on the planning form), the escalation and whom to invite; None when *user* may not

@@ -106,7 +106,7 @@ def invite(db: Session, user: User, meeting: Meeting, invitee_id: int, item_ids:
     notify.send_requests(db, invited_to, "uitnodiging", user_ids={invitee.id})
     what = "het hele overleg" if not item_ids else f"{len(chosen)} casus(sen)"
     audit.record(db, "create", user=user, object_type="invitation", object_id=meeting.id,
-                 summary=f"{invitee.email} uitgenodigd voor {what} van overleg {meeting.id}"
+                 summary=f"gebruiker {invitee.id} uitgenodigd voor {what} van overleg {meeting.id}"
                          f"{f' en {len(invited_to) - 1} volgende' if len(invited_to) > 1 else ''}")
     windows = [(i.starts_at, i.ends_at) for i in chosen] or [(meeting.starts_at, meeting.ends_at)]
     warnings = []

@@ -67,3 +67,36 @@ def test_removed_professional_can_be_added_again(app, client, switch_to, db, sce
     db.expire_all()
     rows = db.exec(select(CaseMember).where(CaseMember.user_id == lt.id)).all()
     assert len(rows) == 1 and rows[0].removed_at is None
+
+
+def test_an_account_moved_to_another_organisation_leaves_the_circles_it_was_named_in(app, db, scenario):
+    """When the administrator moves the police professional's account to the OM (not in the circle), does the
+    account leave the case's circle (audited with its id only), its open action go to the police as an organisation,
+    and the case drop out of its case list, as rule 1 now says?"""
+    from mda import db as unit
+    from mda.auth import services as accounts
+    from mda.auth.models import User
+    from mda.core import sharing
+    from mda.safety_plan import services as plan
+    from mda.safety_plan.models import PlanAction
+    from tests.conftest import working_day
+
+    pol = scenario.users["pol"]
+    action = plan.add_action(db, pol, sharing.load_context(db, scenario.case), description="Huisbezoek (fictief)",
+                             deadline=working_day(10), owner_user_id=pol.id)
+    db.commit()
+    with app.test_request_context():
+        s = unit.session()
+        moved = s.get(User, pol.id)
+        accounts.update_user(s, s.get(User, scenario.users["admin"].id), moved, name=moved.name,
+                             organisation_id=scenario.orgs["OM"].id, roles=list(moved.roles))
+        unit.commit()
+    db.expire_all()
+    assert db.exec(select(CaseMember).where(CaseMember.user_id == pol.id,
+                                            CaseMember.removed_at.is_(None))).all() == []
+    handed = db.get(PlanAction, action.id)
+    assert (handed.owner_user_id, handed.owner_organisation_id) == (None, scenario.orgs["POL"].id)
+    moved = db.get(User, pol.id)
+    assert scenario.case.id not in set(db.exec(sharing.visible_case_ids(moved)))
+    (row,) = [r for r in audit_rows(db, object_type="case_circle") if "andere organisatie" in r.summary]
+    assert f"gebruiker {pol.id}" in row.summary and pol.email not in row.summary

@@ -151,9 +151,11 @@ def test_break_glass_opens_item_for_that_user_and_is_audited(app, household):
 
 
 def test_rule_one_in_sql_agrees_with_can_open_case(app, db, household, make_user):
-    """Does sharing.opens_case (rule 1 as an SQL condition, for task lists) answer exactly as can_open_case for the
-    coordinator, named members, a member taken off the circle, a member whose organisation left it, a team lead of
-    a circle organisation, a plain colleague, an outsider and a closed account, and for a purged case?"""
+    """Do the SQL forms of rule 1 (sharing.opens_case for task lists; visible_case_ids, visible_cases_query and
+    visible_open_cases_statement for lists) answer exactly as can_open_case for the coordinator, named members, a
+    member taken off the circle, a member whose organisation left it, a member whose account moved to another
+    organisation, a team lead of a circle organisation, a plain colleague, an outsider and a closed account, and for
+    a purged case?"""
     from sqlmodel import select
 
     from mda.cases import circle
@@ -168,14 +170,32 @@ def test_rule_one_in_sql_agrees_with_can_open_case(app, db, household, make_user
     db.commit()
 
     def both(user):
+        """(rule 1 in each SQL form, as one answer when they agree; can_open_case)"""
         db.expire_all()
         case = db.get(Case, h["case"].id)
-        in_sql = db.exec(select(Case.id).where(Case.id == case.id, sharing.opens_case(user, Case.id))).first()
-        return in_sql is not None, sharing.can_open_case(user, case, sharing.load_context(db, case))
+        user = db.get(type(user), user.id)
+        answers = {
+            db.exec(select(Case.id).where(Case.id == case.id, sharing.opens_case(user, Case.id))).first() is not None,
+            case.id in set(db.exec(sharing.visible_case_ids(user))),
+            case.id in set(db.exec(sharing.visible_case_ids(user, limit=50))),
+            case.id in {c.id for c in db.exec(sharing.visible_cases_query(user))},
+            case.id in {row[0] for row in db.execute(sharing.visible_open_cases_statement(
+                bool(sharing.LEAD_ROLES & user.roles)), sharing.visible_cases_params(user) | {"limit": 50})},
+        }
+        assert len(answers) == 1, f"the SQL forms of rule 1 disagree for user {user.id}"
+        return answers.pop(), sharing.can_open_case(user, case, sharing.load_context(db, case))
 
     answers = {user.id: both(user) for user in people}
     assert all(sql == engine for sql, engine in answers.values()), answers
     assert sorted(answers.values()).count((True, True)) == 5  # coordinator, POL, LT, VT, LT's lead
+    # a named member whose account moves to an organisation outside the circle: named still, closed to them
+    from mda.auth.models import User
+    moved = db.get(User, h["users"]["POL"].id)
+    moved.organisation_id = h["orgs"]["OM"].id
+    db.commit()
+    assert both(moved) == (False, False)
+    moved.organisation_id = h["orgs"]["POL"].id
+    db.commit()
     # a named member's organisation leaves the circle: rule 1 closes the case to them in both
     from mda.cases.models import CaseOrganisation
     row = db.exec(select(CaseOrganisation).where(CaseOrganisation.case_id == h["case"].id,
