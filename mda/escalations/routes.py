@@ -47,9 +47,14 @@ def refused(esc: Escalation, step: str) -> None:
                  case_id=esc.case_id, summary=f"stap '{step}' op escalatie {esc.reference} geweigerd")
 
 
+#: a step form without its version (or a stale one) comes from a page that is no longer current
+EXPIRED = "Het formulier is verlopen; laad de pagina opnieuw en probeer het nog eens."
+
+
 def _version(form) -> int | None:
+    """The escalation's version the form was rendered with; None when missing or not a (reasonable) number."""
     value = (form.version.data or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
 
 def _csrf_failed(form) -> bool:
@@ -183,8 +188,10 @@ def _refusal_page(case, ctx, esc, error: str | None, key: str, form):
 def _step(case_id: int, escalation_id: int, form_cls, key: str, action, done: str):
     case, ctx, esc = load_escalation(case_id, escalation_id)
     form = form_cls()
-    if not form.validate_on_submit():  # the page has no summary of its own: say here what to put right
-        message = ("Het formulier is verlopen; laad de pagina opnieuw en probeer het nog eens." if _csrf_failed(form)
+    # the page has no summary of its own: say here what to put right. Without the version it was rendered with, a
+    # form cannot be checked against what others did since, so it counts as expired.
+    if not form.validate_on_submit() or _version(form) is None:
+        message = (EXPIRED if _csrf_failed(form) or _version(form) is None
                    else "Controleer wat u invulde. " + " ".join(line.text for line in error_lines(form)))
         return _refusal_page(case, ctx, esc, message, key, form)
     refusal.when_refused(lambda exc: refused(esc, key))

@@ -231,7 +231,12 @@ def add_position(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalat
 
 def _require_open(esc: Escalation) -> None:
     if not esc.is_open:
-        raise ServiceError(f"Deze escalatie is {esc.status_name.lower()}: hierop kan niet meer worden gehandeld.")
+        raise ServiceError(_no_longer_open(esc))
+
+
+def _no_longer_open(esc: Escalation) -> str:
+    """The refusal of a step on an escalation past its decision (the status named as the pages show it)."""
+    return f"Deze escalatie heeft de status ‘{esc.status_name}’; hierop kan niet meer worden gehandeld."
 
 
 # ----------------------------------------------------------------------------- move up
@@ -364,7 +369,7 @@ def acknowledge(db: Session, user: User, ctx: sharing.CaseContext, esc: Escalati
     """A party acknowledges the decision; when both did, the escalation is closed."""
     if esc.status != "besluit":
         raise ServiceError("Er is (nog) geen besluit om te bevestigen." if esc.is_open else
-                           f"Deze escalatie is {esc.status_name.lower()}: hierop kan niet meer worden gehandeld.")
+                           _no_longer_open(esc))
     if not is_party(user, ctx, esc):
         raise ServiceError("Alleen de twee partijen bevestigen het besluit.")
     done = {a.organisation_id for a in acks(db, esc)}

@@ -29,13 +29,31 @@ def live_of(db: Session, meeting: Meeting) -> LiveMeeting:
 
 
 def live_by_id(db: Session, meeting_id: int) -> LiveMeeting:
-    """:func:`live_of` the meeting *meeting_id* (whose access the caller has checked)."""
-    live = db.exec(_LIVE_OF, params={"meeting_id": meeting_id}).first()
+    """:func:`live_of` the meeting *meeting_id* (whose access the caller has checked).
+
+    Two people opening a meeting nobody opened live before both find no live state: the row is created with
+    ``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction and read again, so the second one gets the
+    first one's row instead of a unique-constraint error (on PostgreSQL the second insert waits for the first
+    transaction and inserts nothing once that committed). No savepoint: on SQLite releasing one outside BEGIN
+    would commit it (see :func:`mda.jobs.claim`)."""
+    live = _find(db, meeting_id)
     if live is None:
-        live = LiveMeeting(meeting_id=meeting_id)
-        db.add(live)
-        db.flush()
+        _create(db, meeting_id)
+        live = _find(db, meeting_id)
     return live
+
+
+def _find(db: Session, meeting_id: int) -> LiveMeeting | None:
+    return db.exec(_LIVE_OF, params={"meeting_id": meeting_id}).first()
+
+
+def _create(db: Session, meeting_id: int) -> None:
+    """Store the default live state of *meeting_id*, unless someone else just did."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.connection().execute(insert(LiveMeeting).values(meeting_id=meeting_id).on_conflict_do_nothing(
+        index_elements=["meeting_id"]))
 
 
 def load_meeting(db: Session, user: User, meeting_id: int | None) -> Meeting:

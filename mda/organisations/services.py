@@ -25,7 +25,10 @@ def save_organisation(db: Session, admin: User, org: Organisation | None, *, nam
         raise ServiceError("Kies een bestaande regio.")
     name = name.strip()
     if not name:
-        raise ServiceError("Geef de organisatie een naam.")
+        raise ServiceError("Geef de organisatie een naam.", field="name")
+    if _name_taken(db, name, region_id, org.id if org is not None else None):
+        raise ServiceError(f"In deze regio bestaat al een organisatie met de naam ‘{name}’; kies een andere naam, "
+                           "zodat de organisaties in de keuzelijsten uit elkaar te houden zijn.", field="name")
     creating = org is None
     org = org or Organisation(name=name, type_code=type_code, region_id=region_id)
     before = "" if creating else f"{org.name}/{org.type_code}/{org.region_id}/{org.active}"
@@ -38,3 +41,16 @@ def save_organisation(db: Session, admin: User, org: Organisation | None, *, nam
                  summary=(f"organisatie {name} aangemaakt" if creating else
                           f"organisatie gewijzigd: {before} -> {name}/{type_code}/{region_id}/{active}"))
     return org
+
+
+def _same_name(name: str) -> str:
+    """*name* as two names are compared: spaces around and between words and capitals do not count."""
+    return " ".join(name.split()).casefold()
+
+
+def _name_taken(db: Session, name: str, region_id: int, own_id: int | None) -> bool:
+    """Does another organisation of the region carry *name*? Compared in Python (a region has few organisations),
+    so that capitals are folded the same way on SQLite and PostgreSQL."""
+    wanted = _same_name(name)
+    others = db.exec(select(Organisation.id, Organisation.name).where(Organisation.region_id == region_id))
+    return any(_same_name(other) == wanted for other_id, other in others if other_id != own_id)

@@ -407,3 +407,21 @@ def test_a_too_long_position_on_a_step_is_named_not_called_an_expired_form(app, 
     assert "Lang standpunt xxx" in resp.text
     db.expire_all()
     assert len(db.exec(select(EscalationPosition)).all()) == before
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "1e3", "²", "99999999999999999999"])
+def test_a_decision_without_a_valid_version_is_refused_as_an_expired_form(app, client, auth, ladder_people, seeded,
+                                                                          db, version):
+    """Is a decision posted without the version its page was rendered with (missing or not a number) refused as an
+    expired form (422, Dutch message), with nothing decided, instead of skipping the check for a newer state?"""
+    auth.login(ladder_people.users["vt_lead"])
+    fields = {"decision": "Besluit zonder versie", "reasons": "Redenen", "consequence": "geen"}
+    if version is not None:
+        fields["version"] = version
+    resp = form_post(app, client, f"/casussen/{ladder_people.case.id}/escalaties/{seeded.id}/besluit", fields)
+    assert resp.status_code == 422
+    assert "Het formulier is verlopen; laad de pagina opnieuw en probeer het nog eens." in text_of(resp.text)
+    assert "Besluit zonder versie" in resp.text  # what was typed is kept
+    db.expire_all()
+    esc = db.get(Escalation, seeded.id)
+    assert esc.is_open and esc.decision is None and esc.version == seeded.version

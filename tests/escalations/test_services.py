@@ -244,9 +244,9 @@ def test_both_parties_acknowledge_then_it_is_closed_and_closed_escalations_refus
     db.commit()
     esc = db.get(Escalation, esc.id)
     assert esc.status == "afgesloten" and esc.plan_change_ref.startswith("plan_entry:")
-    with pytest.raises(ServiceError, match="afgesloten"):
+    with pytest.raises(ServiceError, match="‘Afgesloten’"):
         services.move_up(db, s.users["lt"], ctx_of(s.case), esc, reason="Toch hoger")
-    with pytest.raises(ServiceError, match="afgesloten"):
+    with pytest.raises(ServiceError, match="‘Afgesloten’"):
         services.withdraw(db, s.users["lt"], ctx_of(s.case), esc, reason="Toch niet")
 
 
@@ -326,3 +326,27 @@ def test_a_raiser_taken_off_the_circle_is_no_longer_told_about_the_escalation(db
     later = [n for n in db.exec(select(Notification).where(Notification.escalation_id == esc.id))
              if n.id not in before]
     assert later and s.users["lt"].id not in {n.user_id for n in later}
+
+
+def test_a_second_decision_after_one_was_recorded_is_refused_in_plain_dutch(db, raise_on, condition, ladder_people,
+                                                                            ctx_of):
+    """When a team lead decides on an escalation that already has a decision, or a party acknowledges a closed one,
+    does the refusal name the status as the pages show it, in a proper Dutch sentence?"""
+    s = ladder_people
+    esc = raise_on(condition)
+    services.decide(db, s.users["vt_lead"], ctx_of(s.case), esc, decision="Eerste besluit", reasons="Redenen")
+    db.commit()
+    with pytest.raises(ServiceError) as refused:
+        services.decide(db, s.users["lt_lead"], ctx_of(s.case), db.get(Escalation, esc.id),
+                        decision="Tweede besluit", reasons="Andere redenen")
+    assert str(refused.value) == ("Deze escalatie heeft de status ‘Besluit genomen (wacht op bevestiging)’; "
+                                  "hierop kan niet meer worden gehandeld.")
+    db.rollback()
+    services.acknowledge(db, s.users["lt"], ctx_of(s.case), db.get(Escalation, esc.id))
+    services.acknowledge(db, s.users["vt"], ctx_of(s.case), db.get(Escalation, esc.id))
+    db.commit()
+    with pytest.raises(ServiceError) as refused:
+        services.acknowledge(db, s.users["vt_lead"], ctx_of(s.case), db.get(Escalation, esc.id))
+    assert str(refused.value) == ("Deze escalatie heeft de status ‘Afgesloten’; hierop kan niet meer worden "
+                                  "gehandeld.")
+    assert db.get(Escalation, esc.id).decision == "Eerste besluit"

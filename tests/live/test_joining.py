@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from mda.extensions import socketio
 from tests.conftest import AuthActions, audit_rows, csrf_token
@@ -94,3 +94,31 @@ def test_the_default_namespace_refuses_every_connection_and_only_live_answers(ap
         assert live.is_connected("/live")
     finally:
         live.disconnect(namespace="/live")
+
+
+def test_two_people_opening_a_meeting_live_at_once_share_one_live_state(app, world, meeting, monkeypatch):
+    """When someone else creates a meeting's live state between our lookup and our insert (two people opening the
+    live view at the same moment), do we get that live state instead of a unique-constraint error?"""
+    from mda.live import loaders
+    from mda.live.models import LiveMeeting
+
+    engine = app.extensions["mda_engine"]
+    real_find, calls = loaders._find, []
+
+    def find_after_the_other_one(db, meeting_id):
+        calls.append(meeting_id)
+        if len(calls) == 1:  # our lookup found nothing; the other request inserts and commits right after it
+            with Session(engine) as other:
+                other.add(LiveMeeting(meeting_id=meeting_id))
+                other.commit()
+            return None
+        return real_find(db, meeting_id)
+
+    monkeypatch.setattr(loaders, "_find", find_after_the_other_one)
+    with Session(engine, expire_on_commit=False) as db:
+        live = loaders.live_by_id(db, meeting.id)
+        db.commit()
+    with Session(engine) as db:
+        rows = db.exec(select(LiveMeeting).where(LiveMeeting.meeting_id == meeting.id)).all()
+    assert [row.id for row in rows] == [live.id]
+    assert live.status == "niet_gestart"

@@ -225,3 +225,38 @@ def test_an_organisation_gets_a_mailbox_and_a_wrong_address_is_refused(app, clie
     assert form_post(app, client, url, {**base, "mailbox": "team@ggz.example"}).status_code == 302
     db.expire_all()
     assert db.get(Organisation, scene["org"].id).mailbox == "team@ggz.example"
+
+
+def test_a_second_organisation_with_the_same_name_in_the_region_is_refused(app, client, db, scene, make_org,
+                                                                           make_region):
+    """Can the admin create, or rename to, an organisation whose name another organisation of the same region
+    already has (other capitals, spaces around it), which would make two identical entries in circle and owner
+    lists? Is the refusal on the name field, in Dutch, with the typed input kept and nothing stored, while the
+    same name in another region and a change of capitals to an organisation's own name are fine?"""
+    existing = scene["org"].name
+    typed = f"  {existing.upper()} "
+    before = len(db.exec(select(Organisation)).all())
+    create = form_post(app, client, "/beheer/organisaties/nieuw",
+                       {"name": typed, "type_code": "GGZ", "region_id": scene["region"].id, "active": "y"})
+    message = f"In deze regio bestaat al een organisatie met de naam ‘{existing.upper()}’"
+    assert create.status_code == 422
+    assert f'<div class="utrecht-form-field-error-message" id="name-err">{message}' in create.text
+    assert f'value="{typed}"' in create.text  # what was typed is kept
+    other = make_org("VT", region=scene["region"])
+    rename = form_post(app, client, f"/beheer/organisaties/{other.id}",
+                       {"name": existing, "type_code": "VT", "region_id": scene["region"].id, "active": "y"})
+    assert rename.status_code == 422 and 'id="name-err"' in rename.text and existing in rename.text
+    api = client.post("/api/v1/organisations", json={"name": existing, "type_code": "GGZ",
+                                                     "region_id": scene["region"].id},
+                      headers={"X-CSRFToken": csrf_token(app, client)})
+    assert api.status_code == 422 and api.get_json()["details"] == {"field": "name"}
+    db.expire_all()
+    assert len(db.exec(select(Organisation)).all()) == before + 1  # only make_org's
+    assert db.get(Organisation, other.id).name != existing
+    # the same name elsewhere, and an organisation keeping its own name in other capitals, are accepted
+    assert form_post(app, client, "/beheer/organisaties/nieuw",
+                     {"name": existing, "type_code": "GGZ", "region_id": make_region().id,
+                      "active": "y"}).status_code == 302
+    assert form_post(app, client, f"/beheer/organisaties/{scene['org'].id}",
+                     {"name": existing.lower(), "type_code": "GGZ", "region_id": scene["region"].id,
+                      "active": "y"}).status_code == 302
