@@ -20,6 +20,7 @@ MESSAGES: dict[int, tuple[str, str]] = {
     403: ("Geen toegang", "U heeft geen recht om deze pagina te bekijken of deze handeling uit te voeren."),
     404: ("Niet gevonden", "Deze pagina bestaat niet, of u heeft er geen toegang toe."),
     405: ("Niet toegestaan", "Deze handeling is op deze pagina niet mogelijk."),
+    409: ("Kan nu niet", "Dit kan in de huidige toestand niet. Laad de pagina opnieuw en probeer het nog eens."),
     413: ("Te groot",
           "Wat u verstuurde is te groot. Maak het bestand of de tekst kleiner en probeer het opnieuw."),
     415: ("Verkeerd formaat", "Stuur de gegevens als JSON (Content-Type: application/json)."),

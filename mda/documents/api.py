@@ -55,8 +55,9 @@ def upload_document(case_id: int):
 
 @bp.get("/cases/<int:case_id>/documents/<int:item_id>/download")
 @require_permission("case.work")
-@api_spec.validate(resp=FileResponse(HTTP_200=None, HTTP_500=Error, **ERRORS), tags=["cases"])
+@api_spec.validate(resp=FileResponse(HTTP_200=None, HTTP_409=Error, **ERRORS), tags=["cases"])
 def download_document(case_id: int, item_id: int):
-    """The document as an attachment when the sharing engine shows its item (audited); 403 "niet gedeeld"."""
+    """The document as an attachment when the sharing engine shows its item (audited); 403 "niet gedeeld"; 409 when
+    no watermark can be put on it (never sent unmarked)."""
     _case, ctx = load_case(case_id)
     return send(services.download(db.session(), current_user._get_current_object(), ctx, item_id))

@@ -1,7 +1,8 @@
 """What an uploaded file is, decided by its content (never by its name), and whether we take it.
 
 Accepted: PDF, DOCX, ODT, JPEG, PNG. Refused: macro-enabled Office files, HTML, SVG, executables,
-encrypted or scripted PDFs, archives that unpack to far more than they weigh (zip bombs), and
+encrypted or scripted PDFs, archives that unpack to far more than they weigh (zip bombs), PDFs and pictures
+that do not open completely (cut off, a broken page tree: the watermark of every download opens them), and
 anything else. Every refusal is a Dutch sentence for the user (:class:`mda.core.errors.ServiceError`).
 """
 
@@ -36,6 +37,7 @@ ODT = FileType("application/vnd.oasis.opendocument.text", "odt", "OpenDocument-t
 JPEG = FileType("image/jpeg", "jpg", "JPEG-afbeelding")
 PNG = FileType("image/png", "png", "PNG-afbeelding")
 
+DAMAGED = "Het bestand is beschadigd en kan niet worden geopend. Sla het opnieuw op en probeer het nog eens."
 ACCEPTED = "PDF, Word (.docx), OpenDocument-tekst (.odt), JPEG of PNG"
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"#!")
 _MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|script|svg|iframe|body|head|\?xml)", re.IGNORECASE)
@@ -62,10 +64,10 @@ def detect(data: bytes) -> FileType:
         return _pdf(data)
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         _no_markup(data)
-        return PNG
+        return _image_opens(data, PNG)
     if data.startswith(b"\xff\xd8\xff"):
         _no_markup(data)
-        return JPEG
+        return _image_opens(data, JPEG)
     if data.startswith(b"PK\x03\x04"):
         return _office(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -109,7 +111,57 @@ def _pdf(data: bytes) -> FileType:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         raise refuse("De PDF is beschadigd en kan niet worden gelezen.") from None
+    return _pdf_opens(data)
+
+
+def opens(data: bytes, content_type: str) -> bool:
+    """Whether a stored file of *content_type* opens completely (a PDF or picture stored before uploads were
+    opened in full may not); the Office types are not opened here and count as opening."""
+    check = {PDF.content_type: _pdf_opens, JPEG.content_type: lambda d: _image_opens(d, JPEG),
+             PNG.content_type: lambda d: _image_opens(d, PNG)}.get(content_type)
+    try:
+        if check is not None:
+            check(data)
+    except ServiceError:
+        return False
+    return True
+
+
+def _pdf_opens(data: bytes) -> FileType:
+    """A PDF that qpdf (pikepdf, which stamps the watermark on every download) reads as well: opened, every page of
+    its page tree with its media box and its content parsed. pypdf forgives what qpdf does not (a page tree without
+    /Kids, a cut-off content stream): such a file was stored and then could never be downloaded."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            pages = 0
+            for page in pdf.pages:
+                pikepdf.Rectangle(page.mediabox)
+                pikepdf.parse_content_stream(page)
+                pages += 1
+    except (pikepdf.PikepdfError, RuntimeError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            OSError):
+        raise refuse(DAMAGED) from None
+    if pages == 0:
+        raise refuse(DAMAGED)
     return PDF
+
+
+def _image_opens(data: bytes, kind: FileType) -> FileType:
+    """A JPEG or PNG that Pillow decodes completely (as the watermark of every download does): a picture cut off
+    halfway, or with a broken stream, is refused now rather than stored and never downloadable."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except Image.DecompressionBombError:
+        raise refuse("De afbeelding heeft te veel beeldpunten om veilig te openen. Verklein haar en probeer het "
+                     "opnieuw.") from None
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError, MemoryError):
+        raise refuse(DAMAGED) from None
+    return kind
 
 
 def _outside_streams(data: bytes):

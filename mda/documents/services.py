@@ -29,6 +29,17 @@ from mda.documents.models import Document
 log = logging.getLogger(__name__)
 WATERMARK_FAILED = ("Er kon geen watermerk op dit document worden gezet. Uit veiligheid is het niet verstuurd. "
                     "Neem contact op met de beheerder.")
+DAMAGED_STORED = ("Er kon geen watermerk op dit document worden gezet: het opgeslagen bestand is beschadigd en kan "
+                  "niet worden geopend. Uit veiligheid is het niet verstuurd. Vraag de organisatie die het toevoegde "
+                  "het opnieuw op te slaan en nog eens toe te voegen.")
+
+
+def _watermark_refusal(data: bytes, content_type: str) -> str:
+    """Why a stored document could not be stamped, in Dutch: the file itself does not open (stored before uploads
+    were opened completely), or the stamp failed on a file that does (the administrator has to look)."""
+    return WATERMARK_FAILED if filetypes.opens(data, content_type) else DAMAGED_STORED
+
+
 def too_large_message(limit: int) -> str:
     """The Dutch refusal of a file over *limit* bytes."""
     return (f"Het bestand is te groot: een document mag hoogstens {limit // (1024 * 1024)} MB zijn. "
@@ -168,9 +179,9 @@ def download(db: Session, user, ctx: sharing.CaseContext, item_id: int, config=N
             data = watermark.watermark_docx(data, stamp)
         elif doc.content_type == filetypes.ODT.content_type:
             data = watermark.watermark_odt(data, stamp)
-    except Exception:  # never send an unmarked copy: refuse instead (the type of error only, no content)
-        log.exception("watermark failed for document %s", doc.item_id)
-        raise ServiceError(WATERMARK_FAILED, status=500) from None
+    except Exception as exc:  # never send an unmarked copy: refuse instead (the type of error only, no content)
+        log.warning("watermark failed for document %s: %s", doc.item_id, type(exc).__name__)
+        raise ServiceError(_watermark_refusal(data, doc.content_type), status=409) from None
     return Download(data, f"{ctx.case.reference}-document-{doc.number}.{doc.extension}", doc.content_type)
 
 

@@ -21,6 +21,7 @@ from mda.privacy.services import (
     PAGE_SIZE,
     AuditFilter,
     count_audit,
+    describe_action,
     last_audit_id,
     query_audit,
     seen_counts,
@@ -61,7 +62,7 @@ def audit_log():
     first_url = url_for("privacy.audit_log", **args) if before else None
     references = _references({r.case_id for r in rows if r.case_id})
     return render_template("privacy/audit.html", form=form, rows=rows, next_url=next_url, first_url=first_url,
-                           action_names=ACTION_NAMES, object_names=OBJECT_NAMES, references=references,
+                           describe_action=describe_action, object_names=OBJECT_NAMES, references=references,
                            seen=seen_counts(db.session(), [r.id for r in rows]))
 
 
@@ -88,7 +89,7 @@ def audit_seen(seq: int):
                  summary=f"wat auditregel nr. {seq} als gezien noemt bekeken ({len(subjects)} van {total})")
     return render_template(
         "privacy/audit_seen.html", row=row, subjects=subjects, total=total,
-        action_names=ACTION_NAMES, object_names=OBJECT_NAMES, references=_references({row.case_id} - {None}),
+        describe_action=describe_action, object_names=OBJECT_NAMES, references=_references({row.case_id} - {None}),
         next_url=url_for("privacy.audit_seen", seq=seq, na=subjects[-1].id) if more else None,
         first_url=url_for("privacy.audit_seen", seq=seq) if after is not None else None)
 

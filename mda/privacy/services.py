@@ -29,17 +29,38 @@ class AuditFilter:
         return ", ".join(parts) or "geen filter"
 
 
-#: Dutch names of the audit actions and object types, for the audit page (the CSV keeps the codes)
+#: Dutch names of the audit actions, outcomes and object types, for the audit pages (the CSV keeps the codes); every
+#: object type the code records has one (tests/privacy/test_audit_page.py reads the source to check)
 ACTION_NAMES = {"view": "bekeken", "create": "aangemaakt", "update": "gewijzigd", "delete": "verwijderd",
                 "export": "geëxporteerd", "denied": "geweigerd", "login": "ingelogd", "login_failed":
                 "inloggen mislukt", "logout": "uitgelogd", "break_glass": "doorbraak", "search": "gezocht"}
+#: the outcomes :func:`mda.core.audit.record` writes; a success goes without saying
+OUTCOME_NAMES = {"success": "", "denied": "geweigerd", "failure": "mislukt"}
 OBJECT_NAMES = {"case": "casus", "person": "persoon", "item": "gegeven", "consent": "toestemming",
+                "duty_conflict": "besluit conflict van plichten",
                 "duty_conflict_decision": "besluit conflict van plichten", "break_glass": "doorbraak",
                 "break_glass_list": "lijst van doorbraken", "case_circle": "kring", "referral": "aanmelding",
-                "meeting": "overleg", "agenda_item": "agendapunt", "invitation": "uitnodiging",
-                "meeting_update": "update", "audit_log": "audittrail", "user": "gebruiker", "account": "account",
-                "organisation": "organisatie", "api_token": "API-token", "calendar_feed": "agenda-abonnement",
-                "destruction": "vernietiging", "session": "sessie", "mail": "e-mail"}
+                "meeting": "overleg", "meeting_series": "overlegreeks", "agenda_item": "agendapunt",
+                "invitation": "uitnodiging", "meeting_update": "update", "live": "live overleg",
+                "document": "document", "audit_log": "audittrail", "access_log": "inzagelog",
+                "user": "gebruiker", "account": "account", "organisation": "organisatie", "api_token": "API-token",
+                "calendar_feed": "agenda-abonnement", "notice_preference": "meldingsvoorkeur",
+                "permission": "recht", "oidc_provider": "inlogdienst", "sso_logout": "uitloggen via de inlogdienst",
+                "destruction": "vernietiging", "destruction_list": "lijst van vernietigingen", "session": "sessie",
+                "mail": "e-mail", "safety_plan": "veiligheidsplan", "plan_entry": "onderdeel van het plan",
+                "plan_action": "actie uit het plan", "plan_version": "versie van het plan",
+                "safety_score": "veiligheidsscore", "escalation": "escalatie",
+                "escalation_figures": "escalatiecijfers", "demo": "demogegevens"}
+
+
+def describe_action(action: str, outcome: str) -> str:
+    """What an audit row did, in Dutch: "bekeken", "gewijzigd (geweigerd)"; the outcome only when it is not a
+    success and the action's name does not say it already ("geweigerd", "inloggen mislukt")."""
+    name = ACTION_NAMES.get(action, action)
+    said = OUTCOME_NAMES.get(outcome, outcome)
+    return f"{name} ({said})" if said and said not in name else name
+
+
 #: rows per page on the audit page
 PAGE_SIZE = 50
 

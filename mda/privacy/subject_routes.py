@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mda import db
 from mda.core import refusal
 from mda.core.errors import ServiceError
+from mda.core.input_guard import is_db_int
 from mda.core.permissions import require_permission
 from mda.privacy import bp, subjects
 from mda.privacy.forms import DestroyForm, FollowUpForm, PersonSearchForm, ReviewForm
+from mda.privacy.services import describe_action
 
 
 def _subject_or_404(person_id: int) -> subjects.Subject:
@@ -38,8 +40,14 @@ def persons():
 def person(person_id: int):
     """The NEN 7513 client view: who accessed this person's data, when, what, on what basis."""
     subject = _subject_or_404(person_id)
-    rows = subjects.access_log(db.session(), current_user, subject)
-    return render_template("privacy/person.html", subject=subject, rows=rows)
+    before = request.args.get("voor", type=int)  # paged as the audit page: the rows older than this audit row id
+    if before is not None and not is_db_int(before):
+        before = None
+    page = subjects.access_log(db.session(), current_user, subject, before=before)
+    return render_template(
+        "privacy/person.html", subject=subject, rows=page.rows, describe_action=describe_action,
+        next_url=url_for("privacy.person", person_id=person_id, voor=page.rows[-1].id) if page.more else None,
+        first_url=url_for("privacy.person", person_id=person_id) if before is not None else None)
 
 
 @bp.route("/personen/<int:person_id>/export.<any(json, csv):fmt>")

@@ -29,6 +29,7 @@ from mda.core.timeutil import format_local, utcnow
 from mda.documents.models import Document
 from mda.organisations.models import Organisation
 from mda.privacy.models import DestructionRecord
+from mda.privacy.services import PAGE_SIZE
 
 BASIS = "privacyfunctionaris: verzoek van betrokkene (AVG art. 15-17)"
 BASIS_REVIEW = "privacyfunctionaris: toezicht op doorbraken"
@@ -84,14 +85,31 @@ def load_subject(db: Session, person_id: int) -> Subject | None:
     return Subject(person, db.get(Case, person.case_id)) if person is not None else None
 
 
-def access_log(db: Session, officer: User, subject: Subject) -> list[AuditEvent]:
-    """Every audit row that names the person: who, when, what, on what basis (NEN 7513 client view)."""
+@dataclass(frozen=True)
+class LogPage:
+    """One page of a person's access log: at most :data:`mda.privacy.services.PAGE_SIZE` rows, newest first, and
+    whether older rows follow (the next page is the rows before the last one's id)."""
+
+    rows: list[AuditEvent]
+    more: bool
+
+
+def access_log(db: Session, officer: User, subject: Subject, *, before: int | None = None,
+               limit: int | None = None) -> LogPage:
+    """The audit rows that name the person, newest first, one page (*before*: only rows older than that audit row
+    id, for the next page): who, when, what, on what basis (NEN 7513 client view). Each page looked at is audited."""
     _require_officer(officer)
-    rows = _log_rows(db, subject.person.id)[::-1]
+    limit = limit or PAGE_SIZE
+    stmt = select(AuditEvent).where(AuditEvent.id.in_(_event_ids(subject.person.id)))
+    if before is not None:
+        stmt = stmt.where(AuditEvent.id < before)
+    rows = list(db.exec(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more, rows = len(rows) > limit, rows[:limit]
+    older = f", ouder dan auditregel-id {before}" if before is not None else ""
     audit.record(db, "view", user=officer, object_type="access_log", object_id=subject.person.id,
                  case_id=subject.case.id, person_ids=[subject.person.id], basis=BASIS,
-                 summary=f"inzagelog van persoon nr. {subject.person.id} bekeken ({len(rows)} regels)")
-    return rows
+                 summary=f"inzagelog van persoon nr. {subject.person.id} bekeken ({len(rows)} regels{older})")
+    return LogPage(rows, more)
 
 
 def _items_of(db: Session, person_id: int) -> list[Item]:
@@ -162,9 +180,13 @@ def export_data(db: Session, officer: User, subject: Subject) -> dict:
 
 def _log_rows(db: Session, person_id: int) -> list[AuditEvent]:
     """Audit rows that name *person_id* in the indexed ``audit_subject`` table, oldest first."""
-    event_ids = select(AuditSubject.event_id).where(AuditSubject.person_id == person_id).distinct()
     # by id: the chain's order (rows are sealed in insertion order), and a row still pending has its place too
-    return list(db.exec(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id)))
+    return list(db.exec(select(AuditEvent).where(AuditEvent.id.in_(_event_ids(person_id))).order_by(AuditEvent.id)))
+
+
+def _event_ids(person_id: int):
+    """The ids of the audit rows that name *person_id*, as a subquery of the indexed ``audit_subject`` table."""
+    return select(AuditSubject.event_id).where(AuditSubject.person_id == person_id).distinct()
 
 
 def export_json(document: dict) -> str:

@@ -181,3 +181,20 @@ def backend(request, app):
     app.config["DOCUMENT_STORAGE"] = request.param
     yield request.param
     app.config["DOCUMENT_STORAGE"] = "database"
+
+
+def make_picture(fmt: str = "PNG") -> bytes:
+    """A 256 × 256 grey gradient as PNG or JPEG: large enough that cutting it short cuts into the picture data."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.linear_gradient("L").convert("RGB").save(buf, fmt)
+    return buf.getvalue()
+
+
+def make_damaged_pdf() -> bytes:
+    """A PDF pypdf reads (its objects and page tree are sound) whose page content stream is garbled: qpdf, which
+    stamps the watermark, cannot decode it."""
+    data = make_pdf()
+    start = data.index(b"stream\n", data.index(b"/Filter")) + len(b"stream\n")
+    return data[:start + 5] + b"!" * 8 + data[start + 13:]

@@ -4,6 +4,7 @@ a PDF carries who downloaded it, and a withheld document's bytes never leave the
 import io
 from datetime import date
 
+import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
@@ -152,7 +153,8 @@ def test_a_downloaded_photo_is_marked_and_loses_its_location(app, client, db, au
 
 
 def test_a_pdf_that_cannot_be_stamped_is_not_sent_unmarked(app, client, db, auth, scenario, monkeypatch):
-    """When the watermark fails, is the download refused with a Dutch message instead of sent without it?"""
+    """When the watermark fails, is the download refused with a Dutch page (409, not a server error) instead of
+    sent without it?"""
     from mda.documents import watermark
 
     auth.login(scenario.users["pol"])
@@ -164,8 +166,34 @@ def test_a_pdf_that_cannot_be_stamped_is_not_sent_unmarked(app, client, db, auth
 
     monkeypatch.setattr(watermark, "watermark_pdf", broken)
     resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
-    assert resp.status_code == 500 and MARKER.encode() not in resp.data and b"%PDF" not in resp.data
-    assert "geen watermerk" in text_of(resp.text)
+    assert resp.status_code == 409 and MARKER.encode() not in resp.data and b"%PDF" not in resp.data
+    assert "geen watermerk" in text_of(resp.text) and "contact op met de beheerder" in text_of(resp.text)
+
+
+@pytest.mark.parametrize("name", ["foto.png", "rapport.pdf"])
+def test_a_damaged_file_stored_before_the_upload_check_gets_a_dutch_refusal_not_a_500(app, client, db, auth,
+                                                                                      scenario, monkeypatch, name):
+    """A PNG cut short or a PDF qpdf cannot read, stored before uploads were opened in full: does its download
+    answer a Dutch 409 page (and the API a Dutch 409 in the error shape) saying the stored file is damaged, with
+    no bytes of it and no stack trace, instead of a 500?"""
+    from mda.documents import filetypes
+    from tests.documents.conftest import make_damaged_pdf, make_picture
+
+    data = make_picture("PNG")[:60] if name.endswith(".png") else make_damaged_pdf()
+    with monkeypatch.context() as before_the_check:  # as the upload was: the file was not opened
+        before_the_check.setattr(filetypes, "_image_opens", lambda _data, kind: kind)
+        before_the_check.setattr(filetypes, "_pdf_opens", lambda _data: filetypes.PDF)
+        auth.login(scenario.users["pol"])
+        assert upload(app, client, scenario.case.id, data, filename=name, category="risicosignalen"
+                      ).status_code == 302
+    doc = db.exec(select(Document)).one()
+    resp = client.get(f"/casussen/{scenario.case.id}/documenten/{doc.item_id}/download")
+    assert resp.status_code == 409
+    text = text_of(resp.text)
+    assert "het opgeslagen bestand is beschadigd" in text and "Traceback" not in text
+    assert data[:8] not in resp.data and "attachment" not in resp.headers.get("Content-Disposition", "")
+    api = client.get(f"/api/v1/cases/{scenario.case.id}/documents/{doc.item_id}/download")
+    assert api.status_code == 409 and "beschadigd" in api.get_json()["message"]
 
 
 def _upload_and_download_as_police(app, client, auth, scenario, data, filename, category="risicosignalen"):

@@ -137,3 +137,23 @@ def test_the_demo_switch_skips_the_scan_for_demo_accounts_only(app, client, db, 
     assert upload(app, client, scenario.case.id, make_pdf(), filename="a.pdf",
                   category="risicosignalen").status_code == 302
     assert [d.scanned_with for d in db.exec(select(Document))] == ["uitgeschakeld (demo)"]
+
+
+def test_a_damaged_picture_or_pdf_is_refused_at_upload_with_the_input_kept(app, client, db, auth, scenario):
+    """Is a PNG cut short after 60 bytes, a JPEG cut in half and a PDF whose page qpdf cannot decode each refused
+    in Dutch as damaged (422), nothing stored, the refusal audited, and the title the user typed still in the form
+    (rather than accepted and then never downloadable)?"""
+    from tests.documents.conftest import make_damaged_pdf, make_picture
+
+    auth.login(scenario.users["pol"])
+    jpeg = make_picture("JPEG")
+    for data, name in [(make_picture("PNG")[:60], "foto.png"), (jpeg[:len(jpeg) // 2], "foto.jpg"),
+                       (make_damaged_pdf(), "rapport.pdf")]:
+        resp = upload(app, client, scenario.case.id, data, filename=name, category="risicosignalen",
+                      title="Titel-BEWAARD-42")
+        assert resp.status_code == 422, (name, text_of(resp.text)[:300])
+        assert "Het bestand is beschadigd en kan niet worden geopend" in text_of(resp.text), name
+        assert 'value="Titel-BEWAARD-42"' in resp.text, name
+    assert _nothing_stored(app, db)
+    refused = audit_rows(db, action="denied", object_type="document")
+    assert len(refused) == 3 and all("beschadigd" in r.summary and "foto" not in r.summary for r in refused)

@@ -168,3 +168,37 @@ def test_long_lists_are_counted_up_to_the_cap(client, auth, region_people, make_
     body = client.get("/api/v1/cases?per_page=2&page=9").get_json()
     assert (body["total"], body["more"], body["pages"], body["page"]) == (3, True, 2, 2)
     assert "meer dan 3 casus(sen)" in client.get("/casussen/?per_page=2").text
+
+
+def test_a_person_s_access_log_is_paged_with_a_query_count_that_does_not_grow(client, auth, count_queries, db,
+                                                                             region_people, make_case, make_person,
+                                                                             make_user):
+    """Does the privacy officer's access log of one person run as many queries with 3 rows as with three pages'
+    worth, show at most one page of them, and its older pages as few queries too?"""
+    import re
+
+    from mda.core import audit
+    from mda.privacy.services import PAGE_SIZE
+
+    p = region_people
+    case = make_case(p["coordinator"], members=[p["pol"]])
+    victim = make_person(case, source_org=p["orgs"][0])
+    auth.login(make_user(roles=("privacy_officer",), org=p["orgs"][0]))
+
+    def looked_at(n):
+        for _ in range(n):
+            audit.record(db, "view", user_name="kijker@test", object_type="case", case_id=case.id,
+                         person_ids=[victim.id], summary="bekeken")
+        db.commit()
+
+    url = f"/privacy/personen/{victim.id}"
+    looked_at(3)
+    few = _measure(count_queries, client, url)
+    looked_at(3 * PAGE_SIZE)
+    with count_queries() as many:
+        page = client.get(url)
+    assert page.text.count("kijker@test") == PAGE_SIZE
+    older = re.search(r'href="([^"]*voor=\d+[^"]*)"', page.text).group(1).replace("&amp;", "&")
+    assert len(many) == len(few) == len(_measure(count_queries, client, older)), many
+    # user, person, case, the page of rows, the officer's organisation; the audit row of this look (head, row, subject)
+    assert len(few) <= 9, few.statements

@@ -247,3 +247,51 @@ def test_only_the_privacy_officer_reads_what_was_seen(client, login_as, live_vie
     """Is the list of what a row says was seen refused to a coordinator (403)?"""
     login_as(("coordinator",))
     assert client.get(f"/privacy/audit/{live_view.seq}/gezien").status_code == 403
+
+
+def test_the_audit_page_shows_outcomes_and_object_types_in_dutch(client, officer, db):
+    """Does the audit page leave a success unsaid, call a refused or failed row "geweigerd" / "mislukt" (once), and
+    name object types such as the safety plan and an escalation in Dutch, never the English codes?"""
+    audit.record(db, "view", user_name="eva@example.test", object_type="safety_plan", object_id=5, summary="PLAN")
+    audit.record(db, "update", user_name="eva@example.test", object_type="plan_action", object_id=6,
+                 outcome="denied", summary="ACTIE")
+    audit.record(db, "denied", user_name="eva@example.test", object_type="escalation", object_id=7, summary="ESC")
+    audit.record(db, "login_failed", user_name="eva@example.test", object_type="user", outcome="failure",
+                 summary="LOGIN")
+    db.commit()
+    text = text_of(client.get("/privacy/audit?user=eva").text)
+    for code in ("(success)", "(denied)", "(failure)", "safety_plan", "plan_action", "escalation"):
+        assert code not in text, code
+    assert "bekeken veiligheidsplan 5" in text and "gewijzigd (geweigerd) actie uit het plan 6" in text
+    assert "geweigerd escalatie 7" in text and "geweigerd (geweigerd)" not in text
+    assert "inloggen mislukt gebruiker" in text and "mislukt (mislukt)" not in text
+
+
+def _recorded_object_types() -> set[str]:
+    """Every object type the code under mda/ writes to the audit trail, read from the source: the keyword
+    ``object_type="..."``, the helpers that take it positionally (``refuse_foreign``, ``confirmations.record``,
+    the edit history's ``_correct``), and the tables the safety plan names its rows by."""
+    from pathlib import Path
+
+    import mda
+    from mda.safety_plan.models import PlanAction, PlanEntry
+
+    patterns = [r'object_type="(\w+)"', r'refuse_foreign\([^,()]+,[^,()]+,\s*"(\w+)"',
+                r'confirmations\.record\([^,()]+,[^,()]+,[^,()]+,\s*"(\w+)"',
+                r'_correct\(db, user, ctx, \w+, "(\w+)"']
+    found = {PlanAction.__tablename__, PlanEntry.__tablename__}
+    for path in Path(mda.__file__).parent.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for pattern in patterns:
+            found |= set(re.findall(pattern, source))
+    return found
+
+
+def test_every_object_type_the_code_records_has_a_dutch_name():
+    """Does every object type written anywhere in the code (read from the source, so a new one cannot slip through)
+    have a Dutch name on the audit page?"""
+    from mda.privacy.services import OBJECT_NAMES
+
+    recorded = _recorded_object_types()
+    assert {"case", "safety_plan", "plan_action", "escalation", "demo", "access_log"} <= recorded  # the scan works
+    assert sorted(recorded - set(OBJECT_NAMES)) == []

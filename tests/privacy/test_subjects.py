@@ -200,3 +200,36 @@ def test_invalid_bsn_gets_the_elfproef_message(app, db, scenario):
 
     with pytest.raises(ServiceError, match="elfproef"):
         find_persons(db, scenario.users["privacy"], bsn="123456789")
+
+
+def test_the_access_log_names_actions_in_dutch_and_is_paged(app, client, switch_to, db, scenario):
+    """Does a person's access log say "gezocht", "bekeken", "gewijzigd (geweigerd)" instead of the codes, show at
+    most one page of rows (newest first) with a link to older ones that reaches the oldest, and audit each page?"""
+    import re
+
+    from mda.core import audit
+    from mda.privacy.services import PAGE_SIZE
+    from tests.conftest import text_of
+
+    victim = scenario.persons["victim"]
+    audit.record(db, "search", user_name="zoeker@test", object_type="person", person_ids=[victim.id],
+                 summary="ZOEK-OUD")
+    audit.record(db, "update", user_name="wijziger@test", object_type="person", person_ids=[victim.id],
+                 outcome="denied", summary="WIJZIG-OUD")
+    for n in range(PAGE_SIZE + 5):
+        audit.record(db, "view", user_name="kijker@test", object_type="case", person_ids=[victim.id],
+                     summary=f"RIJ-{n}-")
+    db.commit()
+    switch_to(scenario.users["privacy"])
+    page = client.get(f"/privacy/personen/{victim.id}")
+    text = text_of(page.text)
+    assert page.status_code == 200 and f"RIJ-{PAGE_SIZE + 4}-" in text and "RIJ-0-" not in text
+    assert text.count("kijker@test") == PAGE_SIZE and "bekeken" in text and "Oudere regels" in text
+    older = re.search(r'href="([^"]*voor=\d+[^"]*)"', page.text).group(1).replace("&amp;", "&")
+    rest = text_of(client.get(older).text)
+    assert "RIJ-0-" in rest and f"RIJ-{PAGE_SIZE + 4}-" not in rest and "Nieuwste regels" in rest
+    assert "gezocht" in rest and "gewijzigd (geweigerd)" in rest
+    assert not re.search(r">\s*(search|view|update)\s*<", page.text + client.get(older).text)
+    assert client.get(f"/privacy/personen/{victim.id}?voor=99999999999999").status_code == 200  # no 500
+    looked = audit_rows(db, action="view", object_type="access_log")
+    assert len(looked) == 4 and f"{PAGE_SIZE} regels" in looked[0].summary
