@@ -109,6 +109,8 @@ def cases():
     """
     s = db.session()
     filters = search.from_request()
+    if request.args.get("regisseur") == "":  # the page's "all coordinators"; in the API the number or nothing
+        filters.problems.append("Geef bij regisseur een accountnummer, of laat de parameter weg.")
     if filters.problems:
         abort(422, " ".join(filters.problems))
     page = paging.paginate_ids(s, search.case_ids(current_user, filters, newest_first=False),

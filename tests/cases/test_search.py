@@ -96,3 +96,13 @@ def test_the_coordinator_filter_lists_coordinators_of_the_users_own_cases_only(d
                                                                                 cases["other"].id}
     monkeypatch.setattr(search, "CHOICES_FROM_CASES", 1)  # only the newest visible case is read
     assert [uid for uid, _ in search.coordinator_choices(db, cases["pol"])] == [cases["other"].id]
+
+
+def test_the_api_refuses_an_empty_coordinator_filter_as_its_document_says(app, client, auth, scenario):
+    """The OpenAPI document gives ``regisseur`` as an account number: does ``?regisseur=`` get a Dutch 422 from the
+    API (the page reads it as "every coordinator"), while leaving the parameter out lists the cases?"""
+    auth.login(scenario.users["coordinator"])
+    refused = client.get("/api/v1/cases?regisseur=")
+    assert refused.status_code == 422 and "accountnummer" in refused.get_json()["message"]
+    assert client.get("/api/v1/cases").status_code == 200
+    assert client.get("/casussen/?regisseur=").status_code == 200
