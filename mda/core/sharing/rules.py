@@ -160,6 +160,11 @@ def visible_cases_query(user: User):
 
     The ids come from a UNION of three indexed look-ups (coordinator, named member, team
     lead's organisation), which both SQLite and PostgreSQL answer without scanning ``case``.
+    A named member's row counts without asking whether their organisation is still in the circle (as
+    :func:`can_open_case` does): the circle keeps that true when it changes (an organisation leaving takes its
+    professionals along; an account moved to another organisation leaves those circles, ``cases.circle``), so the
+    lists need not read the organisations on every page. ``tests/cases/test_sharing_engine.py`` holds every SQL
+    form to :func:`can_open_case` through those changes.
     """
     return visible_cases_statement(bool(LEAD_ROLES & user.roles)).params(**visible_cases_params(user))
 
@@ -183,14 +188,6 @@ def opens_case(user: User, case_id) -> ColumnElement[bool]:
     return exists(case.where(or_(*sources)))
 
 
-def _own_organisation_in_circle(case_id):
-    """A named professional opens a case only while their own organisation is in its circle (rule 1, as
-    :func:`can_open_case`): an account moved to another organisation keeps its name in circles it can no longer
-    open. The user's organisation is the statement's ``organisation_id`` parameter."""
-    return exists().where(CaseOrganisation.case_id == case_id, CaseOrganisation.removed_at.is_(None),
-                          CaseOrganisation.organisation_id == bindparam("organisation_id"))
-
-
 def visible_cases_params(user: User) -> dict:
     """The values of :func:`visible_cases_statement` for *user*."""
     return {"user_id": user.id, "organisation_id": user.organisation_id}
@@ -204,8 +201,7 @@ def visible_cases_statement(lead: bool):
     user_id = bindparam("user_id")
     id_sources = [
         select(Case.id).where(Case.coordinator_id == user_id),
-        select(CaseMember.case_id).where(CaseMember.user_id == user_id, CaseMember.removed_at.is_(None),
-                                         _own_organisation_in_circle(CaseMember.case_id)),
+        select(CaseMember.case_id).where(CaseMember.user_id == user_id, CaseMember.removed_at.is_(None)),
     ]
     if lead:
         id_sources.append(select(CaseOrganisation.case_id).where(
@@ -246,7 +242,7 @@ def _visible_case_ids_statement(newest_first: bool, lead: bool, limited: bool):
         ordered(Case.id, select(Case.id.label("case_id")).where(Case.coordinator_id == user_id)),
         ordered(CaseMember.case_id, select(CaseMember.case_id).where(
             CaseMember.user_id == user_id, CaseMember.removed_at.is_(None),
-            CaseMember.case_id.not_in(purged_elsewhere), _own_organisation_in_circle(CaseMember.case_id))),
+            CaseMember.case_id.not_in(purged_elsewhere))),
     ]
     if lead:
         sources.append(ordered(CaseOrganisation.case_id, select(CaseOrganisation.case_id).where(
@@ -272,12 +268,12 @@ def visible_open_cases_statement(lead: bool):
     def first(stmt):
         return stmt.order_by(*order).limit(limit).subquery().select()
 
-    def through(link, who, value, *also):  # a purged case is visible to its coordinator only: in the first source
+    def through(link, who, value):  # a purged case is visible to its coordinator only: in the first source
         return first(select(link.case_id).join(Case, Case.id == link.case_id).where(
-            who == value, link.removed_at.is_(None), Case.closed_at.is_(None), Case.purged_at.is_(None), *also))
+            who == value, link.removed_at.is_(None), Case.closed_at.is_(None), Case.purged_at.is_(None)))
 
     sources = [first(select(Case.id.label("case_id")).where(Case.coordinator_id == user_id, Case.closed_at.is_(None))),
-               through(CaseMember, CaseMember.user_id, user_id, _own_organisation_in_circle(CaseMember.case_id))]
+               through(CaseMember, CaseMember.user_id, user_id)]
     if lead:
         sources.append(through(CaseOrganisation, CaseOrganisation.organisation_id, bindparam("organisation_id")))
     ids = union(*sources).subquery()
